@@ -1,0 +1,237 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is leakd's whole configuration. Every key is listed in README.md;
+// defaults live in defaultConfig and nowhere else.
+type Config struct {
+	Domain    string `yaml:"domain"`
+	Hostname  string `yaml:"hostname"`
+	DataDir   string `yaml:"data_dir"`
+	LogLevel  string `yaml:"log_level"`
+	LogFormat string `yaml:"log_format"`
+
+	SMTP struct {
+		Listen          string   `yaml:"listen"`
+		MaxMessageBytes int64    `yaml:"max_message_bytes"`
+		MaxRecipients   int      `yaml:"max_recipients"`
+		IdleTimeout     Duration `yaml:"idle_timeout"`
+		ShutdownGrace   Duration `yaml:"shutdown_grace"`
+		TLSCert         string   `yaml:"tls_cert"`
+		TLSKey          string   `yaml:"tls_key"`
+		MaxHeaderBytes  int      `yaml:"max_header_bytes"`
+		MaxHeaderFields int      `yaml:"max_header_fields"`
+		MaxMIMEDepth    int      `yaml:"max_mime_depth"`
+		MaxMIMEParts    int      `yaml:"max_mime_parts"`
+		MaxReceived     int      `yaml:"max_received"`
+	} `yaml:"smtp"`
+
+	HTTP struct {
+		Listen string `yaml:"listen"`
+	} `yaml:"http"`
+
+	DKIM struct {
+		KeyDir string `yaml:"key_dir"`
+	} `yaml:"dkim"`
+
+	Delivery struct {
+		Mode     string   `yaml:"mode"`
+		Dir      string   `yaml:"dir"`
+		Workers  int      `yaml:"workers"`
+		Lifetime Duration `yaml:"lifetime"`
+	} `yaml:"delivery"`
+}
+
+// Duration is a time.Duration written as "90s", "5m" or "120h" in YAML.
+type Duration struct{ time.Duration }
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("not a duration (use e.g. 30s, 5m, 120h): %q", n.Value)
+	}
+	d.Duration = v
+	return nil
+}
+
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// defaultConfig is what leakd runs with when no file is given: a relay for
+// leak.example on loopback that delivers into ./leak-data/outbox.
+func defaultConfig() *Config {
+	c := &Config{
+		Domain:    "leak.example",
+		Hostname:  "mx.leak.example",
+		DataDir:   "./leak-data",
+		LogLevel:  "info",
+		LogFormat: "text",
+	}
+	c.SMTP.Listen = "127.0.0.1:2525"
+	c.SMTP.MaxMessageBytes = 25 << 20
+	c.SMTP.MaxRecipients = 50
+	c.SMTP.IdleTimeout = Duration{5 * time.Minute}
+	c.SMTP.ShutdownGrace = Duration{30 * time.Second}
+	c.SMTP.MaxHeaderBytes = 64 << 10
+	c.SMTP.MaxHeaderFields = 1000
+	c.SMTP.MaxMIMEDepth = 20
+	c.SMTP.MaxMIMEParts = 500
+	c.SMTP.MaxReceived = 50
+	c.HTTP.Listen = "127.0.0.1:8025"
+	c.Delivery.Mode = "dir"
+	c.Delivery.Workers = 8
+	c.Delivery.Lifetime = Duration{120 * time.Hour}
+	return c
+}
+
+// loadConfig reads path over the defaults ("" means defaults only) and
+// validates the result. Errors name the file and the key.
+func loadConfig(path string) (*Config, error) {
+	c := defaultConfig()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		var root yaml.Node
+		if err := yaml.Unmarshal(data, &root); err != nil {
+			return nil, fmt.Errorf("config: %s: %w", path, err)
+		}
+		if len(root.Content) > 0 {
+			if err := decodeStrict(root.Content[0], reflect.ValueOf(c).Elem(), ""); err != nil {
+				return nil, fmt.Errorf("config: %s: %w", path, err)
+			}
+		}
+	}
+	c.fill()
+	if err := c.validate(); err != nil {
+		name := path
+		if name == "" {
+			name = "(defaults)"
+		}
+		return nil, fmt.Errorf("config: %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// decodeStrict decodes a mapping node into a struct key by key, so an
+// unknown key or a value of the wrong type is reported with its full name
+// ("smtp.max_message_bytes") and line.
+func decodeStrict(n *yaml.Node, v reflect.Value, prefix string) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: %s: expected a mapping", n.Line, orTop(prefix))
+	}
+	fields := map[string]reflect.Value{}
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		fields[tag] = v.Field(i)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		key := k.Value
+		if prefix != "" {
+			key = prefix + "." + k.Value
+		}
+		f, ok := fields[k.Value]
+		if !ok {
+			return fmt.Errorf("line %d: unknown key %q", k.Line, key)
+		}
+		if f.Kind() == reflect.Struct && f.Type() != reflect.TypeOf(Duration{}) {
+			if err := decodeStrict(val, f, key); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := val.Decode(f.Addr().Interface()); err != nil {
+			var te *yaml.TypeError
+			msg := err.Error()
+			if errors.As(err, &te) && len(te.Errors) > 0 {
+				msg = te.Errors[0]
+			}
+			return fmt.Errorf("line %d: %s: %s", val.Line, key, msg)
+		}
+	}
+	return nil
+}
+
+func orTop(s string) string {
+	if s == "" {
+		return "top level"
+	}
+	return s
+}
+
+// fill derives the defaults that depend on other keys.
+func (c *Config) fill() {
+	if c.DKIM.KeyDir == "" {
+		c.DKIM.KeyDir = filepath.Join(c.DataDir, "dkim")
+	}
+	if c.Delivery.Dir == "" {
+		c.Delivery.Dir = filepath.Join(c.DataDir, "outbox")
+	}
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.Domain == "" || !strings.Contains(c.Domain, "."):
+		return fmt.Errorf("domain: must be a domain name like leak.example, got %q", c.Domain)
+	case c.Hostname == "":
+		return errors.New("hostname: must be set (the name in the banner and EHLO)")
+	case c.DataDir == "":
+		return errors.New("data_dir: must be set")
+	case c.SMTP.MaxMessageBytes <= 0:
+		return errors.New("smtp.max_message_bytes: must be positive")
+	case c.SMTP.MaxRecipients <= 0:
+		return errors.New("smtp.max_recipients: must be positive")
+	case c.SMTP.IdleTimeout.Duration < time.Second:
+		return errors.New("smtp.idle_timeout: must be at least 1s")
+	case (c.SMTP.TLSCert == "") != (c.SMTP.TLSKey == ""):
+		return errors.New("smtp.tls_cert and smtp.tls_key: set both or neither")
+	case c.SMTP.MaxHeaderBytes < 1024:
+		return errors.New("smtp.max_header_bytes: must be at least 1024")
+	case c.SMTP.MaxHeaderFields < 10:
+		return errors.New("smtp.max_header_fields: must be at least 10")
+	case c.SMTP.MaxMIMEDepth < 1:
+		return errors.New("smtp.max_mime_depth: must be at least 1")
+	case c.SMTP.MaxMIMEParts < 1:
+		return errors.New("smtp.max_mime_parts: must be at least 1")
+	case c.SMTP.MaxReceived < 1:
+		return errors.New("smtp.max_received: must be at least 1")
+	case c.Delivery.Workers < 1:
+		return errors.New("delivery.workers: must be at least 1")
+	case c.Delivery.Lifetime.Duration < time.Minute:
+		return errors.New("delivery.lifetime: must be at least 1m")
+	}
+	for key, addr := range map[string]string{"smtp.listen": c.SMTP.Listen, "http.listen": c.HTTP.Listen} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("%s: not a host:port address: %q", key, addr)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log_level: must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log_format: must be text or json, got %q", c.LogFormat)
+	}
+	switch c.Delivery.Mode {
+	case "dir":
+	default:
+		return fmt.Errorf("delivery.mode: must be dir, got %q", c.Delivery.Mode)
+	}
+	return nil
+}

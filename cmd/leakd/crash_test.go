@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestKill9WhileSending kills the daemon with SIGKILL while clients are
+// sending, restarts it, and checks that every message that got a 250 is
+// delivered and that the spool has no half-written entry.
+func TestKill9WhileSending(t *testing.T) {
+	d := newDaemon(t, "", "")
+	d.start()
+
+	var mu sync.Mutex
+	accepted := map[string]bool{}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				marker := fmt.Sprintf("KILL-%d-%d", w, i)
+				if sendOnce(d.smtpAddr, marker) {
+					mu.Lock()
+					accepted[marker] = true
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	time.Sleep(1500 * time.Millisecond)
+	d.kill()
+	close(stop)
+	wg.Wait()
+
+	mu.Lock()
+	n := len(accepted)
+	mu.Unlock()
+	if n == 0 {
+		t.Fatal("no message was accepted before the kill")
+	}
+	t.Logf("%d messages got 250 before SIGKILL", n)
+
+	d.log = &syncBuffer{}
+	d.start()
+	deadline := time.Now().Add(30 * time.Second)
+	var missing []string
+	for {
+		found := map[string]bool{}
+		files, _ := filepath.Glob(filepath.Join(d.outbox, "new", "*.eml"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			s := string(b)
+			if i := strings.Index(s, "KILL-"); i >= 0 {
+				end := strings.IndexAny(s[i:], " \r\n")
+				found[s[i:i+end]] = true
+			}
+		}
+		missing = missing[:0]
+		for m := range accepted {
+			if !found[m] {
+				missing = append(missing, m)
+			}
+		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(missing) > 0 {
+		t.Errorf("%d of %d accepted messages lost after kill -9, e.g. %v", len(missing), n, missing[:min(5, len(missing))])
+	}
+	tmp, _ := os.ReadDir(filepath.Join(d.dir, "data", "spool", "tmp"))
+	for _, e := range tmp {
+		if !strings.HasPrefix(e.Name(), ".ready-") {
+			t.Errorf("half-written spool entry left after restart: %s", e.Name())
+		}
+	}
+	d.stop()
+}
+
+// sendOnce sends one message with marker in its body and reports whether
+// the server answered 250 to the final dot. Any failure (the daemon was
+// killed) is just a false.
+func sendOnce(addr, marker string) (ok bool) {
+	c, err := dialQuiet(addr)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	steps := []string{"EHLO client.example", "MAIL FROM:<s@example.net>", "RCPT TO:<to+bob=example.com@leak.example>", "DATA"}
+	for _, s := range steps {
+		if _, err := fmt.Fprintf(c, "%s\r\n", s); err != nil {
+			return false
+		}
+		if _, err := c.reply(); err != nil {
+			return false
+		}
+	}
+	if _, err := fmt.Fprintf(c, "Subject: crash test\r\n\r\n%s here\r\n.\r\n", marker); err != nil {
+		return false
+	}
+	r, err := c.reply()
+	return err == nil && strings.HasPrefix(r, "250")
+}

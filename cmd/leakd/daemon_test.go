@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The end-to-end tests run the real leakd binary on loopback ports, as an
+// operator would, and talk to it with real SMTP clients.
+
+var leakdBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "leakd-bin-")
+	if err != nil {
+		panic(err)
+	}
+	leakdBin = filepath.Join(dir, "leakd")
+	out, err := exec.Command("go", "build", "-o", leakdBin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building leakd: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// interop reports whether a missing external tool must fail the test (CI)
+// rather than skip it.
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("LEAK_INTEROP") == "1" {
+			t.Fatalf("%s is not installed, and LEAK_INTEROP=1 requires it", name)
+		}
+		t.Skipf("%s is not installed (apt-get install it, or run .ci/run)", name)
+	}
+	return p
+}
+
+// debianPython is the interpreter that sees Debian's python3-dkim; a python3
+// earlier on PATH (pyenv, venv) may not.
+func debianPython(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(p, "-c", "import dkim").Run() == nil {
+			return p
+		}
+	}
+	if os.Getenv("LEAK_INTEROP") == "1" {
+		t.Fatal("no python3 with the dkim module (Debian python3-dkim), and LEAK_INTEROP=1 requires it")
+	}
+	t.Skip("python3-dkim (dkimpy) is not installed")
+	return ""
+}
+
+// daemon is one running leakd.
+type daemon struct {
+	t        *testing.T
+	dir      string
+	config   string
+	smtpAddr string
+	httpAddr string
+	outbox   string
+	cmd      *exec.Cmd
+	log      *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// newDaemon writes a config under a fresh directory; smtpExtra is YAML
+// indented under smtp:, extra is appended at the top level.
+func newDaemon(t *testing.T, smtpExtra, extra string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, dir: t.TempDir(), smtpAddr: freePort(t), httpAddr: freePort(t)}
+	d.outbox = filepath.Join(d.dir, "outbox")
+	d.config = filepath.Join(d.dir, "leak.yaml")
+	cfg := fmt.Sprintf("domain: leak.example\nhostname: mx.leak.example\ndata_dir: %s\nlog_level: debug\n"+
+		"smtp:\n  listen: %s\n%shttp:\n  listen: %s\ndelivery:\n  mode: dir\n  dir: %s\n%s",
+		filepath.Join(d.dir, "data"), d.smtpAddr, smtpExtra, d.httpAddr, d.outbox, extra)
+	if err := os.WriteFile(d.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.log = &syncBuffer{}
+	return d
+}
+
+// start runs leakd serve and waits until /readyz answers 200.
+func (d *daemon) start() {
+	d.t.Helper()
+	d.cmd = exec.Command(leakdBin, "serve", "--config", d.config)
+	d.cmd.Stdout = d.log
+	d.cmd.Stderr = d.log
+	if err := d.cmd.Start(); err != nil {
+		d.t.Fatal(err)
+	}
+	d.t.Cleanup(func() {
+		if d.cmd.ProcessState == nil {
+			d.cmd.Process.Kill()
+			d.cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + d.httpAddr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	d.t.Fatalf("leakd did not become ready; log:\n%s", d.log.String())
+}
+
+func (d *daemon) kill() {
+	d.cmd.Process.Signal(syscall.SIGKILL)
+	d.cmd.Wait()
+}
+
+func (d *daemon) stop() {
+	d.t.Helper()
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	if err := d.cmd.Wait(); err != nil {
+		d.t.Errorf("leakd exited with %v; log:\n%s", err, d.log.String())
+	}
+}
+
+// waitDelivered waits for exactly n files in the outbox.
+func (d *daemon) waitDelivered(n int) []string {
+	d.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var files []string
+	for time.Now().Before(deadline) {
+		files, _ = filepath.Glob(filepath.Join(d.outbox, "new", "*.eml"))
+		if len(files) >= n {
+			break
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	if len(files) != n {
+		d.t.Fatalf("%d messages delivered, want %d", len(files), n)
+	}
+	return files
+}
+
+// smtpConn is a raw client for bytes no library would send.
+type smtpConn struct {
+	t *testing.T
+	c net.Conn
+	r *bufio.Reader
+}
+
+func dialSMTP(t *testing.T, addr string) *smtpConn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	s := &smtpConn{t: t, c: c, r: bufio.NewReader(c)}
+	s.read()
+	return s
+}
+
+// read returns the last line of the next reply.
+func (s *smtpConn) read() string {
+	s.t.Helper()
+	s.c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		line, err := s.r.ReadString('\n')
+		if err != nil {
+			s.t.Fatalf("reading reply: %v", err)
+		}
+		if len(line) < 4 || line[3] != '-' {
+			return strings.TrimRight(line, "\r\n")
+		}
+	}
+}
+
+func (s *smtpConn) cmd(line string) string {
+	s.t.Helper()
+	fmt.Fprintf(s.c, "%s\r\n", line)
+	return s.read()
+}
+
+func (s *smtpConn) raw(b []byte) {
+	s.t.Helper()
+	if _, err := s.c.Write(b); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// quietConn is a client for goroutines, where t.Fatal is not allowed.
+type quietConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func dialQuiet(addr string) (*quietConn, error) {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	q := &quietConn{Conn: c, r: bufio.NewReader(c)}
+	if _, err := q.reply(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return q, nil
+}
+
+func (q *quietConn) reply() (string, error) {
+	for {
+		line, err := q.r.ReadString('\n')
+		if err != nil {
+			return "", err
+		}
+		if len(line) < 4 || line[3] != '-' {
+			return strings.TrimRight(line, "\r\n"), nil
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package metrics
+
+// Label values. Every label of every Leak metric takes its value from one of
+// the closed sets below (policy names excepted: those are fixed by code, see
+// [Metrics.InitPolicy]). A value built from a message, an address, a domain
+// or an IP must never become a label value: it would both leak who talks to
+// whom and let a peer grow the series count without bound.
+
+// Values of result on leak_smtp_connections_total, leak_smtp_messages_total
+// and leak_smtp_recipients_total.
+const (
+	ResultAccepted = "accepted"
+	ResultRejected = "rejected"
+	// ResultRefused counts connections turned away before the greeting
+	// (connection limit reached, shutting down).
+	ResultRefused = "refused"
+)
+
+// Values of reason on leak_smtp_messages_total and leak_smtp_recipients_total.
+// ReasonOK goes with ResultAccepted only; every other reason goes with
+// ResultRejected. The rows of the SMTP reply table in docs/design.md map onto
+// these.
+const (
+	ReasonOK           = "ok"
+	ReasonRelay        = "relay_denied"        // 550 5.7.1: not a Leak domain
+	ReasonInvalidRcpt  = "invalid_recipient"   // 550 5.1.1: malformed, unknown prefix, IP literal
+	ReasonLoop         = "loop"                // 550 5.1.1 loop to a Leak domain, or 554 5.4.6
+	ReasonTooManyRcpts = "too_many_recipients" // 452 4.5.3
+	ReasonSize         = "size"                // 552 5.3.4: SIZE= or max_message_bytes
+	ReasonLineEnding   = "line_ending"         // 554 5.6.0: bare CR/LF, NUL, line over 998 octets
+	ReasonHeader       = "header"              // 552 5.3.4: header block too large or too many fields
+	ReasonMIME         = "mime"                // 554 5.6.0: MIME too deep, too many parts, undecodable
+	ReasonInternal     = "internal"            // 451 4.3.0: disk, signing
+	ReasonPolicy       = "policy"              // a policy (rate limit, opt-out, ...) said no
+	ReasonTimeout      = "timeout"             // the peer stopped sending mid-transaction
+)
+
+// Values of used on leak_smtp_tls_total.
+const (
+	TLSUsedYes = "yes"
+	TLSUsedNo  = "no"
+)
+
+// Values of algorithm on the DKIM metrics: the a= tag of the signature
+// (RFC 6376 section 3.5, RFC 8463 section 3).
+const (
+	AlgorithmRSA     = "rsa-sha256"
+	AlgorithmEd25519 = "ed25519-sha256"
+)
+
+// Values of result on leak_dkim_signatures_total.
+const (
+	SignOK    = "ok"
+	SignError = "error"
+)
+
+// Values of op on leak_spool_errors_total.
+const (
+	OpWrite  = "write"
+	OpSync   = "sync"
+	OpRename = "rename"
+	OpRemove = "remove"
+	OpRead   = "read"
+)
+
+// Values of result on leak_delivery_attempts_total.
+const (
+	DeliveryDelivered = "delivered"
+	DeliveryDeferred  = "deferred" // temporary failure, will retry
+	DeliveryBounced   = "bounced"  // permanent failure
+	DeliveryExpired   = "expired"  // temporary failures until the queue gave up
+)
+
+// Values of tls on leak_delivery_tls_total.
+const (
+	DeliveryTLSNone     = "none"
+	DeliveryTLSStartTLS = "starttls"
+	DeliveryTLSImplicit = "implicit"
+)
+
+// Values of result on leak_policy_decisions_total.
+const (
+	DecisionAllow  = "allow"
+	DecisionDefer  = "defer"
+	DecisionReject = "reject"
+	DecisionError  = "error"
+)
+
+// CommandOther is the command label of every verb outside the known set.
+const CommandOther = "OTHER"
+
+// The closed sets, in the order they are documented. Unexported so that no
+// caller can widen them; the tests check every gathered series against them.
+var (
+	connectionResults = []string{ResultAccepted, ResultRefused}
+	transactionResult = []string{ResultAccepted, ResultRejected}
+	reasons           = []string{
+		ReasonOK, ReasonRelay, ReasonInvalidRcpt, ReasonLoop, ReasonTooManyRcpts,
+		ReasonSize, ReasonLineEnding, ReasonHeader, ReasonMIME, ReasonInternal,
+		ReasonPolicy, ReasonTimeout,
+	}
+	commands = []string{
+		"HELO", "EHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT",
+		"VRFY", "STARTTLS", "AUTH", CommandOther,
+	}
+	replyClasses    = []string{"2xx", "3xx", "4xx", "5xx"}
+	tlsUsed         = []string{TLSUsedYes, TLSUsedNo}
+	algorithms      = []string{AlgorithmRSA, AlgorithmEd25519}
+	signResults     = []string{SignOK, SignError}
+	spoolOps        = []string{OpWrite, OpSync, OpRename, OpRemove, OpRead}
+	deliveryResults = []string{DeliveryDelivered, DeliveryDeferred, DeliveryBounced, DeliveryExpired}
+	deliveryTLS     = []string{DeliveryTLSNone, DeliveryTLSStartTLS, DeliveryTLSImplicit}
+	policyResults   = []string{DecisionAllow, DecisionDefer, DecisionReject, DecisionError}
+)
+
+// CommandLabel maps an SMTP verb as the client sent it to the command label:
+// the upper-cased verb if it is one Leak counts, CommandOther otherwise. Verbs
+// are case-insensitive in ASCII (RFC 5321 section 2.4), and anything a
+// client types must not become a new series. It does not allocate.
+func CommandLabel(verb string) string {
+	for _, c := range commands[:len(commands)-1] {
+		if asciiEqualFold(verb, c) {
+			return c
+		}
+	}
+	return CommandOther
+}
+
+// asciiEqualFold is strings.EqualFold restricted to ASCII letters, so that
+// Unicode folds such as U+017F (long s) to "s" do not make a new verb.
+func asciiEqualFold(s, upper string) bool {
+	if len(s) != len(upper) {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != upper[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// ReplyClass maps an SMTP reply code to the class label ("2xx" ... "5xx").
+// SMTP replies are 2yz to 5yz (RFC 5321 section 4.2.1); any other code means
+// something went wrong and is counted as "5xx".
+func ReplyClass(code int) string {
+	switch code / 100 {
+	case 2:
+		return "2xx"
+	case 3:
+		return "3xx"
+	case 4:
+		return "4xx"
+	default:
+		return "5xx"
+	}
+}

@@ -1,0 +1,331 @@
+// Package metrics holds every Prometheus collector of Leak and serves them
+// over HTTP together with the health and readiness probes.
+//
+// It promises three things. Every metric is named
+// leak_<subsystem>_<thing>_<unit|total> and listed in docs/metrics.md. Every
+// label takes its values from a small closed set (see labels.go): no label
+// ever carries a sender, a recipient, a domain, an IP or an id. And every
+// known label combination exists at zero from [New] on, so that dashboards
+// and alert rules see a series before the first event.
+//
+// The package imports nothing from the rest of Leak; the relay and policy
+// packages import it.
+package metrics
+
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics is the set of Leak's collectors, all registered in Registry. The
+// fields are safe for concurrent use. Label values must come from the
+// constants of this package.
+type Metrics struct {
+	// Registry holds every collector below, plus the Go runtime and process
+	// collectors and leak_build_info. It is not the global default registry.
+	Registry *prometheus.Registry
+
+	// SMTP in.
+
+	// ConnectionsOpen is leak_smtp_connections_open.
+	ConnectionsOpen prometheus.Gauge
+	// Connections is leak_smtp_connections_total{result}.
+	Connections *prometheus.CounterVec
+	// Commands is leak_smtp_commands_total{command,class}; build the labels
+	// with CommandLabel and ReplyClass.
+	Commands *prometheus.CounterVec
+	// Messages is leak_smtp_messages_total{result,reason}, one per
+	// transaction that reached DATA/BDAT or was refused at MAIL.
+	Messages *prometheus.CounterVec
+	// Recipients is leak_smtp_recipients_total{result,reason}, one per RCPT.
+	Recipients *prometheus.CounterVec
+	// ReceivedBytes is leak_smtp_received_bytes_total.
+	ReceivedBytes prometheus.Counter
+	// MessageSize is leak_smtp_message_size_bytes.
+	MessageSize prometheus.Histogram
+	// TLS is leak_smtp_tls_total{used}, one per accepted message.
+	TLS *prometheus.CounterVec
+
+	// Pipeline.
+
+	// AnonymizeDuration is leak_anonymize_duration_seconds.
+	AnonymizeDuration prometheus.Histogram
+	// Signatures is leak_dkim_signatures_total{algorithm,result}.
+	Signatures *prometheus.CounterVec
+	// SignDuration is leak_dkim_sign_duration_seconds{algorithm}.
+	SignDuration *prometheus.HistogramVec
+	// SpoolCommitDuration is leak_spool_commit_duration_seconds.
+	SpoolCommitDuration prometheus.Histogram
+	// SpoolBatchSize is leak_spool_commit_batch_size.
+	SpoolBatchSize prometheus.Histogram
+	// SpoolErrors is leak_spool_errors_total{op}.
+	SpoolErrors *prometheus.CounterVec
+
+	// Queue and delivery. leak_queue_depth_messages and
+	// leak_queue_oldest_age_seconds are computed at scrape time from the
+	// functions given to SetQueueFuncs.
+
+	// DeliveryAttempts is leak_delivery_attempts_total{result}.
+	DeliveryAttempts *prometheus.CounterVec
+	// DeliveryLatency is leak_delivery_latency_seconds.
+	DeliveryLatency prometheus.Histogram
+	// DeliveryTLS is leak_delivery_tls_total{tls}.
+	DeliveryTLS *prometheus.CounterVec
+	// DeliveryInFlight is leak_delivery_in_flight.
+	DeliveryInFlight prometheus.Gauge
+
+	// Policy.
+
+	// PolicyDecisions is leak_policy_decisions_total{policy,result}; call
+	// InitPolicy with each policy's name when it is built.
+	PolicyDecisions *prometheus.CounterVec
+
+	queue atomic.Pointer[queueFuncs]
+	now   func() time.Time
+}
+
+// queueFuncs are the scrape-time sources of the queue gauges.
+type queueFuncs struct {
+	depth  func() int
+	oldest func() time.Time
+}
+
+// Bucket layouts. Durations of in-process work span an Ed25519 signature
+// (~60 µs) to a slow disk (seconds); delivery latency spans a local dir
+// delivery to five days in the queue.
+var (
+	opBuckets = []float64{
+		.000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01,
+		.025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30,
+	}
+	// 1 KiB, 2 KiB, ... 64 MiB.
+	sizeBuckets = prometheus.ExponentialBuckets(1024, 2, 17)
+	// 1, 2, 4, ... 256 files per directory fsync.
+	batchBuckets   = prometheus.ExponentialBuckets(1, 2, 9)
+	latencyBuckets = []float64{
+		.01, .05, .1, .5, 1, 5, 10, 30, 60, 300, 900, 1800,
+		3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 5 * 86400,
+	}
+)
+
+// New returns Leak's metrics registered in a fresh Registry, with every known
+// label combination initialised to zero and leak_build_info set to 1 with
+// the given version.
+func New(version string) *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		now:      time.Now,
+
+		ConnectionsOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "leak_smtp_connections_open",
+			Help: "SMTP connections currently open.",
+		}),
+		Connections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_smtp_connections_total",
+			Help: "SMTP connections, accepted or refused before the greeting.",
+		}, []string{"result"}),
+		Commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_smtp_commands_total",
+			Help: "SMTP commands received, by verb and class of the reply.",
+		}, []string{"command", "class"}),
+		Messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_smtp_messages_total",
+			Help: "SMTP transactions, accepted or rejected with a reason.",
+		}, []string{"result", "reason"}),
+		Recipients: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_smtp_recipients_total",
+			Help: "RCPT commands, accepted or rejected with a reason.",
+		}, []string{"result", "reason"}),
+		ReceivedBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "leak_smtp_received_bytes_total",
+			Help: "Message octets read in DATA and BDAT, accepted or not.",
+		}),
+		MessageSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "leak_smtp_message_size_bytes",
+			Help:    "Size of each message read to its end.",
+			Buckets: sizeBuckets,
+		}),
+		TLS: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_smtp_tls_total",
+			Help: "Accepted messages, by whether the session used TLS.",
+		}, []string{"used"}),
+
+		AnonymizeDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "leak_anonymize_duration_seconds",
+			Help:    "Time to anonymize one message.",
+			Buckets: opBuckets,
+		}),
+		Signatures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_dkim_signatures_total",
+			Help: "DKIM signatures made, by algorithm and result.",
+		}, []string{"algorithm", "result"}),
+		SignDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "leak_dkim_sign_duration_seconds",
+			Help:    "Time to make one DKIM signature.",
+			Buckets: opBuckets,
+		}, []string{"algorithm"}),
+		SpoolCommitDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "leak_spool_commit_duration_seconds",
+			Help:    "Time a session waits for a spool commit (write and fsync).",
+			Buckets: opBuckets,
+		}),
+		SpoolBatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "leak_spool_commit_batch_size",
+			Help:    "Files committed by one shared directory fsync.",
+			Buckets: batchBuckets,
+		}),
+		SpoolErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_spool_errors_total",
+			Help: "Spool file system errors, by operation.",
+		}, []string{"op"}),
+
+		DeliveryAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_delivery_attempts_total",
+			Help: "Delivery attempts, by outcome.",
+		}, []string{"result"}),
+		DeliveryLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "leak_delivery_latency_seconds",
+			Help:    "Time from acceptance to delivery of each copy.",
+			Buckets: latencyBuckets,
+		}),
+		DeliveryTLS: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_delivery_tls_total",
+			Help: "Copies delivered over SMTP, by transport security.",
+		}, []string{"tls"}),
+		DeliveryInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "leak_delivery_in_flight",
+			Help: "Delivery attempts currently running.",
+		}),
+
+		PolicyDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_policy_decisions_total",
+			Help: "Policy decisions, by policy and result.",
+		}, []string{"policy", "result"}),
+	}
+
+	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "leak_build_info",
+		Help: "Always 1; the labels name the running build.",
+		ConstLabels: prometheus.Labels{
+			"version":   version,
+			"goversion": runtime.Version(),
+		},
+	})
+	buildInfo.Set(1)
+
+	// The queue gauges are GaugeFuncs so that a scrape reads the queue as it
+	// is, not as it was at the last event. They exist from the start and
+	// read 0 until SetQueueFuncs is called.
+	queueDepth := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "leak_queue_depth_messages",
+		Help: "Copies waiting in the queue.",
+	}, m.queueDepth)
+	queueOldest := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "leak_queue_oldest_age_seconds",
+		Help: "Age of the oldest copy in the queue; 0 when the queue is empty.",
+	}, m.queueOldestAge)
+
+	// MustRegister can only fail here on a programming error (a duplicate
+	// or malformed name), which the tests catch.
+	m.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		buildInfo,
+		queueDepth, queueOldest,
+		m.ConnectionsOpen, m.Connections, m.Commands, m.Messages, m.Recipients,
+		m.ReceivedBytes, m.MessageSize, m.TLS,
+		m.AnonymizeDuration, m.Signatures, m.SignDuration,
+		m.SpoolCommitDuration, m.SpoolBatchSize, m.SpoolErrors,
+		m.DeliveryAttempts, m.DeliveryLatency, m.DeliveryTLS, m.DeliveryInFlight,
+		m.PolicyDecisions,
+	)
+	m.preinit()
+	return m
+}
+
+// preinit creates every known label combination at zero. A series that
+// appears only on the first event breaks rate() and alert rules such as
+// "rejections > 0" until then.
+func (m *Metrics) preinit() {
+	for _, r := range connectionResults {
+		m.Connections.WithLabelValues(r)
+	}
+	for _, c := range commands {
+		for _, k := range replyClasses {
+			m.Commands.WithLabelValues(c, k)
+		}
+	}
+	for _, vec := range []*prometheus.CounterVec{m.Messages, m.Recipients} {
+		vec.WithLabelValues(ResultAccepted, ReasonOK)
+		for _, r := range reasons {
+			if r != ReasonOK {
+				vec.WithLabelValues(ResultRejected, r)
+			}
+		}
+	}
+	for _, u := range tlsUsed {
+		m.TLS.WithLabelValues(u)
+	}
+	for _, a := range algorithms {
+		m.SignDuration.WithLabelValues(a)
+		for _, r := range signResults {
+			m.Signatures.WithLabelValues(a, r)
+		}
+	}
+	for _, op := range spoolOps {
+		m.SpoolErrors.WithLabelValues(op)
+	}
+	for _, r := range deliveryResults {
+		m.DeliveryAttempts.WithLabelValues(r)
+	}
+	for _, t := range deliveryTLS {
+		m.DeliveryTLS.WithLabelValues(t)
+	}
+}
+
+// InitPolicy creates the leak_policy_decisions_total series of each named
+// policy at zero, one per result. Policy names are fixed by code (for
+// example "ratelimit", "optout"), never taken from a message.
+func (m *Metrics) InitPolicy(names ...string) {
+	for _, n := range names {
+		for _, r := range policyResults {
+			m.PolicyDecisions.WithLabelValues(n, r)
+		}
+	}
+}
+
+// SetQueueFuncs gives the sources of leak_queue_depth_messages and
+// leak_queue_oldest_age_seconds, called at each scrape. depth returns the
+// number of copies waiting; oldest returns the creation time of the oldest
+// one, or the zero time when the queue is empty. Both must be safe for
+// concurrent use and quick. A nil function reads as 0. A later call replaces
+// an earlier one.
+func (m *Metrics) SetQueueFuncs(depth func() int, oldest func() time.Time) {
+	m.queue.Store(&queueFuncs{depth: depth, oldest: oldest})
+}
+
+func (m *Metrics) queueDepth() float64 {
+	q := m.queue.Load()
+	if q == nil || q.depth == nil {
+		return 0
+	}
+	return float64(q.depth())
+}
+
+func (m *Metrics) queueOldestAge() float64 {
+	q := m.queue.Load()
+	if q == nil || q.oldest == nil {
+		return 0
+	}
+	t := q.oldest()
+	if t.IsZero() {
+		return 0
+	}
+	// A creation time in the future (clock stepped back) reads as 0
+	// rather than as a negative age.
+	return max(m.now().Sub(t).Seconds(), 0)
+}

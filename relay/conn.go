@@ -1,0 +1,154 @@
+package relay
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// maxCommandLine bounds an SMTP command line (RFC 5321 4.5.3.1.4 says 512
+// octets; extensions make real ones longer, so allow some room). DATA lines
+// are bounded separately by the strict reader.
+const maxCommandLine = 4096
+
+// listener wraps accepted connections so that every read and write pushes an
+// idle deadline forward. go-smtp's ReadTimeout is one deadline for the whole
+// DATA phase (upstream issue #196), which would cut off a slow 25 MiB upload
+// and still let a silent client hold a DATA slot for the full period.
+type listener struct {
+	net.Listener
+	idle  time.Duration
+	conns *connSet
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	cc := &conn{Conn: c, idle: l.idle, set: l.conns}
+	l.conns.add(cc)
+	return cc, nil
+}
+
+// conn is one client connection. Outside DATA it also limits the length of a
+// command line, since go-smtp's own line limit would otherwise also apply to
+// message lines and close the connection mid-message.
+type conn struct {
+	net.Conn
+	idle time.Duration
+	set  *connSet
+
+	inData  atomic.Bool
+	lineLen int // bytes since the last LF, outside DATA; only touched by Read
+
+	closeOnce sync.Once
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	if c.set.draining.Load() && !c.inData.Load() {
+		return 0, c.bye()
+	}
+	if c.idle > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	}
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() && c.set.draining.Load() && !c.inData.Load() {
+			return 0, c.bye()
+		}
+		return n, err
+	}
+	if c.inData.Load() {
+		c.lineLen = 0
+		return n, nil
+	}
+	for _, b := range p[:n] {
+		if b == '\n' {
+			c.lineLen = 0
+			continue
+		}
+		c.lineLen++
+		if c.lineLen > maxCommandLine {
+			// go-smtp answers this error with 500 5.4.0 and closes.
+			return 0, smtp.ErrTooLongLine
+		}
+	}
+	return n, nil
+}
+
+func (c *conn) Write(p []byte) (int, error) {
+	if c.idle > 0 {
+		c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
+	}
+	return c.Conn.Write(p)
+}
+
+// bye tells a client between transactions that the server is going away. The
+// io.EOF makes go-smtp end the connection quietly.
+func (c *conn) bye() error {
+	c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+	io.WriteString(c.Conn, "421 4.3.2 Service shutting down, try again later\r\n")
+	return io.EOF
+}
+
+func (c *conn) Close() error {
+	var err error
+	c.closeOnce.Do(func() {
+		c.set.remove(c)
+		err = c.Conn.Close()
+	})
+	return err
+}
+
+// connSet tracks open connections so a shutdown can wake idle ones.
+type connSet struct {
+	draining atomic.Bool
+	mu       sync.Mutex
+	m        map[*conn]struct{}
+}
+
+func newConnSet() *connSet { return &connSet{m: make(map[*conn]struct{})} }
+
+func (s *connSet) add(c *conn) {
+	s.mu.Lock()
+	s.m[c] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *connSet) remove(c *conn) {
+	s.mu.Lock()
+	delete(s.m, c)
+	s.mu.Unlock()
+}
+
+// drain makes every connection that is not inside DATA say 421 and close at
+// its next read; sessions inside DATA finish their message first.
+func (s *connSet) drain() {
+	s.draining.Store(true)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.m {
+		if !c.inData.Load() {
+			c.Conn.SetReadDeadline(time.Now())
+		}
+	}
+}
+
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	cs := make([]*conn, 0, len(s.m))
+	for c := range s.m {
+		cs = append(cs, c)
+	}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.Close()
+	}
+}

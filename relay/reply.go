@@ -1,0 +1,103 @@
+package relay
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/emersion/go-smtp"
+
+	"leak/metrics"
+	"leak/relay/address"
+	"leak/relay/anonymize"
+)
+
+// reply builds the only kind of error the session hands to go-smtp: anything
+// else would be sent to the peer verbatim, internals and all.
+func reply(code int, enh smtp.EnhancedCode, text string) *smtp.SMTPError {
+	return &smtp.SMTPError{Code: code, EnhancedCode: enh, Message: text}
+}
+
+var (
+	errTooManyRcpts = reply(452, smtp.EnhancedCode{4, 5, 3}, "Too many recipients")
+	errTooBig       = reply(552, smtp.EnhancedCode{5, 3, 4}, "Message size exceeds fixed maximum message size")
+	errTemporary    = reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary local problem, try again later")
+	errShutdown     = reply(421, smtp.EnhancedCode{4, 3, 2}, "Service shutting down, try again later")
+	errNoRcpt       = reply(554, smtp.EnhancedCode{5, 5, 1}, "No valid recipients")
+)
+
+// rcptReply maps an address codec error to the reply and a metrics reason.
+func rcptReply(err error) (*smtp.SMTPError, string) {
+	var ae *address.Error
+	if !errors.As(err, &ae) {
+		return errTemporary, metrics.ReasonInternal
+	}
+	switch ae.Reason {
+	case address.NotLocal:
+		return reply(550, smtp.EnhancedCode{5, 7, 1}, "Relaying denied: this server only accepts mail for its own domain"), metrics.ReasonRelay
+	case address.Loop:
+		return reply(550, smtp.EnhancedCode{5, 1, 1}, ae.Text), metrics.ReasonLoop
+	default:
+		return reply(550, smtp.EnhancedCode{5, 1, 1}, ae.Text), metrics.ReasonInvalidRcpt
+	}
+}
+
+// dataReply maps a failure while reading, rewriting or storing a message to
+// the reply and a metrics reason. The cause itself goes to the log only.
+func dataReply(err error) (*smtp.SMTPError, string) {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) && se.Code == smtp.ErrDataTooLarge.Code {
+		return errTooBig, metrics.ReasonSize
+	}
+	switch {
+	case errors.Is(err, errBareLF), errors.Is(err, errBareCR):
+		return reply(554, smtp.EnhancedCode{5, 6, 0}, "Bare CR or LF in message: lines must end in CRLF (RFC 5322 2.3)"), metrics.ReasonLineEnding
+	case errors.Is(err, errNUL):
+		return reply(554, smtp.EnhancedCode{5, 6, 0}, "NUL characters are not allowed in messages"), metrics.ReasonLineEnding
+	case errors.Is(err, errLongLine):
+		return reply(554, smtp.EnhancedCode{5, 6, 0}, "Line longer than 998 octets (RFC 5322 2.1.1)"), metrics.ReasonLineEnding
+	}
+	var ae *anonymize.Error
+	if errors.As(err, &ae) {
+		switch ae.Reason {
+		case anonymize.HeaderTooLarge:
+			return reply(552, smtp.EnhancedCode{5, 3, 4}, "Message header too large"), metrics.ReasonHeader
+		case anonymize.Loop:
+			return reply(554, smtp.EnhancedCode{5, 4, 6}, "Mail loop detected"), metrics.ReasonLoop
+		case anonymize.MIMETooComplex:
+			return reply(554, smtp.EnhancedCode{5, 6, 0}, "MIME structure too deep or too many parts"), metrics.ReasonMIME
+		default:
+			return reply(554, smtp.EnhancedCode{5, 6, 0}, ae.Text), metrics.ReasonMIME
+		}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return reply(421, smtp.EnhancedCode{4, 4, 2}, "Timeout while reading message"), metrics.ReasonTimeout
+	}
+	return errTemporary, metrics.ReasonInternal
+}
+
+// errorLog adapts go-smtp's logger. go-smtp formats the peer's address into
+// its messages ("error handling 192.0.2.1:1234: ..."); the address is
+// replaced before anything reaches the log.
+type errorLog struct{ log *slog.Logger }
+
+func (l errorLog) Printf(format string, v ...any) {
+	l.log.Warn("smtp server", "err", fmt.Sprintf(format, redact(v)...))
+}
+
+func (l errorLog) Println(v ...any) {
+	l.log.Warn("smtp server", "err", fmt.Sprint(redact(v)...))
+}
+
+func redact(v []any) []any {
+	out := make([]any, len(v))
+	for i, x := range v {
+		if _, ok := x.(net.Addr); ok {
+			x = "[peer]"
+		}
+		out[i] = x
+	}
+	return out
+}

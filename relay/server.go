@@ -1,0 +1,152 @@
+// Package relay is Leak's SMTP side: it accepts mail for the Leak domain,
+// decodes each recipient, rewrites the message so nothing identifies the
+// sender, signs every copy with DKIM and answers 250 only once each copy is
+// durable in the spool.
+//
+// The data path reads top to bottom: session (this package) → address codec
+// (relay/address) → anonymizer (relay/anonymize) → signer (relay/sign) →
+// spool (relay/spool) → queue (relay/queue) → courier (relay/courier).
+package relay
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"leak/metrics"
+	"leak/relay/address"
+	"leak/relay/anonymize"
+	"leak/relay/sign"
+	"leak/relay/spool"
+)
+
+// Options configure a Server. Domain, Hostname, Keys, Spool and Queue are
+// required.
+type Options struct {
+	Domain          string
+	Hostname        string
+	MaxMessageBytes int64
+	MaxRecipients   int
+	IdleTimeout     time.Duration
+	TLS             *tls.Config // enables STARTTLS when set
+	Anonymize       anonymize.Options
+
+	Keys    *sign.Keys
+	Spool   *spool.Spool
+	Queue   Enqueuer
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+}
+
+// Enqueuer takes a committed spool entry for delivery (relay/queue.Queue).
+type Enqueuer interface {
+	Add(m spool.Meta)
+}
+
+// Server is Leak's SMTP server.
+type Server struct {
+	opts  Options
+	codec *address.Codec
+	anon  *anonymize.Anonymizer
+	log   *slog.Logger
+	m     *metrics.Metrics
+	smtp  *smtp.Server
+	conns *connSet
+
+	// panicHook lets tests make a session panic at a named step.
+	panicHook func(step string)
+}
+
+// New checks the options and builds a server; Serve starts it.
+func New(opts Options) (*Server, error) {
+	if opts.Domain == "" || opts.Hostname == "" {
+		return nil, errors.New("relay: domain and hostname are required")
+	}
+	if opts.Keys == nil || opts.Spool == nil || opts.Queue == nil {
+		return nil, errors.New("relay: keys, spool and queue are required")
+	}
+	if opts.MaxMessageBytes <= 0 {
+		opts.MaxMessageBytes = 25 << 20
+	}
+	if opts.MaxRecipients <= 0 {
+		opts.MaxRecipients = 50
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 5 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = metrics.New("dev")
+	}
+	codec, err := address.NewCodec(opts.Domain)
+	if err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	ao := opts.Anonymize
+	ao.Domain = opts.Domain
+	ao.Hostname = opts.Hostname
+
+	s := &Server{
+		opts:  opts,
+		codec: codec,
+		anon:  anonymize.New(ao),
+		log:   opts.Logger,
+		m:     opts.Metrics,
+		conns: newConnSet(),
+	}
+	srv := smtp.NewServer(s)
+	srv.Domain = opts.Hostname
+	srv.MaxMessageBytes = opts.MaxMessageBytes
+	srv.MaxRecipients = 0 // enforced by the session with a 452
+	// Lines are bounded by the connection (commands) and the strict DATA
+	// reader (998 octets); go-smtp's own limit would close the connection
+	// in the middle of a message instead of answering it.
+	srv.MaxLineLength = 0
+	srv.EnableSMTPUTF8 = true
+	srv.TLSConfig = opts.TLS
+	srv.ErrorLog = errorLog{opts.Logger}
+	s.smtp = srv
+	return s, nil
+}
+
+// Serve accepts connections on l until Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	err := s.smtp.Serve(&listener{Listener: l, idle: s.opts.IdleTimeout, conns: s.conns})
+	if errors.Is(err, smtp.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections, says 421 to clients between
+// messages, lets messages in DATA finish, and waits for every session to end
+// or ctx to expire (then the remaining connections are cut: none of them has
+// had a 250 for its current message, so nothing accepted is lost).
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.conns.drain()
+	err := s.smtp.Shutdown(ctx)
+	if err != nil {
+		s.conns.closeAll()
+	}
+	return err
+}
+
+// NewSession implements smtp.Backend.
+func (s *Server) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	cc, _ := c.Conn().(*conn)
+	if s.conns.draining.Load() {
+		s.m.Connections.WithLabelValues("refused").Inc()
+		return nil, errShutdown
+	}
+	s.m.Connections.WithLabelValues("accepted").Inc()
+	s.m.ConnectionsOpen.Inc()
+	return &session{srv: s, conn: cc, smtp: c}, nil
+}
