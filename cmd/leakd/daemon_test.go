@@ -56,7 +56,7 @@ func needTool(t *testing.T, name string) string {
 func debianPython(t *testing.T) string {
 	t.Helper()
 	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if exec.Command(p, "-c", "import dkim").Run() == nil {
+		if exec.Command(p, "-c", "import dkim, nacl").Run() == nil {
 			return p
 		}
 	}

@@ -10,6 +10,7 @@ import re
 import sys
 
 import dkim
+import nacl  # noqa: F401  (dkimpy needs it for ed25519-sha256)
 
 ALGS = {b"rsa-sha256", b"ed25519-sha256"}
 
