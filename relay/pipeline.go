@@ -88,15 +88,17 @@ func (s *Server) accept(id string, r io.Reader, rcpts []address.Recipient, tls b
 			return e
 		}
 	}
-	for _, c := range copies {
+	qids := make([]string, len(copies))
+	for i, c := range copies {
 		s.opts.Queue.Add(c.meta)
+		qids[i] = c.meta.ID
 	}
 	if tls {
 		s.m.TLS.WithLabelValues("yes").Inc()
 	} else {
 		s.m.TLS.WithLabelValues("no").Inc()
 	}
-	s.log.Info("message accepted", "msg", id, "copies", len(copies), "bytes", sr.n,
+	s.log.Info("message accepted", "mid", id, "qids", qids, "bytes", sr.n,
 		"ms", time.Since(start).Milliseconds())
 	return nil
 }
@@ -126,8 +128,7 @@ func (s *Server) finish(c *copyOut) error {
 		return fmt.Errorf("spool commit: %w", err)
 	}
 	s.m.SpoolCommitDuration.Observe(time.Since(start).Seconds())
-	meta.ID = c.w.ID()
-	c.meta = meta
+	c.meta = c.w.Meta()
 	return nil
 }
 

@@ -89,9 +89,9 @@ func (s *session) Data(r io.Reader) error {
 		rep, reason := dataReply(err)
 		s.srv.m.Messages.WithLabelValues("rejected", reason).Inc()
 		if reason == metrics.ReasonInternal {
-			s.srv.log.Error("message failed", "msg", id, "err", err)
+			s.srv.log.Error("message failed", "mid", id, "err", err)
 		} else {
-			s.srv.log.Info("message rejected", "msg", id, "reason", reason, "code", rep.Code)
+			s.srv.log.Info("message rejected", "mid", id, "reason", reason, "code", rep.Code)
 		}
 		return rep
 	}

@@ -1,0 +1,116 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"leak/relay/courier"
+)
+
+// attempt delivers e once and acts on the outcome: remove the entry from
+// the spool, or schedule the next attempt.
+func (q *Queue) attempt(ctx context.Context, e *entry) {
+	msg, err := q.sp.Open(e.id)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Removed behind our back (an operator): nothing left to do.
+		q.forget(e)
+		q.log.Warn("queue: entry no longer in the spool", "qid", e.id, "attempt", e.attempt)
+		return
+	}
+	var secrets []string
+	if err == nil {
+		secrets = []string{msg.Meta.Rcpt, msg.Meta.From}
+		err = q.c.Deliver(ctx, &courier.Message{
+			ID:   e.id,
+			From: msg.Meta.From,
+			To:   msg.Meta.Rcpt,
+			UTF8: msg.Meta.UTF8,
+			Size: msg.Meta.Size,
+			Body: msg,
+		})
+		msg.Close()
+	}
+
+	now := time.Now()
+	expiry := e.created.Add(q.opts.Lifetime)
+	r := Result{ID: e.id, Attempt: e.attempt, Err: err}
+	switch {
+	case err == nil:
+		r.Outcome = Delivered
+		r.Latency = now.Sub(e.created)
+	case courier.IsPermanent(err):
+		r.Outcome = Bounced
+	case !now.Before(expiry):
+		r.Outcome = Expired
+	default:
+		r.Outcome = Deferred
+	}
+
+	attrs := []any{"qid", e.id, "outcome", r.Outcome, "attempt", e.attempt}
+	if err != nil {
+		attrs = append(attrs, "err", redact(err.Error(), secrets...))
+	}
+	if r.Outcome == Deferred {
+		// The last retry happens at the expiry instant at the latest; if it
+		// fails too, the entry expires.
+		due := now.Add(q.opts.Backoff(e.attempt))
+		if due.After(expiry) {
+			due = expiry
+		}
+		q.mu.Lock()
+		q.schedule(e, due)
+		q.mu.Unlock()
+		attrs = append(attrs, "retry_in", due.Sub(now).Round(time.Second).String())
+		q.log.Warn("queue: delivery deferred", attrs...)
+	} else {
+		if rerr := q.sp.Remove(e.id); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			// The entry stays on disk and will be tried again after a
+			// restart; better a duplicate than a loss.
+			q.log.Error("queue: cannot remove entry", "qid", e.id, "err", rerr.Error())
+		}
+		q.forget(e)
+		level := slog.LevelWarn
+		if r.Outcome == Delivered {
+			level = slog.LevelInfo
+			attrs = append(attrs, "latency_ms", r.Latency.Milliseconds())
+		}
+		q.log.Log(context.Background(), level, "queue: "+r.Outcome, attrs...)
+	}
+	if q.opts.OnResult != nil {
+		q.opts.OnResult(r)
+	}
+}
+
+// forget drops e from memory.
+func (q *Queue) forget(e *entry) {
+	q.mu.Lock()
+	delete(q.entries, e.id)
+	q.mu.Unlock()
+}
+
+// redact replaces every occurrence of the secrets in text, ignoring ASCII
+// case, so that a remote server quoting the recipient ("550 5.1.1
+// <bob@example.com>: unknown") does not put the address in the log.
+func redact(text string, secrets ...string) string {
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		var b strings.Builder
+		for i := 0; i < len(text); {
+			if i+len(s) <= len(text) && strings.EqualFold(text[i:i+len(s)], s) {
+				b.WriteString("[redacted]")
+				i += len(s)
+				continue
+			}
+			b.WriteByte(text[i])
+			i++
+		}
+		text = b.String()
+	}
+	return text
+}

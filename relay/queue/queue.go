@@ -1,0 +1,305 @@
+// Package queue schedules the delivery of spooled copies through a
+// courier: it tries each new entry at once, retries temporary failures with
+// backoff, and removes an entry from the spool once it is delivered,
+// bounced (a permanent failure) or expired (still failing after Lifetime).
+//
+// What it promises:
+//   - Every entry in the spool when Run starts, and every entry given to
+//     Add, is attempted until one of those three outcomes; nothing is
+//     dropped because the workers are busy.
+//   - At most Workers deliveries run at once, and one entry is never in
+//     two deliveries at once.
+//   - Logs carry the entry id, the outcome, the attempt and the error text,
+//     never the sender or the recipient.
+//
+// Attempt counts live in memory only: after a restart every entry is tried
+// at once and its backoff starts over. Expiry does not depend on them: it is
+// judged from Meta.Created + Lifetime, which is on disk.
+//
+// A bounce sends nothing back: Leak does not keep the original sender. The
+// copy is dropped and the outcome reported.
+package queue
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"leak/relay/courier"
+	"leak/relay/spool"
+)
+
+// Outcomes reported in Result.Outcome.
+const (
+	Delivered = "delivered"
+	Deferred  = "deferred"
+	Bounced   = "bounced"
+	Expired   = "expired"
+)
+
+// Options tune a Queue. The zero value gives the defaults.
+type Options struct {
+	Workers  int           // concurrent deliveries, default 8
+	Lifetime time.Duration // give up after this long since Meta.Created, default 120h (5 days)
+
+	// Backoff gives the delay before the next attempt after attempt
+	// failures (attempt ≥ 1). Default DefaultBackoff.
+	Backoff func(attempt int) time.Duration
+
+	// OnResult, if set, is called after every attempt (metrics). It runs on
+	// a worker: keep it quick. Result.Err is the courier's error as is and
+	// may quote the recipient address in a server's reply.
+	OnResult func(r Result)
+
+	Logger *slog.Logger // default slog.Default()
+}
+
+// Result is the outcome of one delivery attempt.
+type Result struct {
+	ID      string
+	Outcome string        // Delivered, Deferred, Bounced or Expired
+	Attempt int           // 1 for the first attempt since the queue started
+	Latency time.Duration // since Meta.Created; set for Delivered
+	Err     error         // nil for Delivered
+}
+
+// DefaultBackoff waits 1m, 5m, 15m and 30m after the first four failures,
+// then 1h, each ±20% at random so that entries that failed together (a
+// restart, a peer outage) do not retry in lockstep.
+func DefaultBackoff(attempt int) time.Duration {
+	steps := []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute}
+	d := time.Hour
+	if attempt >= 1 && attempt <= len(steps) {
+		d = steps[attempt-1]
+	}
+	// d × [0.8, 1.2)
+	return d*8/10 + rand.N(d*4/10)
+}
+
+// Queue delivers spooled entries. Its methods are safe for concurrent use.
+type Queue struct {
+	sp   *spool.Spool
+	c    courier.Courier
+	opts Options
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	cond     *sync.Cond // signalled when ready grows or stopping is set
+	entries  map[string]*entry
+	ready    []*entry  // to attempt now, first in first out
+	waiting  retryHeap // to attempt later, earliest first
+	timer    *time.Timer
+	stopping bool
+}
+
+// entry is one spooled copy known to the queue. Only what scheduling needs
+// is kept in memory: the addresses and the DKIM prefix are read from the
+// spool at each attempt.
+type entry struct {
+	id      string
+	created time.Time
+	attempt int // attempts started so far
+	state   state
+	due     time.Time // when waiting
+	index   int       // position in the heap when waiting
+}
+
+type state int
+
+const (
+	ready   state = iota // in q.ready
+	waiting              // in q.waiting
+	busy                 // being delivered
+)
+
+// New returns a queue delivering the entries of sp through c. Nothing
+// happens until Run.
+func New(sp *spool.Spool, c courier.Courier, opts Options) *Queue {
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.Lifetime <= 0 {
+		opts.Lifetime = 120 * time.Hour
+	}
+	if opts.Backoff == nil {
+		opts.Backoff = DefaultBackoff
+	}
+	lg := opts.Logger
+	if lg == nil {
+		lg = slog.Default()
+	}
+	q := &Queue{sp: sp, c: c, opts: opts, log: lg, entries: map[string]*entry{}}
+	q.cond = sync.NewCond(&q.mu)
+	q.timer = time.AfterFunc(time.Hour, q.promote)
+	q.timer.Stop()
+	return q
+}
+
+// Run loads every entry of the spool, then delivers with Workers workers
+// until ctx is done. It returns after the deliveries in flight have
+// finished: they are not cancelled (an interrupted SMTP transaction is how
+// duplicates happen), so the courier must bound its own time. Undelivered
+// entries stay in the spool for the next Run. Run is called once; it
+// returns an error only if the spool cannot be listed.
+func (q *Queue) Run(ctx context.Context) error {
+	metas, err := q.sp.List()
+	if err != nil {
+		return err
+	}
+	// Oldest first: they are the closest to expiry.
+	slices.SortFunc(metas, func(a, b spool.Meta) int { return a.Created.Compare(b.Created) })
+	q.mu.Lock()
+	for _, m := range metas {
+		q.addLocked(m)
+	}
+	q.mu.Unlock()
+	q.log.Info("queue: loaded", "entries", len(metas))
+
+	dctx := context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
+	for range q.opts.Workers {
+		wg.Go(func() { q.work(dctx) })
+	}
+	<-ctx.Done()
+	q.mu.Lock()
+	q.stopping = true
+	q.timer.Stop()
+	q.cond.Broadcast()
+	q.mu.Unlock()
+	wg.Wait()
+	return nil
+}
+
+// Add schedules a newly committed entry for an immediate attempt. It never
+// blocks on delivery. An id already known is ignored. Only m.ID and
+// m.Created are used.
+func (q *Queue) Add(m spool.Meta) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.addLocked(m)
+}
+
+func (q *Queue) addLocked(m spool.Meta) {
+	if m.ID == "" || q.entries[m.ID] != nil {
+		return
+	}
+	e := &entry{id: m.ID, created: m.Created, state: ready}
+	q.entries[m.ID] = e
+	q.ready = append(q.ready, e)
+	q.cond.Signal()
+}
+
+// Len returns the number of entries in the queue: waiting, ready or being
+// delivered.
+func (q *Queue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.entries)
+}
+
+// Oldest returns the creation time of the oldest entry, or the zero time
+// if the queue is empty. It scans every entry: meant for a metrics scrape,
+// not a hot path.
+func (q *Queue) Oldest() time.Time {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var oldest time.Time
+	for _, e := range q.entries {
+		if oldest.IsZero() || e.created.Before(oldest) {
+			oldest = e.created
+		}
+	}
+	return oldest
+}
+
+// RetryNow moves a waiting entry to the front of the schedule. It reports
+// whether the entry is now due: false if the id is unknown or the entry is
+// being delivered at this moment.
+func (q *Queue) RetryNow(id string) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	e := q.entries[id]
+	if e == nil {
+		return false
+	}
+	switch e.state {
+	case ready:
+		return true
+	case waiting:
+		q.waiting.remove(e)
+		q.makeReady(e)
+		q.arm()
+		return true
+	}
+	return false
+}
+
+// makeReady appends e to the ready list and wakes a worker. q.mu is held.
+func (q *Queue) makeReady(e *entry) {
+	e.state = ready
+	q.ready = append(q.ready, e)
+	q.cond.Signal()
+}
+
+// schedule puts e in the waiting heap until due. q.mu is held.
+func (q *Queue) schedule(e *entry, due time.Time) {
+	e.state = waiting
+	e.due = due
+	q.waiting.push(e)
+	q.arm()
+}
+
+// arm sets the one timer to the earliest due entry. A single timer serves
+// every waiting entry, however many there are. q.mu is held.
+func (q *Queue) arm() {
+	if q.stopping || len(q.waiting) == 0 {
+		q.timer.Stop()
+		return
+	}
+	q.timer.Reset(max(time.Until(q.waiting[0].due), 0))
+}
+
+// promote runs on the timer: it moves every entry now due to the ready
+// list. Running early or twice is harmless.
+func (q *Queue) promote() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := time.Now()
+	for len(q.waiting) > 0 && !q.waiting[0].due.After(now) {
+		q.makeReady(q.waiting.pop())
+	}
+	q.arm()
+}
+
+// next blocks until an entry is ready and claims it, or returns nil once
+// the queue is stopping.
+func (q *Queue) next() *entry {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.ready) == 0 && !q.stopping {
+		q.cond.Wait()
+	}
+	if q.stopping {
+		return nil
+	}
+	e := q.ready[0]
+	q.ready[0] = nil
+	q.ready = q.ready[1:]
+	e.state = busy
+	e.attempt++
+	return e
+}
+
+// work is one worker: it attempts ready entries one at a time.
+func (q *Queue) work(ctx context.Context) {
+	for {
+		e := q.next()
+		if e == nil {
+			return
+		}
+		q.attempt(ctx, e)
+	}
+}

@@ -1,0 +1,147 @@
+package spool
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"time"
+)
+
+// Meta describes one committed copy. It is stored as JSON in the file's
+// trailer (docs/design.md, "Spool file format").
+type Meta struct {
+	ID      string    `json:"id"`      // random, 16 bytes hex; also the file name in q/
+	From    string    `json:"from"`    // envelope sender of the outgoing copy (Leak's bounce address)
+	Rcpt    string    `json:"rcpt"`    // the one recipient
+	Created time.Time `json:"created"` // stored as unix seconds
+	Prefix  string    `json:"prefix"`  // DKIM-Signature fields to prepend at delivery
+	UTF8    bool      `json:"utf8"`    // needs SMTPUTF8
+	Size    int64     `json:"size"`    // len(Prefix) + message bytes; computed, not stored
+}
+
+// diskMeta is the trailer JSON, exactly as in docs/design.md. Size is not
+// stored: it follows from the file size.
+type diskMeta struct {
+	V       int    `json:"v"`
+	ID      string `json:"id"`
+	From    string `json:"from"`
+	Rcpt    string `json:"rcpt"`
+	Created int64  `json:"created"`
+	Prefix  string `json:"prefix"`
+	UTF8    bool   `json:"utf8"`
+}
+
+const (
+	formatVersion = 1
+	magic         = "LEAKSPL1"
+	// tailLen is the fixed end of a file: JSON length, CRC-32, magic.
+	tailLen = 4 + 4 + len(magic)
+	// maxMetaLen bounds the trailer JSON we are willing to read. Two
+	// DKIM-Signature fields and two addresses take a few KiB.
+	maxMetaLen = 256 << 10
+	idBytes    = 16
+)
+
+// newID returns 16 random bytes in lower-case hex.
+func newID() (string, error) {
+	var b [idBytes]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("spool: random id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// validID reports whether id has the shape newID gives. Only such names are
+// ever joined to a spool path, so a caller-supplied id cannot escape it.
+func validID(id string) bool {
+	if len(id) != 2*idBytes {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// appendTrailer appends the trailer for m to dst.
+func appendTrailer(dst []byte, m Meta) ([]byte, error) {
+	js, err := json.Marshal(diskMeta{
+		V:       formatVersion,
+		ID:      m.ID,
+		From:    m.From,
+		Rcpt:    m.Rcpt,
+		Created: m.Created.Unix(),
+		Prefix:  m.Prefix,
+		UTF8:    m.UTF8,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("spool: encode meta: %w", err)
+	}
+	if len(js) > maxMetaLen {
+		return nil, fmt.Errorf("spool: meta is %d bytes, over %d", len(js), maxMetaLen)
+	}
+	dst = append(dst, js...)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(js)))
+	dst = binary.BigEndian.AppendUint32(dst, crc32.ChecksumIEEE(js))
+	return append(dst, magic...), nil
+}
+
+// errCorrupt is wrapped by every trailer decoding failure.
+var errCorrupt = errors.New("corrupt spool file")
+
+// readTrailer decodes the trailer of a spool file of the given size. It
+// returns the meta (with Size filled) and the length of the message bytes,
+// which start at offset 0.
+func readTrailer(r io.ReaderAt, size int64) (Meta, int64, error) {
+	if size < int64(tailLen) {
+		return Meta{}, 0, fmt.Errorf("%w: %d bytes, shorter than a trailer", errCorrupt, size)
+	}
+	var tail [tailLen]byte
+	if _, err := r.ReadAt(tail[:], size-int64(tailLen)); err != nil {
+		return Meta{}, 0, fmt.Errorf("spool: read trailer: %w", err)
+	}
+	if string(tail[8:]) != magic {
+		return Meta{}, 0, fmt.Errorf("%w: bad magic", errCorrupt)
+	}
+	n := int64(binary.BigEndian.Uint32(tail[0:4]))
+	sum := binary.BigEndian.Uint32(tail[4:8])
+	if n > maxMetaLen || n > size-int64(tailLen) {
+		return Meta{}, 0, fmt.Errorf("%w: meta length %d out of range", errCorrupt, n)
+	}
+	js := make([]byte, n)
+	bodyLen := size - int64(tailLen) - n
+	if _, err := r.ReadAt(js, bodyLen); err != nil {
+		return Meta{}, 0, fmt.Errorf("spool: read meta: %w", err)
+	}
+	if crc32.ChecksumIEEE(js) != sum {
+		return Meta{}, 0, fmt.Errorf("%w: meta checksum mismatch", errCorrupt)
+	}
+	var dm diskMeta
+	if err := json.Unmarshal(js, &dm); err != nil {
+		return Meta{}, 0, fmt.Errorf("%w: meta: %v", errCorrupt, err)
+	}
+	if dm.V != formatVersion {
+		return Meta{}, 0, fmt.Errorf("%w: version %d", errCorrupt, dm.V)
+	}
+	if !validID(dm.ID) {
+		return Meta{}, 0, fmt.Errorf("%w: invalid id", errCorrupt)
+	}
+	m := Meta{
+		ID:      dm.ID,
+		From:    dm.From,
+		Rcpt:    dm.Rcpt,
+		Created: time.Unix(dm.Created, 0).UTC(),
+		Prefix:  dm.Prefix,
+		UTF8:    dm.UTF8,
+		Size:    int64(len(dm.Prefix)) + bodyLen,
+	}
+	return m, bodyLen, nil
+}
