@@ -45,7 +45,8 @@ type conn struct {
 	set  *connSet
 
 	inData  atomic.Bool
-	lineLen int // bytes since the last LF, outside DATA; only touched by Read
+	eod     eodState // where DATA stands; only touched by Read
+	lineLen int      // bytes since the last LF, outside DATA; only touched by Read
 
 	closeOnce sync.Once
 }
@@ -65,11 +66,18 @@ func (c *conn) Read(p []byte) (int, error) {
 		}
 		return n, err
 	}
+	rest := p[:n]
 	if c.inData.Load() {
+		i := c.eod.scan(rest)
+		if i < 0 {
+			return n, nil
+		}
+		// DATA ended inside this read: what follows is commands again.
+		c.inData.Store(false)
 		c.lineLen = 0
-		return n, nil
+		rest = rest[i:]
 	}
-	for _, b := range p[:n] {
+	for _, b := range rest {
 		if b == '\n' {
 			c.lineLen = 0
 			continue
@@ -88,6 +96,68 @@ func (c *conn) Write(p []byte) (int, error) {
 		c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
 	}
 	return c.Conn.Write(p)
+}
+
+// startData switches the connection to DATA mode: no command line limit
+// until the end-of-data line. go-smtp drains a refused message after Session.Data
+// returns, so DATA mode must last until the terminator is read, not until
+// Data returns.
+func (c *conn) startData() {
+	c.eod = eodBeginLine
+	c.inData.Store(true)
+}
+
+// eodState follows go-smtp's DATA reader state machine (data.go), so both
+// agree on where DATA ends: at <CRLF>.<CRLF> and nowhere else.
+type eodState uint8
+
+const (
+	eodBeginLine eodState = iota
+	eodDot
+	eodDotCR
+	eodCR
+	eodMid
+)
+
+// scan advances the state over b and returns the index just past the
+// end-of-data line, or -1 if DATA goes on.
+func (s *eodState) scan(b []byte) int {
+	st := *s
+	for i, c := range b {
+		switch st {
+		case eodBeginLine:
+			switch c {
+			case '.':
+				st = eodDot
+			case '\r':
+				st = eodCR
+			default:
+				st = eodMid
+			}
+		case eodDot:
+			st = eodMid
+			if c == '\r' {
+				st = eodDotCR
+			}
+		case eodDotCR:
+			if c == '\n' {
+				*s = eodBeginLine
+				return i + 1
+			}
+			st = eodMid
+		case eodCR:
+			st = eodMid
+			if c == '\n' {
+				st = eodBeginLine
+			}
+		case eodMid:
+			if c == '\r' {
+				st = eodCR
+			}
+		}
+	}
+	*s = st
+	return -1
 }
 
 // bye tells a client between transactions that the server is going away. The

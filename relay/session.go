@@ -76,8 +76,14 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 func (s *session) Data(r io.Reader) error {
 	s.srv.hook("data")
 	if s.conn != nil {
-		s.conn.inData.Store(true)
-		defer s.conn.inData.Store(false)
+		if _, bdat := r.(*io.PipeReader); bdat {
+			// BDAT chunks are counted, not terminated: go-smtp feeds them
+			// through a pipe, and the transfer is over when Data returns.
+			s.conn.inData.Store(true)
+			defer s.conn.inData.Store(false)
+		} else {
+			s.conn.startData()
+		}
 	}
 	if len(s.rcpts) == 0 {
 		return errNoRcpt

@@ -174,6 +174,11 @@ func orTop(s string) string {
 
 // fill derives the defaults that depend on other keys.
 func (c *Config) fill() {
+	for _, p := range []*string{&c.DataDir, &c.DKIM.KeyDir, &c.Delivery.Dir} {
+		if *p != "" {
+			*p = filepath.Clean(*p)
+		}
+	}
 	if c.DKIM.KeyDir == "" {
 		c.DKIM.KeyDir = filepath.Join(c.DataDir, "dkim")
 	}

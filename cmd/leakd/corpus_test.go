@@ -205,21 +205,21 @@ func TestSwaks(t *testing.T) {
 	d := newDaemon(t, "", "")
 	d.start()
 	out, err := exec.Command(swaks, "--server", d.smtpAddr, "--from", "me@example.net",
-		"--to", "friend+bob=example.com@leak.example", "--header", "Subject: hello from swaks",
-		"--body", "KEEP-SWAKS-BODY").CombinedOutput()
+		"--to", "friend+bob=example.com@leak.example", "--header", "Subject: hello from a terminal",
+		"--body", "KEEP-TERMINAL-BODY").CombinedOutput()
 	if err != nil {
 		t.Fatalf("swaks: %v\n%s", err, out)
 	}
 	files := d.waitDelivered(1)
 	msg, _ := os.ReadFile(files[0])
-	for _, want := range []string{"Subject: hello from swaks", "KEEP-SWAKS-BODY", `"A friend, anonymously"`, "Delivered-To: bob@example.com"} {
+	for _, want := range []string{"Subject: hello from a terminal", "KEEP-TERMINAL-BODY", `"A friend, anonymously"`, "Delivered-To: bob@example.com"} {
 		if !bytes.Contains(msg, []byte(want)) {
 			t.Errorf("delivered message lacks %q", want)
 		}
 	}
 	for _, secret := range []string{"me@example.net", "swaks", "127.0.0.1"} {
 		if bytes.Contains(bytes.ToLower(msg), []byte(secret)) {
-			t.Errorf("delivered message leaks %q", secret)
+			t.Errorf("delivered message leaks %q:\n%s", secret, msg)
 		}
 	}
 	records := filepath.Join(d.dir, "records.txt")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -60,7 +61,8 @@ func TestHostileCorpus(t *testing.T) {
 		t.Run(e.File, func(t *testing.T) {
 			switch e.Transport {
 			case "generator":
-				t.Skip("generated sample: covered by TestOversize")
+				sendOversize(t, d.smtpAddr, 60<<20)
+				return
 			case "envelope":
 				c := dialSMTP(t, d.smtpAddr)
 				c.cmd("EHLO client.example")
@@ -174,5 +176,35 @@ func TestHostileShapes(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(d.outbox, "new", "*"))
 	if len(files) != 0 {
 		t.Errorf("%d hostile messages delivered", len(files))
+	}
+}
+
+// sendOversize sends a message of n bytes (a base64 attachment, as
+// tools/gen_oversize.py makes) twice: announced with SIZE, refused at MAIL;
+// then unannounced, refused after the final dot with the dialogue in sync.
+func sendOversize(t *testing.T, addr string, n int) {
+	c := dialSMTP(t, addr)
+	c.cmd("EHLO client.example")
+	if r := c.cmd(fmt.Sprintf("MAIL FROM:<mallory@attacker.example> SIZE=%d", n)); !strings.HasPrefix(r, "552 5.3.4") {
+		t.Errorf("MAIL with SIZE=%d: %q", n, r)
+	}
+	c.cmd("MAIL FROM:<mallory@attacker.example>")
+	c.cmd("RCPT TO:<to+bob=example.com@leak.example>")
+	if r := c.cmd("DATA"); !strings.HasPrefix(r, "354") {
+		t.Fatalf("DATA: %q", r)
+	}
+	head := "Subject: oversize\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+	c.raw([]byte(head))
+	line := []byte(strings.Repeat("QUJD", 19) + "\r\n")
+	chunk := bytes.Repeat(line, 1<<14) // 1.2 MiB per write
+	for sent := 0; sent < n; sent += len(chunk) {
+		c.raw(chunk)
+	}
+	c.raw([]byte(".\r\n"))
+	if r := c.read(); !strings.HasPrefix(r, "552 5.3.4") {
+		t.Errorf("oversize DATA without SIZE: %q", r)
+	}
+	if r := c.cmd("NOOP"); !strings.HasPrefix(r, "250") {
+		t.Errorf("after oversize DATA, NOOP got %q", r)
 	}
 }
