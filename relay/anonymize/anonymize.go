@@ -1,0 +1,218 @@
+// Package anonymize turns one incoming message into clean copies, one per
+// recipient, such that nothing in a delivered copy identifies the sender.
+//
+// What it promises, for every copy it writes without error:
+//   - the top-level header is built from an allowlist: Leak's own Received
+//     line, the relay's Date (UTC), an anonymous From naming only the declared
+//     relationship, the copy's own To, the sender's Subject decoded and
+//     re-encoded, a random Message-ID, MIME-Version and the content fields;
+//     nothing else of the sender's header survives (no Received chain, no
+//     Message-ID, no Cc/Bcc, no X-*, no client names, no time zone);
+//   - every MIME part header keeps only what rendering needs, with new random
+//     boundaries, Content-IDs replaced by keyed hashes, file names reduced to
+//     their base name, preambles and epilogues dropped;
+//   - signatures (PGP/MIME, S/MIME) and attached public keys are removed,
+//     because they name their signer; forwarded messages keep only their
+//     Subject and content fields;
+//   - text/plain and text/html bodies are decoded and re-encoded as
+//     quoted-printable, with cid: references in HTML rewritten to match;
+//   - output lines end in CRLF and are at most 998 octets long.
+//
+// Known limits: the bodies of other parts pass through unchanged, so what a
+// sender writes or attaches (a signature block in the text, EXIF data in a
+// photo, the ORGANIZER of a text/calendar invite, the key ids inside an
+// encrypted PGP message) is delivered as written, down to the line length
+// of an attachment's base64.
+//
+// It streams: a message is read once, part by part, and each copy is written
+// as it goes; memory does not grow with the size of the message or of a part,
+// only with the (bounded) size of the headers and the nesting depth.
+package anonymize
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Options configure an Anonymizer. Zero values take the documented defaults.
+type Options struct {
+	Domain          string           // the Leak domain: From address, Message-ID and Content-ID right side
+	Hostname        string           // for Leak's Received line; default Domain
+	FromLocal       string           // local part of From; default "anonymous"
+	MaxHeaderBytes  int              // whole header block, per message and per part; default 64 KiB
+	MaxHeaderFields int              // fields per header block; default 1000
+	MaxDepth        int              // MIME nesting; default 20
+	MaxParts        int              // MIME parts per message; default 500
+	MaxReceived     int              // Received fields in the input; default 50
+	Now             func() time.Time // default time.Now; the output Date is Now().UTC()
+}
+
+// Copy is one clean copy to write: one recipient, one writer.
+type Copy struct {
+	To           string        // the decoded recipient address (a UTF-8 local part is written raw, RFC 6532)
+	Relationship string        // noun phrase: "someone", "a friend", "a coworker", ...
+	Extra        []HeaderField // extra top-level fields, written after the allowlisted ones
+	W            io.Writer     // where this copy goes
+}
+
+// HeaderField is one header field the caller adds to a copy. Value must not
+// contain CR or LF; it is folded on output.
+type HeaderField struct{ Key, Value string }
+
+// Reason classifies why a message was refused.
+type Reason uint8
+
+// Reasons a message is refused. The session maps each to an SMTP reply.
+const (
+	HeaderTooLarge Reason = iota + 1 // a header block over MaxHeaderBytes or MaxHeaderFields
+	MIMETooComplex                   // nesting over MaxDepth or more than MaxParts parts
+	Malformed                        // a structure that cannot be read safely
+	Loop                             // Leak's own Received line, or too many Received lines
+)
+
+func (r Reason) String() string {
+	switch r {
+	case HeaderTooLarge:
+		return "header too large"
+	case MIMETooComplex:
+		return "MIME too complex"
+	case Malformed:
+		return "malformed"
+	case Loop:
+		return "loop"
+	}
+	return fmt.Sprintf("Reason(%d)", uint8(r))
+}
+
+// Error is a refusal of the message itself (as opposed to an I/O error).
+// Text is generic and safe to show to the sender.
+type Error struct {
+	Reason Reason
+	Text   string
+}
+
+func (e *Error) Error() string { return "anonymize: " + e.Reason.String() + ": " + e.Text }
+
+var (
+	errHeaderTooLarge = &Error{Reason: HeaderTooLarge, Text: "message header too large"}
+	errTooComplex     = &Error{Reason: MIMETooComplex, Text: "MIME structure too deep or too many parts"}
+	errMalformed      = &Error{Reason: Malformed, Text: "malformed MIME structure"}
+	errLoop           = &Error{Reason: Loop, Text: "mail loop detected"}
+	errOpaqueSigned   = &Error{Reason: Malformed, Text: "opaque S/MIME signed messages are not supported; send it clear-signed"}
+	errPartial        = &Error{Reason: Malformed, Text: "fragmented messages (message/partial) are not supported"}
+)
+
+// Anonymizer rewrites messages. It is safe for concurrent use.
+type Anonymizer struct {
+	opts Options
+
+	// textEnd, when set, is called once per copy at the end of every body
+	// text part (text/plain or text/html that is neither an attachment nor
+	// inside a forwarded message); what it returns is appended to that copy's
+	// part before its encoding is closed. It is the place for a per-recipient
+	// footer.
+	textEnd func(copy int, mediaType string) []byte
+}
+
+// New returns an Anonymizer with opts, defaults filled in.
+func New(opts Options) *Anonymizer {
+	if opts.Hostname == "" {
+		opts.Hostname = opts.Domain
+	}
+	if opts.FromLocal == "" {
+		opts.FromLocal = "anonymous"
+	}
+	if opts.MaxHeaderBytes <= 0 {
+		opts.MaxHeaderBytes = 64 << 10
+	}
+	if opts.MaxHeaderFields <= 0 {
+		opts.MaxHeaderFields = 1000
+	}
+	if opts.MaxDepth <= 0 {
+		opts.MaxDepth = 20
+	}
+	if opts.MaxParts <= 0 {
+		opts.MaxParts = 500
+	}
+	if opts.MaxReceived <= 0 {
+		opts.MaxReceived = 50
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Anonymizer{opts: opts}
+}
+
+// Rewrite reads the DATA of one message from src (CRLF line endings) and
+// writes one clean copy to each of copies, all in one pass. It reads src to
+// its end even when it refuses the message, so the SMTP dialogue stays in
+// step. On error the copies hold partial output and must be discarded.
+//
+// A refusal is an *Error; any other error is an I/O error (of src or of a
+// copy's writer, wrapped) or a mistake of the caller's (copies or options
+// that cannot be written).
+func (a *Anonymizer) Rewrite(src io.Reader, copies []Copy) error {
+	if err := a.check(copies); err != nil {
+		return err
+	}
+	r := newRewriter(a, src, copies)
+	err := r.run()
+	if err == nil {
+		if err = r.out.finish(); err != nil {
+			return fmt.Errorf("anonymize: write copy: %w", err)
+		}
+		return nil
+	}
+	return r.classify(err)
+}
+
+// check refuses options and copies the caller got wrong: they would end up
+// in header fields, where a CR or LF would let one field become several.
+func (a *Anonymizer) check(copies []Copy) error {
+	o := &a.opts
+	if !isAtom(o.Domain) || !isAtom(o.Hostname) || !isAtom(o.FromLocal) {
+		return errors.New("anonymize: Options.Domain, Hostname and FromLocal must be non-empty and free of spaces and specials")
+	}
+	if len(copies) == 0 {
+		return errors.New("anonymize: no copies to write")
+	}
+	for i, c := range copies {
+		if c.W == nil {
+			return fmt.Errorf("anonymize: copy %d has no writer", i)
+		}
+		if !validAddress(c.To) {
+			return fmt.Errorf("anonymize: copy %d: recipient address is not usable in a header", i)
+		}
+		for _, f := range c.Extra {
+			if !validFieldName(f.Key) || !validFieldValue(f.Value) {
+				return fmt.Errorf("anonymize: copy %d: extra field %q is not a valid header field", i, f.Key)
+			}
+		}
+	}
+	return nil
+}
+
+// classify turns the error that stopped a rewrite into what Rewrite returns.
+// The rest of src is read first: if the source itself fails (the session's
+// strict reader, a timeout), that cause wins over whatever it made us see.
+func (r *rewriter) classify(err error) error {
+	if derr := r.in.drain(r.buf); derr != nil {
+		return fmt.Errorf("anonymize: read message: %w", derr)
+	}
+	if r.out.err != nil {
+		return fmt.Errorf("anonymize: write copy: %w", r.out.err)
+	}
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return e
+	case r.headerTooLarge:
+		return errHeaderTooLarge
+	}
+	// Anything else comes from go-message's parsers or from our own readers
+	// meeting what they cannot follow (a bare line ending, an unterminated
+	// multipart): the message is at fault.
+	return errMalformed
+}

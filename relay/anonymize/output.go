@@ -1,0 +1,96 @@
+package anonymize
+
+import (
+	"bufio"
+	"io"
+)
+
+// fanout writes the shared part of the output (everything below the
+// top-level header) to every copy, and lets the per-copy parts (the header,
+// a footer) go to one copy. Each copy is buffered so that small writes do
+// not reach the caller's writer (a file, a signer) one line at a time.
+type fanout struct {
+	copies []outCopy
+	err    error // the first write error; every later write fails with it
+}
+
+type outCopy struct {
+	w    *bufio.Writer
+	tail [2]byte // the last two octets written, to end the copy with CRLF
+}
+
+func newFanout(copies []Copy) *fanout {
+	f := &fanout{copies: make([]outCopy, len(copies))}
+	for i, c := range copies {
+		f.copies[i].w = bufio.NewWriterSize(c.W, 4096)
+	}
+	return f
+}
+
+// Write writes p to every copy.
+func (f *fanout) Write(p []byte) (int, error) {
+	for i := range f.copies {
+		if err := f.writeTo(i, p); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+func (f *fanout) writeTo(i int, p []byte) error {
+	if f.err != nil {
+		return f.err
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	c := &f.copies[i]
+	if _, err := c.w.Write(p); err != nil {
+		f.err = err
+		return err
+	}
+	if len(p) >= 2 {
+		c.tail = [2]byte{p[len(p)-2], p[len(p)-1]}
+	} else {
+		c.tail = [2]byte{c.tail[1], p[0]}
+	}
+	return nil
+}
+
+// one returns a writer to copy i alone.
+func (f *fanout) one(i int) io.Writer { return copyWriter{f, i} }
+
+type copyWriter struct {
+	f *fanout
+	i int
+}
+
+func (w copyWriter) Write(p []byte) (int, error) {
+	if err := w.f.writeTo(w.i, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// finish ends every copy with CRLF (a message is a sequence of lines, RFC
+// 5322 section 2.1) and flushes it.
+func (f *fanout) finish() error {
+	for i := range f.copies {
+		c := &f.copies[i]
+		if c.tail != [2]byte{'\r', '\n'} {
+			if err := f.writeTo(i, crlf); err != nil {
+				return err
+			}
+		}
+		if f.err != nil {
+			return f.err
+		}
+		if err := c.w.Flush(); err != nil {
+			f.err = err
+			return err
+		}
+	}
+	return nil
+}
+
+var crlf = []byte("\r\n")

@@ -1,0 +1,149 @@
+package anonymize
+
+import (
+	"bufio"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"io"
+	"time"
+)
+
+// rewriter is the state of one Rewrite call.
+type rewriter struct {
+	opts    Options
+	textEnd func(int, string) []byte
+	copies  []Copy
+	in      *input
+	out     *fanout
+	buf     []byte // copy buffer for bodies
+	hbuf    []byte // scratch for header blocks
+	mac     hash.Hash
+	sum     []byte
+	now     time.Time
+	subject string // the sender's subject, decoded and normalised
+	parts   int
+
+	headerTooLarge bool // a guard ran out of budget
+}
+
+// emitFunc writes the header of an entity being output, given its content
+// fields. An entity calls it exactly once before writing its body, or not
+// at all when it is dropped; the caller decides what surrounds the fields
+// (a boundary line, the top-level header, a forwarded message's header).
+type emitFunc func(fields []HeaderField) error
+
+// scope is where an entity sits in the message.
+type scope struct {
+	depth     int  // enclosing multiparts and messages
+	forwarded bool // inside a message/rfc822
+	digest    bool // parent is a multipart/digest
+}
+
+// emptyText stands in for an entity that was dropped entirely, where the
+// structure needs one (RFC 2046 section 5.1.1: a multipart has at least one
+// part).
+var emptyText = []HeaderField{{"Content-Type", "text/plain; charset=utf-8"}}
+
+func newRewriter(a *Anonymizer, src io.Reader, copies []Copy) *rewriter {
+	key := make([]byte, 32)
+	rand.Read(key) // never fails (crypto/rand, Go 1.24+)
+	return &rewriter{
+		opts:    a.opts,
+		textEnd: a.textEnd,
+		copies:  copies,
+		in:      &input{r: src},
+		out:     newFanout(copies),
+		buf:     make([]byte, 8<<10),
+		hbuf:    make([]byte, 0, 1024),
+		mac:     hmac.New(sha256.New, key),
+		sum:     make([]byte, 0, sha256.Size),
+	}
+}
+
+// run rewrites the whole message.
+func (r *rewriter) run() error {
+	g := &guard{r: r.in, tripped: &r.headerTooLarge}
+	br := bufio.NewReaderSize(g, 4096)
+	h, err := r.readHeader(g, br)
+	if err != nil {
+		return err
+	}
+	if err := r.checkLoop(&h); err != nil {
+		return err
+	}
+	r.subject = normaliseText(decodeText(h.Get("Subject")))
+	r.now = r.opts.Now().UTC()
+	done := false
+	emit := func(fields []HeaderField) error {
+		done = true
+		for i := range r.copies {
+			b, err := r.topHeader(r.hbuf[:0], i, fields)
+			if err != nil {
+				return err
+			}
+			if err := r.out.writeTo(i, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := r.entity(&h, br, scope{}, emit); err != nil {
+		return err
+	}
+	if !done {
+		if err := emit(emptyText); err != nil {
+			return err
+		}
+	}
+	// The epilogue of a top-level multipart is dropped, whatever it holds;
+	// then the source is read to its end.
+	_ = r.drain(br)
+	return r.in.drain(r.buf)
+}
+
+// writeFields appends fields and the empty line to b and writes it to
+// every copy.
+func (r *rewriter) writeFields(b []byte, fields []HeaderField) error {
+	var err error
+	for _, f := range fields {
+		if b, err = appendField(b, f.Key, f.Value, true); err != nil {
+			return err
+		}
+	}
+	b = append(b, crlf...)
+	r.hbuf = b[:0]
+	_, err = r.out.Write(b)
+	return err
+}
+
+// drain reads what is left of a body.
+func (r *rewriter) drain(body io.Reader) error {
+	_, err := io.CopyBuffer(io.Discard, body, r.buf)
+	return err
+}
+
+// cid returns the replacement of a Content-ID: a keyed hash, so that the
+// same id maps to the same value wherever it appears (Content-ID fields,
+// cid: URLs, the start parameter) without remembering it, while the per
+// message key keeps it from being linked back to the original.
+func (r *rewriter) cid(id []byte) string {
+	r.mac.Reset()
+	r.mac.Write(id)
+	r.sum = r.mac.Sum(r.sum[:0])
+	return hex.EncodeToString(r.sum[:16]) + "@" + r.opts.Domain
+}
+
+// newBoundary returns a fresh random boundary (130 bits). "=_" cannot
+// occur in quoted-printable or base64 text, so no re-encoded body can
+// contain it; base32 rather than hex keeps it from looking like the
+// "=_<md5>" boundaries of Roundcube.
+func newBoundary() string { return "=_" + rand.Text() }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+	return hex.EncodeToString(b)
+}
