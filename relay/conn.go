@@ -1,9 +1,11 @@
 package relay
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +26,7 @@ type listener struct {
 	net.Listener
 	idle  time.Duration
 	conns *connSet
+	count func(verb string, code int) // counts one command and its reply
 }
 
 func (l *listener) Accept() (net.Conn, error) {
@@ -31,7 +34,7 @@ func (l *listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cc := &conn{Conn: c, idle: l.idle, set: l.conns}
+	cc := &conn{Conn: c, idle: l.idle, set: l.conns, count: l.count}
 	l.conns.add(cc)
 	return cc, nil
 }
@@ -47,6 +50,15 @@ type conn struct {
 	inData  atomic.Bool
 	eod     eodState // where DATA stands; only touched by Read
 	lineLen int      // bytes since the last LF, outside DATA; only touched by Read
+
+	// Command accounting: verbs read, waiting for their replies in order
+	// (PIPELINING keeps replies in command order, RFC 2920 3.1). After
+	// STARTTLS only ciphertext passes here, so counting stops.
+	count   func(verb string, code int)
+	verb    []byte   // start of the command line being read
+	skip    int64    // bytes of a BDAT chunk still to pass unparsed
+	pending []string // verbs whose final reply has not been written
+	tls     bool
 
 	closeOnce sync.Once
 }
@@ -77,10 +89,21 @@ func (c *conn) Read(p []byte) (int, error) {
 		c.lineLen = 0
 		rest = rest[i:]
 	}
-	for _, b := range rest {
+	for i := 0; i < len(rest); i++ {
+		if c.skip > 0 {
+			k := min(c.skip, int64(len(rest)-i))
+			c.skip -= k
+			i += int(k) - 1
+			continue
+		}
+		b := rest[i]
 		if b == '\n' {
+			c.endCommand()
 			c.lineLen = 0
 			continue
+		}
+		if c.lineLen < 32 {
+			c.verb = append(c.verb, b)
 		}
 		c.lineLen++
 		if c.lineLen > maxCommandLine {
@@ -95,7 +118,56 @@ func (c *conn) Write(p []byte) (int, error) {
 	if c.idle > 0 {
 		c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
 	}
+	c.countReplies(p)
 	return c.Conn.Write(p)
+}
+
+// endCommand notes the verb of a command line just read. "BDAT n" is
+// followed by n bytes of message that are not command lines (RFC 3030 2):
+// they pass unparsed, whether go-smtp takes or refuses the chunk.
+func (c *conn) endCommand() {
+	f := bytes.Fields(c.verb)
+	c.verb = c.verb[:0]
+	if c.tls || len(f) == 0 {
+		return
+	}
+	verb := string(bytes.ToUpper(f[0]))
+	if verb == "BDAT" && len(f) > 1 {
+		if n, err := strconv.ParseInt(string(f[1]), 10, 64); err == nil && n > 0 {
+			c.skip = n
+		}
+	}
+	if c.count != nil {
+		c.pending = append(c.pending, verb)
+	}
+}
+
+// countReplies pairs each final reply line ("250 ...", not "250-...") in p
+// with the oldest command waiting for one. go-smtp writes each reply in one
+// call, so a reply line is never split across writes.
+func (c *conn) countReplies(p []byte) {
+	if c.count == nil || c.tls {
+		return
+	}
+	for len(p) >= 4 && len(c.pending) > 0 {
+		if p[3] == ' ' || p[3] == '\r' {
+			code, err := strconv.Atoi(string(p[:3]))
+			if err == nil {
+				verb := c.pending[0]
+				c.pending = c.pending[1:]
+				c.count(verb, code)
+				if verb == "STARTTLS" && code == 220 {
+					c.tls = true
+					return
+				}
+			}
+		}
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			return
+		}
+		p = p[i+1:]
+	}
 }
 
 // startData switches the connection to DATA mode: no command line limit

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"leak/metrics"
 	"leak/relay/courier"
 	"leak/relay/queue"
@@ -226,3 +228,12 @@ const simpleMessage = "From: Sender Person <sender@example.net>\r\n" +
 	"Message-ID: <secret-id-1234@example.net>\r\n" +
 	"\r\n" +
 	"Body line KEEP-BODY.\r\n"
+
+func testutilValue(t *testing.T, tr *testRelay, verb, class string) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := tr.m.Commands.WithLabelValues(verb, class).Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
+}

@@ -119,7 +119,7 @@ func New(opts Options) (*Server, error) {
 
 // Serve accepts connections on l until Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.smtp.Serve(&listener{Listener: l, idle: s.opts.IdleTimeout, conns: s.conns})
+	err := s.smtp.Serve(&listener{Listener: l, idle: s.opts.IdleTimeout, conns: s.conns, count: s.countCommand})
 	if errors.Is(err, smtp.ErrServerClosed) {
 		return nil
 	}
@@ -137,6 +137,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.conns.closeAll()
 	}
 	return err
+}
+
+func (s *Server) countCommand(verb string, code int) {
+	s.m.Commands.WithLabelValues(metrics.CommandLabel(verb), metrics.ReplyClass(code)).Inc()
 }
 
 // NewSession implements smtp.Backend.

@@ -271,3 +271,45 @@ func TestShutdownSays421(t *testing.T) {
 		t.Error("message finished during shutdown was not delivered")
 	}
 }
+
+// BDAT (CHUNKING, which go-smtp always offers): chunks are taken by size,
+// and lines inside them are never read as commands.
+func TestBDAT(t *testing.T) {
+	tr := startRelay(t, nil)
+	c := dial(t, tr.addr)
+	c.open("to+bob=example.com@leak.example")
+	part1 := "Subject: chunked\r\n\r\nNOOP this is not a command\r\n"
+	part2 := "KEEP-BDAT " + strings.Repeat("z", 900) + "\r\n"
+	c.send(fmt.Sprintf("BDAT %d\r\n%s", len(part1), part1))
+	c.expect("250")
+	c.send(fmt.Sprintf("BDAT %d LAST\r\n%s", len(part2), part2))
+	c.expect("250")
+	c.cmd("NOOP", "250")
+	msg := tr.delivered(t, 1)[0]
+	if !strings.Contains(msg, "KEEP-BDAT") || !strings.Contains(msg, "NOOP this is not a command") {
+		t.Errorf("chunked message lost content:\n%s", msg)
+	}
+}
+
+func TestCommandsCounted(t *testing.T) {
+	tr := startRelay(t, nil)
+	c := dial(t, tr.addr)
+	// Pipelined: three commands in one write, replies in order.
+	c.send("EHLO client.example\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<bob@example.com>\r\n")
+	c.expect("250")
+	c.expect("250")
+	c.expect("550")
+	c.cmd("NOOP", "250")
+	c.cmd("QUIT", "221")
+	c.closed()
+	for _, tt := range []struct {
+		verb, class string
+		want        float64
+	}{
+		{"EHLO", "2xx", 1}, {"MAIL", "2xx", 1}, {"RCPT", "5xx", 1}, {"NOOP", "2xx", 1}, {"QUIT", "2xx", 1}, {"RCPT", "2xx", 0},
+	} {
+		if got := testutilValue(t, tr, tt.verb, tt.class); got != tt.want {
+			t.Errorf("commands{%s,%s} = %v, want %v", tt.verb, tt.class, got, tt.want)
+		}
+	}
+}

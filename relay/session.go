@@ -75,15 +75,10 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 // fsync'd in the spool.
 func (s *session) Data(r io.Reader) error {
 	s.srv.hook("data")
-	if s.conn != nil {
-		if _, bdat := r.(*io.PipeReader); bdat {
-			// BDAT chunks are counted, not terminated: go-smtp feeds them
-			// through a pipe, and the transfer is over when Data returns.
-			s.conn.inData.Store(true)
-			defer s.conn.inData.Store(false)
-		} else {
-			s.conn.startData()
-		}
+	if _, bdat := r.(*io.PipeReader); !bdat && s.conn != nil {
+		// DATA is terminated by CRLF.CRLF; BDAT chunks are counted, and
+		// the connection skips them by their announced size.
+		s.conn.startData()
 	}
 	if len(s.rcpts) == 0 {
 		return errNoRcpt

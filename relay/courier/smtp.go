@@ -1,0 +1,512 @@
+package courier
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/emersion/go-smtp"
+	"github.com/miekg/dns"
+	"golang.org/x/net/idna"
+)
+
+// Delivery modes of SMTPOptions.Mode.
+const (
+	ModeSmarthost = "smarthost" // every copy goes to one relay
+	ModeMX        = "mx"        // every copy goes to its recipient domain's MX hosts
+)
+
+// TLS modes: SMTPOptions.SmarthostTLS takes one, OnTLS reports one.
+const (
+	TLSNone     = "none"
+	TLSStartTLS = "starttls" // RFC 3207
+	TLSImplicit = "implicit" // RFC 8314 section 3.3
+)
+
+// SMTPOptions configure an SMTP courier. Zero durations and counts take
+// the defaults given beside them.
+type SMTPOptions struct {
+	Mode     string // ModeSmarthost or ModeMX
+	Hostname string // name sent in EHLO; required
+
+	Smarthost    string // host:port, smarthost mode
+	SmarthostTLS string // TLSNone, TLSStartTLS or TLSImplicit; default TLSStartTLS
+	// TLSInsecure skips certificate verification of the smarthost (tests,
+	// self-signed relays). MX mode never verifies: its TLS is
+	// opportunistic (RFC 7435) and falls back to plaintext.
+	TLSInsecure bool
+
+	// Username and Password, if set, authenticate to the smarthost with
+	// AUTH PLAIN (LOGIN if only that is offered), and only over TLS.
+	Username, Password string
+
+	Resolver string // host:port of the DNS server for MX mode; default: the first of /etc/resolv.conf
+	MXPort   int    // port of MX hosts, default 25
+
+	MaxPerDest      int           // concurrent deliveries per destination (the smarthost; a recipient domain), default 20
+	MaxMsgsPerConn  int           // messages per SMTP session before reconnecting, default 100
+	IdleConnTimeout time.Duration // pooled sessions idle longer are closed, default 30s
+
+	DialTimeout    time.Duration // default 30s
+	CommandTimeout time.Duration // each command's reply, default 5m (RFC 5321 section 4.5.3.2)
+	DataTimeout    time.Duration // sending the message and reading the final reply, default 10m
+
+	// OnTLS, if set, is called once per delivered message with the TLS
+	// mode its session used (metrics). It must be quick.
+	OnTLS func(mode string)
+
+	Logger *slog.Logger // default slog.Default()
+}
+
+// SMTP delivers over SMTP, to a smarthost or to the recipient domain's MX
+// hosts. It keeps idle sessions for reuse and bounds the sessions per
+// destination. Its methods are safe for concurrent use.
+//
+// Failures are classified as RFC 5321 section 4.2.1 says: a 5xx reply to
+// MAIL, RCPT or DATA is permanent; 4xx replies, network errors and
+// timeouts are temporary. Replies before the transaction (greeting, EHLO,
+// STARTTLS, AUTH) are about the connection, not the message: they are
+// temporary whatever their code, and in MX mode the next host is tried.
+type SMTP struct {
+	opts SMTPOptions
+	log  *slog.Logger
+
+	smarthost *dest        // smarthost mode
+	dns       *resolver    // MX mode
+	domains   *domainCache // CheckDomain results
+
+	pool  *pool
+	limit *limiter
+
+	dialer net.Dialer
+	// roots, if set, replaces the system roots when verifying the
+	// smarthost (tests).
+	roots    *x509.CertPool
+	sessions tls.ClientSessionCache
+}
+
+// NewSMTP validates opts, fills in the defaults and returns a courier. Call
+// Close when done with it.
+func NewSMTP(opts SMTPOptions) (*SMTP, error) {
+	if err := fillSMTPOptions(&opts); err != nil {
+		return nil, err
+	}
+	s := &SMTP{
+		opts:     opts,
+		log:      opts.Logger,
+		dialer:   net.Dialer{Timeout: opts.DialTimeout},
+		limit:    newLimiter(opts.MaxPerDest),
+		sessions: tls.NewLRUClientSessionCache(256),
+	}
+	switch opts.Mode {
+	case ModeSmarthost:
+		host, port, _ := net.SplitHostPort(opts.Smarthost)
+		s.smarthost = &dest{
+			key:    opts.Smarthost + "/" + opts.SmarthostTLS,
+			host:   host,
+			port:   port,
+			policy: opts.SmarthostTLS,
+			verify: !opts.TLSInsecure,
+			auth:   opts.Username != "",
+		}
+	case ModeMX:
+		s.dns = newResolver(opts.Resolver)
+		s.domains = newDomainCache(domainCacheSize, 10*time.Minute, time.Minute)
+	}
+	s.pool = newPool(opts.MaxPerDest, opts.IdleConnTimeout)
+	return s, nil
+}
+
+// fillSMTPOptions checks opts and sets the defaults.
+func fillSMTPOptions(o *SMTPOptions) error {
+	if o.Hostname == "" || strings.ContainsAny(o.Hostname, " \t\r\n\x00") {
+		return fmt.Errorf("courier: smtp: hostname %q unusable in EHLO", o.Hostname)
+	}
+	switch o.Mode {
+	case ModeSmarthost:
+		host, port, err := net.SplitHostPort(o.Smarthost)
+		if err != nil || host == "" || port == "" {
+			return fmt.Errorf("courier: smtp: smarthost %q is not host:port", o.Smarthost)
+		}
+		if o.SmarthostTLS == "" {
+			o.SmarthostTLS = TLSStartTLS
+		}
+		switch o.SmarthostTLS {
+		case TLSNone, TLSStartTLS, TLSImplicit:
+		default:
+			return fmt.Errorf("courier: smtp: smarthost TLS mode %q: want none, starttls or implicit", o.SmarthostTLS)
+		}
+		if o.Username != "" && o.SmarthostTLS == TLSNone {
+			// The password would cross the network in clear.
+			return errors.New("courier: smtp: AUTH needs TLS to the smarthost (starttls or implicit)")
+		}
+	case ModeMX:
+		if o.Username != "" {
+			return errors.New("courier: smtp: AUTH is for a smarthost, not MX delivery")
+		}
+		if o.Resolver != "" {
+			if _, _, err := net.SplitHostPort(o.Resolver); err != nil {
+				return fmt.Errorf("courier: smtp: resolver %q is not host:port", o.Resolver)
+			}
+		}
+	default:
+		return fmt.Errorf("courier: smtp: mode %q: want smarthost or mx", o.Mode)
+	}
+	if o.MXPort <= 0 {
+		o.MXPort = 25
+	}
+	if o.MaxPerDest <= 0 {
+		o.MaxPerDest = 20
+	}
+	if o.MaxMsgsPerConn <= 0 {
+		o.MaxMsgsPerConn = 100
+	}
+	if o.IdleConnTimeout <= 0 {
+		o.IdleConnTimeout = 30 * time.Second
+	}
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = 30 * time.Second
+	}
+	if o.CommandTimeout <= 0 {
+		o.CommandTimeout = 5 * time.Minute
+	}
+	if o.DataTimeout <= 0 {
+		o.DataTimeout = 10 * time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return nil
+}
+
+// Close closes the idle sessions. Sessions in use are closed when their
+// delivery ends.
+func (s *SMTP) Close() error {
+	s.pool.close()
+	return nil
+}
+
+// Deliver sends m in one SMTP transaction: to the smarthost, or to the
+// first MX host of the recipient's domain that accepts it.
+func (s *SMTP) Deliver(ctx context.Context, m *Message) error {
+	if err := checkEnvelope(m); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return temporary("smtp: not attempted", err)
+	}
+	b := &body{r: m.Body}
+	if s.opts.Mode == ModeSmarthost {
+		release, err := s.limit.acquire(ctx, s.smarthost.key)
+		if err != nil {
+			return temporary("smtp: waiting for a session slot", err)
+		}
+		defer release()
+		return s.deliverTo(ctx, s.smarthost, m, b)
+	}
+	return s.deliverMX(ctx, m, b)
+}
+
+// checkEnvelope refuses addresses that cannot be written in MAIL or RCPT
+// without changing the command.
+func checkEnvelope(m *Message) error {
+	bad := func(a string) bool { return strings.ContainsAny(a, "\r\n\x00<>") }
+	if m.To == "" || !strings.Contains(m.To, "@") || bad(m.To) || bad(m.From) {
+		return permanent("smtp: address unusable in the SMTP envelope")
+	}
+	return nil
+}
+
+// needsUTF8 reports whether m may only cross a server offering SMTPUTF8
+// (RFC 6531 section 3.2): its header says so, or an address is not ASCII.
+func needsUTF8(m *Message) bool {
+	return m.UTF8 || !isASCII(m.From) || !isASCII(m.To)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// deliverMX tries the MX hosts of the recipient domain in order. A
+// permanent failure from one host ends the delivery; a temporary one moves
+// to the next host (RFC 5321 section 5.1).
+func (s *SMTP) deliverMX(ctx context.Context, m *Message, b *body) error {
+	domain, err := asciiDomain(m.To[strings.LastIndexByte(m.To, '@')+1:])
+	if err != nil {
+		return err
+	}
+	release, err := s.limit.acquire(ctx, domain)
+	if err != nil {
+		return temporary("smtp: waiting for a session slot", err)
+	}
+	defer release()
+
+	hosts, err := s.route(ctx, domain)
+	if err != nil {
+		return err
+	}
+	if len(hosts) == 0 {
+		return temporary("smtp: no MX host to try", nil)
+	}
+	var last *Error
+	tried := 0
+	for _, h := range hosts {
+		if !b.rewind() {
+			// The body was partly sent to the previous host and cannot
+			// be read again: the queue retries later.
+			break
+		}
+		tried++
+		err := s.deliverTo(ctx, s.mxDest(h), m, b)
+		if err == nil || IsPermanent(err) {
+			return err
+		}
+		last = asError(err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return &Error{
+		Code: last.Code,
+		Text: fmt.Sprintf("smtp: %d of %d MX hosts tried, last: %s", tried, len(hosts), last.Text),
+		Err:  last.Err,
+	}
+}
+
+// asError returns err as an *Error, wrapping it if needed.
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return temporary("smtp", err)
+}
+
+// asciiDomain returns the A-label form of a recipient domain (RFC 5890),
+// which DNS and the session key need.
+func asciiDomain(domain string) (string, error) {
+	a, err := idna.Lookup.ToASCII(strings.TrimSuffix(domain, "."))
+	if _, ok := dns.IsDomainName(a); err != nil || !ok || a == "" || strings.Contains(a, "..") {
+		return "", &Error{Permanent: true, Code: 550, Text: "5.1.2 invalid recipient domain"}
+	}
+	return a, nil
+}
+
+// deliverTo delivers m to one destination, on a pooled session if there is
+// one. A pooled session found dead before anything of m was sent (the
+// server timed it out, or restarted) is replaced by a fresh one, once.
+func (s *SMTP) deliverTo(ctx context.Context, d *dest, m *Message, b *body) error {
+	for attempt := 0; ; attempt++ {
+		var sess *session
+		if attempt == 0 {
+			sess = s.pool.take(d.key)
+		}
+		reused := sess != nil
+		if !reused {
+			var err error
+			if sess, err = s.connect(ctx, d); err != nil {
+				return err
+			}
+		}
+		out := s.transact(ctx, sess, m, b)
+		switch {
+		case !out.keep:
+			sess.close(false)
+		case sess.sent >= s.opts.MaxMsgsPerConn:
+			sess.close(true)
+		default:
+			s.pool.put(d.key, sess)
+		}
+		if out.err == nil {
+			if s.opts.OnTLS != nil {
+				s.opts.OnTLS(sess.tls)
+			}
+			return nil
+		}
+		if reused && out.stale && ctx.Err() == nil {
+			// Its siblings in the pool likely died the same way.
+			s.pool.flush(d.key)
+			continue
+		}
+		return out.err
+	}
+}
+
+// outcome is the result of one transaction on a session.
+type outcome struct {
+	err   error
+	keep  bool // the session can carry another transaction
+	stale bool // the session failed before any of the message was sent
+}
+
+// transact runs one mail transaction (RFC 5321 section 3.3) on sess,
+// interrupted if ctx is done.
+func (s *SMTP) transact(ctx context.Context, sess *session, m *Message, b *body) outcome {
+	unwatch := sess.conn.watch(ctx)
+	out := s.run(sess, m, b)
+	if unwatch() {
+		out.keep = false
+		if out.err != nil {
+			out.err = temporary("smtp: delivery interrupted", ctx.Err())
+		}
+	}
+	return out
+}
+
+func (s *SMTP) run(sess *session, m *Message, b *body) outcome {
+	c := sess.client
+	utf8 := needsUTF8(m)
+	if ok, _ := c.Extension("SMTPUTF8"); utf8 && !ok {
+		// Downgrading would alter the signed message (RFC 6531 section
+		// 3.4): it can only be refused.
+		return outcome{err: permanent("smtp: the server does not offer SMTPUTF8, which the message needs"), keep: true}
+	}
+	if max, ok := c.MaxMessageSize(); ok && max > 0 && m.Size > int64(max) {
+		// RFC 1870 section 6.
+		return outcome{err: permanent(fmt.Sprintf("smtp: message of %d bytes over the server's SIZE limit of %d", m.Size, max)), keep: true}
+	}
+	// go-smtp adds BODY=8BITMIME when offered (RFC 6152), and SIZE= when
+	// the server offers SIZE.
+	if err := c.Mail(m.From, &smtp.MailOptions{Size: m.Size, UTF8: utf8}); err != nil {
+		return s.failed(sess, "MAIL", err, true)
+	}
+	if err := c.Rcpt(m.To, nil); err != nil {
+		return s.failed(sess, "RCPT", err, true)
+	}
+	w, err := c.Data()
+	if err != nil {
+		return s.failed(sess, "DATA", err, true)
+	}
+	sess.conn.setLimit(time.Now().Add(s.opts.DataTimeout))
+	defer sess.conn.setLimit(time.Time{})
+	buf := copyBufs.Get().(*[]byte)
+	n, err := io.CopyBuffer(w, b, *buf)
+	copyBufs.Put(buf)
+	if err == nil && m.Size > 0 && n != m.Size {
+		err = fmt.Errorf("body is %d bytes, expected %d", n, m.Size)
+	}
+	if err != nil {
+		// Ending DATA now would deliver a truncated message. Dropping the
+		// connection instead makes the server discard it (RFC 5321
+		// section 4.1.1.4).
+		if b.err != nil {
+			return outcome{err: temporary("smtp: reading the message", b.err)}
+		}
+		return outcome{err: temporary("smtp: sending the message", netError(err))}
+	}
+	if err := w.Close(); err != nil {
+		return s.failed(sess, "end of DATA", err, false)
+	}
+	sess.sent++
+	return outcome{keep: true}
+}
+
+// failed classifies a failed command. A 4xx or 5xx reply leaves a usable
+// session once the transaction is reset; anything else, and 421 (the server
+// is closing the channel, RFC 5321 section 3.8), does not. beforeBody says
+// that none of the message was sent yet.
+func (s *SMTP) failed(sess *session, stage string, err error, beforeBody bool) outcome {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) && (se.Code/100 == 4 || se.Code/100 == 5) {
+		e := &Error{Permanent: se.Code/100 == 5, Code: se.Code, Text: replyText(se)}
+		if se.Code == 421 {
+			return outcome{err: e, stale: beforeBody}
+		}
+		// go-smtp's Reset forgets the EHLO; greet again at once so that the
+		// extensions are known before the next transaction.
+		keep := sess.client.Reset() == nil && sess.client.Hello(s.opts.Hostname) == nil
+		return outcome{err: e, keep: keep}
+	}
+	return outcome{err: temporary("smtp: "+stage, netError(err)), stale: beforeBody}
+}
+
+// replyText renders a reply's enhanced code (RFC 3463) and text as one
+// line of at most maxReplyText bytes, without control characters: the
+// text comes from a remote server and ends up in logs.
+func replyText(se *smtp.SMTPError) string {
+	msg := strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, se.Message)), " ")
+	ec := se.EnhancedCode
+	if ec != smtp.NoEnhancedCode && ec != smtp.EnhancedCodeNotSet {
+		msg = fmt.Sprintf("%d.%d.%d %s", ec[0], ec[1], ec[2], msg)
+	}
+	if len(msg) > maxReplyText {
+		cut := maxReplyText
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return msg
+}
+
+const maxReplyText = 512
+
+// netError strips the addresses a *net.OpError carries. In MX mode they
+// are the recipient's mail servers, which identify the recipient's domain
+// in the logs as surely as the address would.
+func netError(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
+}
+
+// copyBufs hold the buffers that carry bodies to the DATA writer, which
+// would otherwise cost io.Copy's 32 KiB per message.
+var copyBufs = sync.Pool{New: func() any {
+	b := make([]byte, 16<<10)
+	return &b
+}}
+
+// body reads a message body, remembering how much was read and the first
+// read error (to tell a local failure from a network one).
+type body struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// rewind makes the body readable from the start again, if it can be.
+func (b *body) rewind() bool {
+	if b.n == 0 && b.err == nil {
+		return true
+	}
+	sk, ok := b.r.(io.Seeker)
+	if !ok {
+		return false
+	}
+	if _, err := sk.Seek(0, io.SeekStart); err != nil {
+		return false
+	}
+	b.n, b.err = 0, nil
+	return true
+}
