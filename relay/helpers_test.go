@@ -51,7 +51,7 @@ type testRelay struct {
 	done   chan struct{}
 }
 
-func startRelay(t *testing.T, tweak func(*Options)) *testRelay {
+func startRelay(t testing.TB, tweak func(*Options)) *testRelay {
 	t.Helper()
 	dir := t.TempDir()
 	keys, err := sign.Load(testKeyDir, "leak.example")

@@ -1,0 +1,148 @@
+package policy
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/redis/go-redis/v9"
+
+	"leak/metrics"
+)
+
+var testSecret = []byte("0123456789abcdef0123456789abcdef")
+
+// clock is a settable time source for the local store.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// offOptions is DefaultOptions with every limit off, so that a test turns
+// on only what it checks.
+func offOptions() Options {
+	o := DefaultOptions()
+	o.Secret = testSecret
+	o.ConnPerIP, o.ConnTotal = 0, 0
+	o.IP, o.Net, o.Sender, o.SenderDomain, o.AuthDomain, o.Recipient, o.Global =
+		Limit{}, Limit{}, Limit{}, Limit{}, Limit{}, Limit{}, Limit{}
+	return o
+}
+
+// localEngine opens an Engine with opts on a fresh local store driven by
+// clk, with fresh metrics.
+func localEngine(t testing.TB, opts Options, clk *clock) (*Engine, *LocalStore, *metrics.Metrics) {
+	t.Helper()
+	s, err := openLocal(t.TempDir(), defaultMaxKeys, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	m := metrics.New("test")
+	opts.Metrics = m
+	e, err := Open(opts, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, s, m
+}
+
+// decisions reads leak_policy_decisions_total{policy,result}. (The
+// client's testutil package needs a module go.mod does not list.)
+func decisions(m *metrics.Metrics, policy, result string) int {
+	var pm dto.Metric
+	if err := m.PolicyDecisions.WithLabelValues(policy, result).Write(&pm); err != nil {
+		panic(err)
+	}
+	return int(pm.GetCounter().GetValue())
+}
+
+// policySeries counts the series of leak_policy_decisions_total.
+func policySeries(t *testing.T, m *metrics.Metrics) int {
+	t.Helper()
+	mfs, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "leak_policy_decisions_total" {
+			return len(mf.GetMetric())
+		}
+	}
+	return 0
+}
+
+func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// startRedis runs a real redis-server on a free loopback port for the
+// test and returns its URL. Without redis-server the test is skipped, or
+// fails under LEAK_INTEROP=1.
+func startRedis(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("LEAK_INTEROP") == "1" {
+			t.Fatal("redis-server not installed and LEAK_INTEROP=1")
+		}
+		t.Skip("redis-server not installed")
+	}
+	port := freePort(t)
+	cmd := exec.Command(bin, "--save", "", "--appendonly", "no",
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start redis-server: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	url := "redis://127.0.0.1:" + strconv.Itoa(port) + "/0"
+	opts, _ := redis.ParseURL(url)
+	c := redis.NewClient(opts)
+	defer c.Close()
+	for i := 0; ; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return url
+		}
+		if i == 100 {
+			t.Fatalf("redis-server did not answer: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// freePort returns a loopback TCP port nobody listens on (now).
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}

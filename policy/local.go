@@ -1,0 +1,210 @@
+package policy
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// LocalStore is the single-instance Store: rate limits in memory (lost on
+// restart, which only forgives), opt-outs, suppressions and soft-bounce
+// counters in a bbolt file, durable once each write returns.
+type LocalStore struct {
+	db        *bolt.DB
+	limits    *limiter
+	now       func() time.Time
+	lastPrune atomic.Int64
+}
+
+var (
+	bucketOptOut   = []byte("optout")
+	bucketSuppress = []byte("suppress") // key → until, Unix ns, 8 bytes big-endian
+	bucketSoft     = []byte("soft")     // key → count, window end (Unix ns), 8+8 bytes
+)
+
+// pruneEvery is how often writes also drop expired suppressions and
+// soft-bounce windows from the file.
+const pruneEvery = time.Hour
+
+// OpenLocal opens (creating it if needed) dataDir/policy.db. Only one
+// process may have it open: a second one fails after a second instead of
+// waiting.
+func OpenLocal(dataDir string) (*LocalStore, error) {
+	return openLocal(dataDir, defaultMaxKeys, time.Now)
+}
+
+func openLocal(dataDir string, maxKeys int, now func() time.Time) (*LocalStore, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("policy: create %s: %w", dataDir, err)
+	}
+	path := filepath.Join(dataDir, "policy.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("policy: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketOptOut, bucketSuppress, bucketSoft} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("policy: init %s: %w", path, err)
+	}
+	s := &LocalStore{db: db, limits: newLimiter(maxKeys, now), now: now}
+	if err := s.db.Update(s.prune); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("policy: prune %s: %w", path, err)
+	}
+	s.lastPrune.Store(now().UnixNano())
+	return s, nil
+}
+
+// Name implements Store.
+func (s *LocalStore) Name() string { return "local" }
+
+// Allow implements Store, in memory.
+func (s *LocalStore) Allow(_ context.Context, key string, l Limit) (bool, time.Duration, error) {
+	ok, retry := s.limits.allow(key, l)
+	return ok, retry, nil
+}
+
+// Recipient implements Store.
+func (s *LocalStore) Recipient(_ context.Context, key string) (RecipientState, error) {
+	var st RecipientState
+	now := s.now().UnixNano()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		k := []byte(key)
+		st.OptedOut = tx.Bucket(bucketOptOut).Get(k) != nil
+		if v := tx.Bucket(bucketSuppress).Get(k); len(v) == 8 {
+			st.Suppressed = int64(binary.BigEndian.Uint64(v)) > now
+		}
+		return nil
+	})
+	if err != nil {
+		return st, fmt.Errorf("policy: read recipient: %w", err)
+	}
+	return st, nil
+}
+
+// SetOptOut implements Store.
+func (s *LocalStore) SetOptOut(_ context.Context, key string, out bool) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOptOut)
+		if out {
+			return b.Put([]byte(key), []byte{1})
+		}
+		return b.Delete([]byte(key))
+	})
+	if err != nil {
+		return fmt.Errorf("policy: write opt-out: %w", err)
+	}
+	return nil
+}
+
+// Suppress implements Store.
+func (s *LocalStore) Suppress(_ context.Context, key string, d time.Duration) error {
+	until := s.now().Add(d).UnixNano()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.maybePrune(tx); err != nil {
+			return err
+		}
+		v := binary.BigEndian.AppendUint64(nil, uint64(until))
+		if err := tx.Bucket(bucketSuppress).Put([]byte(key), v); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketSoft).Delete([]byte(key))
+	})
+	if err != nil {
+		return fmt.Errorf("policy: write suppression: %w", err)
+	}
+	return nil
+}
+
+// SoftBounce implements Store.
+func (s *LocalStore) SoftBounce(_ context.Context, key string, window time.Duration) (int, error) {
+	now := s.now().UnixNano()
+	var n uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.maybePrune(tx); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketSoft)
+		end := now + int64(window)
+		if v := b.Get([]byte(key)); len(v) == 16 {
+			if e := int64(binary.BigEndian.Uint64(v[8:])); e > now {
+				n, end = binary.BigEndian.Uint64(v), e
+			}
+		}
+		n++
+		v := binary.BigEndian.AppendUint64(nil, n)
+		v = binary.BigEndian.AppendUint64(v, uint64(end))
+		return b.Put([]byte(key), v)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("policy: write soft bounce: %w", err)
+	}
+	return int(n), nil
+}
+
+// Close implements Store.
+func (s *LocalStore) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("policy: close: %w", err)
+	}
+	return nil
+}
+
+// maybePrune prunes within a write transaction at most every pruneEvery.
+func (s *LocalStore) maybePrune(tx *bolt.Tx) error {
+	now := s.now().UnixNano()
+	last := s.lastPrune.Load()
+	if now-last < int64(pruneEvery) || !s.lastPrune.CompareAndSwap(last, now) {
+		return nil
+	}
+	return s.prune(tx)
+}
+
+// prune deletes expired suppressions and closed soft-bounce windows, so
+// that the file holds no more than what still changes a decision.
+func (s *LocalStore) prune(tx *bolt.Tx) error {
+	now := s.now().UnixNano()
+	var dead [][]byte
+	collect := func(b *bolt.Bucket, expired func(v []byte) bool) error {
+		dead = dead[:0]
+		err := b.ForEach(func(k, v []byte) error {
+			if expired(v) {
+				dead = append(dead, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// Deleting inside ForEach is unsafe in bbolt; delete afterwards.
+		for _, k := range dead {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := collect(tx.Bucket(bucketSuppress), func(v []byte) bool {
+		return len(v) != 8 || int64(binary.BigEndian.Uint64(v)) <= now
+	})
+	if err != nil {
+		return err
+	}
+	return collect(tx.Bucket(bucketSoft), func(v []byte) bool {
+		return len(v) != 16 || int64(binary.BigEndian.Uint64(v[8:])) <= now
+	})
+}

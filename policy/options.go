@@ -1,0 +1,88 @@
+package policy
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"leak/metrics"
+)
+
+// Options configures an Engine. Start from DefaultOptions.
+type Options struct {
+	// Secret keys every hash (see the package comment); at least 16
+	// bytes. LoadSecret reads or creates one.
+	Secret []byte
+
+	// ConnPerIP and ConnTotal bound concurrent connections (0 = no
+	// limit). They are counted per Engine, that is per instance, even
+	// with Redis: a connection is a local resource.
+	ConnPerIP, ConnTotal int
+
+	// Rate limits. IP, Net, Sender and SenderDomain count transactions
+	// (MAIL); Recipient and Global count recipients (RCPT); AuthDomain
+	// counts messages at the end of DATA.
+	IP, Net, Sender, SenderDomain, AuthDomain, Recipient, Global Limit
+
+	// SuppressFor is how long a hard bounce (or SoftBounceLimit soft
+	// bounces within SuppressFor) suppresses a recipient; 0 turns
+	// suppression off. SoftBounceLimit 0 never suppresses on soft bounces.
+	SuppressFor     time.Duration
+	SoftBounceLimit int
+
+	// Domain list files: one domain per line, '#' comments; an entry
+	// covers its subdomains. A non-empty allow list admits only its
+	// domains. Re-read by Engine.Reload.
+	RecipientDomainDeny, RecipientDomainAllow string
+	SenderDomainDeny, SenderDomainAllow       string
+
+	// Metrics, if set, counts every decision.
+	Metrics *metrics.Metrics
+	// Logger, if set, receives reloads and store errors (never an
+	// address or IP).
+	Logger *slog.Logger
+}
+
+// DefaultOptions returns Leak's defaults: the limits every instance starts
+// with unless configured otherwise. The per-recipient limit is the
+// anti-harassment one: three anonymous messages at once, five a day.
+func DefaultOptions() Options {
+	return Options{
+		ConnPerIP:       20,
+		ConnTotal:       1000,
+		IP:              Limit{Rate: 60, Burst: 30, Period: time.Minute},
+		Net:             Limit{Rate: 300, Period: time.Minute},
+		Sender:          Limit{Rate: 30, Burst: 10, Period: time.Hour},
+		SenderDomain:    Limit{Rate: 300, Period: time.Hour},
+		AuthDomain:      Limit{Rate: 300, Period: time.Hour},
+		Recipient:       Limit{Rate: 5, Burst: 3, Period: 24 * time.Hour},
+		Global:          Limit{Rate: 20000, Period: time.Minute},
+		SuppressFor:     30 * 24 * time.Hour,
+		SoftBounceLimit: 5,
+	}
+}
+
+func (o *Options) validate() error {
+	if len(o.Secret) < minSecret {
+		return fmt.Errorf("policy: secret: need at least %d bytes, have %d", minSecret, len(o.Secret))
+	}
+	if o.ConnPerIP < 0 || o.ConnTotal < 0 {
+		return fmt.Errorf("policy: connection limits must not be negative")
+	}
+	if o.SuppressFor < 0 || o.SoftBounceLimit < 0 {
+		return fmt.Errorf("policy: suppress_for and soft_bounce_limit must not be negative")
+	}
+	for _, l := range []struct {
+		name string
+		l    Limit
+	}{
+		{"ip", o.IP}, {"net", o.Net}, {"sender", o.Sender},
+		{"sender_domain", o.SenderDomain}, {"auth_domain", o.AuthDomain},
+		{"recipient", o.Recipient}, {"global", o.Global},
+	} {
+		if err := l.l.validate(l.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}

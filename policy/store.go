@@ -1,0 +1,47 @@
+package policy
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the state of the policies: rate-limit buckets, opt-outs,
+// suppressions and soft-bounce counters. Every key it is given is a keyed
+// hash (hex); a Store never sees an address. Implementations are safe for
+// concurrent use. [OpenLocal] keeps limits in memory and the rest on disk;
+// [OpenRedis] shares everything between instances.
+type Store interface {
+	// Name is "local" or "redis": the policy label of the store's errors.
+	Name() string
+	// Allow takes one event from key's bucket under l (GCRA, see [Limit])
+	// and reports whether it is allowed and, if not, when it would be.
+	Allow(ctx context.Context, key string, l Limit) (ok bool, retryAfter time.Duration, err error)
+	// Recipient reports whether key is opted out or suppressed.
+	Recipient(ctx context.Context, key string) (RecipientState, error)
+	// SetOptOut records (out) or removes (!out) key's opt-out. Opt-outs do
+	// not expire.
+	SetOptOut(ctx context.Context, key string, out bool) error
+	// Suppress suppresses key for d from now and clears its soft-bounce
+	// count.
+	Suppress(ctx context.Context, key string, d time.Duration) error
+	// SoftBounce counts one soft bounce of key and returns the count in
+	// the current window: the window opens at the first soft bounce and
+	// lasts window.
+	SoftBounce(ctx context.Context, key string, window time.Duration) (int, error)
+	// Close releases the store.
+	Close() error
+}
+
+// RecipientState is what a Store knows of one recipient.
+type RecipientState struct {
+	OptedOut   bool
+	Suppressed bool
+}
+
+// Key prefixes in stores that share one namespace (Redis).
+const (
+	prefixRate     = "leak:"          // redis_rate adds its own "rate:" before it
+	prefixOptOut   = "leak:optout:"   // opt-out of a recipient
+	prefixSuppress = "leak:suppress:" // suppression of a recipient, with a TTL
+	prefixSoft     = "leak:soft:"     // soft-bounce counter, with a TTL
+)
