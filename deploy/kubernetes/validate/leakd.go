@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// leakConfig is the part of leakd's config (cmd/leakd/config.go) that must
+// agree with the pod: listeners with ports, directories with mounts.
+type leakConfig struct {
+	DataDir string `json:"data_dir"`
+	SMTP    struct {
+		Listen string `json:"listen"`
+	} `json:"smtp"`
+	HTTP struct {
+		Listen string `json:"listen"`
+	} `json:"http"`
+	DKIM struct {
+		KeyDir string `json:"key_dir"`
+	} `json:"dkim"`
+	Delivery struct {
+		Dir string `json:"dir"`
+	} `json:"delivery"`
+}
+
+// checkLeakd checks the leakd container against the config it is given.
+func checkLeakd(p *problems, o *objects, where string, spec *corev1.PodSpec, c *corev1.Container, volumes map[string]*corev1.Volume, claims map[string]bool) {
+	cw := fmt.Sprintf("%s: container %q", where, c.Name)
+	args := append(append([]string{}, c.Command...), c.Args...)
+	cfgPath := ""
+	for i, a := range args {
+		if a == "--config" && i+1 < len(args) {
+			cfgPath = args[i+1]
+		} else if v, ok := strings.CutPrefix(a, "--config="); ok {
+			cfgPath = v
+		}
+	}
+	if cfgPath == "" {
+		p.add("%s: no --config argument", cw)
+		return
+	}
+	raw, ok := configFile(o, c, volumes, cfgPath)
+	if !ok {
+		p.add("%s: --config %s is not a key of a mounted ConfigMap", cw, cfgPath)
+		return
+	}
+	var cfg leakConfig
+	// Not strict: this reads only the keys that meet the pod; leakd's own
+	// `config check` (run by the deploy tests) checks the whole file.
+	if err := yaml.Unmarshal([]byte(raw), &cfg); err != nil {
+		p.add("%s: %s: %v", cw, cfgPath, err)
+		return
+	}
+
+	for _, l := range []struct{ key, addr, port string }{
+		{"smtp.listen", cfg.SMTP.Listen, "smtp"},
+		{"http.listen", cfg.HTTP.Listen, "metrics"},
+	} {
+		_, ps, err := net.SplitHostPort(l.addr)
+		n, _ := strconv.Atoi(ps)
+		cp, found := containerPort(c, l.port)
+		switch {
+		case err != nil:
+			p.add("%s: %s %q is not host:port", cw, l.key, l.addr)
+		case !found:
+			p.add("%s: no container port named %s", cw, l.port)
+		case int32(n) != cp:
+			p.add("%s: %s listens on %d, container port %s is %d", cw, l.key, n, l.port, cp)
+		}
+	}
+
+	// The spool and the outbox must outlive the pod and be writable.
+	for _, d := range []struct{ key, dir string }{{"data_dir", cfg.DataDir}, {"delivery.dir", cfg.Delivery.Dir}} {
+		m := mountFor(c, d.dir)
+		switch {
+		case d.dir == "":
+			// The default (under data_dir) is checked through data_dir.
+		case m == nil:
+			p.add("%s: %s %s is on the container's read-only root file system", cw, d.key, d.dir)
+		case m.ReadOnly:
+			p.add("%s: %s %s is on a read-only mount", cw, d.key, d.dir)
+		case !claims[m.Name]:
+			p.add("%s: %s %s is not on a volumeClaimTemplate: accepted mail would be lost with the pod", cw, d.key, d.dir)
+		}
+	}
+
+	// Keys on an emptyDir must be put there before leakd starts, or leakd
+	// makes new ones at every start and the published DNS records go stale.
+	kd := cfg.DKIM.KeyDir
+	if kd == "" {
+		kd = path.Join(cfg.DataDir, "dkim")
+	}
+	m := mountFor(c, kd)
+	if m == nil {
+		p.add("%s: dkim.key_dir %s is not on a volume", cw, kd)
+		return
+	}
+	if v := volumes[m.Name]; v != nil && v.EmptyDir != nil {
+		filled := false
+		for _, ic := range spec.InitContainers {
+			for _, im := range ic.VolumeMounts {
+				if im.Name == m.Name && !im.ReadOnly {
+					filled = true
+				}
+			}
+		}
+		if !filled {
+			p.add("%s: dkim.key_dir %s is an emptyDir no init container fills: new keys at every start", cw, kd)
+		}
+	}
+}
+
+// configFile returns the content of the file at p inside c, if a ConfigMap
+// volume provides it.
+func configFile(o *objects, c *corev1.Container, volumes map[string]*corev1.Volume, p string) (string, bool) {
+	for _, m := range c.VolumeMounts {
+		v := volumes[m.Name]
+		if v == nil || v.ConfigMap == nil {
+			continue
+		}
+		cm := findConfigMap(o, v.ConfigMap.Name)
+		if cm == nil {
+			continue
+		}
+		key := ""
+		switch {
+		case m.SubPath != "" && m.MountPath == p:
+			key = m.SubPath
+		case m.SubPath == "" && path.Dir(p) == path.Clean(m.MountPath):
+			key = path.Base(p)
+			for _, it := range v.ConfigMap.Items {
+				if it.Path == key {
+					key = it.Key
+				}
+			}
+		default:
+			continue
+		}
+		if s, ok := cm.Data[key]; ok {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// mountFor returns the mount of c that holds dir (the deepest one), or nil.
+func mountFor(c *corev1.Container, dir string) *corev1.VolumeMount {
+	var best *corev1.VolumeMount
+	dir = path.Clean(dir)
+	for i := range c.VolumeMounts {
+		m := &c.VolumeMounts[i]
+		mp := path.Clean(m.MountPath)
+		if dir == mp || strings.HasPrefix(dir, mp+"/") {
+			if best == nil || len(mp) > len(path.Clean(best.MountPath)) {
+				best = m
+			}
+		}
+	}
+	return best
+}
