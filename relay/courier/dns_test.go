@@ -19,12 +19,13 @@ type testDNS struct {
 	mu       sync.Mutex
 	zone     map[string][]dns.RR // by lower-case FQDN; present means the name exists
 	servfail map[string]bool
+	mxfail   map[string]bool // SERVFAIL for MX queries only
 	truncate map[string]bool // UDP answers come back truncated and empty
 }
 
 func startDNS(t testing.TB, records ...string) *testDNS {
 	t.Helper()
-	d := &testDNS{zone: map[string][]dns.RR{}, servfail: map[string]bool{}, truncate: map[string]bool{}}
+	d := &testDNS{zone: map[string][]dns.RR{}, servfail: map[string]bool{}, mxfail: map[string]bool{}, truncate: map[string]bool{}}
 	d.add(t, records...)
 
 	// The same port for UDP and TCP; retry if the TCP side is taken.
@@ -57,8 +58,8 @@ func startDNS(t testing.TB, records ...string) *testDNS {
 	return d
 }
 
-// add adds records in zone-file syntax, or "servfail NAME" / "truncate
-// NAME" / "exists NAME" directives.
+// add adds records in zone-file syntax, or "servfail NAME", "mxfail
+// NAME", "truncate NAME" directives.
 func (d *testDNS) add(t testing.TB, records ...string) {
 	t.Helper()
 	d.mu.Lock()
@@ -73,8 +74,8 @@ func (d *testDNS) add(t testing.TB, records ...string) {
 			case "truncate":
 				d.truncate[name] = true
 				continue
-			case "exists":
-				d.zone[name] = append(d.zone[name], nil)
+			case "mxfail":
+				d.mxfail[name] = true
 				continue
 			}
 		}
@@ -101,7 +102,8 @@ func (d *testDNS) handle(w dns.ResponseWriter, r *dns.Msg) {
 	name := strings.ToLower(q.Name)
 	d.mu.Lock()
 	rrs, exists := d.zone[name]
-	fail, trunc := d.servfail[name], d.truncate[name]
+	fail := d.servfail[name] || d.mxfail[name] && q.Qtype == dns.TypeMX
+	trunc := d.truncate[name]
 	d.mu.Unlock()
 	switch {
 	case fail:
@@ -112,7 +114,7 @@ func (d *testDNS) handle(w dns.ResponseWriter, r *dns.Msg) {
 		m.Truncated = true
 	default:
 		for _, rr := range rrs {
-			if rr != nil && rr.Header().Rrtype == q.Qtype {
+			if rr.Header().Rrtype == q.Qtype {
 				m.Answer = append(m.Answer, rr)
 			}
 		}

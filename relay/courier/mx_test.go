@@ -75,10 +75,9 @@ func newMXEnv(t testing.TB, edit func(*SMTPOptions)) *mxEnv {
 		"bad.test. 300 IN MX 20 mx-b.pref.test.",
 		"lost.test. 300 IN MX 10 nowhere.lost.test.",
 		"xn--bcher-kva.test. 300 IN MX 10 mx-a.pref.test.",
-		"dual.test. 300 IN AAAA ::1",
-		"dual.test. 300 IN A 127.0.0.1",
-		"dual.test. 300 IN A 0.0.0.0",
 		"mxonly-bad-host.test. 300 IN MX 10 servfail.test.",
+		"mxfail.test. 300 IN A 127.0.0.1",
+		"mxfail mxfail.test",
 	)...)
 	e.a.reply("u@grey.test", 451, smtp.EnhancedCode{4, 7, 1}, "greylisted")
 	e.a.reply("u@bad.test", 550, smtp.EnhancedCode{5, 1, 1}, "no such user")
@@ -127,6 +126,8 @@ func TestMXDeliver(t *testing.T) {
 		{"u@nx.test", nil, true, "", "5.1.2"},
 		{"u@noaddr.test", nil, true, "", "5.1.2"},
 		{"u@servfail.test", nil, false, "", "SERVFAIL"},
+		// A failed MX lookup never falls back to the address records.
+		{"u@mxfail.test", nil, false, "", "MX lookup"},
 		{"u@many.test", nil, false, "", "5 of 5 MX hosts"},
 		{"u@lost.test", nil, false, "", "1 of 1 MX hosts"},
 		{"u@mxonly-bad-host.test", nil, false, "", "address lookup"},
@@ -198,7 +199,9 @@ func TestMXPreferenceAlwaysFirst(t *testing.T) {
 
 func TestMXMaxPerDomain(t *testing.T) {
 	e := newMXEnv(t, func(o *SMTPOptions) { o.MaxPerDest = 2 })
+	e.a.mu.Lock()
 	e.a.opts.dataDelay = 20 * time.Millisecond
+	e.a.mu.Unlock()
 	errs := concurrently(12, func(i int) error {
 		return e.s.Deliver(context.Background(), testMsg(fmt.Sprintf("u%d@pref.test", i)))
 	})
@@ -251,7 +254,8 @@ func TestCheckDomain(t *testing.T) {
 		{"nx.test", true, "5.1.2"},
 		{"noaddr.test", true, "5.1.2"},
 		{"servfail.test", false, ""}, // a hiccup never refuses
-		{"lost.test", false, ""},     // its MX host is not looked up here
+		{"mxfail.test", false, ""},
+		{"lost.test", false, ""}, // its MX host is not looked up here
 		{"bad..test", true, "5.1.2"},
 	}
 	for _, tc := range tests {

@@ -33,7 +33,7 @@ type serverOpts struct {
 	smtputf8    bool
 	maxSize     int64
 	readTimeout time.Duration
-	dataDelay   time.Duration   // Data sleeps this long
+	dataDelay   time.Duration   // Data sleeps this long; change it under testServer.mu
 	dataBlock   <-chan struct{} // Data waits for this to close
 	discard     bool            // count messages, keep nothing (benchmarks)
 }
@@ -231,7 +231,10 @@ func (s *testSession) Data(r io.Reader) error {
 	if s.ts.opts.dataBlock != nil {
 		<-s.ts.opts.dataBlock
 	}
-	time.Sleep(s.ts.opts.dataDelay)
+	s.ts.mu.Lock()
+	delay := s.ts.opts.dataDelay
+	s.ts.mu.Unlock()
+	time.Sleep(delay)
 	s.ts.mu.Lock()
 	defer s.ts.mu.Unlock()
 	if e := s.ts.replies["DATA "+s.cur.to]; e != nil {
