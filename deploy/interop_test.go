@@ -39,7 +39,11 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 	smtpAddr, httpAddr := freePort(t), freePort(t)
 	outbox := filepath.Join(dir, "outbox")
 	cfg := fmt.Sprintf("domain: leak.example\nhostname: mx.leak.example\ndata_dir: %s\n"+
-		"smtp:\n  listen: %s\nhttp:\n  listen: %s\ndelivery:\n  mode: dir\n  dir: %s\n",
+		"smtp:\n  listen: %s\nhttp:\n  listen: %s\ndelivery:\n  mode: dir\n  dir: %s\n"+
+		// Policies stay on (their panel needs data), but the default of 5
+		// messages a day per recipient would defer this test's traffic.
+		"policy:\n  rate_recipient: {rate: 1000, burst: 1000, period: 1m}\n  rate_sender: {rate: 1000, burst: 1000, period: 1m}\n"+
+		"  rate_ip: {rate: 1000, burst: 1000, period: 1m}\n",
 		filepath.Join(dir, "data"), smtpAddr, httpAddr, outbox)
 	leakCfg := filepath.Join(dir, "leak.yaml")
 	if err := os.WriteFile(leakCfg, []byte(cfg), 0o600); err != nil {

@@ -72,6 +72,11 @@ func openLocal(dataDir string, maxKeys int, now func() time.Time) (*LocalStore, 
 // Name implements Store.
 func (s *LocalStore) Name() string { return "local" }
 
+// Ping implements Store: the database is open.
+func (s *LocalStore) Ping(context.Context) error {
+	return s.db.View(func(*bolt.Tx) error { return nil })
+}
+
 // Allow implements Store, in memory.
 func (s *LocalStore) Allow(_ context.Context, key string, l Limit) (bool, time.Duration, error) {
 	ok, retry := s.limits.allow(key, l)

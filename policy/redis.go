@@ -67,6 +67,9 @@ func OpenRedis(rawURL string) (*RedisStore, error) {
 // Name implements Store.
 func (s *RedisStore) Name() string { return "redis" }
 
+// Ping implements Store: the server answers PING.
+func (s *RedisStore) Ping(ctx context.Context) error { return s.client.Ping(ctx).Err() }
+
 // Allow implements Store.
 func (s *RedisStore) Allow(ctx context.Context, key string, l Limit) (bool, time.Duration, error) {
 	res, err := s.limiter.Allow(ctx, prefixRate+key, redis_rate.Limit{

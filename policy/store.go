@@ -28,6 +28,8 @@ type Store interface {
 	// the current window: the window opens at the first soft bounce and
 	// lasts window.
 	SoftBounce(ctx context.Context, key string, window time.Duration) (int, error)
+	// Ping reports whether the store can answer now (readiness probes).
+	Ping(ctx context.Context) error
 	// Close releases the store.
 	Close() error
 }

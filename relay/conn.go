@@ -27,16 +27,36 @@ type listener struct {
 	idle  time.Duration
 	conns *connSet
 	count func(verb string, code int) // counts one command and its reply
+	// admit decides whether a new connection may be served: a non-empty
+	// refusal is written before closing; release runs when it closes.
+	admit func(net.Addr) (refusal string, release func())
 }
 
 func (l *listener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		release := func() {}
+		if l.admit != nil {
+			refusal, rel := l.admit(c.RemoteAddr())
+			if refusal != "" {
+				// Refused before the greeting (RFC 5321 3.1: a 421 in
+				// place of the 220), off the accept loop.
+				go func() {
+					c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+					io.WriteString(c, refusal+"\r\n")
+					c.Close()
+				}()
+				continue
+			}
+			release = rel
+		}
+		cc := &conn{Conn: c, idle: l.idle, set: l.conns, count: l.count, release: release}
+		l.conns.add(cc)
+		return cc, nil
 	}
-	cc := &conn{Conn: c, idle: l.idle, set: l.conns, count: l.count}
-	l.conns.add(cc)
-	return cc, nil
 }
 
 // conn is one client connection. Outside DATA it also limits the length of a
@@ -60,6 +80,7 @@ type conn struct {
 	pending []string // verbs whose final reply has not been written
 	tls     bool
 
+	release   func() // gives the connection's slot back to the policy
 	closeOnce sync.Once
 }
 
@@ -244,6 +265,9 @@ func (c *conn) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
 		c.set.remove(c)
+		if c.release != nil {
+			c.release()
+		}
 		err = c.Conn.Close()
 	})
 	return err

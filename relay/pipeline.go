@@ -2,19 +2,22 @@ package relay
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"sync"
 	"time"
 
+	"leak/policy"
 	"leak/relay/address"
 	"leak/relay/anonymize"
 	"leak/relay/sign"
 	"leak/relay/spool"
 )
 
-// copyOut is one recipient's copy on its way to the spool.
+// copyOut is one recipient's copy on its way to the spool. Operator copies
+// are the message as received and are not signed (signer is nil).
 type copyOut struct {
-	rcpt   address.Recipient
+	t      target
 	w      *spool.Writer
 	signer *sign.Signer
 	meta   spool.Meta
@@ -23,7 +26,7 @@ type copyOut struct {
 // accept runs one message through anonymizer, signers and spool. It returns
 // nil only when every copy is durable and queued; on any error nothing of the
 // message is left in the spool.
-func (s *Server) accept(id string, r io.Reader, rcpts []address.Recipient, tls bool) (err error) {
+func (s *Server) accept(id string, r io.Reader, rcpts []target, tls bool) (err error) {
 	start := time.Now()
 	sr := newStrictReader(r)
 
@@ -31,33 +34,44 @@ func (s *Server) accept(id string, r io.Reader, rcpts []address.Recipient, tls b
 	defer func() {
 		if err != nil {
 			for _, c := range copies {
-				c.signer.Abort()
+				if c.signer != nil {
+					c.signer.Abort()
+				}
 				c.w.Abort()
 			}
 		}
 	}()
-	targets := make([]anonymize.Copy, 0, len(rcpts))
-	for _, rc := range rcpts {
+	var anon []anonymize.Copy
+	var raw []io.Writer
+	for _, t := range rcpts {
 		w, err := s.opts.Spool.Create()
 		if err != nil {
 			s.m.SpoolErrors.WithLabelValues("write").Inc()
 			return fmt.Errorf("spool create: %w", err)
 		}
-		sg, err := s.opts.Keys.NewSigner()
-		if err != nil {
-			w.Abort()
+		c := &copyOut{t: t, w: w}
+		copies = append(copies, c)
+		if t.operator != "" {
+			raw = append(raw, w)
+			continue
+		}
+		if c.signer, err = s.opts.Keys.NewSigner(); err != nil {
 			return fmt.Errorf("signer: %w", err)
 		}
-		c := &copyOut{rcpt: rc, w: w, signer: sg}
-		copies = append(copies, c)
-		targets = append(targets, anonymize.Copy{
-			To:           rc.Address(),
-			Relationship: rc.Relationship.Noun(),
-			W:            io.MultiWriter(w, sg),
-		})
+		anon = append(anon, s.copyFor(t.rcpt, io.MultiWriter(w, c.signer)))
 	}
 
-	if err := s.anon.Rewrite(sr, targets); err != nil {
+	// Operator copies take the message as received, alongside the rewrite.
+	var src io.Reader = sr
+	if len(raw) > 0 {
+		src = io.TeeReader(sr, io.MultiWriter(raw...))
+	}
+	if len(anon) > 0 {
+		err = s.anon.Rewrite(src, anon)
+	} else {
+		_, err = io.Copy(io.Discard, src)
+	}
+	if err != nil {
 		return err
 	}
 	s.m.AnonymizeDuration.Observe(time.Since(start).Seconds())
@@ -103,8 +117,32 @@ func (s *Server) accept(id string, r io.Reader, rcpts []address.Recipient, tls b
 	return nil
 }
 
+// copyFor describes one recipient's anonymous copy: with a policy, it
+// carries a one-click unsubscribe link (RFC 8058) in its header and footer.
+func (s *Server) copyFor(r address.Recipient, w io.Writer) anonymize.Copy {
+	c := anonymize.Copy{To: r.Address(), Relationship: r.Relationship.Noun(), W: w}
+	if s.opts.Policy == nil {
+		return c
+	}
+	u := s.opts.Policy.UnsubscribeURL(s.opts.UnsubscribeBase, r.Address())
+	c.Extra = []anonymize.HeaderField{
+		{Key: "List-Unsubscribe", Value: "<" + u + ">"},
+		{Key: "List-Unsubscribe-Post", Value: policy.ListUnsubscribePost},
+	}
+	c.Footer = anonymize.Footer{
+		Text: "\r\n-- \r\nThis message was sent anonymously through Leak. " +
+			"To receive no more Leak messages, open " + u + "\r\n",
+		HTML: `<hr><p style="font-size:small;color:#666">This message was sent anonymously through Leak. ` +
+			`<a href="` + html.EscapeString(u) + `">Receive no more Leak messages</a>.</p>`,
+	}
+	return c
+}
+
 // finish closes one copy's signers and commits it to the spool.
 func (s *Server) finish(c *copyOut) error {
+	if c.signer == nil {
+		return s.commit(c, "")
+	}
 	if err := c.signer.Close(); err != nil {
 		for alg := range c.signer.Durations() {
 			s.m.Signatures.WithLabelValues(alg, "error").Inc()
@@ -115,12 +153,16 @@ func (s *Server) finish(c *copyOut) error {
 		s.m.Signatures.WithLabelValues(alg, "ok").Inc()
 		s.m.SignDuration.WithLabelValues(alg).Observe(d.Seconds())
 	}
+	return s.commit(c, c.signer.Header())
+}
+
+func (s *Server) commit(c *copyOut, prefix string) error {
 	meta := spool.Meta{
 		From:    s.bounceAddress(c.w.ID()),
-		Rcpt:    c.rcpt.Address(),
+		Rcpt:    c.t.address(),
 		Created: time.Now(),
-		Prefix:  c.signer.Header(),
-		UTF8:    c.rcpt.NeedsSMTPUTF8(),
+		Prefix:  prefix,
+		UTF8:    c.t.operator == "" && c.t.rcpt.NeedsSMTPUTF8(),
 	}
 	start := time.Now()
 	if err := c.w.Commit(meta); err != nil {

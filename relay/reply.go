@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"leak/metrics"
+	"leak/policy"
 	"leak/relay/address"
 	"leak/relay/anonymize"
 )
@@ -26,6 +27,23 @@ var (
 	errShutdown     = reply(421, smtp.EnhancedCode{4, 3, 2}, "Service shutting down, try again later")
 	errNoRcpt       = reply(554, smtp.EnhancedCode{5, 5, 1}, "No valid recipients")
 )
+
+// policyReply maps a policy decision to a reply, or nil to go on. Store
+// failures are temporary and generic; limits carry the policy's retry hint;
+// refusals carry its neutral text (it never says which policy refused).
+func policyReply(d policy.Decision) *smtp.SMTPError {
+	switch d.Action {
+	case policy.Allow:
+		return nil
+	case policy.Defer:
+		if d.Policy == policy.PolicyRedis || d.Policy == policy.PolicyLocal {
+			return errTemporary
+		}
+		return reply(450, smtp.EnhancedCode{4, 7, 1}, d.Text)
+	default:
+		return reply(550, smtp.EnhancedCode{5, 7, 1}, d.Text)
+	}
+}
 
 // rcptReply maps an address codec error to the reply and a metrics reason.
 func rcptReply(err error) (*smtp.SMTPError, string) {

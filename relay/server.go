@@ -15,11 +15,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
 	"leak/metrics"
+	"leak/policy"
 	"leak/relay/address"
 	"leak/relay/anonymize"
 	"leak/relay/sign"
@@ -37,11 +39,28 @@ type Options struct {
 	TLS             *tls.Config // enables STARTTLS when set
 	Anonymize       anonymize.Options
 
+	// Policy, when set, decides at connect, MAIL and RCPT, and gives every
+	// copy its List-Unsubscribe link (under UnsubscribeBase) and footer.
+	Policy          *policy.Engine
+	UnsubscribeBase string
+	// Operator receives mail for postmaster@ and abuse@ the Leak domain,
+	// unchanged: that is how the world reaches the operator. Empty: those
+	// addresses are refused.
+	Operator string
+	// Domains, when set (MX delivery), checks each recipient domain at
+	// RCPT time: one that cannot receive mail is refused there and then.
+	Domains DomainChecker
+
 	Keys    *sign.Keys
 	Spool   *spool.Spool
 	Queue   Enqueuer
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
+}
+
+// DomainChecker tells whether a domain can receive mail (courier.SMTP).
+type DomainChecker interface {
+	CheckDomain(ctx context.Context, domain string) error
 }
 
 // Enqueuer takes a committed spool entry for delivery (relay/queue.Queue).
@@ -119,7 +138,8 @@ func New(opts Options) (*Server, error) {
 
 // Serve accepts connections on l until Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.smtp.Serve(&listener{Listener: l, idle: s.opts.IdleTimeout, conns: s.conns, count: s.countCommand})
+	err := s.smtp.Serve(&listener{Listener: l, idle: s.opts.IdleTimeout, conns: s.conns,
+		count: s.countCommand, admit: s.admit})
 	if errors.Is(err, smtp.ErrServerClosed) {
 		return nil
 	}
@@ -139,6 +159,29 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// admit applies the connection limits before the greeting. The peer's
+// address is used for the decision and then forgotten.
+func (s *Server) admit(addr net.Addr) (string, func()) {
+	if s.opts.Policy == nil {
+		return "", func() {}
+	}
+	d, release := s.opts.Policy.Connect(context.Background(), peerIP(addr))
+	if d.Action != policy.Allow {
+		s.m.Connections.WithLabelValues("refused").Inc()
+		release()
+		return "421 4.7.0 " + d.Text, nil
+	}
+	return "", release
+}
+
+func peerIP(a net.Addr) netip.Addr {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		ip, _ := netip.AddrFromSlice(ta.IP)
+		return ip.Unmap()
+	}
+	return netip.Addr{}
+}
+
 func (s *Server) countCommand(verb string, code int) {
 	s.m.Commands.WithLabelValues(metrics.CommandLabel(verb), metrics.ReplyClass(code)).Inc()
 }
@@ -152,5 +195,5 @@ func (s *Server) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	}
 	s.m.Connections.WithLabelValues("accepted").Inc()
 	s.m.ConnectionsOpen.Inc()
-	return &session{srv: s, conn: cc, smtp: c}, nil
+	return &session{srv: s, conn: cc, smtp: c, ip: peerIP(c.Conn().RemoteAddr())}, nil
 }

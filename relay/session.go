@@ -1,9 +1,11 @@
 package relay
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"net/netip"
 	"strings"
 
 	"github.com/emersion/go-smtp"
@@ -19,7 +21,22 @@ type session struct {
 	srv   *Server
 	conn  *conn
 	smtp  *smtp.Conn
-	rcpts []address.Recipient
+	ip    netip.Addr // for policy decisions only; never logged or stored
+	rcpts []target
+}
+
+// target is one accepted recipient: an anonymous copy for a decoded Leak
+// address, or the message unchanged for the operator (postmaster@, abuse@).
+type target struct {
+	rcpt     address.Recipient
+	operator string
+}
+
+func (t target) address() string {
+	if t.operator != "" {
+		return t.operator
+	}
+	return t.rcpt.Address()
 }
 
 func (s *session) Reset() { s.rcpts = s.rcpts[:0] }
@@ -41,6 +58,12 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		s.srv.m.Messages.WithLabelValues("rejected", metrics.ReasonSize).Inc()
 		return errTooBig
 	}
+	if p := s.srv.opts.Policy; p != nil {
+		if rep := policyReply(p.Mail(context.Background(), s.ip, from)); rep != nil {
+			s.srv.m.Messages.WithLabelValues("rejected", metrics.ReasonPolicy).Inc()
+			return rep
+		}
+	}
 	return nil
 }
 
@@ -52,23 +75,55 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 		s.srv.m.Recipients.WithLabelValues("rejected", metrics.ReasonTooManyRcpts).Inc()
 		return errTooManyRcpts
 	}
-	r, err := s.srv.codec.Decode(to)
-	if err != nil {
-		rep, reason := rcptReply(err)
+	t, rep, reason := s.srv.recipient(context.Background(), to)
+	if rep != nil {
 		s.srv.m.Recipients.WithLabelValues("rejected", reason).Inc()
 		s.srv.log.Info("recipient rejected", "reason", reason)
 		return rep
 	}
 	for _, have := range s.rcpts {
-		if strings.EqualFold(have.Address(), r.Address()) {
+		if strings.EqualFold(have.address(), t.address()) {
 			// The same person twice gets one copy. RFC 5321 3.3 lets a
 			// server accept duplicates; the first relationship wins.
 			return nil
 		}
 	}
-	s.rcpts = append(s.rcpts, r)
+	s.rcpts = append(s.rcpts, t)
 	s.srv.m.Recipients.WithLabelValues("accepted", metrics.ReasonOK).Inc()
 	return nil
+}
+
+// recipient decides one RCPT: the operator's mailboxes, then the codec,
+// then policy (opt-out, suppression, limits), then the destination domain.
+func (s *Server) recipient(ctx context.Context, to string) (target, *smtp.SMTPError, string) {
+	if local, domain, ok := strings.Cut(to, "@"); ok && s.codec.IsLeakDomain(domain) && !strings.Contains(local, "+") {
+		switch strings.ToLower(local) {
+		case "postmaster", "abuse":
+			// RFC 5321 4.5.1 and RFC 2142: the operator must be reachable.
+			if s.opts.Operator == "" {
+				return target{}, reply(550, smtp.EnhancedCode{5, 1, 1}, "No operator mailbox is configured on this relay"), metrics.ReasonInvalidRcpt
+			}
+			return target{operator: s.opts.Operator}, nil, ""
+		}
+	}
+	r, err := s.codec.Decode(to)
+	if err != nil {
+		rep, reason := rcptReply(err)
+		return target{}, rep, reason
+	}
+	if p := s.opts.Policy; p != nil {
+		if rep := policyReply(p.Rcpt(ctx, r.Address())); rep != nil {
+			return target{}, rep, metrics.ReasonPolicy
+		}
+	}
+	if s.opts.Domains != nil {
+		if err := s.opts.Domains.CheckDomain(ctx, r.Domain); err != nil {
+			// Said while the sender is still connected, so a typo in the
+			// domain never disappears silently.
+			return target{}, reply(550, smtp.EnhancedCode{5, 1, 2}, "The recipient's domain does not accept mail"), metrics.ReasonInvalidRcpt
+		}
+	}
+	return target{rcpt: r}, nil, ""
 }
 
 // Data implements smtp.Session. The reply is 250 only once every copy is

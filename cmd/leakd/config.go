@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"leak/policy"
 )
 
 // Config is leakd's whole configuration. Every key is listed in README.md;
@@ -38,19 +41,68 @@ type Config struct {
 	} `yaml:"smtp"`
 
 	HTTP struct {
-		Listen string `yaml:"listen"`
+		Listen    string `yaml:"listen"`
+		PublicURL string `yaml:"public_url"`
 	} `yaml:"http"`
+
+	Policy PolicyConfig `yaml:"policy"`
 
 	DKIM struct {
 		KeyDir string `yaml:"key_dir"`
 	} `yaml:"dkim"`
 
 	Delivery struct {
-		Mode     string   `yaml:"mode"`
-		Dir      string   `yaml:"dir"`
-		Workers  int      `yaml:"workers"`
-		Lifetime Duration `yaml:"lifetime"`
+		Mode                 string   `yaml:"mode"`
+		Dir                  string   `yaml:"dir"`
+		Workers              int      `yaml:"workers"`
+		Lifetime             Duration `yaml:"lifetime"`
+		Smarthost            string   `yaml:"smarthost"`
+		SmarthostTLS         string   `yaml:"smarthost_tls"`
+		SmarthostTLSInsecure bool     `yaml:"smarthost_tls_insecure"`
+		SmarthostUsername    string   `yaml:"smarthost_username"`
+		SmarthostPassword    string   `yaml:"smarthost_password_file"`
+		Resolver             string   `yaml:"resolver"`
+		MXPort               int      `yaml:"mx_port"`
+		MaxPerDestination    int      `yaml:"max_per_destination"`
 	} `yaml:"delivery"`
+}
+
+// PolicyConfig is the policy section; see README.md "Policies".
+type PolicyConfig struct {
+	Redis                string   `yaml:"redis"`
+	SecretFile           string   `yaml:"secret_file"`
+	Operator             string   `yaml:"operator"`
+	ConnPerIP            int      `yaml:"conn_per_ip"`
+	ConnTotal            int      `yaml:"conn_total"`
+	RateIP               Limit    `yaml:"rate_ip"`
+	RateNet              Limit    `yaml:"rate_net"`
+	RateSender           Limit    `yaml:"rate_sender"`
+	RateSenderDomain     Limit    `yaml:"rate_sender_domain"`
+	RateAuthDomain       Limit    `yaml:"rate_auth_domain"`
+	RateRecipient        Limit    `yaml:"rate_recipient"`
+	RateGlobal           Limit    `yaml:"rate_global"`
+	SuppressFor          Duration `yaml:"suppress_for"`
+	SoftBounceLimit      int      `yaml:"soft_bounce_limit"`
+	RecipientDomainDeny  string   `yaml:"recipient_domain_deny"`
+	RecipientDomainAllow string   `yaml:"recipient_domain_allow"`
+	SenderDomainDeny     string   `yaml:"sender_domain_deny"`
+	SenderDomainAllow    string   `yaml:"sender_domain_allow"`
+}
+
+// Limit is a rate limit: Rate events per Period, bursts of up to Burst.
+// Rate 0 turns the limit off.
+type Limit struct {
+	Rate   int      `yaml:"rate"`
+	Burst  int      `yaml:"burst"`
+	Period Duration `yaml:"period"`
+}
+
+func limitFrom(l policy.Limit) Limit {
+	return Limit{Rate: l.Rate, Burst: l.Burst, Period: Duration{l.Period}}
+}
+
+func (l Limit) policy() policy.Limit {
+	return policy.Limit{Rate: l.Rate, Burst: l.Burst, Period: l.Period.Duration}
 }
 
 // Duration is a time.Duration written as "90s", "5m" or "120h" in YAML.
@@ -88,9 +140,27 @@ func defaultConfig() *Config {
 	c.SMTP.MaxMIMEParts = 500
 	c.SMTP.MaxReceived = 50
 	c.HTTP.Listen = "127.0.0.1:8025"
+	c.HTTP.PublicURL = "http://127.0.0.1:8025"
+	p := policy.DefaultOptions()
+	c.Policy = PolicyConfig{
+		ConnPerIP:        p.ConnPerIP,
+		ConnTotal:        p.ConnTotal,
+		RateIP:           limitFrom(p.IP),
+		RateNet:          limitFrom(p.Net),
+		RateSender:       limitFrom(p.Sender),
+		RateSenderDomain: limitFrom(p.SenderDomain),
+		RateAuthDomain:   limitFrom(p.AuthDomain),
+		RateRecipient:    limitFrom(p.Recipient),
+		RateGlobal:       limitFrom(p.Global),
+		SuppressFor:      Duration{p.SuppressFor},
+		SoftBounceLimit:  p.SoftBounceLimit,
+	}
 	c.Delivery.Mode = "dir"
 	c.Delivery.Workers = 8
 	c.Delivery.Lifetime = Duration{120 * time.Hour}
+	c.Delivery.SmarthostTLS = "starttls"
+	c.Delivery.MXPort = 25
+	c.Delivery.MaxPerDestination = 20
 	return c
 }
 
@@ -233,10 +303,59 @@ func (c *Config) validate() error {
 	default:
 		return fmt.Errorf("log_format: must be text or json, got %q", c.LogFormat)
 	}
+	if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("http.public_url: must be an http(s) URL like https://leak.example, got %q", c.HTTP.PublicURL)
+	}
+	if c.Policy.Redis != "" && !strings.HasPrefix(c.Policy.Redis, "redis://") && !strings.HasPrefix(c.Policy.Redis, "rediss://") {
+		return fmt.Errorf("policy.redis: must be a redis:// or rediss:// URL")
+	}
+	if c.Policy.Operator != "" && !strings.Contains(c.Policy.Operator, "@") {
+		return fmt.Errorf("policy.operator: must be an email address, got %q", c.Policy.Operator)
+	}
+	for key, l := range map[string]Limit{
+		"policy.rate_ip": c.Policy.RateIP, "policy.rate_net": c.Policy.RateNet,
+		"policy.rate_sender": c.Policy.RateSender, "policy.rate_sender_domain": c.Policy.RateSenderDomain,
+		"policy.rate_auth_domain": c.Policy.RateAuthDomain, "policy.rate_recipient": c.Policy.RateRecipient,
+		"policy.rate_global": c.Policy.RateGlobal,
+	} {
+		if l.Rate < 0 || l.Burst < 0 || (l.Rate > 0 && l.Period.Duration <= 0) {
+			return fmt.Errorf("%s: rate and burst must be >= 0, and period > 0 when rate is set", key)
+		}
+	}
+	if c.Policy.ConnPerIP < 0 || c.Policy.ConnTotal < 0 || c.Policy.SoftBounceLimit < 0 {
+		return errors.New("policy.conn_per_ip, policy.conn_total, policy.soft_bounce_limit: must be >= 0")
+	}
 	switch c.Delivery.Mode {
 	case "dir":
+	case "smarthost":
+		if _, _, err := net.SplitHostPort(c.Delivery.Smarthost); err != nil {
+			return fmt.Errorf("delivery.smarthost: must be host:port with delivery.mode smarthost, got %q", c.Delivery.Smarthost)
+		}
+		switch c.Delivery.SmarthostTLS {
+		case "none", "starttls", "implicit":
+		default:
+			return fmt.Errorf("delivery.smarthost_tls: must be none, starttls or implicit, got %q", c.Delivery.SmarthostTLS)
+		}
+		if c.Delivery.SmarthostUsername != "" && c.Delivery.SmarthostTLS == "none" {
+			return errors.New("delivery.smarthost_username: AUTH is only sent over TLS; set delivery.smarthost_tls")
+		}
+		if (c.Delivery.SmarthostUsername == "") != (c.Delivery.SmarthostPassword == "") {
+			return errors.New("delivery.smarthost_username and delivery.smarthost_password_file: set both or neither")
+		}
+	case "mx":
+		if c.Delivery.MXPort < 1 || c.Delivery.MXPort > 65535 {
+			return fmt.Errorf("delivery.mx_port: must be a port number, got %d", c.Delivery.MXPort)
+		}
 	default:
-		return fmt.Errorf("delivery.mode: must be dir, got %q", c.Delivery.Mode)
+		return fmt.Errorf("delivery.mode: must be dir, smarthost or mx, got %q", c.Delivery.Mode)
+	}
+	if c.Delivery.Resolver != "" {
+		if _, _, err := net.SplitHostPort(c.Delivery.Resolver); err != nil {
+			return fmt.Errorf("delivery.resolver: must be host:port, got %q", c.Delivery.Resolver)
+		}
+	}
+	if c.Delivery.MaxPerDestination < 1 {
+		return errors.New("delivery.max_per_destination: must be at least 1")
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 // sending, restarts it, and checks that every message that got a 250 is
 // delivered and that the spool has no half-written entry.
 func TestKill9WhileSending(t *testing.T) {
-	d := newDaemon(t, "", "")
+	d := newDaemon(t, sections{})
 	d.start()
 
 	var mu sync.Mutex

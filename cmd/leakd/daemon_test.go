@@ -106,16 +106,39 @@ func freePort(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// newDaemon writes a config under a fresh directory; smtpExtra is YAML
-// indented under smtp:, extra is appended at the top level.
-func newDaemon(t *testing.T, smtpExtra, extra string) *daemon {
+// sections are YAML lines indented under each block of the test config.
+type sections struct {
+	SMTP, Policy, Delivery, HTTP, Top string
+}
+
+// relaxedPolicy lifts the default limits (5 messages a day per recipient)
+// for tests that send many messages to one address.
+const relaxedPolicy = "  rate_recipient: {rate: 100000, burst: 100000, period: 1m}\n" +
+	"  rate_ip: {rate: 100000, burst: 100000, period: 1m}\n" +
+	"  rate_net: {rate: 100000, burst: 100000, period: 1m}\n" +
+	"  rate_sender: {rate: 100000, burst: 100000, period: 1m}\n" +
+	"  rate_sender_domain: {rate: 100000, burst: 100000, period: 1m}\n"
+
+// newDaemon writes a config under a fresh directory. Without a Policy
+// section the limits are relaxed; without a Delivery section delivery goes
+// into the outbox directory.
+func newDaemon(t *testing.T, s sections) *daemon {
 	t.Helper()
 	d := &daemon{t: t, dir: t.TempDir(), smtpAddr: freePort(t), httpAddr: freePort(t)}
 	d.outbox = filepath.Join(d.dir, "outbox")
 	d.config = filepath.Join(d.dir, "leak.yaml")
-	cfg := fmt.Sprintf("domain: leak.example\nhostname: mx.leak.example\ndata_dir: %s\nlog_level: debug\n"+
-		"smtp:\n  listen: %s\n%shttp:\n  listen: %s\ndelivery:\n  mode: dir\n  dir: %s\n%s",
-		filepath.Join(d.dir, "data"), d.smtpAddr, smtpExtra, d.httpAddr, d.outbox, extra)
+	if s.Policy == "" {
+		s.Policy = relaxedPolicy
+	}
+	if s.HTTP == "" {
+		s.HTTP = "  public_url: https://leak.example\n"
+	}
+	if s.Delivery == "" {
+		s.Delivery = "  mode: dir\n  dir: " + d.outbox + "\n"
+	}
+	cfg := fmt.Sprintf("domain: leak.example\nhostname: mx.leak.example\ndata_dir: %s\nlog_level: debug\n%s"+
+		"smtp:\n  listen: %s\n%shttp:\n  listen: %s\n%spolicy:\n%sdelivery:\n%s",
+		filepath.Join(d.dir, "data"), s.Top, d.smtpAddr, s.SMTP, d.httpAddr, s.HTTP, s.Policy, s.Delivery)
 	if err := os.WriteFile(d.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

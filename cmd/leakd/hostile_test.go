@@ -54,7 +54,7 @@ func TestHostileCorpus(t *testing.T) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
-	d := newDaemon(t, "", "")
+	d := newDaemon(t, sections{})
 	d.start()
 	delivered := 0
 	for _, e := range m.Messages {
@@ -134,7 +134,7 @@ func newest(files []string) string {
 
 // TestHostileShapes covers hostile inputs the shared corpus does not ship.
 func TestHostileShapes(t *testing.T) {
-	d := newDaemon(t, "  max_message_bytes: 2097152\n", "")
+	d := newDaemon(t, sections{SMTP: "  max_message_bytes: 2097152\n"})
 	d.start()
 
 	var manyHeaders strings.Builder

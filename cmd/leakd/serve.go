@@ -12,10 +12,14 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"leak/metrics"
+	"leak/policy"
 	"leak/relay"
 	"leak/relay/anonymize"
 	"leak/relay/courier"
@@ -70,10 +74,18 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	defer sp.Close()
 
-	cour, err := newCourier(cfg)
+	cour, err := newCourier(cfg, m, log)
 	if err != nil {
 		return err
 	}
+	if c, ok := cour.(io.Closer); ok {
+		defer c.Close()
+	}
+	engine, store, err := openPolicy(cfg, m, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	q := queue.New(sp, cour, queue.Options{
 		Workers:  cfg.Delivery.Workers,
 		Lifetime: cfg.Delivery.Lifetime.Duration,
@@ -110,11 +122,15 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 			MaxParts:        cfg.SMTP.MaxMIMEParts,
 			MaxReceived:     cfg.SMTP.MaxReceived,
 		},
-		Keys:    keys,
-		Spool:   sp,
-		Queue:   q,
-		Metrics: m,
-		Logger:  log,
+		Policy:          engine,
+		UnsubscribeBase: cfg.HTTP.PublicURL,
+		Operator:        cfg.Policy.Operator,
+		Domains:         domainChecker(cour),
+		Keys:            keys,
+		Spool:           sp,
+		Queue:           q,
+		Metrics:         m,
+		Logger:          log,
 	})
 	if err != nil {
 		return err
@@ -130,12 +146,13 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		return fmt.Errorf("http.listen: %w", err)
 	}
 	spoolDir := filepath.Join(cfg.DataDir, "spool")
-	hs := &http.Server{
-		Handler: metrics.Handler(m, map[string]metrics.Check{
-			"spool": func(context.Context) error { return writable(spoolDir) },
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	mux := http.NewServeMux()
+	mux.Handle("/u/", engine.UnsubscribeHandler())
+	mux.Handle("/", metrics.Handler(m, map[string]metrics.Check{
+		"spool":  func(context.Context) error { return writable(spoolDir) },
+		"policy": store.Ping,
+	}))
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	qctx, qcancel := context.WithCancel(context.Background())
 	qdone := make(chan error, 1)
@@ -148,12 +165,27 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		"smtp", smtpL.Addr().String(), "http", httpL.Addr().String(),
 		"delivery", cfg.Delivery.Mode, "data_dir", cfg.DataDir)
 
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case runErr = <-smtpDone:
-		log.Error("smtp server stopped", "err", runErr)
+wait:
+	for {
+		select {
+		case <-hup:
+			// SIGHUP re-reads the domain lists (systemctl reload).
+			if err := engine.Reload(); err != nil {
+				log.Error("reload failed; keeping the previous lists", "err", err)
+			} else {
+				log.Info("reloaded domain lists")
+			}
+		case <-ctx.Done():
+			log.Info("shutting down")
+			break wait
+		case runErr = <-smtpDone:
+			log.Error("smtp server stopped", "err", runErr)
+			break wait
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.SMTP.ShutdownGrace.Duration)
 	defer cancel()
@@ -167,12 +199,97 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	return runErr
 }
 
-func newCourier(cfg *Config) (courier.Courier, error) {
-	switch cfg.Delivery.Mode {
+func newCourier(cfg *Config, m *metrics.Metrics, log *slog.Logger) (courier.Courier, error) {
+	d := cfg.Delivery
+	switch d.Mode {
 	case "dir":
-		return courier.NewDir(cfg.Delivery.Dir)
+		return courier.NewDir(d.Dir)
+	case "smarthost", "mx":
+		opts := courier.SMTPOptions{
+			Mode:         d.Mode,
+			Hostname:     cfg.Hostname,
+			Smarthost:    d.Smarthost,
+			SmarthostTLS: d.SmarthostTLS,
+			TLSInsecure:  d.SmarthostTLSInsecure,
+			Username:     d.SmarthostUsername,
+			Resolver:     d.Resolver,
+			MXPort:       d.MXPort,
+			MaxPerDest:   d.MaxPerDestination,
+			OnTLS:        func(tls string) { m.DeliveryTLS.WithLabelValues(tls).Inc() },
+			Logger:       log,
+		}
+		if d.SmarthostPassword != "" {
+			pw, err := os.ReadFile(d.SmarthostPassword)
+			if err != nil {
+				return nil, fmt.Errorf("delivery.smarthost_password_file: %w", err)
+			}
+			opts.Password = strings.TrimRight(string(pw), "\r\n")
+		}
+		return courier.NewSMTP(opts)
 	}
-	return nil, fmt.Errorf("delivery.mode: unknown mode %q", cfg.Delivery.Mode)
+	return nil, fmt.Errorf("delivery.mode: unknown mode %q", d.Mode)
+}
+
+// domainChecker returns the courier's RCPT-time domain check in MX mode.
+func domainChecker(c courier.Courier) relay.DomainChecker {
+	if s, ok := c.(*courier.SMTP); ok && s.Mode() == courier.ModeMX {
+		return s
+	}
+	return nil
+}
+
+// openPolicy opens the policy store (Redis when configured, else local
+// under data_dir) and the engine.
+func openPolicy(cfg *Config, m *metrics.Metrics, log *slog.Logger) (*policy.Engine, policy.Store, error) {
+	secret, err := policy.LoadSecret(cfg.Policy.SecretFile, cfg.DataDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("policy.secret_file: %w", err)
+	}
+	var store policy.Store
+	if cfg.Policy.Redis != "" {
+		redis.SetLogger(redisLog{log})
+		store, err = policy.OpenRedis(cfg.Policy.Redis)
+	} else {
+		store, err = policy.OpenLocal(cfg.DataDir)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("policy: %w", err)
+	}
+	p := cfg.Policy
+	opts := policy.Options{
+		Secret:               secret,
+		ConnPerIP:            p.ConnPerIP,
+		ConnTotal:            p.ConnTotal,
+		IP:                   p.RateIP.policy(),
+		Net:                  p.RateNet.policy(),
+		Sender:               p.RateSender.policy(),
+		SenderDomain:         p.RateSenderDomain.policy(),
+		AuthDomain:           p.RateAuthDomain.policy(),
+		Recipient:            p.RateRecipient.policy(),
+		Global:               p.RateGlobal.policy(),
+		SuppressFor:          p.SuppressFor.Duration,
+		SoftBounceLimit:      p.SoftBounceLimit,
+		RecipientDomainDeny:  p.RecipientDomainDeny,
+		RecipientDomainAllow: p.RecipientDomainAllow,
+		SenderDomainDeny:     p.SenderDomainDeny,
+		SenderDomainAllow:    p.SenderDomainAllow,
+		Metrics:              m,
+		Logger:               log,
+	}
+	engine, err := policy.Open(opts, store)
+	if err != nil {
+		store.Close()
+		return nil, nil, fmt.Errorf("policy: %w", err)
+	}
+	return engine, store, nil
+}
+
+// redisLog sends go-redis's own messages (pool dial failures) to slog
+// instead of stderr.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn("redis", "detail", fmt.Sprintf(format, v...))
 }
 
 // writable checks that the spool can take a file right now.

@@ -54,8 +54,15 @@ type Copy struct {
 	To           string        // the decoded recipient address (a UTF-8 local part is written raw, RFC 6532)
 	Relationship string        // noun phrase: "someone", "a friend", "a coworker", ...
 	Extra        []HeaderField // extra top-level fields, written after the allowlisted ones
+	Footer       Footer        // appended to the copy's body text parts
 	W            io.Writer     // where this copy goes
 }
+
+// Footer is appended, per copy, at the end of every body text part: Text to
+// text/plain parts, HTML to text/html parts (neither to attachments nor to
+// forwarded messages). Both must be ASCII, so they suit any ASCII-compatible
+// charset; they are quoted-printable encoded with the part.
+type Footer struct{ Text, HTML string }
 
 // HeaderField is one header field the caller adds to a copy. Value must not
 // contain CR or LF; it is folded on output.
@@ -108,11 +115,9 @@ var (
 type Anonymizer struct {
 	opts Options
 
-	// textEnd, when set, is called once per copy at the end of every body
-	// text part (text/plain or text/html that is neither an attachment nor
-	// inside a forwarded message); what it returns is appended to that copy's
-	// part before its encoding is closed. It is the place for a per-recipient
-	// footer.
+	// textEnd, when set, replaces the copies' Footer (tests): it is called
+	// once per copy at the end of every body text part, and what it returns
+	// is appended to that copy's part before its encoding is closed.
 	textEnd func(copy int, mediaType string) []byte
 }
 

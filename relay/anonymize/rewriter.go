@@ -50,9 +50,18 @@ var emptyText = []HeaderField{{"Content-Type", "text/plain; charset=utf-8"}}
 func newRewriter(a *Anonymizer, src io.Reader, copies []Copy) *rewriter {
 	key := make([]byte, 32)
 	rand.Read(key) // never fails (crypto/rand, Go 1.24+)
+	textEnd := a.textEnd
+	if textEnd == nil && hasFooter(copies) {
+		textEnd = func(i int, mediaType string) []byte {
+			if mediaType == "text/html" {
+				return []byte(copies[i].Footer.HTML)
+			}
+			return []byte(copies[i].Footer.Text)
+		}
+	}
 	return &rewriter{
 		opts:    a.opts,
-		textEnd: a.textEnd,
+		textEnd: textEnd,
 		copies:  copies,
 		in:      &input{r: src},
 		out:     newFanout(copies),
@@ -146,4 +155,13 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
 	return hex.EncodeToString(b)
+}
+
+func hasFooter(copies []Copy) bool {
+	for _, c := range copies {
+		if c.Footer != (Footer{}) {
+			return true
+		}
+	}
+	return false
 }

@@ -95,6 +95,9 @@ type SMTP struct {
 }
 
 // NewSMTP validates opts, fills in the defaults and returns a courier. Call
+// Mode is the delivery mode: ModeSmarthost or ModeMX.
+func (s *SMTP) Mode() string { return s.opts.Mode }
+
 // Close when done with it.
 func NewSMTP(opts SMTPOptions) (*SMTP, error) {
 	if err := fillSMTPOptions(&opts); err != nil {
