@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// metricDef is one row of the catalogue in docs/metrics.md.
+// metricDef is one row of the catalogue in metrics/README.md.
 type metricDef struct {
 	name, typ string
 	// labels maps each label to its closed set of values, or to nil when
@@ -22,10 +22,10 @@ var (
 )
 
 // loadCatalogue parses the metric table and the reason table of
-// docs/metrics.md, the one list of the metrics that exist.
+// metrics/README.md, the one list of the metrics that exist.
 func loadCatalogue(t *testing.T) map[string]*metricDef {
 	t.Helper()
-	data, err := os.ReadFile("../docs/metrics.md")
+	data, err := os.ReadFile("../metrics/README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func loadCatalogue(t *testing.T) map[string]*metricDef {
 				if name, values, ok := strings.Cut(part, "="); ok {
 					label := backticked.FindStringSubmatch(name)
 					if label == nil {
-						t.Fatalf("docs/metrics.md: %s: cannot read labels %q", first, part)
+						t.Fatalf("metrics/README.md: %s: cannot read labels %q", first, part)
 					}
 					for _, m := range backticked.FindAllStringSubmatch(values, -1) {
 						d.labels[label[1]] = append(d.labels[label[1]], m[1])
@@ -74,7 +74,7 @@ func loadCatalogue(t *testing.T) map[string]*metricDef {
 		}
 	}
 	if len(defs) < 20 || len(reasons) < 10 {
-		t.Fatalf("docs/metrics.md: read %d metrics and %d reasons; has its layout changed?", len(defs), len(reasons))
+		t.Fatalf("metrics/README.md: read %d metrics and %d reasons; has its layout changed?", len(defs), len(reasons))
 	}
 	return defs
 }
@@ -298,7 +298,7 @@ func isAlnum(c byte) bool {
 }
 
 // standardMetric reports whether name is one of the collectors every
-// Prometheus target or Go process has (docs/metrics.md, "Also exported").
+// Prometheus target or Go process has (metrics/README.md, "Also exported").
 func standardMetric(name string) bool {
 	return name == "up" || strings.HasPrefix(name, "go_") || strings.HasPrefix(name, "process_")
 }
@@ -346,7 +346,7 @@ func checkExpr(defs map[string]*metricDef, expr string) []string {
 		}
 		d, suffix := resolve(defs, sel.metric)
 		if d == nil {
-			errs = append(errs, fmt.Sprintf("metric %s is not in docs/metrics.md", sel.metric))
+			errs = append(errs, fmt.Sprintf("metric %s is not in metrics/README.md", sel.metric))
 			continue
 		}
 		for l := range d.labels {
@@ -405,12 +405,12 @@ func TestCheckExpr(t *testing.T) {
 		{`sum(rate(leak_smtp_commands_total{class=~"4xx|5xx"}[5m])) / clamp_min(sum(rate(leak_smtp_commands_total[5m])), 1e-9)`, ""},
 		{`process_resident_memory_bytes and on (job, instance) leak_build_info`, ""},
 		{`time() - process_start_time_seconds offset 5m`, ""},
-		{`rate(leak_smtp_mesages_total[5m])`, "not in docs/metrics.md"},
+		{`rate(leak_smtp_mesages_total[5m])`, "not in metrics/README.md"},
 		{`leak_delivery_attempts_total{result="delivred"}`, `value "delivred"`},
 		{`leak_delivery_attempts_total{outcome="delivered"}`, `no label "outcome"`},
 		{`leak_smtp_commands_total{class=~"4xx|6xx"}`, `value "6xx"`},
 		{`sum by (reasons) (leak_smtp_messages_total)`, `groups by "reasons"`},
-		{`leak_spool_errors_total_bucket`, "not in docs/metrics.md"},
+		{`leak_spool_errors_total_bucket`, "not in metrics/README.md"},
 		{`{__name__="leak_build_info"}`, "without a metric name"},
 	}
 	for _, tt := range tests {

@@ -81,7 +81,7 @@ var grafanaVars = strings.NewReplacer(
 )
 
 // TestDashboard checks the dashboard model: variables, data sources, ids,
-// layout, and every query against docs/metrics.md.
+// layout, and every query against metrics/README.md.
 func TestDashboard(t *testing.T) {
 	d := loadDashboard(t)
 	defs := loadCatalogue(t)

@@ -135,7 +135,7 @@ func loadRules(t *testing.T) *ruleFile {
 }
 
 // TestAlertRules checks what promtool does not: the rules' metrics against
-// docs/metrics.md, and the conventions every rule follows. That each alert
+// metrics/README.md, and the conventions every rule follows. That each alert
 // fires is promtool's part (alerts_test.yml).
 func TestAlertRules(t *testing.T) {
 	defs := loadCatalogue(t)

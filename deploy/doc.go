@@ -8,7 +8,7 @@
 // validator in a module of its own (kubernetes/). README.md says how to use
 // them.
 //
-// The tests promise that every metric a query names is in docs/metrics.md,
+// The tests promise that every metric a query names is in metrics/README.md,
 // with its labels and values; that the alert rules load and each fires on its
 // condition and not on a near miss (promtool); that every dashboard query and
 // alert rule works against a real leakd scraped by a real Prometheus; that the

@@ -22,7 +22,7 @@ import (
 )
 
 // lazyMetrics are created only when something registers them
-// (docs/metrics.md: leak_policy_decisions_total gets its series when each
+// (metrics/README.md: leak_policy_decisions_total gets its series when each
 // policy registers its name). A query on them has no data until then.
 var lazyMetrics = []string{"leak_policy_decisions_total"}
 
@@ -129,7 +129,7 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 		values[titles[i]] = res
 		if len(res) == 0 {
 			if m := lazyIn(q, metricsBody); m != "" {
-				t.Logf("%s: no data until a policy registers %s (docs/metrics.md); the query is kept", titles[i], m)
+				t.Logf("%s: no data until a policy registers %s (metrics/README.md); the query is kept", titles[i], m)
 				continue
 			}
 			t.Errorf("%s: no data: %s", titles[i], q)

@@ -18,7 +18,7 @@ const (
 
 // Values of reason on leak_smtp_messages_total and leak_smtp_recipients_total.
 // ReasonOK goes with ResultAccepted only; every other reason goes with
-// ResultRejected. The rows of the SMTP reply table in docs/design.md map onto
+// ResultRejected. The rows of the SMTP reply table in relay/DESIGN.md map onto
 // these.
 const (
 	ReasonOK           = "ok"

@@ -2,7 +2,7 @@
 // over HTTP together with the health and readiness probes.
 //
 // It promises three things. Every metric is named
-// leak_<subsystem>_<thing>_<unit|total> and listed in docs/metrics.md. Every
+// leak_<subsystem>_<thing>_<unit|total> and listed in metrics/README.md. Every
 // label takes its values from a small closed set (see labels.go): no label
 // ever carries a sender, a recipient, a domain, an IP or an id. And every
 // known label combination exists at zero from [New] on, so that dashboards

@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 )
 
-// catalogue is every Leak metric family, sorted. docs/metrics.md lists the
+// catalogue is every Leak metric family, sorted. metrics/README.md lists the
 // same names; TestDocsListCatalogue keeps the two in step.
 var catalogue = []string{
 	"leak_anonymize_duration_seconds",
@@ -379,10 +379,10 @@ func TestHistogramBuckets(t *testing.T) {
 
 var docRow = regexp.MustCompile("(?m)^\\| `(leak_[a-z0-9_]+)`")
 
-// TestDocsListCatalogue keeps docs/metrics.md and the code in step: the
+// TestDocsListCatalogue keeps metrics/README.md and the code in step: the
 // table has one row per family, no more, no fewer.
 func TestDocsListCatalogue(t *testing.T) {
-	doc, err := os.ReadFile("../docs/metrics.md")
+	doc, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatalf("read catalogue: %v", err)
 	}
@@ -392,6 +392,6 @@ func TestDocsListCatalogue(t *testing.T) {
 	}
 	slices.Sort(rows)
 	if !slices.Equal(rows, catalogue) {
-		t.Errorf("docs/metrics.md rows:\n got %q\nwant %q", rows, catalogue)
+		t.Errorf("metrics/README.md rows:\n got %q\nwant %q", rows, catalogue)
 	}
 }

@@ -280,7 +280,7 @@ func checkService(p *problems, o *objects, svc *corev1.Service) {
 				if hasPort(c, sp.TargetPort) {
 					found = true
 					// The monitoring listener is for the cluster only
-					// (docs/metrics.md).
+					// (metrics/README.md).
 					if n, ok := containerPort(c, "metrics"); ok && (sp.TargetPort.StrVal == "metrics" || sp.TargetPort.IntVal == n) &&
 						svc.Spec.Type != "" && svc.Spec.Type != corev1.ServiceTypeClusterIP {
 						p.add("%s: exposes the metrics port through a %s Service", where, svc.Spec.Type)
