@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"leak/policy"
 )
 
 // benchMessage builds a message of about size bytes: a text part and, for
@@ -145,4 +147,61 @@ func sendLoop(addr, msg string, next *atomic.Int64, n int64) error {
 	fmt.Fprintf(w, "QUIT\r\n")
 	w.Flush()
 	return nil
+}
+
+// BenchmarkAcceptPolicy compares the accept path with and without the
+// policy engine (local store: bbolt under the test directory). Every check
+// runs (connection limits, IP/net/sender/recipient/global rate limits,
+// opt-out and suppression lookups, unsubscribe link and footer per copy);
+// the limits are raised so one benchmark client is measured, not throttled.
+func BenchmarkAcceptPolicy(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		if on {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			tr := startRelay(b, func(o *Options) {
+				if on {
+					o.Policy = benchPolicy(b)
+					o.UnsubscribeBase = "https://leak.example"
+				}
+			})
+			msg := benchMessage(2 << 10)
+			b.SetBytes(int64(len(msg)))
+			b.ReportAllocs()
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for range 16 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := sendLoop(tr.addr, msg, &next, int64(b.N)); err != nil {
+						b.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+		})
+	}
+}
+
+func benchPolicy(b *testing.B) *policy.Engine {
+	store, err := policy.OpenLocal(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	opts := policy.DefaultOptions()
+	opts.Secret = []byte("benchmark secret, 32 bytes long!")
+	high := policy.Limit{Rate: 1_000_000, Burst: 1_000_000, Period: time.Minute}
+	opts.IP, opts.Net, opts.Sender, opts.SenderDomain, opts.Recipient, opts.Global = high, high, high, high, high, high
+	e, err := policy.Open(opts, store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
 }
