@@ -4,6 +4,7 @@
 //	leakd config check --config FILE      validate a config file
 //	leakd dkim keygen [--config FILE]     create the DKIM keys that are missing
 //	leakd dkim dns [--config FILE]        print the DNS TXT records for the DKIM keys
+//	leakd queue list | show ID | retry ID|all | delete ID  [--config FILE]
 //	leakd version
 package main
 
@@ -20,6 +21,7 @@ const usage = `usage:
   leakd config check --config FILE
   leakd dkim keygen [--config FILE] [--selector NAME --algorithm rsa|ed25519]
   leakd dkim dns [--config FILE]
+  leakd queue list | show ID | retry ID|all | delete ID  [--config FILE]
   leakd version
 `
 
@@ -43,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDKIMKeygen(args[2:], stdout, stderr)
 	case cmd == "dkim" && len(args) > 1 && args[1] == "dns":
 		err = cmdDKIMDNS(args[2:], stdout, stderr)
+	case cmd == "queue":
+		err = cmdQueue(args[1:], stdout, stderr)
 	case cmd == "version" || cmd == "--version":
 		fmt.Fprintln(stdout, "leakd", version())
 		return 0

@@ -57,6 +57,11 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 // taking mail, let sessions in DATA finish, stop delivery, close the spool.
 func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	m := metrics.New(version())
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("data_dir: %w", err)
+	}
+	defer lock.Close()
 
 	keys, created, err := sign.Ensure(cfg.DKIM.KeyDir, cfg.Domain)
 	if err != nil {
@@ -92,8 +97,15 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		Logger:   log,
 		OnResult: func(r queue.Result) {
 			m.DeliveryAttempts.WithLabelValues(r.Outcome).Inc()
-			if r.Outcome == "delivered" {
+			switch r.Outcome {
+			case queue.Delivered:
 				m.DeliveryLatency.Observe(r.Latency.Seconds())
+			case queue.Bounced, queue.Expired:
+				// A refusal by the next hop suppresses the recipient; giving
+				// up after the lifetime counts as a soft bounce.
+				if engine != nil && r.Rcpt != "" {
+					engine.Bounce(context.Background(), r.Rcpt, r.Outcome == queue.Bounced)
+				}
 			}
 		},
 	})
@@ -153,6 +165,14 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		"policy": store.Ping,
 	}))
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	stopAdmin, err := serveAdmin(context.Background(), socketPath(cfg), adminHandler(q, sp))
+	if err != nil {
+		smtpL.Close()
+		httpL.Close()
+		return err
+	}
+	defer stopAdmin()
 
 	qctx, qcancel := context.WithCancel(context.Background())
 	qdone := make(chan error, 1)

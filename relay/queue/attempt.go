@@ -38,6 +38,9 @@ func (q *Queue) attempt(ctx context.Context, e *entry) {
 	now := time.Now()
 	expiry := e.created.Add(q.opts.Lifetime)
 	r := Result{ID: e.id, Attempt: e.attempt, Err: err}
+	if msg != nil {
+		r.Rcpt = msg.Meta.Rcpt
+	}
 	switch {
 	case err == nil:
 		r.Outcome = Delivered

@@ -60,6 +60,7 @@ type Options struct {
 // Result is the outcome of one delivery attempt.
 type Result struct {
 	ID      string
+	Rcpt    string        // the copy's recipient, for bounce handling; never logged
 	Outcome string        // Delivered, Deferred, Bounced or Expired
 	Attempt int           // 1 for the first attempt since the queue started
 	Latency time.Duration // since Meta.Created; set for Delivered
@@ -213,6 +214,67 @@ func (q *Queue) Oldest() time.Time {
 		}
 	}
 	return oldest
+}
+
+// Info is what the queue knows of one entry, for operators.
+type Info struct {
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	Attempt int       `json:"attempts"` // attempts started so far
+	State   string    `json:"state"`    // "ready", "waiting" or "delivering"
+	Due     time.Time `json:"due,omitzero"`
+}
+
+// Entries lists every entry, oldest first.
+func (q *Queue) Entries() []Info {
+	q.mu.Lock()
+	out := make([]Info, 0, len(q.entries))
+	for _, e := range q.entries {
+		i := Info{ID: e.id, Created: e.created, Attempt: e.attempt, State: [...]string{"ready", "waiting", "delivering"}[e.state]}
+		if e.state == waiting {
+			i.Due = e.due
+		}
+		out = append(out, i)
+	}
+	q.mu.Unlock()
+	slices.SortFunc(out, func(a, b Info) int { return a.Created.Compare(b.Created) })
+	return out
+}
+
+// Delete removes an entry from the queue and the spool, unless it is being
+// delivered at this moment. It reports whether the entry was deleted.
+func (q *Queue) Delete(id string) (bool, error) {
+	q.mu.Lock()
+	e := q.entries[id]
+	if e == nil || e.state == busy {
+		q.mu.Unlock()
+		return false, nil
+	}
+	switch e.state {
+	case waiting:
+		q.waiting.remove(e)
+		q.arm()
+	case ready:
+		q.ready = slices.DeleteFunc(q.ready, func(x *entry) bool { return x == e })
+	}
+	delete(q.entries, id)
+	q.mu.Unlock()
+	return true, q.sp.Remove(id)
+}
+
+// RetryAll makes every waiting entry due now and returns how many.
+func (q *Queue) RetryAll() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := 0
+	for len(q.waiting) > 0 {
+		e := q.waiting[0]
+		q.waiting.remove(e)
+		q.makeReady(e)
+		n++
+	}
+	q.arm()
+	return n
 }
 
 // RetryNow moves a waiting entry to the front of the schedule. It reports

@@ -584,3 +584,42 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+func TestEntriesDeleteRetryAll(t *testing.T) {
+	sp := openSpool(t)
+	fc := &fakeCourier{fail: alwaysTemp}
+	var res results
+	q := New(sp, fc, Options{Workers: 1, Backoff: func(int) time.Duration { return time.Hour },
+		OnResult: res.add, Logger: slog.New(slog.DiscardHandler)})
+	ids := []string{commit(t, sp, "a").ID, commit(t, sp, "b").ID, commit(t, sp, "c").ID}
+	start(t, q)
+	waitFor(t, "three deferrals", func() bool {
+		n := 0
+		for _, i := range q.Entries() {
+			if i.State == "waiting" && i.Attempt == 1 && !i.Due.IsZero() {
+				n++
+			}
+		}
+		return n == 3
+	})
+	if r := res.forID(ids[0]); len(r) == 0 || r[0].Rcpt != testRcpt {
+		t.Errorf("Result.Rcpt = %+v, want %s", r, testRcpt)
+	}
+	if ok, err := q.Delete(ids[1]); !ok || err != nil {
+		t.Fatalf("Delete: %v %v", ok, err)
+	}
+	if ok, _ := q.Delete(ids[1]); ok {
+		t.Error("deleted twice")
+	}
+	if _, err := sp.Open(ids[1]); err == nil {
+		t.Error("deleted entry still in the spool")
+	}
+	if got := len(q.Entries()); got != 2 {
+		t.Fatalf("%d entries after delete, want 2", got)
+	}
+	before := fc.totalCalls()
+	if n := q.RetryAll(); n != 2 {
+		t.Errorf("RetryAll = %d, want 2", n)
+	}
+	waitFor(t, "two retries", func() bool { return fc.totalCalls() >= before+2 })
+}

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// nextHop is a real SMTP server on loopback standing in for the next hop:
+// it can be down, answer 421, refuse some recipients, or accept.
+type nextHop struct {
+	addr    string
+	l       net.Listener
+	srv     *smtp.Server
+	mode    atomic.Value // "accept" or "421"
+	mu      sync.Mutex
+	markers map[string]int // body marker → times received
+	rcpts   []string
+}
+
+var markerRE = regexp.MustCompile(`MARK-[0-9a-z-]+`)
+
+func newNextHop(t *testing.T) *nextHop {
+	h := &nextHop{addr: freePort(t), markers: map[string]int{}}
+	h.mode.Store("accept")
+	return h
+}
+
+// up starts listening; until then connections are refused.
+func (h *nextHop) up(t *testing.T) {
+	t.Helper()
+	l, err := net.Listen("tcp", h.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.l = l
+	h.srv = smtp.NewServer(h)
+	h.srv.Domain = "sink.example"
+	h.srv.ErrorLog = quietLog{}
+	go h.srv.Serve(l)
+	t.Cleanup(func() { h.srv.Close() })
+}
+
+type quietLog struct{}
+
+func (quietLog) Printf(string, ...any) {}
+func (quietLog) Println(...any)        {}
+
+func (h *nextHop) NewSession(*smtp.Conn) (smtp.Session, error) { return &hopSession{h: h}, nil }
+
+func (h *nextHop) count(m string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.markers[m]
+}
+
+type hopSession struct {
+	h  *nextHop
+	to []string
+}
+
+var errHop421 = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
+
+func (s *hopSession) Mail(string, *smtp.MailOptions) error {
+	if s.h.mode.Load() == "421" {
+		return errHop421
+	}
+	return nil
+}
+
+func (s *hopSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if strings.HasPrefix(to, "reject@") {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	}
+	s.to = append(s.to, to)
+	return nil
+}
+
+func (s *hopSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.h.mu.Lock()
+	defer s.h.mu.Unlock()
+	for _, m := range markerRE.FindAll(b, -1) {
+		s.h.markers[string(m)]++
+	}
+	s.h.rcpts = append(s.h.rcpts, s.to...)
+	return nil
+}
+
+func (s *hopSession) Reset()        { s.to = nil }
+func (s *hopSession) Logout() error { return nil }
+
+func smarthostTo(h *nextHop) string {
+	return "  mode: smarthost\n  smarthost: " + h.addr + "\n  smarthost_tls: none\n"
+}
+
+// leakdQueue runs `leakd queue ARGS` against d's config.
+func (d *daemon) queue(args ...string) string {
+	d.t.Helper()
+	out, err := exec.Command(leakdBin, append(append([]string{"queue"}, args...), "--config", d.config)...).CombinedOutput()
+	if err != nil {
+		d.t.Fatalf("leakd queue %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var queuedRE = regexp.MustCompile(`(?m)^(\d+) queued$`)
+
+func queued(out string) int {
+	m := queuedRE.FindStringSubmatch(out)
+	if m == nil {
+		return -1
+	}
+	var n int
+	fmt.Sscan(m[1], &n)
+	return n
+}
+
+// TestNextHopOutage: the next hop refuses connections, then answers 421,
+// then comes back; everything is delivered, nothing bounced, and the queue
+// command follows along (list, show, delete, retry).
+func TestNextHopOutage(t *testing.T) {
+	hop := newNextHop(t)
+	d := newDaemon(t, sections{Delivery: smarthostTo(hop)})
+	d.start()
+	for i := 0; i < 6; i++ {
+		if _, r := send(t, d.smtpAddr, "to+bob=example.com@leak.example", fmt.Sprintf("MARK-out-%d", i)); !strings.HasPrefix(r, "250") {
+			t.Fatalf("message %d: %q", i, r)
+		}
+	}
+	var list string
+	waitUntil(t, "six deferred entries", func() bool {
+		list = d.queue("list")
+		return queued(list) == 6 && strings.Count(list, "waiting") == 6
+	})
+	if !strings.Contains(list, "bob@example.com") {
+		t.Errorf("queue list lacks the recipient:\n%s", list)
+	}
+	id := strings.Fields(strings.Split(list, "\n")[1])[0]
+	if show := d.queue("show", id); !strings.Contains(show, "recipient: bob@example.com") || !strings.Contains(show, "DKIM-Signature") {
+		t.Errorf("queue show:\n%s", show)
+	}
+	d.queue("delete", id)
+	if n := queued(d.queue("list")); n != 5 {
+		t.Fatalf("%d queued after delete, want 5", n)
+	}
+
+	hop.mode.Store("421")
+	hop.up(t)
+	d.queue("retry", "all")
+	waitUntil(t, "second attempts", func() bool {
+		n := 0
+		for _, row := range strings.Split(d.queue("list"), "\n")[1:] {
+			if f := strings.Fields(row); len(f) >= 5 && f[3] == "2" && f[4] == "waiting" {
+				n++
+			}
+		}
+		return n == 5
+	})
+
+	hop.mode.Store("accept")
+	d.queue("retry", "all")
+	waitUntil(t, "delivery after the outage", func() bool { return queued(d.queue("list")) == 0 })
+	got := 0
+	for i := 0; i < 6; i++ {
+		got += hop.count(fmt.Sprintf("MARK-out-%d", i))
+	}
+	if got != 5 {
+		t.Errorf("%d messages reached the next hop, want 5 (6 sent, 1 deleted)", got)
+	}
+	d.stop()
+	if n := queued(d.queue("list")); n != 0 {
+		t.Errorf("offline queue list: %d entries", n)
+	}
+}
+
+// TestPerRecipientOutcomes: one session to the next hop, 550 for one
+// recipient and 250 for another; the refused one is bounced (and then
+// suppressed by policy), the other delivered.
+func TestPerRecipientOutcomes(t *testing.T) {
+	hop := newNextHop(t)
+	hop.up(t)
+	d := newDaemon(t, sections{Delivery: smarthostTo(hop)})
+	d.start()
+	c := dialSMTP(t, d.smtpAddr)
+	c.cmd("EHLO client.example")
+	c.cmd("MAIL FROM:<s@example.net>")
+	c.cmd("RCPT TO:<to+reject=example.com@leak.example>")
+	c.cmd("RCPT TO:<to+bob=example.com@leak.example>")
+	c.cmd("DATA")
+	c.raw([]byte("Subject: two\r\n\r\nMARK-two\r\n.\r\n"))
+	if r := c.read(); !strings.HasPrefix(r, "250") {
+		t.Fatalf("DATA: %q", r)
+	}
+	waitUntil(t, "the accepted copy", func() bool { return hop.count("MARK-two") == 1 })
+	waitUntil(t, "an empty queue", func() bool { return queued(d.queue("list")) == 0 })
+	hop.mu.Lock()
+	rcpts := append([]string(nil), hop.rcpts...)
+	hop.mu.Unlock()
+	if len(rcpts) != 1 || rcpts[0] != "bob@example.com" {
+		t.Errorf("next hop received for %v, want only bob@example.com", rcpts)
+	}
+	// The hard bounce suppressed the refused recipient.
+	if r, _ := send(t, d.smtpAddr, "to+reject=example.com@leak.example", "again"); !strings.HasPrefix(r, "550 5.7.1") {
+		t.Errorf("after a hard bounce, RCPT got %q, want 550 5.7.1", r)
+	}
+}
+
+// TestKill9DuringDelivery: SIGKILL while messages are being accepted and
+// delivered to the next hop; after a restart every accepted message
+// arrives, and duplicates are counted (the spool may re-deliver a copy
+// whose removal had not reached the disk).
+func TestKill9DuringDelivery(t *testing.T) {
+	hop := newNextHop(t)
+	hop.up(t)
+	d := newDaemon(t, sections{Delivery: smarthostTo(hop)})
+	d.start()
+
+	var mu sync.Mutex
+	var accepted []string
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 6; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				m := fmt.Sprintf("MARK-k%d-%d", w, i)
+				if sendOnce(d.smtpAddr, m) {
+					mu.Lock()
+					accepted = append(accepted, m)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	time.Sleep(2 * time.Second)
+	d.kill()
+	close(stop)
+	wg.Wait()
+	d.log = &syncBuffer{}
+	d.start()
+	waitUntil(t, "every accepted message at the next hop", func() bool {
+		for _, m := range accepted {
+			if hop.count(m) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	dups := 0
+	for _, m := range accepted {
+		dups += hop.count(m) - 1
+	}
+	t.Logf("%d messages accepted before SIGKILL, all delivered; %d delivered twice", len(accepted), dups)
+	if len(accepted) == 0 {
+		t.Fatal("nothing accepted before the kill")
+	}
+	if dups > len(accepted)/10+10 {
+		t.Errorf("%d duplicates for %d messages: more than a handful", dups, len(accepted))
+	}
+}
