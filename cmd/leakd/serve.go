@@ -91,7 +91,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
-	q := queue.New(sp, cour, queue.Options{
+	q := queue.New(sp, inFlight{cour, m}, queue.Options{
 		Workers:  cfg.Delivery.Workers,
 		Lifetime: cfg.Delivery.Lifetime.Duration,
 		Logger:   log,
@@ -248,6 +248,18 @@ func newCourier(cfg *Config, m *metrics.Metrics, log *slog.Logger) (courier.Cour
 		return courier.NewSMTP(opts)
 	}
 	return nil, fmt.Errorf("delivery.mode: unknown mode %q", d.Mode)
+}
+
+// inFlight counts deliveries running now (leak_delivery_in_flight).
+type inFlight struct {
+	courier.Courier
+	m *metrics.Metrics
+}
+
+func (c inFlight) Deliver(ctx context.Context, msg *courier.Message) error {
+	c.m.DeliveryInFlight.Inc()
+	defer c.m.DeliveryInFlight.Dec()
+	return c.Courier.Deliver(ctx, msg)
 }
 
 // domainChecker returns the courier's RCPT-time domain check in MX mode.
