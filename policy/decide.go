@@ -163,10 +163,13 @@ func (e *Engine) Authenticated(ctx context.Context, domain string) Decision {
 // retries of one message against a greylisting server are not a
 // recipient's fault.
 func (e *Engine) Bounce(ctx context.Context, rcpt string, permanent bool) error {
+	return e.bounceKey(ctx, e.RecipientHash(rcpt), permanent)
+}
+
+func (e *Engine) bounceKey(ctx context.Context, key string, permanent bool) error {
 	if e.opts.SuppressFor <= 0 {
 		return nil
 	}
-	key := e.RecipientHash(rcpt)
 	if !permanent {
 		if e.opts.SoftBounceLimit <= 0 {
 			return nil

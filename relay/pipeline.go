@@ -171,6 +171,12 @@ func (s *Server) commit(c *copyOut, prefix string) error {
 	}
 	s.m.SpoolCommitDuration.Observe(time.Since(start).Seconds())
 	c.meta = c.w.Meta()
+	if b := s.opts.Bounces; b != nil && s.opts.Policy != nil && c.t.operator == "" {
+		// Only the keyed hash: the sent log must not say who got what.
+		if err := b.Sent.Record(c.meta.ID, s.opts.Policy.RecipientHash(c.t.rcpt.Address())); err != nil {
+			s.log.Warn("sent log: bounce attribution lost for one copy", "qid", c.meta.ID, "err", err)
+		}
+	}
 	return nil
 }
 
@@ -178,5 +184,10 @@ func (s *Server) commit(c *copyOut, prefix string) error {
 // address, so SPF aligns with the From domain and bounces come back to Leak,
 // never to the anonymous sender (whose address Leak does not keep).
 func (s *Server) bounceAddress(id string) string {
+	if b := s.opts.Bounces; b != nil {
+		if a := b.Tokens.Address(id, s.opts.Domain); a != "" {
+			return a
+		}
+	}
 	return "bounce+" + id + "@" + s.opts.Domain
 }

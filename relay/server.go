@@ -24,6 +24,7 @@ import (
 	"leak/policy"
 	"leak/relay/address"
 	"leak/relay/anonymize"
+	"leak/relay/bounce"
 	"leak/relay/sign"
 	"leak/relay/spool"
 )
@@ -47,6 +48,10 @@ type Options struct {
 	// unchanged: that is how the world reaches the operator. Empty: those
 	// addresses are refused.
 	Operator string
+	// Bounces, when set, gives every copy a signed VERP envelope sender
+	// and takes the bounces that come back to it.
+	Bounces *Bounces
+
 	// Domains, when set (MX delivery), checks each recipient domain at
 	// RCPT time: one that cannot receive mail is refused there and then.
 	Domains DomainChecker
@@ -56,6 +61,17 @@ type Options struct {
 	Queue   Enqueuer
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
+}
+
+// Bounces handles Leak's own envelope senders, bounce+TOKEN@domain. The
+// token is an HMAC over the spool id, so a bounce finds its copy and nobody
+// can forge one; the sent log maps the id to the recipient's keyed hash for
+// as long as bounces may come back.
+type Bounces struct {
+	Tokens *bounce.Tokens
+	Sent   *bounce.Sent
+	// Report records a bounce against a recipient hash (policy.BounceHash).
+	Report func(ctx context.Context, rcptHash string, permanent bool) error
 }
 
 // DomainChecker tells whether a domain can receive mail (courier.SMTP).

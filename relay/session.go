@@ -12,6 +12,7 @@ import (
 
 	"leak/metrics"
 	"leak/relay/address"
+	"leak/relay/bounce"
 )
 
 // session is one SMTP connection. It keeps the decoded recipients of the
@@ -30,9 +31,13 @@ type session struct {
 type target struct {
 	rcpt     address.Recipient
 	operator string
+	bounce   string // spool id of the copy a bounce address names
 }
 
 func (t target) address() string {
+	if t.bounce != "" {
+		return "bounce+" + t.bounce
+	}
 	if t.operator != "" {
 		return t.operator
 	}
@@ -81,6 +86,11 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 		s.srv.log.Info("recipient rejected", "reason", reason)
 		return rep
 	}
+	if len(s.rcpts) > 0 && (s.rcpts[0].bounce != "") != (t.bounce != "") {
+		// A bounce is read, not relayed: it travels in a transaction of its
+		// own. 452 makes the client send the rest separately (RFC 5321 4.5.3.1.10).
+		return reply(452, smtp.EnhancedCode{4, 5, 3}, "Send bounces and other mail in separate transactions")
+	}
 	for _, have := range s.rcpts {
 		if strings.EqualFold(have.address(), t.address()) {
 			// The same person twice gets one copy. RFC 5321 3.3 lets a
@@ -96,6 +106,17 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 // recipient decides one RCPT: the operator's mailboxes, then the codec,
 // then policy (opt-out, suppression, limits), then the destination domain.
 func (s *Server) recipient(ctx context.Context, to string) (target, *smtp.SMTPError, string) {
+	if b := s.opts.Bounces; b != nil && len(to) > len(bounce.Prefix) && strings.EqualFold(to[:len(bounce.Prefix)], bounce.Prefix) {
+		at := strings.LastIndexByte(to, '@')
+		if at < 0 || !s.codec.IsLeakDomain(to[at+1:]) {
+			return target{}, reply(550, smtp.EnhancedCode{5, 7, 1}, "Relaying denied: this server only accepts mail for its own domain"), metrics.ReasonRelay
+		}
+		qid, ok := b.Tokens.Parse(to)
+		if !ok {
+			return target{}, reply(550, smtp.EnhancedCode{5, 1, 1}, "No such bounce address"), metrics.ReasonInvalidRcpt
+		}
+		return target{bounce: qid}, nil, ""
+	}
 	if local, domain, ok := strings.Cut(to, "@"); ok && s.codec.IsLeakDomain(domain) && !strings.Contains(local, "+") {
 		switch strings.ToLower(local) {
 		case "postmaster", "abuse":
@@ -139,6 +160,9 @@ func (s *session) Data(r io.Reader) error {
 		return errNoRcpt
 	}
 	id := newLogID()
+	if s.rcpts[0].bounce != "" {
+		return s.srv.takeBounce(id, r, s.rcpts)
+	}
 	_, tls := s.smtp.TLSConnectionState()
 	err := s.srv.accept(id, r, s.rcpts, tls)
 	if err != nil {

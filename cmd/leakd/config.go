@@ -64,6 +64,7 @@ type Config struct {
 		Resolver             string   `yaml:"resolver"`
 		MXPort               int      `yaml:"mx_port"`
 		MaxPerDestination    int      `yaml:"max_per_destination"`
+		BounceKeyFile        string   `yaml:"bounce_key_file"`
 	} `yaml:"delivery"`
 }
 

@@ -25,6 +25,7 @@ type nextHop struct {
 	mu      sync.Mutex
 	markers map[string]int // body marker → times received
 	rcpts   []string
+	froms   []string // envelope senders
 }
 
 var markerRE = regexp.MustCompile(`MARK-[0-9a-z-]+`)
@@ -70,10 +71,13 @@ type hopSession struct {
 
 var errHop421 = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
 
-func (s *hopSession) Mail(string, *smtp.MailOptions) error {
+func (s *hopSession) Mail(from string, _ *smtp.MailOptions) error {
 	if s.h.mode.Load() == "421" {
 		return errHop421
 	}
+	s.h.mu.Lock()
+	s.h.froms = append(s.h.froms, from)
+	s.h.mu.Unlock()
 	return nil
 }
 
@@ -286,5 +290,52 @@ func TestKill9DuringDelivery(t *testing.T) {
 	}
 	if dups > len(accepted)/10+10 {
 		t.Errorf("%d duplicates for %d messages: more than a handful", dups, len(accepted))
+	}
+}
+
+// TestBounceDSN: a DSN sent back to a copy's signed envelope sender marks
+// the recipient suppressed; a forged bounce address is refused.
+func TestBounceDSN(t *testing.T) {
+	hop := newNextHop(t)
+	hop.up(t)
+	d := newDaemon(t, sections{Delivery: smarthostTo(hop)})
+	d.start()
+	send(t, d.smtpAddr, "to+gone=example.com@leak.example", "MARK-dsn")
+	waitUntil(t, "delivery", func() bool { return hop.count("MARK-dsn") == 1 })
+	hop.mu.Lock()
+	from := hop.froms[len(hop.froms)-1]
+	hop.mu.Unlock()
+	if !regexp.MustCompile(`^bounce\+[a-z2-7]{40,}@leak\.example$`).MatchString(from) {
+		t.Fatalf("envelope sender %q is not a signed bounce address", from)
+	}
+
+	c := dialSMTP(t, d.smtpAddr)
+	c.cmd("EHLO mx.example.com")
+	c.cmd("MAIL FROM:<>")
+	forged := "bounce+" + strings.Repeat("a", 49-len("bounce+")) + "@leak.example"
+	if r := c.cmd("RCPT TO:<" + forged + ">"); !strings.HasPrefix(r, "550 5.1.1") {
+		t.Errorf("forged bounce address: %q", r)
+	}
+	if r := c.cmd("RCPT TO:<" + strings.ToUpper(from[:len(from)-len("@leak.example")]) + "@leak.example>"); !strings.HasPrefix(r, "250") {
+		t.Fatalf("bounce address (case changed by a relay): %q", r)
+	}
+	if r := c.cmd("RCPT TO:<to+bob=example.com@leak.example>"); !strings.HasPrefix(r, "452") {
+		t.Errorf("a relay recipient in a bounce transaction: %q, want 452", r)
+	}
+	c.cmd("DATA")
+	dsn := "From: MAILER-DAEMON@mx.example.com\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nThe mail system could not deliver it.\r\n" +
+		"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n" +
+		"Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--b--\r\n"
+	c.raw([]byte(dsn + ".\r\n"))
+	if r := c.read(); !strings.HasPrefix(r, "250") {
+		t.Fatalf("DSN: %q", r)
+	}
+	if r, _ := send(t, d.smtpAddr, "to+gone=example.com@leak.example", "after the bounce"); !strings.HasPrefix(r, "550 5.7.1") {
+		t.Errorf("after a hard DSN, RCPT got %q, want 550 5.7.1", r)
+	}
+	if strings.Contains(d.log.String(), "gone@example.com") {
+		t.Error("the log names the bounced recipient")
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"leak/policy"
 	"leak/relay"
 	"leak/relay/anonymize"
+	"leak/relay/bounce"
 	"leak/relay/courier"
 	"leak/relay/queue"
 	"leak/relay/sign"
@@ -120,6 +121,12 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 
+	bounces, err := openBounces(cfg, engine)
+	if err != nil {
+		return err
+	}
+	defer bounces.Sent.Close()
+
 	srv, err := relay.New(relay.Options{
 		Domain:          cfg.Domain,
 		Hostname:        cfg.Hostname,
@@ -138,6 +145,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		UnsubscribeBase: cfg.HTTP.PublicURL,
 		Operator:        cfg.Policy.Operator,
 		Domains:         domainChecker(cour),
+		Bounces:         bounces,
 		Keys:            keys,
 		Spool:           sp,
 		Queue:           q,
@@ -314,6 +322,22 @@ func openPolicy(cfg *Config, m *metrics.Metrics, log *slog.Logger) (*policy.Engi
 		return nil, nil, fmt.Errorf("policy: %w", err)
 	}
 	return engine, store, nil
+}
+
+// openBounces sets up Leak's VERP envelope senders: the token key (shared
+// by every instance, like policy.secret_file) and the sent log, which keeps
+// each copy's recipient hash for the queue lifetime plus two days of
+// bounce delay.
+func openBounces(cfg *Config, engine *policy.Engine) (*relay.Bounces, error) {
+	key, err := bounce.LoadKey(cfg.Delivery.BounceKeyFile, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("delivery.bounce_key_file: %w", err)
+	}
+	sent, err := bounce.OpenSent(filepath.Join(cfg.DataDir, "sent.db"), cfg.Delivery.Lifetime.Duration+48*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	return &relay.Bounces{Tokens: bounce.NewTokens(key), Sent: sent, Report: engine.BounceHash}, nil
 }
 
 // redisLog sends go-redis's own messages (pool dial failures) to slog

@@ -1,0 +1,17 @@
+package policy
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+)
+
+// BounceHash is Bounce for a recipient known only by its RecipientHash: a
+// bounce that arrives days after delivery is matched through the relay's
+// sent log, which keeps hashes, never addresses.
+func (e *Engine) BounceHash(ctx context.Context, hash string, permanent bool) error {
+	if b, err := hex.DecodeString(hash); err != nil || len(b) != 32 {
+		return errors.New("policy: not a recipient hash")
+	}
+	return e.bounceKey(ctx, hash, permanent)
+}
