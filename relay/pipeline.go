@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"leak/policy"
+	"leak/policy/auth"
 	"leak/relay/address"
 	"leak/relay/anonymize"
 	"leak/relay/sign"
@@ -26,9 +28,12 @@ type copyOut struct {
 // accept runs one message through anonymizer, signers and spool. It returns
 // nil only when every copy is durable and queued; on any error nothing of the
 // message is left in the spool.
-func (s *Server) accept(id string, r io.Reader, rcpts []target, tls bool) (err error) {
+func (s *Server) accept(id string, r io.Reader, rcpts []target, tls bool, am *auth.Message) (err error) {
 	start := time.Now()
 	sr := newStrictReader(r)
+	if am != nil {
+		defer am.Abort()
+	}
 
 	copies := make([]*copyOut, 0, len(rcpts))
 	defer func() {
@@ -61,7 +66,11 @@ func (s *Server) accept(id string, r io.Reader, rcpts []target, tls bool) (err e
 		anon = append(anon, s.copyFor(t.rcpt, io.MultiWriter(w, c.signer)))
 	}
 
-	// Operator copies take the message as received, alongside the rewrite.
+	// Operator copies take the message as received, alongside the rewrite,
+	// and so does the authentication check.
+	if am != nil {
+		raw = append(raw, am)
+	}
 	var src io.Reader = sr
 	if len(raw) > 0 {
 		src = io.TeeReader(sr, io.MultiWriter(raw...))
@@ -73,6 +82,11 @@ func (s *Server) accept(id string, r io.Reader, rcpts []target, tls bool) (err e
 	}
 	if err != nil {
 		return err
+	}
+	if am != nil {
+		if err := s.authenticated(id, am); err != nil {
+			return err
+		}
 	}
 	s.m.AnonymizeDuration.Observe(time.Since(start).Seconds())
 	s.m.ReceivedBytes.Add(float64(sr.n))
@@ -114,6 +128,28 @@ func (s *Server) accept(id string, r io.Reader, rcpts []target, tls bool) (err e
 	}
 	s.log.Info("message accepted", "mid", id, "qids", qids, "bytes", sr.n,
 		"ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// authenticated finishes the inbound check: a refusal in enforce mode,
+// then the per-domain rate limit on the authenticated identity (its
+// organizational domain, so subdomains cannot multiply the allowance).
+func (s *Server) authenticated(id string, am *auth.Message) error {
+	res, err := am.Close()
+	if err != nil {
+		return fmt.Errorf("inbound auth: %w", err)
+	}
+	s.log.Info("inbound auth", "mid", id, "auth", res)
+	if res.Reject {
+		s.m.PolicyDecisions.WithLabelValues(policyAuth, "reject").Inc()
+		return errDMARCReject
+	}
+	s.m.PolicyDecisions.WithLabelValues(policyAuth, "allow").Inc()
+	if p := s.opts.Policy; p != nil && res.Identity != "" {
+		if rep := policyReply(p.Authenticated(context.Background(), auth.OrgDomain(res.Identity))); rep != nil {
+			return rep
+		}
+	}
 	return nil
 }
 

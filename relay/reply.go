@@ -26,6 +26,8 @@ var (
 	errTemporary    = reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary local problem, try again later")
 	errShutdown     = reply(421, smtp.EnhancedCode{4, 3, 2}, "Service shutting down, try again later")
 	errNoRcpt       = reply(554, smtp.EnhancedCode{5, 5, 1}, "No valid recipients")
+	// RFC 7489 6.7: the sender's domain asks for failing mail to be refused.
+	errDMARCReject = reply(550, smtp.EnhancedCode{5, 7, 1}, "Message rejected: the sender's domain does not authorize it (DMARC policy reject)")
 )
 
 // policyReply maps a policy decision to a reply, or nil to go on. Store
@@ -75,6 +77,10 @@ func dataReply(err error) (*smtp.SMTPError, string) {
 		return reply(554, smtp.EnhancedCode{5, 6, 0}, "NUL characters are not allowed in messages"), metrics.ReasonLineEnding
 	case errors.Is(err, errLongLine):
 		return reply(554, smtp.EnhancedCode{5, 6, 0}, "Line longer than 998 octets (RFC 5322 2.1.1)"), metrics.ReasonLineEnding
+	}
+	var se2 *smtp.SMTPError
+	if errors.As(err, &se2) {
+		return se2, metrics.ReasonPolicy
 	}
 	var ae *anonymize.Error
 	if errors.As(err, &ae) {

@@ -22,6 +22,7 @@ import (
 
 	"leak/metrics"
 	"leak/policy"
+	"leak/policy/auth"
 	"leak/relay/address"
 	"leak/relay/anonymize"
 	"leak/relay/bounce"
@@ -48,6 +49,11 @@ type Options struct {
 	// unchanged: that is how the world reaches the operator. Empty: those
 	// addresses are refused.
 	Operator string
+	// Auth, when set and not off, authenticates each inbound message (SPF,
+	// DKIM, DMARC) before it is rewritten; in enforce mode a DMARC failure
+	// of a p=reject domain is refused.
+	Auth *auth.Checker
+
 	// Bounces, when set, gives every copy a signed VERP envelope sender
 	// and takes the bounces that come back to it.
 	Bounces *Bounces
@@ -78,6 +84,10 @@ type Bounces struct {
 type DomainChecker interface {
 	CheckDomain(ctx context.Context, domain string) error
 }
+
+// policyAuth is the policy label of inbound authentication decisions in
+// leak_policy_decisions_total.
+const policyAuth = "inbound_auth"
 
 // Enqueuer takes a committed spool entry for delivery (relay/queue.Queue).
 type Enqueuer interface {
@@ -136,6 +146,9 @@ func New(opts Options) (*Server, error) {
 		log:   opts.Logger,
 		m:     opts.Metrics,
 		conns: newConnSet(),
+	}
+	if opts.Auth != nil && opts.Auth.Mode() != auth.Off {
+		opts.Metrics.InitPolicy(policyAuth)
 	}
 	srv := smtp.NewServer(s)
 	srv.Domain = opts.Hostname

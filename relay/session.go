@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"leak/metrics"
+	"leak/policy/auth"
 	"leak/relay/address"
 	"leak/relay/bounce"
 )
@@ -24,6 +25,7 @@ type session struct {
 	smtp  *smtp.Conn
 	ip    netip.Addr // for policy decisions only; never logged or stored
 	rcpts []target
+	auth  *auth.Message // the current transaction's authentication, from MAIL
 }
 
 // target is one accepted recipient: an anonymous copy for a decoded Leak
@@ -44,11 +46,22 @@ func (t target) address() string {
 	return t.rcpt.Address()
 }
 
-func (s *session) Reset() { s.rcpts = s.rcpts[:0] }
+func (s *session) Reset() {
+	s.rcpts = s.rcpts[:0]
+	s.endAuth()
+}
 
 func (s *session) Logout() error {
+	s.endAuth()
 	s.srv.m.ConnectionsOpen.Dec()
 	return nil
+}
+
+func (s *session) endAuth() {
+	if s.auth != nil {
+		s.auth.Abort()
+		s.auth = nil
+	}
 }
 
 // Mail implements smtp.Session. The reverse path is not kept: Leak sends
@@ -68,6 +81,11 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 			s.srv.m.Messages.WithLabelValues("rejected", metrics.ReasonPolicy).Inc()
 			return rep
 		}
+	}
+	s.endAuth()
+	if a := s.srv.opts.Auth; a != nil && a.Mode() != auth.Off {
+		// SPF starts now, while the recipients are given.
+		s.auth = a.Begin(context.Background(), s.ip, s.smtp.Hostname(), from)
 	}
 	return nil
 }
@@ -164,7 +182,14 @@ func (s *session) Data(r io.Reader) error {
 		return s.srv.takeBounce(id, r, s.rcpts)
 	}
 	_, tls := s.smtp.TLSConnectionState()
-	err := s.srv.accept(id, r, s.rcpts, tls)
+	am := s.auth
+	s.auth = nil
+	if s.rcpts[0].operator != "" && am != nil {
+		// The operator's mail is delivered as it is, authenticated or not.
+		am.Abort()
+		am = nil
+	}
+	err := s.srv.accept(id, r, s.rcpts, tls, am)
 	if err != nil {
 		rep, reason := dataReply(err)
 		s.srv.m.Messages.WithLabelValues("rejected", reason).Inc()

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"leak/policy"
+	"leak/policy/auth"
 )
 
 // Config is leakd's whole configuration. Every key is listed in README.md;
@@ -73,6 +74,8 @@ type PolicyConfig struct {
 	Redis                string   `yaml:"redis"`
 	SecretFile           string   `yaml:"secret_file"`
 	Operator             string   `yaml:"operator"`
+	InboundAuth          string   `yaml:"inbound_auth"`
+	AuthResolver         string   `yaml:"auth_resolver"`
 	ConnPerIP            int      `yaml:"conn_per_ip"`
 	ConnTotal            int      `yaml:"conn_total"`
 	RateIP               Limit    `yaml:"rate_ip"`
@@ -144,6 +147,9 @@ func defaultConfig() *Config {
 	c.HTTP.PublicURL = "http://127.0.0.1:8025"
 	p := policy.DefaultOptions()
 	c.Policy = PolicyConfig{
+		// Off on a laptop with no network; the shipped production configs
+		// (deploy/) set enforce.
+		InboundAuth:      "off",
 		ConnPerIP:        p.ConnPerIP,
 		ConnTotal:        p.ConnTotal,
 		RateIP:           limitFrom(p.IP),
@@ -309,6 +315,14 @@ func (c *Config) validate() error {
 	}
 	if c.Policy.Redis != "" && !strings.HasPrefix(c.Policy.Redis, "redis://") && !strings.HasPrefix(c.Policy.Redis, "rediss://") {
 		return fmt.Errorf("policy.redis: must be a redis:// or rediss:// URL")
+	}
+	if _, err := auth.ParseMode(c.Policy.InboundAuth); err != nil {
+		return fmt.Errorf("policy.inbound_auth: must be off, record or enforce, got %q", c.Policy.InboundAuth)
+	}
+	if c.Policy.AuthResolver != "" {
+		if _, _, err := net.SplitHostPort(c.Policy.AuthResolver); err != nil {
+			return fmt.Errorf("policy.auth_resolver: must be host:port, got %q", c.Policy.AuthResolver)
+		}
 	}
 	if c.Policy.Operator != "" && !strings.Contains(c.Policy.Operator, "@") {
 		return fmt.Errorf("policy.operator: must be an email address, got %q", c.Policy.Operator)

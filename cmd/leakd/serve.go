@@ -20,6 +20,7 @@ import (
 
 	"leak/metrics"
 	"leak/policy"
+	"leak/policy/auth"
 	"leak/relay"
 	"leak/relay/anonymize"
 	"leak/relay/bounce"
@@ -127,6 +128,17 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	defer bounces.Sent.Close()
 
+	mode, _ := auth.ParseMode(cfg.Policy.InboundAuth)
+	checker, err := auth.New(auth.Options{
+		Mode:           mode,
+		Resolver:       cfg.Policy.AuthResolver,
+		MaxHeaderBytes: cfg.SMTP.MaxHeaderBytes,
+		Logger:         log,
+	})
+	if err != nil {
+		return fmt.Errorf("policy.inbound_auth: %w", err)
+	}
+
 	srv, err := relay.New(relay.Options{
 		Domain:          cfg.Domain,
 		Hostname:        cfg.Hostname,
@@ -146,6 +158,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		Operator:        cfg.Policy.Operator,
 		Domains:         domainChecker(cour),
 		Bounces:         bounces,
+		Auth:            checker,
 		Keys:            keys,
 		Spool:           sp,
 		Queue:           q,
