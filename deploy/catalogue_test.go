@@ -91,6 +91,10 @@ func TestCatalogueParse(t *testing.T) {
 		{"leak_build_info", "goversion", nil},
 		{"leak_policy_decisions_total", "policy", nil},
 		{"leak_policy_decisions_total", "result", []string{"allow", "defer", "reject", "error"}},
+		{"leak_policy_store_duration_seconds", "store", []string{"local", "redis"}},
+		{"leak_policy_store_errors_total", "store", []string{"local", "redis"}},
+		{"leak_policy_optouts_total", "action", []string{"optout", "optin"}},
+		{"leak_policy_suppressions_total", "kind", []string{"hard", "soft"}},
 		{"leak_smtp_recipients_total", "reason", []string{"ok", "relay_denied", "invalid_recipient", "loop", "too_many_recipients", "size", "line_ending", "header", "mime", "internal", "policy", "timeout"}},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,12 +40,14 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 	smtpAddr, httpAddr := freePort(t), freePort(t)
 	outbox := filepath.Join(dir, "outbox")
 	cfg := fmt.Sprintf("domain: leak.example\nhostname: mx.leak.example\ndata_dir: %s\n"+
-		"smtp:\n  listen: %s\nhttp:\n  listen: %s\ndelivery:\n  mode: dir\n  dir: %s\n"+
+		// public_url points at the daemon itself, so that the delivered
+		// unsubscribe links work.
+		"smtp:\n  listen: %s\nhttp:\n  listen: %s\n  public_url: http://%s\ndelivery:\n  mode: dir\n  dir: %s\n"+
 		// Policies stay on (their panel needs data), but the default of 5
 		// messages a day per recipient would defer this test's traffic.
 		"policy:\n  rate_recipient: {rate: 1000, burst: 1000, period: 1m}\n  rate_sender: {rate: 1000, burst: 1000, period: 1m}\n"+
 		"  rate_ip: {rate: 1000, burst: 1000, period: 1m}\n",
-		filepath.Join(dir, "data"), smtpAddr, httpAddr, outbox)
+		filepath.Join(dir, "data"), smtpAddr, httpAddr, httpAddr, outbox)
 	leakCfg := filepath.Join(dir, "leak.yaml")
 	if err := os.WriteFile(leakCfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -97,13 +100,17 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 	c.expect(t, "RSET", "250 ")
 	c.transaction(t, "to+bob=example.com@leak.example", message(99, "\n"), "554 5.6.0")
 	c.close()
+	var delivered []string
 	waitFor(t, "delivery", 20*time.Second, func() error {
-		files, _ := filepath.Glob(filepath.Join(outbox, "new", "*.eml"))
-		if len(files) != accepted {
-			return fmt.Errorf("%d delivered, want %d", len(files), accepted)
+		delivered, _ = filepath.Glob(filepath.Join(outbox, "new", "*.eml"))
+		if len(delivered) != accepted {
+			return fmt.Errorf("%d delivered, want %d", len(delivered), accepted)
 		}
 		return nil
 	})
+	// Bob opts out with the one-click link of a delivered copy (RFC 8058),
+	// for the opt-out panel.
+	optOut(t, delivered[0])
 	// Evaluate at the first moment Prometheus has seen all of it: the 15s
 	// rate windows then hold samples from before and after the traffic.
 	waitFor(t, "the counters in Prometheus", 20*time.Second, func() error {
@@ -112,6 +119,7 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 			api.want(fmt.Sprintf(`leak_smtp_messages_total{result="accepted"} == %d`, accepted), now, 1),
 			api.want(fmt.Sprintf(`leak_delivery_attempts_total{result="delivered"} == %d`, accepted), now, 1),
 			api.want(`leak_smtp_messages_total{reason="line_ending"} == 1`, now, 1),
+			api.want(`leak_policy_optouts_total{action="optout"} == 1`, now, 1),
 		)
 	})
 	at := time.Now()
@@ -157,6 +165,9 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 		{"Anonymize duration / B", nil},
 		{"Spool commit duration / B", nil},
 		{"Spool group commit batch size / A", nil},
+		{"Policy store latency / A", map[string]string{"store": "local"}},
+		{"Policy store latency / B", map[string]string{"store": "local"}},
+		{"Opt-outs and opt-ins (per hour) / A", map[string]string{"action": "optout"}},
 		{"Inbound TLS share / A", map[string]string{"used": "no"}},
 		{"Resident memory / A", nil},
 		{"Build / A", nil},
@@ -231,6 +242,30 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 		return nil
 	})
 	prom.stop(t)
+}
+
+// unsubscribeLink finds Leak's one-click link in a delivered copy.
+var unsubscribeLink = regexp.MustCompile(`(?m)^List-Unsubscribe: <([^>]+)>`)
+
+// optOut posts the one-click unsubscribe of the copy at path.
+func optOut(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := unsubscribeLink.FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no List-Unsubscribe in %s", path)
+	}
+	resp, err := http.Post(string(m[1]), "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("one-click POST %s: %s", m[1], resp.Status)
+	}
 }
 
 // message is a small valid message (or, with eol "\n", one with bare LFs).

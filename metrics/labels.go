@@ -86,6 +86,25 @@ const (
 	DecisionError  = "error"
 )
 
+// Values of action on leak_policy_optouts_total.
+const (
+	OptOut = "optout" // the recipient asked for no more Leak messages
+	OptIn  = "optin"  // the recipient allowed them again
+)
+
+// Values of kind on leak_policy_suppressions_total.
+const (
+	SuppressHard = "hard" // a permanent failure (5xx) suppressed the recipient
+	SuppressSoft = "soft" // the soft-bounce limit was reached
+)
+
+// Values of store on leak_policy_store_duration_seconds and
+// leak_policy_store_errors_total: the policy store in use.
+const (
+	StoreLocal = "local"
+	StoreRedis = "redis"
+)
+
 // CommandOther is the command label of every verb outside the known set.
 const CommandOther = "OTHER"
 
@@ -103,14 +122,17 @@ var (
 		"HELO", "EHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT",
 		"VRFY", "STARTTLS", "AUTH", CommandOther,
 	}
-	replyClasses    = []string{"2xx", "3xx", "4xx", "5xx"}
-	tlsUsed         = []string{TLSUsedYes, TLSUsedNo}
-	algorithms      = []string{AlgorithmRSA, AlgorithmEd25519}
-	signResults     = []string{SignOK, SignError}
-	spoolOps        = []string{OpWrite, OpSync, OpRename, OpRemove, OpRead}
-	deliveryResults = []string{DeliveryDelivered, DeliveryDeferred, DeliveryBounced, DeliveryExpired}
-	deliveryTLS     = []string{DeliveryTLSNone, DeliveryTLSStartTLS, DeliveryTLSImplicit}
-	policyResults   = []string{DecisionAllow, DecisionDefer, DecisionReject, DecisionError}
+	replyClasses     = []string{"2xx", "3xx", "4xx", "5xx"}
+	tlsUsed          = []string{TLSUsedYes, TLSUsedNo}
+	algorithms       = []string{AlgorithmRSA, AlgorithmEd25519}
+	signResults      = []string{SignOK, SignError}
+	spoolOps         = []string{OpWrite, OpSync, OpRename, OpRemove, OpRead}
+	deliveryResults  = []string{DeliveryDelivered, DeliveryDeferred, DeliveryBounced, DeliveryExpired}
+	deliveryTLS      = []string{DeliveryTLSNone, DeliveryTLSStartTLS, DeliveryTLSImplicit}
+	policyResults    = []string{DecisionAllow, DecisionDefer, DecisionReject, DecisionError}
+	optOutActions    = []string{OptOut, OptIn}
+	suppressionKinds = []string{SuppressHard, SuppressSoft}
+	policyStores     = []string{StoreLocal, StoreRedis}
 )
 
 // CommandLabel maps an SMTP verb as the client sent it to the command label:

@@ -26,6 +26,10 @@ var catalogue = []string{
 	"leak_dkim_sign_duration_seconds",
 	"leak_dkim_signatures_total",
 	"leak_policy_decisions_total",
+	"leak_policy_optouts_total",
+	"leak_policy_store_duration_seconds",
+	"leak_policy_store_errors_total",
+	"leak_policy_suppressions_total",
 	"leak_queue_depth_messages",
 	"leak_queue_oldest_age_seconds",
 	"leak_smtp_commands_total",
@@ -108,18 +112,22 @@ leak_build_info{goversion="` + runtime.Version() + `",version="v9"} 1
 // leak_build_info's labels are not sets but single constants.
 func labelSets() map[string]map[string][]string {
 	return map[string]map[string][]string{
-		"leak_smtp_connections_total":     {"result": connectionResults},
-		"leak_smtp_commands_total":        {"command": commands, "class": replyClasses},
-		"leak_smtp_messages_total":        {"result": transactionResult, "reason": reasons},
-		"leak_smtp_recipients_total":      {"result": transactionResult, "reason": reasons},
-		"leak_smtp_tls_total":             {"used": tlsUsed},
-		"leak_dkim_signatures_total":      {"algorithm": algorithms, "result": signResults},
-		"leak_dkim_sign_duration_seconds": {"algorithm": algorithms},
-		"leak_spool_errors_total":         {"op": spoolOps},
-		"leak_delivery_attempts_total":    {"result": deliveryResults},
-		"leak_delivery_tls_total":         {"tls": deliveryTLS},
-		"leak_policy_decisions_total":     {"policy": testPolicies, "result": policyResults},
-		"leak_build_info":                 {"version": {"v1.2.3-test"}, "goversion": {runtime.Version()}},
+		"leak_smtp_connections_total":        {"result": connectionResults},
+		"leak_smtp_commands_total":           {"command": commands, "class": replyClasses},
+		"leak_smtp_messages_total":           {"result": transactionResult, "reason": reasons},
+		"leak_smtp_recipients_total":         {"result": transactionResult, "reason": reasons},
+		"leak_smtp_tls_total":                {"used": tlsUsed},
+		"leak_dkim_signatures_total":         {"algorithm": algorithms, "result": signResults},
+		"leak_dkim_sign_duration_seconds":    {"algorithm": algorithms},
+		"leak_spool_errors_total":            {"op": spoolOps},
+		"leak_delivery_attempts_total":       {"result": deliveryResults},
+		"leak_delivery_tls_total":            {"tls": deliveryTLS},
+		"leak_policy_decisions_total":        {"policy": testPolicies, "result": policyResults},
+		"leak_policy_optouts_total":          {"action": optOutActions},
+		"leak_policy_suppressions_total":     {"kind": suppressionKinds},
+		"leak_policy_store_duration_seconds": {"store": policyStores},
+		"leak_policy_store_errors_total":     {"store": policyStores},
+		"leak_build_info":                    {"version": {"v1.2.3-test"}, "goversion": {runtime.Version()}},
 	}
 }
 
@@ -130,17 +138,21 @@ func TestLabelCardinality(t *testing.T) {
 	m := newTest(t)
 	sets := labelSets()
 	wantSeries := map[string]int{
-		"leak_smtp_connections_total":     2,
-		"leak_smtp_commands_total":        13 * 4,
-		"leak_smtp_messages_total":        12,
-		"leak_smtp_recipients_total":      12,
-		"leak_smtp_tls_total":             2,
-		"leak_dkim_signatures_total":      4,
-		"leak_dkim_sign_duration_seconds": 2,
-		"leak_spool_errors_total":         5,
-		"leak_delivery_attempts_total":    4,
-		"leak_delivery_tls_total":         3,
-		"leak_policy_decisions_total":     4 * len(testPolicies),
+		"leak_smtp_connections_total":        2,
+		"leak_smtp_commands_total":           13 * 4,
+		"leak_smtp_messages_total":           12,
+		"leak_smtp_recipients_total":         12,
+		"leak_smtp_tls_total":                2,
+		"leak_dkim_signatures_total":         4,
+		"leak_dkim_sign_duration_seconds":    2,
+		"leak_spool_errors_total":            5,
+		"leak_delivery_attempts_total":       4,
+		"leak_delivery_tls_total":            3,
+		"leak_policy_decisions_total":        4 * len(testPolicies),
+		"leak_policy_optouts_total":          2,
+		"leak_policy_suppressions_total":     2,
+		"leak_policy_store_duration_seconds": 2,
+		"leak_policy_store_errors_total":     2,
 	}
 	for _, mf := range gather(t, m) {
 		name := mf.GetName()
@@ -363,6 +375,7 @@ func TestHistogramBuckets(t *testing.T) {
 		{"batch", batchBuckets, 1, 256},
 		{"latency", latencyBuckets, .01, 5 * 86400},
 		{"op", opBuckets, .000025, 30},
+		{"store", storeBuckets, .00005, 1},
 	}
 	for _, tt := range tests {
 		if !slices.IsSorted(tt.buckets) {

@@ -179,7 +179,14 @@ func (e *Engine) bounceKey(ctx context.Context, key string, permanent bool) erro
 			return err
 		}
 	}
-	return e.store.Suppress(ctx, key, e.opts.SuppressFor)
+	if err := e.store.Suppress(ctx, key, e.opts.SuppressFor); err != nil {
+		return err
+	}
+	// Counted once stored: a suppression that failed is a store error.
+	if c := e.suppressed[permanent]; c != nil {
+		c.Inc()
+	}
+	return nil
 }
 
 // rate hashes kind:value and checks it under lim.

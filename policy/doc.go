@@ -22,7 +22,10 @@
 //     and the metric result "error": senders retry later, nobody who opted
 //     out receives mail because a server was down.
 //   - Every decision is counted in leak_policy_decisions_total{policy,result}
-//     with policy names fixed by this package, never by address.
+//     with policy names fixed by this package, never by address. Opt-outs,
+//     opt-ins and suppressions are counted too, and every store call is
+//     timed and its failures counted under the store's name (local or
+//     redis): see metrics/README.md.
 //   - Texts are neutral: a refused sender learns that the recipient does not
 //     accept Leak messages, not whether the recipient opted out or bounced.
 //

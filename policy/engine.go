@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
@@ -66,9 +67,10 @@ const (
 	PolicySuppressed       = "suppressed"         // the recipient bounced
 	PolicyRcptDomain       = "rcpt_domain"        // recipient domain deny/allow lists
 	PolicySenderDomain     = "sender_domain"      // sender (and authenticated) domain deny/allow lists
-	// The store failed: Store.Name() of the store in use.
-	PolicyRedis = "redis"
-	PolicyLocal = "local"
+	// The store failed: Store.Name() of the store in use, which is also
+	// the store label of leak_policy_store_*.
+	PolicyRedis = metrics.StoreRedis
+	PolicyLocal = metrics.StoreLocal
 )
 
 // Indexes of the policies in the counter table.
@@ -119,6 +121,11 @@ type Engine struct {
 	listMu sync.Mutex // serialises Reload
 
 	counts [storeError + 1][4]prometheus.Counter // [policy][Action or result error]
+	// optOuts counts opt-outs ([true]) and opt-ins ([false]); suppressed
+	// counts suppressions after a hard ([true]) or soft ([false]) bounce.
+	// All nil without metrics.
+	optOuts    map[bool]prometheus.Counter
+	suppressed map[bool]prometheus.Counter
 
 	connMu  sync.Mutex
 	conns   map[[sha256.Size]byte]int
@@ -131,8 +138,11 @@ type Engine struct {
 const resultError = 3
 
 // Open returns an Engine deciding by opts over store. It reads the domain
-// lists and creates the policy series of opts.Metrics at zero. The caller
-// keeps ownership of store and closes it after the Engine's last use.
+// lists and creates the policy series of opts.Metrics at zero. With
+// opts.Metrics set, every call the Engine makes to store is timed and its
+// failures counted (leak_policy_store_*), and store.Name() must be "local"
+// or "redis". The caller keeps ownership of store and closes it after the
+// Engine's last use.
 func Open(opts Options, store Store) (*Engine, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -156,6 +166,19 @@ func Open(opts Options, store Store) (*Engine, error) {
 	}
 	e.lists.Store(lists)
 	if m := opts.Metrics; m != nil {
+		is, err := instrument(store, m)
+		if err != nil {
+			return nil, err
+		}
+		e.store = is
+		e.optOuts = map[bool]prometheus.Counter{
+			true:  m.PolicyOptOuts.WithLabelValues(metrics.OptOut),
+			false: m.PolicyOptOuts.WithLabelValues(metrics.OptIn),
+		}
+		e.suppressed = map[bool]prometheus.Counter{
+			true:  m.PolicySuppressions.WithLabelValues(metrics.SuppressHard),
+			false: m.PolicySuppressions.WithLabelValues(metrics.SuppressSoft),
+		}
 		names := append(policies[:len(policies):len(policies)], store.Name())
 		m.InitPolicy(names...)
 		for i, p := range names {
@@ -184,6 +207,14 @@ func (e *Engine) Reload() error {
 		"rcpt_deny", len(lists.rcptDeny), "rcpt_allow", len(lists.rcptAllow),
 		"sender_deny", len(lists.senderDeny), "sender_allow", len(lists.senderAllow))
 	return nil
+}
+
+// Ping reports whether the policy store can answer now: the readiness
+// probe. Through the Engine the call is timed and its failure counted like
+// every other store call, so a Redis that went away shows in
+// leak_policy_store_errors_total even while no mail comes in.
+func (e *Engine) Ping(ctx context.Context) error {
+	return e.store.Ping(ctx)
 }
 
 // RecipientHash is the keyed hash of a (decoded) recipient address, hex:

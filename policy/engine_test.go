@@ -238,15 +238,22 @@ func TestSuppression(t *testing.T) {
 	if got := decisions(m, PolicySuppressed, "reject"); got != 3 {
 		t.Errorf("suppressed rejects = %d, want 3", got)
 	}
+	// hard@ once; soft@ at its third soft bounce; rare@ never.
+	if h, s := counter(t, m.PolicySuppressions, metrics.SuppressHard), counter(t, m.PolicySuppressions, metrics.SuppressSoft); h != 1 || s != 1 {
+		t.Errorf("suppressions hard=%d soft=%d, want 1 and 1", h, s)
+	}
 }
 
 func TestBounceOff(t *testing.T) {
 	ctx := context.Background()
 	opts := offOptions()
 	opts.SuppressFor = 0
-	e, _, _ := localEngine(t, opts, newClock())
+	e, _, m := localEngine(t, opts, newClock())
 	if err := e.Bounce(ctx, "x@example.com", true); err != nil {
 		t.Fatal(err)
+	}
+	if got := counter(t, m.PolicySuppressions, metrics.SuppressHard); got != 0 {
+		t.Errorf("%d suppressions counted with suppression off", got)
 	}
 	if d := e.Rcpt(ctx, "x@example.com"); d.Action != Allow {
 		t.Errorf("suppressed with SuppressFor 0: %+v", d)
@@ -408,6 +415,19 @@ func TestMetricsSeriesAtZero(t *testing.T) {
 	n := policySeries(t, m)
 	if want := (len(policies) + 1) * 4; n != want {
 		t.Errorf("%d policy series, want %d", n, want)
+	}
+	for _, st := range []string{metrics.StoreLocal, metrics.StoreRedis} {
+		if calls, errs := storeCalls(t, m, st); calls != 0 || errs != 0 {
+			t.Errorf("store %s: %d calls, %d errors at start", st, calls, errs)
+		}
+	}
+	for _, c := range []int{
+		counter(t, m.PolicyOptOuts, metrics.OptOut), counter(t, m.PolicyOptOuts, metrics.OptIn),
+		counter(t, m.PolicySuppressions, metrics.SuppressHard), counter(t, m.PolicySuppressions, metrics.SuppressSoft),
+	} {
+		if c != 0 {
+			t.Errorf("opt-out or suppression counted at start: %d", c)
+		}
 	}
 }
 

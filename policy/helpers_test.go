@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
@@ -145,4 +146,29 @@ func freePort(t testing.TB) int {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	return port
+}
+
+// counter reads one series of a counter vector.
+func counter(t testing.TB, vec *prometheus.CounterVec, labels ...string) int {
+	t.Helper()
+	var pm dto.Metric
+	if err := vec.WithLabelValues(labels...).Write(&pm); err != nil {
+		t.Fatal(err)
+	}
+	return int(pm.GetCounter().GetValue())
+}
+
+// storeCalls reads how many calls leak_policy_store_duration_seconds
+// timed, and how many leak_policy_store_errors_total counted, for store.
+func storeCalls(t testing.TB, m *metrics.Metrics, store string) (calls, errs int) {
+	t.Helper()
+	var pm dto.Metric
+	h, ok := m.PolicyStoreDuration.WithLabelValues(store).(prometheus.Metric)
+	if !ok {
+		t.Fatal("the store histogram is not a prometheus.Metric")
+	}
+	if err := h.Write(&pm); err != nil {
+		t.Fatal(err)
+	}
+	return int(pm.GetHistogram().GetSampleCount()), counter(t, m.PolicyStoreErrors, store)
 }

@@ -207,6 +207,18 @@ func TestRedisSharedByTwoEngines(t *testing.T) {
 	if d := e2.Rcpt(ctx, "dave@example.com"); d.Policy != PolicySuppressed {
 		t.Errorf("other instance after a hard bounce: %+v", d)
 	}
+	// Each instance counts what it did itself.
+	if a, b := counter(t, m1.PolicyOptOuts, metrics.OptOut), counter(t, m2.PolicyOptOuts, metrics.OptOut); a != 1 || b != 0 {
+		t.Errorf("opt-outs counted %d and %d, want 1 on the first instance only", a, b)
+	}
+	if a, b := counter(t, m1.PolicySuppressions, metrics.SuppressHard), counter(t, m2.PolicySuppressions, metrics.SuppressHard); a != 1 || b != 0 {
+		t.Errorf("suppressions counted %d and %d, want 1 on the first instance only", a, b)
+	}
+	for i, m := range []*metrics.Metrics{m1, m2} {
+		if calls, errs := storeCalls(t, m, metrics.StoreRedis); calls == 0 || errs != 0 {
+			t.Errorf("instance %d: %d Redis calls, %d errors; want some and none", i+1, calls, errs)
+		}
+	}
 }
 
 func TestRedisUnreachable(t *testing.T) {
@@ -249,6 +261,20 @@ func TestRedisUnreachable(t *testing.T) {
 	}
 	if r := do(t, http.MethodPost, u, "application/x-www-form-urlencoded", strings.NewReader(ListUnsubscribePost)); r.code != http.StatusServiceUnavailable {
 		t.Errorf("POST with Redis down: %d", r.code)
+	}
+	if err := e.Ping(ctx); err == nil {
+		t.Error("Ping with Redis down succeeded")
+	}
+	// Four decisions, the bounce, GET, POST and the ping: one call each,
+	// each failed and timed. Nothing was opted out or suppressed.
+	if calls, errs := storeCalls(t, m, metrics.StoreRedis); calls != 8 || errs != 8 {
+		t.Errorf("redis store: %d calls, %d errors; want 8 and 8", calls, errs)
+	}
+	if calls, _ := storeCalls(t, m, metrics.StoreLocal); calls != 0 {
+		t.Errorf("local store: %d calls on a Redis engine", calls)
+	}
+	if out, hard := counter(t, m.PolicyOptOuts, metrics.OptOut), counter(t, m.PolicySuppressions, metrics.SuppressHard); out != 0 || hard != 0 {
+		t.Errorf("opt-outs %d, suppressions %d counted with Redis down", out, hard)
 	}
 }
 

@@ -11,7 +11,9 @@ import (
 // concurrent use. [OpenLocal] keeps limits in memory and the rest on disk;
 // [OpenRedis] shares everything between instances.
 type Store interface {
-	// Name is "local" or "redis": the policy label of the store's errors.
+	// Name is "local" or "redis": the policy label of the store's errors
+	// in leak_policy_decisions_total and the store label of
+	// leak_policy_store_*.
 	Name() string
 	// Allow takes one event from key's bucket under l (GCRA, see [Limit])
 	// and reports whether it is allowed and, if not, when it would be.

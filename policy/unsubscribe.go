@@ -120,6 +120,9 @@ func (e *Engine) serveUnsubscribe(w http.ResponseWriter, r *http.Request) {
 			page(w, http.StatusServiceUnavailable, pageRetry)
 			return
 		}
+		if c := e.optOuts[out]; c != nil {
+			c.Inc()
+		}
 		if out {
 			e.log.Info("policy: a recipient opted out")
 			page(w, http.StatusOK, pageStopped)

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"leak/metrics"
 )
 
 // unsubServer mounts e's handler at /u/ as the daemon does.
@@ -142,11 +144,16 @@ func TestUnsubscribeEndToEnd(t *testing.T) {
 	if got := decisions(m, PolicyOptOut, "reject"); got != 3 {
 		t.Errorf("optout rejects = %d, want 3", got)
 	}
+	// One-click, the button, multipart one-click; one resubscribe. GETs
+	// change nothing and count nothing.
+	if out, in := counter(t, m.PolicyOptOuts, metrics.OptOut), counter(t, m.PolicyOptOuts, metrics.OptIn); out != 3 || in != 1 {
+		t.Errorf("opt-outs %d, opt-ins %d; want 3 and 1", out, in)
+	}
 }
 
 func TestUnsubscribeRefuses(t *testing.T) {
 	ctx := context.Background()
-	e, _, _ := localEngine(t, offOptions(), newClock())
+	e, _, m := localEngine(t, offOptions(), newClock())
 	srv := unsubServer(t, e)
 	u := e.UnsubscribeURL(srv.URL, "bob@example.com")
 	tok := u[strings.LastIndexByte(u, '/')+1:]
@@ -222,6 +229,10 @@ func TestUnsubscribeRefuses(t *testing.T) {
 	}
 	if d := e.Rcpt(ctx, "bob@example.com"); d.Action != Allow {
 		t.Errorf("a bad request opted bob out: %+v", d)
+	}
+	// Alice's one opt-out, and nothing for the refused requests.
+	if out, in := counter(t, m.PolicyOptOuts, metrics.OptOut), counter(t, m.PolicyOptOuts, metrics.OptIn); out != 1 || in != 0 {
+		t.Errorf("opt-outs %d, opt-ins %d; want 1 and 0", out, in)
 	}
 }
 

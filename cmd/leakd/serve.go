@@ -183,7 +183,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	mux.Handle("/u/", engine.UnsubscribeHandler())
 	mux.Handle("/", metrics.Handler(m, map[string]metrics.Check{
 		"spool":  func(context.Context) error { return writable(spoolDir) },
-		"policy": store.Ping,
+		"policy": engine.Ping,
 	}))
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
