@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -243,4 +244,50 @@ func waitPort(t *testing.T, addr string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("nothing listening on %s", addr)
+}
+
+// TestDenyListReloadedOnSIGHUP: a recipient domain added to the deny list
+// file is refused after SIGHUP, and the daemon keeps serving.
+func TestDenyListReloadedOnSIGHUP(t *testing.T) {
+	deny := filepath.Join(t.TempDir(), "deny.txt")
+	os.WriteFile(deny, []byte("# nobody yet\n"), 0o600)
+	d := newDaemon(t, sections{Policy: relaxedPolicy + "  recipient_domain_deny: " + deny + "\n"})
+	d.start()
+	if r, _ := send(t, d.smtpAddr, "to+bob=blocked.example@leak.example", "before"); !strings.HasPrefix(r, "250") {
+		t.Fatalf("before the reload: %q", r)
+	}
+	os.WriteFile(deny, []byte("blocked.example\n"), 0o600)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	waitUntil(t, "the reload", func() bool { return strings.Contains(d.log.String(), "reloaded domain lists") })
+	if r, _ := send(t, d.smtpAddr, "to+bob=blocked.example@leak.example", "after"); !strings.HasPrefix(r, "550 5.7.1") {
+		t.Errorf("after SIGHUP: %q, want 550 5.7.1", r)
+	}
+	if r, _ := send(t, d.smtpAddr, "to+bob=example.com@leak.example", "other"); !strings.HasPrefix(r, "250") {
+		t.Errorf("another domain after SIGHUP: %q", r)
+	}
+}
+
+// TestOperatorMailboxes: postmaster@ and abuse@ the Leak domain reach the
+// operator unchanged (they are how the world reaches the operator); without
+// an operator they are refused.
+func TestOperatorMailboxes(t *testing.T) {
+	d := newDaemon(t, sections{Policy: relaxedPolicy + "  operator: ops@operator.example\n"})
+	d.start()
+	for i, rcpt := range []string{"postmaster@leak.example", "Abuse@leak.example"} {
+		if _, r := send(t, d.smtpAddr, rcpt, fmt.Sprintf("KEEP-OPERATOR-%d from a named person", i)); !strings.HasPrefix(r, "250") {
+			t.Fatalf("%s: %q", rcpt, r)
+		}
+	}
+	for _, f := range d.waitDelivered(2) {
+		b, _ := os.ReadFile(f)
+		s := string(b)
+		if !strings.Contains(s, "Delivered-To: ops@operator.example") || !strings.Contains(s, "from a named person") || !strings.Contains(s, "Subject: policy test") {
+			t.Errorf("operator copy changed or misdelivered:\n%s", s)
+		}
+	}
+	plain := newDaemon(t, sections{})
+	plain.start()
+	if r, _ := send(t, plain.smtpAddr, "postmaster@leak.example", "x"); !strings.HasPrefix(r, "550 5.1.1") {
+		t.Errorf("postmaster without an operator: %q", r)
+	}
 }
