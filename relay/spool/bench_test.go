@@ -2,6 +2,7 @@ package spool
 
 import (
 	"bytes"
+	"sync"
 	"testing"
 )
 
@@ -51,13 +52,59 @@ func benchCommit(b *testing.B, size, parallelism int) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
-// BenchmarkCommit2KiB measures group commit with many concurrent writers
-// (GOMAXPROCS×16 goroutines), as an SMTP server under load has.
+// BenchmarkCommit2KiB measures group commit of records with many
+// concurrent writers (GOMAXPROCS×16 goroutines), as an SMTP server under
+// load has: one write and one fdatasync per batch.
 func BenchmarkCommit2KiB(b *testing.B) { benchCommit(b, 2<<10, 16) }
 
-// BenchmarkCommit2KiBSerial is one writer at a time: no batching possible.
+// BenchmarkCommit2KiBSerial is one writer at a time: no batching possible,
+// one fdatasync per entry.
 func BenchmarkCommit2KiBSerial(b *testing.B) { benchCommit(b, 2<<10, 0) }
 
-// BenchmarkCommit1MiB shows that a commit streams: B/op stays far below the
-// message size.
+// BenchmarkCommit1MiB is an entry file (over SmallMax). It shows that a
+// commit streams: B/op stays far below the message size.
 func BenchmarkCommit1MiB(b *testing.B) { benchCommit(b, 1<<20, 0) }
+
+// BenchmarkRemove2KiB measures Remove of records from concurrent workers,
+// as the queue does after deliveries: a dead mark and a wipe, two
+// pwrite(2) each, and a segment deletion now and then.
+func BenchmarkRemove2KiB(b *testing.B) {
+	s, _ := openSpool(b, Options{SegmentMax: 1 << 20})
+	body := bytes.Repeat([]byte("x"), 2<<10)
+	ids := make(chan string, b.N)
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			for {
+				w, err := s.Create()
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				w.Write(body)
+				if err := w.Commit(Meta{Rcpt: "bob@example.com"}); err != nil {
+					b.Error(err)
+					return
+				}
+				select {
+				case ids <- w.ID():
+				default:
+					return // b.N are committed
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(ids)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.Remove(<-ids); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "removes/s")
+}

@@ -9,17 +9,18 @@ import (
 
 // commitReq is one Writer.Commit waiting for the committer.
 type commitReq struct {
-	f    *os.File // flushed, still open; the committer closes it
-	id   string
-	err  error         // set by the committer before done is closed
-	done chan struct{} // closed when the commit is durable or has failed
-	// moved is set once the file has been renamed into q/.
-	moved bool
+	id      string
+	rec     []byte // a small entry's sealed record; nil for an entry file in tmp/
+	bodyLen int64
+	off     int64         // where the committer wrote rec
+	err     error         // set by the committer before done is closed
+	done    chan struct{} // closed when the commit is durable or has failed
+	moved   bool          // the entry file has been renamed into q/
 }
 
 // committer is the group commit loop. It takes whatever commits are waiting
 // when it wakes (up to MaxBatch) and makes them durable together, so that
-// concurrent commits share one directory fsync.
+// concurrent commits share one fdatasync.
 //
 // s.reqs is unbuffered on purpose: a request is either received here, and
 // then always answered, or its sender sees s.quit. Nothing can be left
@@ -56,46 +57,27 @@ func (s *Spool) committer() {
 	}
 }
 
-// commitBatch makes a batch durable: fsync and close each file in the order
-// received, rename each into q/, then one fsync of q/ so the new names
-// survive a crash (rename alone only orders them in memory). A failure on
-// one file fails only that commit; a failed directory fsync fails the whole
-// batch, since none of its names is known to be on disk.
+// commitBatch makes a batch durable: small records with one write and one
+// fdatasync of the active segment, entry files with a rename each and one
+// fsync of q/. Then it wakes every writer of the batch.
 func (s *Spool) commitBatch(batch []*commitReq) {
 	start := time.Now()
-	moved := 0
+	s.small, s.files = s.small[:0], s.files[:0]
 	for _, r := range batch {
-		tmp := filepath.Join(s.tmp, r.id)
-		err := r.f.Sync()
-		if err != nil {
-			err = fmt.Errorf("spool: sync %s: %w", r.id, err)
-		}
-		if cerr := r.f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("spool: close %s: %w", r.id, cerr)
-		}
-		if err == nil {
-			if rerr := os.Rename(tmp, filepath.Join(s.q, r.id)); rerr != nil {
-				err = fmt.Errorf("spool: rename %s: %w", r.id, rerr)
-			}
-		}
-		if err != nil {
-			os.Remove(tmp)
-			r.err = err
-			continue
-		}
-		r.moved = true
-		moved++
-	}
-	if moved > 0 {
-		if err := syncDir(s.q); err != nil {
-			for _, r := range batch {
-				if r.moved {
-					os.Remove(filepath.Join(s.q, r.id))
-					r.err = err
-				}
-			}
+		if r.rec != nil {
+			s.small = append(s.small, r)
+		} else {
+			s.files = append(s.files, r)
 		}
 	}
+	if len(s.small) > 0 {
+		s.appendRecords(s.small)
+	}
+	if len(s.files) > 0 {
+		s.moveFiles(s.files)
+	}
+	clear(s.small)
+	clear(s.files)
 	if s.opts.OnCommit != nil {
 		s.opts.OnCommit(len(batch), time.Since(start))
 	}
@@ -104,19 +86,126 @@ func (s *Spool) commitBatch(batch []*commitReq) {
 	}
 }
 
-// syncDir fsyncs a directory, making the entries created or renamed in it
-// durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+// appendRecords writes the records of rs to the active segment, fdatasyncs
+// it, and only then indexes them. A failure fails them all and closes the
+// segment to appends: its tail may be torn, and a later fdatasync must not
+// make the failed records durable behind their writers' backs. They are
+// marked removed too, in case some of their bytes reached the disk anyway.
+func (s *Spool) appendRecords(rs []*commitReq) {
+	var total int64
+	for _, r := range rs {
+		total += int64(len(r.rec))
+	}
+	seg, err := s.segmentFor(total)
 	if err != nil {
-		return fmt.Errorf("spool: sync dir %s: %w", dir, err)
+		for _, r := range rs {
+			r.err = err
+		}
+		return
 	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
+	off := seg.size
+	for _, r := range rs {
+		r.off = off
+		off += int64(len(r.rec))
+		if _, err = s.segw.Write(r.rec); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = s.segw.Flush()
+	}
+	if err == nil {
+		err = datasync(seg.f)
 	}
 	if err != nil {
-		return fmt.Errorf("spool: sync dir %s: %w", dir, err)
+		err = fmt.Errorf("spool: append to segment %s: %w", segName(seg.seq, segExt), err)
+		s.abandon(seg, rs)
+		for _, r := range rs {
+			r.err = err
+		}
+		return
 	}
-	return nil
+	seg.size = off
+	s.mu.Lock()
+	for _, r := range rs {
+		s.index[r.id] = loc{seg: seg, off: r.off, bodyLen: r.bodyLen, metaLen: int64(len(r.rec)) - recHdrLen - r.bodyLen}
+	}
+	seg.live += len(rs)
+	s.mu.Unlock()
+}
+
+// segmentFor returns the segment to append n bytes to: the active one,
+// unless they would take it past SegmentMax, else a new one.
+func (s *Spool) segmentFor(n int64) (*segment, error) {
+	if a := s.active; a != nil && a.size > int64(len(segMagic)) && a.size+n > s.opts.SegmentMax {
+		s.retire(a)
+	}
+	if s.active == nil {
+		seg, err := s.createSegment()
+		if err != nil {
+			return nil, err
+		}
+		s.active = seg
+		s.segw.Reset(seg.f)
+	}
+	return s.active, nil
+}
+
+// abandon retires seg after a failed write or sync, and marks the records
+// of the failed batch removed and wipes them, as far as they reached the
+// file. A record cut short needs nothing: recovery stops before it.
+func (s *Spool) abandon(seg *segment, rs []*commitReq) {
+	var size int64
+	if fi, err := seg.f.Stat(); err != nil {
+		s.log.Error("spool: cannot mark a failed batch removed; it may be delivered after a restart",
+			"segment", segName(seg.seq, segExt), "err", err.Error())
+	} else {
+		size = fi.Size()
+	}
+	for _, r := range rs {
+		if r.off+int64(len(r.rec)) > size {
+			break
+		}
+		l := loc{seg: seg, off: r.off, bodyLen: r.bodyLen, metaLen: int64(len(r.rec)) - recHdrLen - r.bodyLen}
+		if err := markDead(l); err != nil {
+			s.log.Error("spool: cannot mark a failed commit removed; it may be delivered after a restart",
+				"qid", r.id, "err", err.Error())
+			continue
+		}
+		s.wipe(r.id, l)
+	}
+	s.mu.Lock()
+	s.dirtyLocked(seg)
+	s.mu.Unlock()
+	s.retire(seg)
+}
+
+// moveFiles renames entry files, already fsync'd by their writers, into
+// q/, then fsyncs q/ once so the new names survive a crash (rename alone
+// only orders them in memory). A failed rename fails only that commit; a
+// failed directory fsync fails them all, since none of their names is
+// known to be on disk.
+func (s *Spool) moveFiles(rs []*commitReq) {
+	moved := 0
+	for _, r := range rs {
+		tmp := filepath.Join(s.tmp, r.id)
+		if err := os.Rename(tmp, filepath.Join(s.q, r.id)); err != nil {
+			os.Remove(tmp)
+			r.err = fmt.Errorf("spool: rename %s: %w", r.id, err)
+			continue
+		}
+		r.moved = true
+		moved++
+	}
+	if moved == 0 {
+		return
+	}
+	if err := syncDir(s.q); err != nil {
+		for _, r := range rs {
+			if r.moved {
+				os.Remove(filepath.Join(s.q, r.id))
+				r.err = err
+			}
+		}
+	}
 }

@@ -12,36 +12,38 @@ import (
 	"time"
 )
 
-// Meta describes one committed copy. It is stored as JSON in the file's
-// trailer (docs/design.md, "Spool file format").
+// Meta describes one committed copy. It is stored as JSON beside the
+// message bytes: in a segment record, or in the trailer of an entry file.
 type Meta struct {
-	ID      string    `json:"id"`      // random, 16 bytes hex; also the file name in q/
+	ID      string    `json:"id"`      // random, 16 bytes hex; the file name of a file entry in q/
 	From    string    `json:"from"`    // envelope sender of the outgoing copy (Leak's bounce address)
 	Rcpt    string    `json:"rcpt"`    // the one recipient
-	Created time.Time `json:"created"` // stored as unix seconds
+	Created time.Time `json:"created"` // stored as unix milliseconds
 	Prefix  string    `json:"prefix"`  // DKIM-Signature fields to prepend at delivery
 	UTF8    bool      `json:"utf8"`    // needs SMTPUTF8
 	Size    int64     `json:"size"`    // len(Prefix) + message bytes; computed, not stored
 }
 
-// diskMeta is the trailer JSON, exactly as in docs/design.md. Size is not
-// stored: it follows from the file size.
+// diskMeta is the stored meta JSON, exactly as in docs/design.md. Size is
+// not stored: it follows from the length of the message bytes.
 type diskMeta struct {
 	V       int    `json:"v"`
 	ID      string `json:"id"`
 	From    string `json:"from"`
 	Rcpt    string `json:"rcpt"`
-	Created int64  `json:"created"`
+	Created int64  `json:"created"`              // unix seconds, for readers of format 1
+	MS      int64  `json:"created_ms,omitempty"` // unix milliseconds: delivery latency is measured from here
 	Prefix  string `json:"prefix"`
 	UTF8    bool   `json:"utf8"`
 }
 
 const (
 	formatVersion = 1
-	magic         = "LEAKSPL1"
-	// tailLen is the fixed end of a file: JSON length, CRC-32, magic.
+	// magic ends every entry file; tailLen is the fixed end of one: JSON
+	// length, CRC-32, magic.
+	magic   = "LEAKSPL1"
 	tailLen = 4 + 4 + len(magic)
-	// maxMetaLen bounds the trailer JSON we are willing to read. Two
+	// maxMetaLen bounds the meta JSON we are willing to read. Two
 	// DKIM-Signature fields and two addresses take a few KiB.
 	maxMetaLen = 256 << 10
 	idBytes    = 16
@@ -71,14 +73,16 @@ func validID(id string) bool {
 	return true
 }
 
-// appendTrailer appends the trailer for m to dst.
-func appendTrailer(dst []byte, m Meta) ([]byte, error) {
+// encodeMeta returns the meta JSON stored with an entry, in a segment
+// record or in an entry file's trailer.
+func encodeMeta(m Meta) ([]byte, error) {
 	js, err := json.Marshal(diskMeta{
 		V:       formatVersion,
 		ID:      m.ID,
 		From:    m.From,
 		Rcpt:    m.Rcpt,
 		Created: m.Created.Unix(),
+		MS:      m.Created.UnixMilli(),
 		Prefix:  m.Prefix,
 		UTF8:    m.UTF8,
 	})
@@ -88,16 +92,53 @@ func appendTrailer(dst []byte, m Meta) ([]byte, error) {
 	if len(js) > maxMetaLen {
 		return nil, fmt.Errorf("spool: meta is %d bytes, over %d", len(js), maxMetaLen)
 	}
+	return js, nil
+}
+
+// errCorrupt is wrapped by every decoding failure of stored data.
+var errCorrupt = errors.New("corrupt spool entry")
+
+// decodeMeta parses the stored meta JSON of an entry whose message bytes
+// are bodyLen long.
+func decodeMeta(js []byte, bodyLen int64) (Meta, error) {
+	var dm diskMeta
+	if err := json.Unmarshal(js, &dm); err != nil {
+		return Meta{}, fmt.Errorf("%w: meta: %v", errCorrupt, err)
+	}
+	if dm.V != formatVersion {
+		return Meta{}, fmt.Errorf("%w: version %d", errCorrupt, dm.V)
+	}
+	if !validID(dm.ID) {
+		return Meta{}, fmt.Errorf("%w: invalid id", errCorrupt)
+	}
+	created := time.Unix(dm.Created, 0).UTC()
+	if dm.MS != 0 {
+		created = time.UnixMilli(dm.MS).UTC()
+	}
+	return Meta{
+		ID:      dm.ID,
+		From:    dm.From,
+		Rcpt:    dm.Rcpt,
+		Created: created,
+		Prefix:  dm.Prefix,
+		UTF8:    dm.UTF8,
+		Size:    int64(len(dm.Prefix)) + bodyLen,
+	}, nil
+}
+
+// appendTrailer appends the trailer of an entry file for m to dst.
+func appendTrailer(dst []byte, m Meta) ([]byte, error) {
+	js, err := encodeMeta(m)
+	if err != nil {
+		return nil, err
+	}
 	dst = append(dst, js...)
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(js)))
 	dst = binary.BigEndian.AppendUint32(dst, crc32.ChecksumIEEE(js))
 	return append(dst, magic...), nil
 }
 
-// errCorrupt is wrapped by every trailer decoding failure.
-var errCorrupt = errors.New("corrupt spool file")
-
-// readTrailer decodes the trailer of a spool file of the given size. It
+// readTrailer decodes the trailer of an entry file of the given size. It
 // returns the meta (with Size filled) and the length of the message bytes,
 // which start at offset 0.
 func readTrailer(r io.ReaderAt, size int64) (Meta, int64, error) {
@@ -124,24 +165,9 @@ func readTrailer(r io.ReaderAt, size int64) (Meta, int64, error) {
 	if crc32.ChecksumIEEE(js) != sum {
 		return Meta{}, 0, fmt.Errorf("%w: meta checksum mismatch", errCorrupt)
 	}
-	var dm diskMeta
-	if err := json.Unmarshal(js, &dm); err != nil {
-		return Meta{}, 0, fmt.Errorf("%w: meta: %v", errCorrupt, err)
-	}
-	if dm.V != formatVersion {
-		return Meta{}, 0, fmt.Errorf("%w: version %d", errCorrupt, dm.V)
-	}
-	if !validID(dm.ID) {
-		return Meta{}, 0, fmt.Errorf("%w: invalid id", errCorrupt)
-	}
-	m := Meta{
-		ID:      dm.ID,
-		From:    dm.From,
-		Rcpt:    dm.Rcpt,
-		Created: time.Unix(dm.Created, 0).UTC(),
-		Prefix:  dm.Prefix,
-		UTF8:    dm.UTF8,
-		Size:    int64(len(dm.Prefix)) + bodyLen,
+	m, err := decodeMeta(js, bodyLen)
+	if err != nil {
+		return Meta{}, 0, err
 	}
 	return m, bodyLen, nil
 }

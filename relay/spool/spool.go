@@ -1,31 +1,14 @@
-// Package spool stores the clean, signed copies of accepted messages until
-// they are delivered, one file per recipient copy.
-//
-// What it promises:
-//   - Writer.Commit returns nil only after the file's data and its directory
-//     entry in q/ have been fsync'd, so a 250 reply sent after Commit survives
-//     a power loss.
-//   - A crash at any point leaves either nothing or a complete entry in q/:
-//     files are written in tmp/ and renamed into q/ only once they are whole.
-//   - tmp/ is emptied by Open, so an interrupted write leaves no trace.
-//   - Entries are read back without loading the message into memory.
-//
-// Concurrent commits share one directory fsync (group commit, see commit.go).
-// Remove does not fsync the directory: after a crash a delivered entry may
-// reappear and be delivered again. Mail allows that (RFC 5321 section 6.1
-// prefers duplicates to loss).
-//
-// The file format is described in docs/design.md, "Spool file format".
 package spool
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 )
@@ -34,41 +17,67 @@ import (
 const (
 	tmpDir     = "tmp"
 	queueDir   = "q"
+	segDir     = "seg"
 	corruptDir = "corrupt"
 )
 
-// defaultMaxBatch bounds how many commits share one directory fsync.
-const defaultMaxBatch = 256
-
-// bufSize is the write buffer of a Writer.
-const bufSize = 64 << 10
+const (
+	// defaultMaxBatch bounds how many commits share one fdatasync.
+	defaultMaxBatch = 256
+	// defaultSmallMax and maxSmallMax bound the entries kept in memory
+	// until Commit. A record's lengths are uint32.
+	defaultSmallMax = 256 << 10
+	maxSmallMax     = 64 << 20
+	// defaultSegmentMax is where the active segment is closed to appends.
+	defaultSegmentMax = 64 << 20
+	// bufSize is the write buffer of a spilled Writer.
+	bufSize = 64 << 10
+	// segBufSize is the committer's write buffer and the read buffer of a
+	// segment scan: one write(2) takes a whole batch of small records.
+	segBufSize = 1 << 20
+	// recBufSize is the initial capacity of a small entry's buffer.
+	recBufSize = 32 << 10
+	// removeSync is how often removals are made durable.
+	removeSync = time.Second
+)
 
 // ErrClosed is returned by operations on a closed Spool.
 var ErrClosed = errors.New("spool: closed")
 
 // Options tune a Spool. The zero value is usable.
 type Options struct {
-	// MaxBatch is the largest number of commits sharing one directory
-	// fsync. Default 256.
+	// MaxBatch is the largest number of commits sharing one fdatasync.
+	// Default 256.
 	MaxBatch int
 
 	// OnCommit, if set, is called by the committer after each batch with
-	// the number of commits in it and the time the batch took (file
-	// fsyncs, renames and the directory fsync). It runs on the committer
-	// goroutine: it must be quick (a metrics observation).
+	// the number of commits in it and the time the batch took (the
+	// segment write and fdatasync, the renames of entry files and the
+	// directory fsync). It runs on the committer goroutine: it must be
+	// quick (a metrics observation).
 	OnCommit func(batch int, d time.Duration)
 
 	// Logger receives the few events the spool logs (corrupt entries, by
 	// id). Default slog.Default().
 	Logger *slog.Logger
+
+	// SmallMax is the largest entry, in message bytes, that is kept in
+	// memory until Commit and stored as a segment record; a larger one
+	// gets a file of its own. Default 256 KiB, at most 64 MiB. A negative
+	// value gives every entry a file.
+	SmallMax int
+
+	// SegmentMax is the size at which the active segment is closed and
+	// the next batch starts a new one. Default 64 MiB.
+	SegmentMax int64
 }
 
-// Spool is a directory of committed messages. Its methods are safe for
-// concurrent use.
+// Spool holds committed messages. Its methods are safe for concurrent use.
 type Spool struct {
 	dir  string
 	tmp  string
 	q    string
+	seg  string
 	opts Options
 	log  *slog.Logger
 
@@ -77,32 +86,80 @@ type Spool struct {
 	done chan struct{}   // closed when the committer has returned
 
 	closeOnce sync.Once
-	bufs      sync.Pool // *bufio.Writer, so a Writer costs no 64 KiB allocation
+	closeErr  error
+
+	bufs sync.Pool // *bufio.Writer of spilled Writers, so one costs no 64 KiB allocation
+	recs sync.Pool // *[]byte record buffers of small entries
+
+	// Owned by the committer goroutine.
+	active  *segment // nil until the first small commit, and after an error
+	nextSeq uint64
+	segw    *bufio.Writer
+	small   []*commitReq
+	files   []*commitReq
+
+	mu         sync.Mutex
+	index      map[string]loc      // live segment records
+	segs       map[uint64]*segment // segments not yet deleted
+	opens      map[string]int      // open Messages, by record id
+	wipeLater  map[string]loc      // removed records whose wipe waits for a Message
+	dirty      []*segment          // written to by removals since the last flush
+	flushArmed bool
+	flushTimer *time.Timer
+	closed     bool
 }
 
-// Open opens the spool in dir, creating dir, dir/tmp and dir/q (mode 0700)
-// as needed, removes whatever an interrupted write left in tmp/, and starts
-// the group committer. Close stops it.
+// loc is where a live record is.
+type loc struct {
+	seg     *segment
+	off     int64 // of the record header
+	bodyLen int64
+	metaLen int64
+}
+
+// Open opens the spool in dir, creating dir and its subdirectories (mode
+// 0700) as needed, removes whatever an interrupted write left in tmp/,
+// rebuilds the index from the segments, and starts the group committer.
+// Close stops it.
 func Open(dir string, opts Options) (*Spool, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = defaultMaxBatch
+	}
+	if opts.SmallMax == 0 {
+		opts.SmallMax = defaultSmallMax
+	}
+	opts.SmallMax = min(opts.SmallMax, maxSmallMax)
+	if opts.SegmentMax <= 0 {
+		opts.SegmentMax = defaultSegmentMax
 	}
 	lg := opts.Logger
 	if lg == nil {
 		lg = slog.Default()
 	}
 	s := &Spool{
-		dir:  dir,
-		tmp:  filepath.Join(dir, tmpDir),
-		q:    filepath.Join(dir, queueDir),
-		opts: opts,
-		log:  lg,
-		reqs: make(chan *commitReq),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		dir:       dir,
+		tmp:       filepath.Join(dir, tmpDir),
+		q:         filepath.Join(dir, queueDir),
+		seg:       filepath.Join(dir, segDir),
+		opts:      opts,
+		log:       lg,
+		reqs:      make(chan *commitReq),
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
+		segw:      bufio.NewWriterSize(nil, segBufSize),
+		index:     map[string]loc{},
+		segs:      map[uint64]*segment{},
+		opens:     map[string]int{},
+		wipeLater: map[string]loc{},
 	}
 	s.bufs.New = func() any { return bufio.NewWriterSize(nil, bufSize) }
-	for _, d := range []string{dir, s.tmp, s.q} {
+	s.recs.New = func() any {
+		b := make([]byte, recHdrLen, recBufSize)
+		return &b
+	}
+	s.flushTimer = time.AfterFunc(time.Hour, func() { s.flushRemoves() })
+	s.flushTimer.Stop()
+	for _, d := range []string{dir, s.tmp, s.q, s.seg} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("spool: create %s: %w", d, err)
 		}
@@ -110,114 +167,150 @@ func Open(dir string, opts Options) (*Spool, error) {
 	if err := clearDir(s.tmp); err != nil {
 		return nil, err
 	}
+	if err := s.recover(); err != nil {
+		for _, seg := range s.segs {
+			seg.f.Close()
+		}
+		return nil, err
+	}
 	go s.committer()
 	return s, nil
 }
 
-// clearDir removes everything inside dir, which holds only files that were
-// never committed.
-func clearDir(dir string) error {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("spool: read %s: %w", dir, err)
-	}
-	for _, e := range ents {
-		p := filepath.Join(dir, e.Name())
-		if err := os.RemoveAll(p); err != nil {
-			return fmt.Errorf("spool: clear %s: %w", p, err)
-		}
-	}
-	return nil
-}
-
 // Close stops the group committer. A commit already in a batch completes
-// first; one racing with Close either completes or fails with ErrClosed
-// (its temporary file removed); later ones fail with ErrClosed. Committed
-// entries are not touched. Close is idempotent.
+// first; one racing with Close either completes or fails with ErrClosed;
+// later ones fail with ErrClosed, and so do Open, List and Remove. Pending
+// removals are made durable. Messages still open stay readable until they
+// are closed. Close is idempotent; it returns the error of the last sync
+// of removals, if any.
 func (s *Spool) Close() error {
-	s.closeOnce.Do(func() { close(s.quit) })
+	s.closeOnce.Do(func() {
+		close(s.quit)
+		<-s.done
+		s.mu.Lock()
+		s.closed = true
+		s.flushTimer.Stop()
+		s.mu.Unlock()
+		s.closeErr = s.flushRemoves()
+		s.mu.Lock()
+		var acts []func()
+		for _, seg := range s.segs {
+			acts = append(acts, s.settleLocked(seg))
+		}
+		s.mu.Unlock()
+		for _, a := range acts {
+			a()
+		}
+	})
 	<-s.done
-	return nil
+	return s.closeErr
 }
 
-// Remove deletes a committed entry. The directory is not fsync'd: a crash
-// soon after may bring the entry back, and it would be delivered again.
-// A missing entry gives an error matching fs.ErrNotExist.
+// Remove deletes a committed entry, and wipes its bytes from the disk as
+// soon as no Message reads it. It is not fsync'd at once: see the package
+// comment. A missing entry gives an error matching fs.ErrNotExist; after
+// any other error the entry is still there.
 func (s *Spool) Remove(id string) error {
 	if !validID(id) {
 		return fmt.Errorf("spool: remove: invalid id %q", id)
 	}
-	if err := os.Remove(filepath.Join(s.q, id)); err != nil {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	l, ok := s.index[id]
+	if !ok {
+		s.mu.Unlock()
+		return s.removeFile(id)
+	}
+	// Marked under the lock, so that no wipe (by a Message closing) can
+	// come before the mark: a record is never zeros and still live.
+	if err := markDead(l); err != nil {
+		s.mu.Unlock()
 		return fmt.Errorf("spool: remove %s: %w", id, err)
 	}
+	delete(s.index, id)
+	l.seg.live--
+	s.dirtyLocked(l.seg)
+	if s.opens[id] > 0 {
+		s.wipeLater[id] = l // by the last reader; it holds the segment
+		s.mu.Unlock()
+		return nil
+	}
+	l.seg.refs++ // keeps l.seg.f open for the wipe
+	s.mu.Unlock()
+	s.wipe(id, l)
+	s.unref(l.seg)
 	return nil
 }
 
 // List returns the metadata of every committed entry, reading only the
-// trailers. An entry that cannot be read back (truncated, garbled, a name
-// that is not an id) is moved to corrupt/ and logged by name only; it is
-// not returned and List does not fail because of it.
+// stored meta. An entry file that cannot be read back (truncated, garbled,
+// a name that is not an id) is moved to corrupt/ and logged by name only;
+// it is not returned and List does not fail because of it. Neither does a
+// record that cannot be read: it is logged by id and left out.
 func (s *Spool) List() ([]Meta, error) {
-	ents, err := os.ReadDir(s.q)
-	if err != nil {
-		return nil, fmt.Errorf("spool: list: %w", err)
+	type item struct {
+		id string
+		l  loc
 	}
-	metas := make([]Meta, 0, len(ents))
-	for _, e := range ents {
-		if e.IsDir() {
-			continue
-		}
-		name := e.Name()
-		m, err := s.readMeta(name)
-		if errors.Is(err, fs.ErrNotExist) {
-			// Removed while we were listing: delivered.
-			continue
-		}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	items := make([]item, 0, len(s.index))
+	for id, l := range s.index {
+		items = append(items, item{id, l})
+	}
+	// Hold every segment, so that none is deleted while we read it.
+	held := make([]*segment, 0, len(s.segs))
+	for _, seg := range s.segs {
+		seg.refs++
+		held = append(held, seg)
+	}
+	s.mu.Unlock()
+	defer s.unref(held...)
+
+	// In file order, so reading the metas is sequential.
+	slices.SortFunc(items, func(a, b item) int {
+		return cmp.Or(cmp.Compare(a.l.seg.seq, b.l.seg.seq), cmp.Compare(a.l.off, b.l.off))
+	})
+	metas := make([]Meta, 0, len(items))
+	for _, it := range items {
+		m, err := readRecordMeta(it.l, it.id)
 		if err != nil {
-			s.quarantine(name, err)
+			s.mu.Lock()
+			_, live := s.index[it.id]
+			s.mu.Unlock()
+			if live { // else removed, and maybe wiped, since the snapshot
+				s.log.Error("spool: cannot read a record", "qid", it.id, "segment", segName(it.l.seg.seq, segExt), "err", err.Error())
+			}
 			continue
 		}
 		metas = append(metas, m)
 	}
-	return metas, nil
+	files, err := s.listFiles()
+	if err != nil {
+		return nil, err
+	}
+	return append(metas, files...), nil
 }
 
-// readMeta reads the trailer of q/<name>.
-func (s *Spool) readMeta(name string) (Meta, error) {
-	if !validID(name) {
-		return Meta{}, errors.New("file name is not an id")
+// readRecordMeta reads and decodes the meta of the record at l, which must
+// be id's, while the caller holds a reference to l.seg.
+func readRecordMeta(l loc, id string) (Meta, error) {
+	js := make([]byte, l.metaLen)
+	if _, err := l.seg.f.ReadAt(js, l.off+recHdrLen+l.bodyLen); err != nil {
+		return Meta{}, fmt.Errorf("spool: read meta: %w", err)
 	}
-	f, err := os.Open(filepath.Join(s.q, name))
+	m, err := decodeMeta(js, l.bodyLen)
 	if err != nil {
 		return Meta{}, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return Meta{}, err
-	}
-	m, _, err := readTrailer(f, fi.Size())
-	if err != nil {
-		return Meta{}, err
-	}
-	if m.ID != name {
-		return Meta{}, errors.New("trailer id does not match the file name")
+	if m.ID != id {
+		return Meta{}, fmt.Errorf("%w: record id does not match the index", errCorrupt)
 	}
 	return m, nil
-}
-
-// quarantine moves q/<name> to corrupt/<name> so it is neither delivered
-// nor lost, and logs it. Only the file name (a random id) is logged: the
-// trailer is not trusted and may hold addresses.
-func (s *Spool) quarantine(name string, cause error) {
-	cdir := filepath.Join(s.dir, corruptDir)
-	err := os.MkdirAll(cdir, 0o700)
-	if err == nil {
-		err = os.Rename(filepath.Join(s.q, name), filepath.Join(cdir, name))
-	}
-	if err != nil {
-		s.log.Error("spool: cannot move corrupt entry", "qid", name, "cause", cause.Error(), "err", err.Error())
-		return
-	}
-	s.log.Warn("spool: corrupt entry moved to corrupt/", "qid", name, "cause", cause.Error())
 }

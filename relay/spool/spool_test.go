@@ -233,8 +233,10 @@ func TestOpenClearsTmp(t *testing.T) {
 	}
 }
 
+// Entry files (large entries) can be damaged after Open; List finds them.
+// Damaged records are covered in segment_test.go.
 func TestListMovesCorruptEntries(t *testing.T) {
-	s, dir := openSpool(t, Options{})
+	s, dir := openSpool(t, Options{SmallMax: -1})
 	good := commit(t, s, []byte("good\r\n"), Meta{Rcpt: "a@b.example"})
 	src := commit(t, s, []byte("source of bad copies\r\n"), Meta{Rcpt: "a@b.example", Prefix: "P: 1\r\n"})
 	data, err := os.ReadFile(filepath.Join(dir, queueDir, src.ID))
@@ -289,7 +291,7 @@ func TestListMovesCorruptEntries(t *testing.T) {
 }
 
 func TestOpenRejectsCorrupt(t *testing.T) {
-	s, dir := openSpool(t, Options{})
+	s, dir := openSpool(t, Options{SmallMax: -1})
 	m := commit(t, s, []byte("body"), Meta{Rcpt: "a@b.example"})
 	p := filepath.Join(dir, queueDir, m.ID)
 	fi, _ := os.Stat(p)
@@ -446,22 +448,37 @@ func TestClosed(t *testing.T) {
 }
 
 func TestCommitFailureCleansUp(t *testing.T) {
-	s, dir := openSpool(t, Options{})
-	// With q/ gone the rename fails: the commit must fail and leave no
-	// temporary file behind.
-	if err := os.RemoveAll(filepath.Join(dir, queueDir)); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name     string
+		smallMax int
+		remove   string // the directory whose loss makes the commit fail
+	}{
+		// With q/ gone the rename of an entry file fails.
+		{"entry file", -1, queueDir},
+		// With seg/ gone the first segment cannot be created.
+		{"record", 0, segDir},
 	}
-	w, err := s.Create()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte("x"))
-	if err := w.Commit(Meta{Rcpt: "a@b.example"}); err == nil {
-		t.Fatal("Commit succeeded without q/")
-	}
-	w.Abort()
-	if n := dirNames(t, filepath.Join(dir, tmpDir)); len(n) != 0 {
-		t.Errorf("tmp/ not empty after failed commit: %v", n)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, dir := openSpool(t, Options{SmallMax: tc.smallMax})
+			if err := os.RemoveAll(filepath.Join(dir, tc.remove)); err != nil {
+				t.Fatal(err)
+			}
+			w, err := s.Create()
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write([]byte("x"))
+			if err := w.Commit(Meta{Rcpt: "a@b.example"}); err == nil {
+				t.Fatalf("Commit succeeded without %s/", tc.remove)
+			}
+			w.Abort()
+			if n := dirNames(t, filepath.Join(dir, tmpDir)); len(n) != 0 {
+				t.Errorf("tmp/ not empty after failed commit: %v", n)
+			}
+			if list, err := s.List(); err == nil && len(list) != 0 {
+				t.Errorf("List after a failed commit: %v", list)
+			}
+		})
 	}
 }

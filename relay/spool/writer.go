@@ -9,13 +9,15 @@ import (
 	"time"
 )
 
-// Writer writes one new entry. It buffers writes; nothing is visible in q/
-// until Commit returns nil. A Writer is not safe for concurrent use.
-// Every Writer must end with Commit or Abort (Abort after Commit is a
-// no-op, so `defer w.Abort()` is the usual pattern).
+// Writer writes one new entry. Nothing of it is listed until Commit returns
+// nil. A small entry is held in memory; one that outgrows SmallMax is
+// written to a file in tmp/ as it comes. A Writer is not safe for
+// concurrent use. Every Writer must end with Commit or Abort (Abort after
+// Commit is a no-op, so `defer w.Abort()` is the usual pattern).
 type Writer struct {
 	s     *Spool
 	id    string
+	rec   *[]byte // small entry: header room, then the message bytes; nil once spilled
 	f     *os.File
 	bw    *bufio.Writer
 	n     int64 // message bytes written so far
@@ -33,7 +35,9 @@ const (
 
 var errNotWriting = errors.New("spool: writer already committed or aborted")
 
-// Create starts a new entry in tmp/ under a fresh random id.
+// Create starts a new entry under a fresh random id. It touches no file:
+// only an entry that outgrows SmallMax (or every entry, if SmallMax is
+// negative) gets one, in tmp/.
 func (s *Spool) Create() (*Writer, error) {
 	select {
 	case <-s.quit:
@@ -44,18 +48,18 @@ func (s *Spool) Create() (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	// O_EXCL: 128 random bits never collide, but if they did we would
-	// rather fail than share a file.
-	f, err := os.OpenFile(filepath.Join(s.tmp, id), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("spool: create: %w", err)
+	w := &Writer{s: s, id: id}
+	if s.opts.SmallMax < 0 {
+		if err := w.spill(); err != nil {
+			return nil, err
+		}
+		return w, nil
 	}
-	bw := s.bufs.Get().(*bufio.Writer)
-	bw.Reset(f)
-	return &Writer{s: s, id: id, f: f, bw: bw}, nil
+	w.rec = s.recs.Get().(*[]byte)
+	return w, nil
 }
 
-// ID returns the entry's id, which is also its file name in q/.
+// ID returns the entry's id.
 func (w *Writer) ID() string { return w.id }
 
 // Write appends message bytes (the clean header and body, CRLF line
@@ -63,6 +67,16 @@ func (w *Writer) ID() string { return w.id }
 func (w *Writer) Write(p []byte) (int, error) {
 	if w.state != writing {
 		return 0, errNotWriting
+	}
+	if w.rec != nil {
+		if w.n+int64(len(p)) <= int64(w.s.opts.SmallMax) {
+			*w.rec = append(*w.rec, p...)
+			w.n += int64(len(p))
+			return len(p), nil
+		}
+		if err := w.spill(); err != nil {
+			return 0, err
+		}
 	}
 	n, err := w.bw.Write(p)
 	w.n += int64(n)
@@ -72,10 +86,36 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// Commit appends the metadata trailer and makes the entry durable: it
-// returns nil only once the file and its directory entry in q/ are
-// fsync'd. m.ID is set to w.ID(); a zero m.Created is set to now; m.Size is
-// computed. On failure the temporary file is already removed.
+// spill moves the entry to tmp/<id>, with what was buffered so far. O_EXCL:
+// 128 random bits never collide, but if they did we would rather fail than
+// share a file.
+func (w *Writer) spill() error {
+	path := filepath.Join(w.s.tmp, w.id)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("spool: create: %w", err)
+	}
+	bw := w.s.bufs.Get().(*bufio.Writer)
+	bw.Reset(f)
+	if w.rec != nil {
+		if _, err := bw.Write((*w.rec)[recHdrLen:]); err != nil {
+			bw.Reset(nil)
+			w.s.bufs.Put(bw)
+			f.Close()
+			os.Remove(path)
+			return fmt.Errorf("spool: write %s: %w", w.id, err)
+		}
+		w.putRec()
+	}
+	w.f, w.bw = f, bw
+	return nil
+}
+
+// Commit stores the metadata with the message bytes and makes the entry
+// durable: it returns nil only once the entry's bytes, and the directory
+// entry of any file created for it, are fsync'd. m.ID is set to w.ID(); a
+// zero m.Created is set to now; m.Size is computed. On failure nothing of
+// the entry is left to be listed.
 func (w *Writer) Commit(m Meta) error {
 	if w.state != writing {
 		return errNotWriting
@@ -84,39 +124,45 @@ func (w *Writer) Commit(m Meta) error {
 	if m.Created.IsZero() {
 		m.Created = time.Now()
 	}
-	m.Created = time.Unix(m.Created.Unix(), 0).UTC() // what the trailer keeps
+	m.Created = time.Unix(m.Created.Unix(), 0).UTC() // what is stored
 	m.Size = int64(len(m.Prefix)) + w.n
 	if m.Rcpt == "" {
 		w.Abort()
 		return fmt.Errorf("spool: commit %s: no recipient", w.id)
 	}
 
-	trailer, err := appendTrailer(nil, m)
-	if err == nil {
-		_, err = w.bw.Write(trailer)
-	}
-	if err == nil {
-		err = w.bw.Flush()
-	}
-	if err != nil {
+	r := &commitReq{id: w.id, done: make(chan struct{})}
+	var buf *[]byte // a small entry's buffer, lent to the committer
+	if w.rec != nil {
+		js, err := encodeMeta(m)
+		if err != nil {
+			w.Abort()
+			return fmt.Errorf("spool: commit %s: %w", w.id, err)
+		}
+		*w.rec = append(*w.rec, js...)
+		sealRecord(*w.rec, int(w.n))
+		r.rec, r.bodyLen = *w.rec, w.n
+		buf, w.rec = w.rec, nil
+	} else if err := w.syncFile(m); err != nil {
 		w.Abort()
 		return fmt.Errorf("spool: commit %s: %w", w.id, err)
 	}
-	w.releaseBuf()
-
-	// From here on the committer owns the file: it closes it and removes
-	// it on failure.
-	r := &commitReq{f: w.f, id: w.id, done: make(chan struct{})}
-	w.f = nil
 	w.state = ended
+
 	select {
 	case w.s.reqs <- r:
 	case <-w.s.quit:
-		r.f.Close()
-		os.Remove(filepath.Join(w.s.tmp, r.id))
+		if buf != nil {
+			w.s.putRec(buf)
+		} else {
+			os.Remove(filepath.Join(w.s.tmp, w.id))
+		}
 		return ErrClosed
 	}
 	<-r.done
+	if buf != nil {
+		w.s.putRec(buf)
+	}
 	if r.err != nil {
 		return r.err
 	}
@@ -125,24 +171,74 @@ func (w *Writer) Commit(m Meta) error {
 	return nil
 }
 
+// syncFile ends a spilled entry: it appends the trailer, then fsyncs and
+// closes the file, which the committer then renames into q/. The fsync is
+// done here, by each writer in parallel, not by the committer, so one large
+// message does not hold up a batch of small ones.
+func (w *Writer) syncFile(m Meta) error {
+	trailer, err := appendTrailer(nil, m)
+	if err == nil {
+		_, err = w.bw.Write(trailer)
+	}
+	if err == nil {
+		err = w.bw.Flush()
+	}
+	if err == nil {
+		err = w.f.Sync()
+	}
+	if err != nil {
+		return err
+	}
+	w.releaseBuf()
+	f := w.f
+	w.f = nil
+	if err := f.Close(); err != nil {
+		os.Remove(filepath.Join(w.s.tmp, w.id))
+		return err
+	}
+	return nil
+}
+
 // Meta returns the metadata as committed (ID, Created and Size filled), or
 // the zero Meta if Commit has not succeeded. It is what the queue needs.
 func (w *Writer) Meta() Meta { return w.meta }
 
-// Abort discards an uncommitted entry: it closes and removes the temporary
-// file. It is idempotent and does nothing after a successful Commit.
+// Abort discards an uncommitted entry: it drops the buffer, or closes and
+// removes the temporary file. It is idempotent and does nothing after a
+// successful Commit.
 func (w *Writer) Abort() {
 	if w.state != writing {
 		return
 	}
 	w.state = ended
+	w.putRec()
 	w.releaseBuf()
-	w.f.Close()
-	os.Remove(filepath.Join(w.s.tmp, w.id))
-	w.f = nil
+	if w.f != nil {
+		w.f.Close()
+		os.Remove(filepath.Join(w.s.tmp, w.id))
+		w.f = nil
+	}
 }
 
-// releaseBuf returns the write buffer to the pool.
+// putRec returns the Writer's record buffer, if it has one, to the pool.
+func (w *Writer) putRec() {
+	if w.rec != nil {
+		w.s.putRec(w.rec)
+		w.rec = nil
+	}
+}
+
+// putRec returns a record buffer to the pool, unless an unusually large
+// meta made it much larger than the entries it is meant for.
+func (s *Spool) putRec(b *[]byte) {
+	if cap(*b) > 2*max(s.opts.SmallMax, recBufSize)+maxMetaLen {
+		return
+	}
+	*b = (*b)[:recHdrLen]
+	s.recs.Put(b)
+}
+
+// releaseBuf returns the write buffer of a spilled entry to the pool.
 func (w *Writer) releaseBuf() {
 	if w.bw == nil {
 		return
