@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# Leak's load benchmark, and the same job done by Postfix + OpenDKIM, on
+# this machine's loopback interface. Prints a markdown table for the README.
+#
+#   cmd/leak-load/bench.sh
+#
+# Runs, one after the other so that they never compete for the CPU:
+#   1. Leak, smarthost mode to a sink: N messages of SIZE octets over C
+#      sessions (policies relaxed so no limit throttles; fsync and dual DKIM
+#      signing on, as always).
+#   2. Leak's memory: MEM_C sessions each sending 20 MiB messages, MEM_N in
+#      all, the relay's RSS sampled every 100 ms.
+#   3. Postfix relaying the same N messages to the same sink, signed by two
+#      OpenDKIM milters (RSA-2048 and Ed25519, with Leak's own keys).
+#      Postfix and OpenDKIM are installed with apt-get if missing.
+#
+# Settings (environment): N=20000 C=50 SIZE=2048 MEM_N=300 MEM_C=100
+# MEM_SIZE=20971520 RUN_LIMIT=900 (seconds per run), SKIP_MEMORY=1,
+# SKIP_POSTFIX=1, KEEP=1 (keep the work directory), OUT=FILE (also write
+# the table there).
+# Needs root for Postfix (postfix start) and Linux (/proc).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+N=${N:-20000}
+C=${C:-50}
+SIZE=${SIZE:-2048}
+MEM_N=${MEM_N:-300}
+MEM_C=${MEM_C:-100}
+MEM_SIZE=${MEM_SIZE:-20971520}
+RUN_LIMIT=${RUN_LIMIT:-900}
+OUT=${OUT:-/dev/null}
+
+work=$(mktemp -d /tmp/leak-bench.XXXXXX)
+# Postfix's and OpenDKIM's unprivileged processes must reach their files.
+chmod 755 "$work"
+bin=$work/bin
+children=()   # processes this script started, stopped on exit
+pf_conf=""
+notes=()
+
+log() { printf '== %s\n' "$*" >&2; }
+
+cleanup() {
+  set +e
+  if [ -n "$pf_conf" ] && [ -f "$work/postfix/queue/pid/master.pid" ]; then
+    postfix -c "$pf_conf" stop >/dev/null 2>&1
+    for _ in $(seq 50); do
+      [ -f "$work/postfix/queue/pid/master.pid" ] || break
+      kill -0 "$(tr -d ' ' <"$work/postfix/queue/pid/master.pid")" 2>/dev/null || break
+      sleep 0.1
+    done
+  fi
+  for p in "${children[@]}"; do
+    kill "$p" 2>/dev/null
+  done
+  for p in "${children[@]}"; do
+    wait "$p" 2>/dev/null
+  done
+  if [ "${KEEP:-}" = 1 ]; then
+    log "work directory kept: $work"
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT (30 s at most).
+wait_port() {
+  for _ in $(seq 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "nothing listens on 127.0.0.1:$1" >&2
+  return 1
+}
+
+log "building leakd and leak-load"
+mkdir -p "$bin"
+go build -o "$bin/leakd" ./cmd/leakd
+go build -o "$bin/leak-load" ./cmd/leak-load
+LL=$bin/leak-load
+
+# One set of DKIM keys for every run: Leak's, which OpenDKIM uses too, so
+# that one records file verifies both relays' signatures.
+mkdir -p "$work/dkim"
+printf 'domain: leak.example\ndata_dir: %s/keys\ndkim:\n  key_dir: %s/dkim\n' "$work" "$work" >"$work/keys.yaml"
+"$bin/leakd" dkim keygen --config "$work/keys.yaml" >/dev/null
+"$bin/leakd" dkim dns --config "$work/keys.yaml" >"$work/records.txt"
+
+# start_leakd NAME SINKPORT: a fresh leakd in smarthost mode to the sink.
+start_leakd() {
+  local dir=$work/$1 smtp http
+  read -r smtp http < <("$LL" ports 2)
+  mkdir -p "$dir"
+  cat >"$dir/leak.yaml" <<EOF
+domain: leak.example
+hostname: mx.leak.example
+data_dir: $dir/data
+log_level: info
+smtp:
+  listen: 127.0.0.1:$smtp
+  max_message_bytes: 26214400
+http:
+  listen: 127.0.0.1:$http
+policy:
+  conn_per_ip: 0
+  conn_total: 0
+  rate_ip: {rate: 0}
+  rate_net: {rate: 0}
+  rate_sender: {rate: 0}
+  rate_sender_domain: {rate: 0}
+  rate_auth_domain: {rate: 0}
+  rate_recipient: {rate: 0}
+  rate_global: {rate: 0}
+dkim:
+  key_dir: $work/dkim
+delivery:
+  mode: smarthost
+  smarthost: 127.0.0.1:$2
+  smarthost_tls: none
+EOF
+  "$bin/leakd" serve --config "$dir/leak.yaml" >"$dir/leakd.log" 2>&1 &
+  leakd_pid=$!
+  children+=("$leakd_pid")
+  leakd_addr=127.0.0.1:$smtp
+  wait_port "$smtp"
+}
+
+stop_leakd() {
+  kill -TERM "$leakd_pid" 2>/dev/null || true
+  wait "$leakd_pid" 2>/dev/null || true
+}
+
+results=()
+
+read -r sink < <("$LL" ports 1)
+log "Leak: $N messages of $SIZE octets over $C sessions"
+start_leakd leak "$sink"
+"$LL" bench --addr "$leakd_addr" --listen "127.0.0.1:$sink" --n "$N" --c "$C" --size "$SIZE" \
+  --duration "${RUN_LIMIT}s" --timeout "${RUN_LIMIT}s" --pid "$leakd_pid" \
+  --dkim-records "$work/records.txt" --label "Leak" --json "$work/leak.json"
+results+=("$work/leak.json")
+stop_leakd
+
+if [ "${SKIP_MEMORY:-}" != 1 ]; then
+  log "Leak memory: $MEM_N messages of $MEM_SIZE octets over $MEM_C sessions"
+  start_leakd memory "$sink"
+  "$LL" bench --addr "$leakd_addr" --listen "127.0.0.1:$sink" --n "$MEM_N" --c "$MEM_C" --size "$MEM_SIZE" \
+    --duration "${RUN_LIMIT}s" --timeout "${RUN_LIMIT}s" --io-timeout 5m --pid "$leakd_pid" --rss-interval 100ms \
+    --label "Leak, memory run" --json "$work/memory.json"
+  results+=("$work/memory.json")
+  stop_leakd
+fi
+
+# install_postfix: Postfix and OpenDKIM from Debian, without configuring
+# or starting the system instance.
+install_postfix() {
+  local need=()
+  for p in postfix opendkim opendkim-tools; do
+    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+  done
+  [ ${#need[@]} -eq 0 ] && return 0
+  log "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+}
+
+# start_opendkim NAME ALGORITHM SELECTOR PORT: one signing milter.
+start_opendkim() {
+  local dir=$work/opendkim-$1
+  mkdir -p "$dir"
+  install -o opendkim -m 600 "$work/dkim/$3.key" "$dir/key"
+  echo "key leak.example:$3:$dir/key" >"$dir/keytable"
+  # Every message is signed d=leak.example, as Leak signs every message.
+  echo "* key" >"$dir/signingtable"
+  cat >"$dir/opendkim.conf" <<EOF
+Syslog no
+Mode s
+Socket inet:$4@127.0.0.1
+Canonicalization relaxed/relaxed
+SignatureAlgorithm $2
+KeyTable file:$dir/keytable
+SigningTable refile:$dir/signingtable
+RequireSafeKeys no
+UserID opendkim
+PidFile $dir/pid
+EOF
+  opendkim -x "$dir/opendkim.conf" -f >"$dir/log" 2>&1 &
+  odk_pids+=("$!")
+  children+=("$!")
+  wait_port "$4"
+}
+
+if [ "${SKIP_POSTFIX:-}" != 1 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    notes+=("Postfix was not run: postfix start needs root.")
+  elif ! install_postfix; then
+    notes+=("Postfix was not run: apt-get could not install postfix, opendkim and opendkim-tools.")
+  else
+    pf=$work/postfix
+    pf_conf=$pf/conf
+    read -r pf_port m_rsa m_ed < <("$LL" ports 3)
+    odk_pids=()
+    # OpenDKIM 2.11 signs with one algorithm per instance
+    # (SignatureAlgorithm), so dual signing takes two milters in a row.
+    start_opendkim rsa rsa-sha256 leak-rsa "$m_rsa"
+    start_opendkim ed ed25519-sha256 leak-ed "$m_ed"
+    mkdir -p "$pf_conf" "$pf/queue" "$pf/data"
+    chown postfix "$pf/data"
+    cat >"$pf_conf/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix.bench.invalid
+mydomain = bench.invalid
+myorigin = bench.invalid
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+maillog_file = $pf/maillog
+maillog_file_prefixes = $work
+smtpd_peername_lookup = no
+smtpd_client_connection_count_limit = 0
+relayhost = [127.0.0.1]:$sink
+smtp_tls_security_level = none
+smtpd_milters = inet:127.0.0.1:$m_rsa, inet:127.0.0.1:$m_ed
+milter_default_action = tempfail
+EOF
+    cat >"$pf_conf/master.cf" <<EOF
+127.0.0.1:$pf_port inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+    if ! postfix -c "$pf_conf" start >/dev/null 2>&1; then
+      # postfix(1) reports to syslog, or to stderr only on a terminal.
+      echo "postfix start failed; its log:" >&2
+      tail -20 "$pf/maillog" >&2 2>/dev/null || true
+      exit 1
+    fi
+    wait_port "$pf_port"
+    master=$(tr -d ' ' <"$pf/queue/pid/master.pid")
+    pf_version=$(postconf -c "$pf_conf" -h mail_version)
+    odk_version=$(opendkim -V | sed -n 's/.*OpenDKIM Filter v\([^ ]*\).*/\1/p')
+    log "Postfix $pf_version + OpenDKIM $odk_version: $N messages of $SIZE octets over $C sessions"
+    "$LL" bench --addr "127.0.0.1:$pf_port" --listen "127.0.0.1:$sink" --n "$N" --c "$C" --size "$SIZE" \
+      --duration "${RUN_LIMIT}s" --timeout "${RUN_LIMIT}s" --pid "$master,${odk_pids[0]},${odk_pids[1]}" --rss-interval 1s \
+      --dkim-records "$work/records.txt" --label "Postfix $pf_version + OpenDKIM $odk_version" --json "$work/postfix.json"
+    results+=("$work/postfix.json")
+    notes+=("Postfix $pf_version with its defaults (queue fsync on), relayhost to the sink, two OpenDKIM $odk_version milters in a row (OpenDKIM signs with one algorithm per instance): RSA-2048 and Ed25519 with Leak's keys.")
+  fi
+fi
+
+{
+  echo
+  "$LL" table "${results[@]}"
+  echo
+  echo "Leak $(git describe --always --dirty 2>/dev/null || echo '?'): smarthost delivery to a go-smtp sink, policies relaxed, fsync and dual DKIM on. The memory run's messages are $MEM_SIZE octets, $MEM_C sessions, $MEM_N messages; memory is the relay's VmRSS sampled every 100 ms (median of the second half for steady)."
+  for n in "${notes[@]}"; do
+    echo "$n"
+  done
+} | tee "$OUT"
