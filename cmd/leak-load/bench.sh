@@ -17,7 +17,7 @@
 # Settings (environment): N=20000 C=50 SIZE=2048 MEM_N=300 MEM_C=100
 # MEM_SIZE=20971520 RUN_LIMIT=900 (seconds per run), SKIP_MEMORY=1,
 # SKIP_POSTFIX=1, KEEP=1 (keep the work directory), OUT=FILE (also write
-# the table there).
+# the table there), WORKERS=N (delivery.workers; default: leakd's).
 # Needs root for Postfix (postfix start) and Linux (/proc).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -122,6 +122,7 @@ delivery:
   mode: smarthost
   smarthost: 127.0.0.1:$2
   smarthost_tls: none
+${WORKERS:+  workers: $WORKERS}
 EOF
   "$bin/leakd" serve --config "$dir/leak.yaml" >"$dir/leakd.log" 2>&1 &
   leakd_pid=$!
