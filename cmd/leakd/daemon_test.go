@@ -27,7 +27,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	leakdBin = filepath.Join(dir, "leakd")
-	out, err := exec.Command("go", "build", "-o", leakdBin, ".").CombinedOutput()
+	// LEAK_TAGS builds the daemon with build tags (e.g. openssl), so the
+	// end-to-end tests cover that build too.
+	out, err := exec.Command("go", "build", "-tags", os.Getenv("LEAK_TAGS"), "-o", leakdBin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building leakd: %v\n%s", err, out)
 		os.Exit(1)

@@ -204,7 +204,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 
 	log.Info("leakd started", "version", version(), "domain", cfg.Domain,
 		"smtp", smtpL.Addr().String(), "http", httpL.Addr().String(),
-		"delivery", cfg.Delivery.Mode, "data_dir", cfg.DataDir)
+		"delivery", cfg.Delivery.Mode, "data_dir", cfg.DataDir, "rsa", sign.Backend)
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

@@ -151,7 +151,7 @@ func Load(dir, domain string, selectors ...string) (*Keys, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sign: load %s: %w", path, err)
 		}
-		keys.Keys = append(keys.Keys, Key{Selector: sel, Algorithm: alg, Signer: priv})
+		keys.Keys = append(keys.Keys, Key{Selector: sel, Algorithm: alg, Signer: fastSigner(priv)})
 	}
 	return keys, nil
 }
