@@ -46,7 +46,7 @@ func benchMessage(size int) string {
 func BenchmarkAccept(b *testing.B) {
 	for _, size := range []int{2 << 10, 1 << 20, 25 << 20} {
 		b.Run(fmt.Sprintf("%dKiB", size>>10), func(b *testing.B) {
-			tr := startRelay(b, nil)
+			tr := startRelay(b, func(o *Options) { o.MaxMessageBytes = 32 << 20 })
 			msg := benchMessage(size)
 			b.SetBytes(int64(len(msg)))
 			b.ReportAllocs()
