@@ -159,10 +159,11 @@ func TestSendCountsErrors(t *testing.T) {
 			if res.Accepted != 0 || res.Errors[c.want] != 12 || len(res.Errors) != 1 {
 				t.Errorf("accepted %d, errors %v; want 12 × %q", res.Accepted, res.Errors, c.want)
 			}
-			// The sessions stayed in step: one connection each, unless
-			// the server said it was closing.
-			if res.Connections != c.conns {
-				t.Errorf("%d connections, want %d", res.Connections, c.conns)
+			// The sessions stayed in step: at most one connection each (a
+			// session may find every message taken before it connects),
+			// unless the server said it was closing: then one per message.
+			if res.Connections < 1 || res.Connections > c.conns || (c.name == "closing" && res.Connections != c.conns) {
+				t.Errorf("%d connections, want at most %d", res.Connections, c.conns)
 			}
 		})
 	}

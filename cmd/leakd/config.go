@@ -64,6 +64,7 @@ type Config struct {
 		SmarthostPassword    string   `yaml:"smarthost_password_file"`
 		Resolver             string   `yaml:"resolver"`
 		MXPort               int      `yaml:"mx_port"`
+		AllowPrivateMX       bool     `yaml:"allow_private_mx"`
 		MaxPerDestination    int      `yaml:"max_per_destination"`
 		BounceKeyFile        string   `yaml:"bounce_key_file"`
 	} `yaml:"delivery"`

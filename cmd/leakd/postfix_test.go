@@ -397,10 +397,10 @@ func TestPostfixNextHop(t *testing.T) {
 			return "  mode: smarthost\n  smarthost: " + p.addr + "\n  smarthost_tls: starttls\n  smarthost_tls_insecure: true\n"
 		}, true},
 		{"mx-opportunistic-tls", withTLS, func(p *postfixServer) string {
-			return "  mode: mx\n  resolver: " + resolver + "\n  mx_port: " + p.port + "\n"
+			return "  mode: mx\n  resolver: " + resolver + "\n  mx_port: " + p.port + "\n  allow_private_mx: true\n"
 		}, true},
 		{"mx-plain", plain, func(p *postfixServer) string {
-			return "  mode: mx\n  resolver: " + resolver + "\n  mx_port: " + p.port + "\n"
+			return "  mode: mx\n  resolver: " + resolver + "\n  mx_port: " + p.port + "\n  allow_private_mx: true\n"
 		}, false},
 	}
 	for _, c := range cases {

@@ -247,17 +247,18 @@ func newCourier(cfg *Config, m *metrics.Metrics, log *slog.Logger) (courier.Cour
 		return courier.NewDir(d.Dir)
 	case "smarthost", "mx":
 		opts := courier.SMTPOptions{
-			Mode:         d.Mode,
-			Hostname:     cfg.Hostname,
-			Smarthost:    d.Smarthost,
-			SmarthostTLS: d.SmarthostTLS,
-			TLSInsecure:  d.SmarthostTLSInsecure,
-			Username:     d.SmarthostUsername,
-			Resolver:     d.Resolver,
-			MXPort:       d.MXPort,
-			MaxPerDest:   d.MaxPerDestination,
-			OnTLS:        func(tls string) { m.DeliveryTLS.WithLabelValues(tls).Inc() },
-			Logger:       log,
+			Mode:           d.Mode,
+			Hostname:       cfg.Hostname,
+			Smarthost:      d.Smarthost,
+			SmarthostTLS:   d.SmarthostTLS,
+			TLSInsecure:    d.SmarthostTLSInsecure,
+			Username:       d.SmarthostUsername,
+			Resolver:       d.Resolver,
+			MXPort:         d.MXPort,
+			AllowPrivateMX: d.AllowPrivateMX,
+			MaxPerDest:     d.MaxPerDestination,
+			OnTLS:          func(tls string) { m.DeliveryTLS.WithLabelValues(tls).Inc() },
+			Logger:         log,
 		}
 		if d.SmarthostPassword != "" {
 			pw, err := os.ReadFile(d.SmarthostPassword)

@@ -24,6 +24,7 @@ const (
 var (
 	errNXDomain = errors.New("no such domain")     // NXDOMAIN
 	errNoAddrs  = errors.New("no address records") // NXDOMAIN, or no A nor AAAA
+	errPrivate  = errors.New("only non-public addresses")
 )
 
 // The permanent routing failures. Their texts do not name the domain: the
@@ -68,7 +69,7 @@ func (s *SMTP) route(ctx context.Context, domain string) ([]mxHost, error) {
 	}
 	addrs, err := s.dns.lookupAddrs(ctx, domain)
 	switch {
-	case errors.Is(err, errNoAddrs):
+	case errors.Is(err, errNoAddrs), errors.Is(err, errPrivate):
 		return nil, errNotMailDomain()
 	case err != nil:
 		return nil, temporary("smtp: address lookup", err)
@@ -125,6 +126,9 @@ func (s *SMTP) CheckDomain(ctx context.Context, domain string) error {
 // NXDOMAIN, NODATA and failures stay apart.
 type resolver struct {
 	servers []string
+	// publicOnly drops loopback, private (RFC 1918, RFC 4193), shared
+	// (RFC 6598) and link-local addresses from answers.
+	publicOnly bool
 }
 
 // newResolver uses server, or the servers of /etc/resolv.conf, or
@@ -203,6 +207,7 @@ func exchange(ctx context.Context, m *dns.Msg, server string) (*dns.Msg, error) 
 func (r *resolver) lookupAddrs(ctx context.Context, host string) ([]netip.Addr, error) {
 	var addrs []netip.Addr
 	var failed error
+	private := 0
 	for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
 		rrs, err := r.query(ctx, host, qtype)
 		if errors.Is(err, errNXDomain) {
@@ -221,7 +226,11 @@ func (r *resolver) lookupAddrs(ctx context.Context, host string) ([]netip.Addr, 
 				a, _ = netip.AddrFromSlice(rr.AAAA.To16())
 			}
 			// 0.0.0.0 and :: would reach this very machine.
-			if a.IsValid() && !a.IsUnspecified() && !a.IsMulticast() {
+			switch {
+			case !a.IsValid() || a.IsUnspecified() || a.IsMulticast():
+			case r.publicOnly && !public(a):
+				private++
+			default:
 				addrs = append(addrs, a)
 			}
 		}
@@ -231,8 +240,19 @@ func (r *resolver) lookupAddrs(ctx context.Context, host string) ([]netip.Addr, 
 		return addrs, nil
 	case failed != nil:
 		return nil, failed
+	case private > 0:
+		return nil, errPrivate
 	}
 	return nil, errNoAddrs
+}
+
+// sharedSpace is 100.64.0.0/10, carrier-grade NAT (RFC 6598).
+var sharedSpace = netip.MustParsePrefix("100.64.0.0/10")
+
+// public reports whether a is an address on the public Internet.
+func public(a netip.Addr) bool {
+	a = a.Unmap()
+	return !a.IsLoopback() && !a.IsPrivate() && !a.IsLinkLocalUnicast() && !sharedSpace.Contains(a)
 }
 
 // domainCache remembers CheckDomain answers for a while. When full, it

@@ -85,6 +85,7 @@ func newMXEnv(t testing.TB, edit func(*SMTPOptions)) *mxEnv {
 	mxPort, _ := strconv.Atoi(port)
 	o := SMTPOptions{
 		Mode:           ModeMX,
+		AllowPrivateMX: true, // the test's MX hosts are on loopback
 		Hostname:       testHostname,
 		Resolver:       e.dns.addr,
 		MXPort:         mxPort,
@@ -394,5 +395,34 @@ func TestDomainCacheBounded(t *testing.T) {
 	got, ok := c.get("bad.test")
 	if !ok || !IsPermanent(got) {
 		t.Errorf("get = %v, %v; want the permanent error", got, ok)
+	}
+}
+
+// By default MX mode never delivers to loopback or private addresses.
+func TestPrivateMXRefused(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		ok   bool
+	}{
+		{"192.0.2.1", true}, {"2001:db8::1", true}, {"127.0.0.1", false}, {"10.1.2.3", false},
+		{"172.16.0.1", false}, {"192.168.1.1", false}, {"169.254.1.1", false}, {"100.64.0.1", false},
+		{"::1", false}, {"fd00::1", false}, {"fe80::1", false}, {"::ffff:10.0.0.1", false},
+	} {
+		if got := public(netip.MustParseAddr(tt.addr)); got != tt.ok {
+			t.Errorf("public(%s) = %v, want %v", tt.addr, got, tt.ok)
+		}
+	}
+	e := newMXEnv(t, nil)
+	s, err := NewSMTP(SMTPOptions{Mode: ModeMX, Hostname: testHostname, Resolver: e.dns.addr, MXPort: e.s.opts.MXPort, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.Deliver(context.Background(), &Message{ID: "x", From: "b@leak.example", To: "u@pref.test", Size: 3, Body: strings.NewReader("x\r\n")})
+	if !IsPermanent(err) {
+		t.Errorf("delivery to a domain whose MX hosts are on loopback: %v, want a permanent error", err)
+	}
+	if got := e.a.total() + e.b.total() + e.c.total(); got != 0 {
+		t.Errorf("%d messages reached a loopback MX", got)
 	}
 }

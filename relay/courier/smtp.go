@@ -51,6 +51,10 @@ type SMTPOptions struct {
 
 	Resolver string // host:port of the DNS server for MX mode; default: the first of /etc/resolv.conf
 	MXPort   int    // port of MX hosts, default 25
+	// AllowPrivateMX lets MX mode deliver to loopback, private and
+	// link-local addresses. Off by default: whoever controls a recipient
+	// domain's DNS could otherwise point Leak at hosts on its own network.
+	AllowPrivateMX bool
 
 	MaxPerDest      int           // concurrent deliveries per destination (the smarthost; a recipient domain), default 20
 	MaxMsgsPerConn  int           // messages per SMTP session before reconnecting, default 100
@@ -123,6 +127,7 @@ func NewSMTP(opts SMTPOptions) (*SMTP, error) {
 		}
 	case ModeMX:
 		s.dns = newResolver(opts.Resolver)
+		s.dns.publicOnly = !opts.AllowPrivateMX
 		s.domains = newDomainCache(domainCacheSize, 10*time.Minute, time.Minute)
 	}
 	s.pool = newPool(opts.MaxPerDest, opts.IdleConnTimeout)
@@ -266,7 +271,7 @@ func (s *SMTP) deliverMX(ctx context.Context, m *Message, b *body) error {
 		return temporary("smtp: no MX host to try", nil)
 	}
 	var last *Error
-	tried := 0
+	tried, private := 0, 0
 	for _, h := range hosts {
 		if !b.rewind() {
 			// The body was partly sent to the previous host and cannot
@@ -278,10 +283,18 @@ func (s *SMTP) deliverMX(ctx context.Context, m *Message, b *body) error {
 		if err == nil || IsPermanent(err) {
 			return err
 		}
+		if errors.Is(err, errPrivate) {
+			private++
+		}
 		last = asError(err)
 		if ctx.Err() != nil {
 			break
 		}
+	}
+	if private == len(hosts) {
+		// Not a passing fault: the domain points its mail at addresses
+		// Leak refuses to reach (see SMTPOptions.AllowPrivateMX).
+		return &Error{Permanent: true, Code: 550, Text: "smtp: 5.4.4 the recipient domain's MX hosts have no public address"}
 	}
 	return &Error{
 		Code: last.Code,
