@@ -48,6 +48,11 @@ type Config struct {
 
 	Policy PolicyConfig `yaml:"policy"`
 
+	Anonymity struct {
+		Delay         Duration `yaml:"delay"`
+		DatePrecision Duration `yaml:"date_precision"`
+	} `yaml:"anonymity"`
+
 	DKIM struct {
 		KeyDir string `yaml:"key_dir"`
 	} `yaml:"dkim"`
@@ -163,6 +168,8 @@ func defaultConfig() *Config {
 		SuppressFor:      Duration{p.SuppressFor},
 		SoftBounceLimit:  p.SoftBounceLimit,
 	}
+	// Instant delivery on a laptop; the shipped production configs wait.
+	c.Anonymity.DatePrecision = Duration{time.Minute}
 	c.Delivery.Mode = "dir"
 	c.Delivery.Workers = 8
 	c.Delivery.Lifetime = Duration{120 * time.Hour}
@@ -291,6 +298,10 @@ func (c *Config) validate() error {
 		return errors.New("smtp.max_mime_parts: must be at least 1")
 	case c.SMTP.MaxReceived < 1:
 		return errors.New("smtp.max_received: must be at least 1")
+	case c.Anonymity.Delay.Duration < 0 || c.Anonymity.Delay.Duration > 24*time.Hour:
+		return errors.New("anonymity.delay: must be between 0s and 24h")
+	case c.Anonymity.DatePrecision.Duration < 0 || c.Anonymity.DatePrecision.Duration > time.Hour:
+		return errors.New("anonymity.date_precision: must be between 0s and 1h")
 	case c.Delivery.Workers < 1:
 		return errors.New("delivery.workers: must be at least 1")
 	case c.Delivery.Lifetime.Duration < time.Minute:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -337,5 +338,31 @@ func TestBounceDSN(t *testing.T) {
 	}
 	if strings.Contains(d.log.String(), "gone@example.com") {
 		t.Error("the log names the bounced recipient")
+	}
+}
+
+// TestAnonymityDelay: with anonymity.delay, an accepted copy waits before
+// its first delivery, then arrives; its Date is rounded to the minute.
+func TestAnonymityDelay(t *testing.T) {
+	d := newDaemon(t, sections{Top: "anonymity:\n  delay: 3s\n  date_precision: 1m\n"})
+	d.start()
+	accepted := time.Now()
+	for i := 0; i < 5; i++ {
+		if _, r := send(t, d.smtpAddr, "to+bob=example.com@leak.example", "MARK-delay"); !strings.HasPrefix(r, "250") {
+			t.Fatalf("DATA: %q", r)
+		}
+	}
+	// Five uniform delays below 3s: that none is still waiting now would
+	// be a bug, not chance.
+	if list := d.queue("list"); !strings.Contains(list, "waiting") {
+		t.Errorf("right after 250 no copy is waiting:\n%s", list)
+	}
+	files := d.waitDelivered(5)
+	if time.Since(accepted) > 10*time.Second {
+		t.Errorf("delivered after %v, want within the 3s delay (and slack)", time.Since(accepted))
+	}
+	b, _ := os.ReadFile(files[0])
+	if !regexp.MustCompile(`(?m)^Date: .* \d\d:\d\d:00 \+0000\r$`).Match(b) {
+		t.Errorf("Date not rounded to the minute:\n%s", b)
 	}
 }

@@ -96,6 +96,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	q := queue.New(sp, inFlight{cour, m}, queue.Options{
 		Workers:  cfg.Delivery.Workers,
 		Lifetime: cfg.Delivery.Lifetime.Duration,
+		Delay:    cfg.Anonymity.Delay.Duration,
 		Logger:   log,
 		OnResult: func(r queue.Result) {
 			m.DeliveryAttempts.WithLabelValues(r.Outcome).Inc()
@@ -152,6 +153,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 			MaxDepth:        cfg.SMTP.MaxMIMEDepth,
 			MaxParts:        cfg.SMTP.MaxMIMEParts,
 			MaxReceived:     cfg.SMTP.MaxReceived,
+			DatePrecision:   cfg.Anonymity.DatePrecision.Duration,
 		},
 		Policy:          engine,
 		UnsubscribeBase: cfg.HTTP.PublicURL,

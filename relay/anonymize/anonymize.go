@@ -47,6 +47,9 @@ type Options struct {
 	MaxParts        int              // MIME parts per message; default 500
 	MaxReceived     int              // Received fields in the input; default 50
 	Now             func() time.Time // default time.Now; the output Date is Now().UTC()
+	// DatePrecision rounds the Date and Received times down (e.g. to the
+	// minute), so a copy's header does not date its sending to the second.
+	DatePrecision time.Duration
 }
 
 // Copy is one clean copy to write: one recipient, one writer.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // headerBlock returns the top-level header of out, unfolded, as lines.
@@ -197,5 +198,19 @@ x
 	v := decodeView(outs[0])
 	if !strings.Contains(v.text.String(), "filename="+strings.Repeat("ü", 150)+".bin") {
 		t.Errorf("file name lost:\n%s", v.text.String())
+	}
+}
+
+func TestDatePrecision(t *testing.T) {
+	o := testOptions()
+	o.Now = func() time.Time { return time.Date(2026, 11, 26, 1, 2, 3, 456, time.FixedZone("x", 3600)) }
+	o.DatePrecision = time.Minute
+	outs, err := rewriteWith(New(o), crlfMsg("Subject: t\n\nbody\n"), "bob@example.com", "someone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := string(outs[0])
+	if !strings.Contains(h, "Date: Thu, 26 Nov 2026 00:02:00 +0000\r\n") || strings.Contains(h, ":03") {
+		t.Errorf("Date and Received not rounded to the minute in UTC:\n%s", h)
 	}
 }

@@ -85,6 +85,9 @@ func (r *rewriter) run() error {
 	}
 	r.subject = normaliseText(decodeText(h.Get("Subject")))
 	r.now = r.opts.Now().UTC()
+	if p := r.opts.DatePrecision; p > 0 {
+		r.now = r.now.Truncate(p)
+	}
 	done := false
 	emit := func(fields []HeaderField) error {
 		done = true

@@ -49,6 +49,12 @@ type Options struct {
 	// failures (attempt ≥ 1). Default DefaultBackoff.
 	Backoff func(attempt int) time.Duration
 
+	// Delay, if set, holds each entry given to Add for a uniform random
+	// time in [0, Delay) before its first attempt, so the moment a copy
+	// reaches its recipient does not tell when its sender sent it. Entries
+	// found in the spool at start are not held again.
+	Delay time.Duration
+
 	// OnResult, if set, is called after every attempt (metrics). It runs on
 	// a worker: keep it quick. Result.Err is the courier's error as is and
 	// may quote the recipient address in a server's reply.
@@ -154,7 +160,7 @@ func (q *Queue) Run(ctx context.Context) error {
 	slices.SortFunc(metas, func(a, b spool.Meta) int { return a.Created.Compare(b.Created) })
 	q.mu.Lock()
 	for _, m := range metas {
-		q.addLocked(m)
+		q.addLocked(m, false)
 	}
 	q.mu.Unlock()
 	q.log.Info("queue: loaded", "entries", len(metas))
@@ -180,17 +186,24 @@ func (q *Queue) Run(ctx context.Context) error {
 func (q *Queue) Add(m spool.Meta) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.addLocked(m)
+	if e := q.addLocked(m, q.opts.Delay > 0); e != nil {
+		q.schedule(e, time.Now().Add(rand.N(q.opts.Delay)))
+	}
 }
 
-func (q *Queue) addLocked(m spool.Meta) {
+// addLocked records a new entry and makes it ready, or, with hold,
+// returns it for the caller to schedule. q.mu is held.
+func (q *Queue) addLocked(m spool.Meta, hold bool) *entry {
 	if m.ID == "" || q.entries[m.ID] != nil {
-		return
+		return nil
 	}
-	e := &entry{id: m.ID, created: m.Created, state: ready}
+	e := &entry{id: m.ID, created: m.Created}
 	q.entries[m.ID] = e
-	q.ready = append(q.ready, e)
-	q.cond.Signal()
+	if hold {
+		return e
+	}
+	q.makeReady(e)
+	return nil
 }
 
 // Len returns the number of entries in the queue: waiting, ready or being

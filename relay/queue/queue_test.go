@@ -623,3 +623,28 @@ func TestEntriesDeleteRetryAll(t *testing.T) {
 	}
 	waitFor(t, "two retries", func() bool { return fc.totalCalls() >= before+2 })
 }
+
+// A new entry waits a random time below Options.Delay before its first
+// attempt; delivery then goes on as usual.
+func TestDelayBeforeFirstAttempt(t *testing.T) {
+	sp := openSpool(t)
+	fc := &fakeCourier{}
+	q := New(sp, fc, Options{Delay: 300 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	start(t, q)
+	added := time.Now()
+	var ids []string
+	for range 5 {
+		m := commit(t, sp, "body")
+		q.Add(m)
+		ids = append(ids, m.ID)
+	}
+	for _, i := range q.Entries() {
+		if i.State != "waiting" || i.Due.Before(added) || i.Due.After(added.Add(time.Second)) {
+			t.Errorf("entry %s: state %s, due in %v; want waiting, due within the delay", i.ID, i.State, time.Until(i.Due))
+		}
+	}
+	waitFor(t, "delivery after the delay", func() bool { return fc.totalCalls() == 5 })
+	if time.Since(added) > 5*time.Second {
+		t.Errorf("took %v", time.Since(added))
+	}
+}
