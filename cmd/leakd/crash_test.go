@@ -17,37 +17,11 @@ func TestKill9WhileSending(t *testing.T) {
 	d := newDaemon(t, sections{})
 	d.start()
 
-	var mu sync.Mutex
 	accepted := map[string]bool{}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				marker := fmt.Sprintf("KILL-%d-%d", w, i)
-				if sendOnce(d.smtpAddr, marker) {
-					mu.Lock()
-					accepted[marker] = true
-					mu.Unlock()
-				}
-			}
-		}()
+	for _, m := range sendThenKill(d, 4, "KILL", 1500*time.Millisecond) {
+		accepted[m] = true
 	}
-	time.Sleep(1500 * time.Millisecond)
-	d.kill()
-	close(stop)
-	wg.Wait()
-
-	mu.Lock()
 	n := len(accepted)
-	mu.Unlock()
 	if n == 0 {
 		t.Fatal("no message was accepted before the kill")
 	}
@@ -92,6 +66,40 @@ func TestKill9WhileSending(t *testing.T) {
 		}
 	}
 	d.stop()
+}
+
+// sendThenKill keeps workers sessions sending (a marker PREFIX-w-i in each
+// body) for a while, kills the daemon with SIGKILL while they do, and
+// returns the markers of the messages that got a 250.
+func sendThenKill(d *daemon, workers int, prefix string, after time.Duration) []string {
+	var mu sync.Mutex
+	var accepted []string
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				m := fmt.Sprintf("%s-%d-%d", prefix, w, i)
+				if sendOnce(d.smtpAddr, m) {
+					mu.Lock()
+					accepted = append(accepted, m)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	time.Sleep(after)
+	d.kill()
+	close(stop)
+	wg.Wait()
+	return accepted
 }
 
 // sendOnce sends one message with marker in its body and reports whether

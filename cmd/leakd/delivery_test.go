@@ -244,33 +244,7 @@ func TestKill9DuringDelivery(t *testing.T) {
 	d := newDaemon(t, sections{Delivery: smarthostTo(hop)})
 	d.start()
 
-	var mu sync.Mutex
-	var accepted []string
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := 0; w < 6; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				m := fmt.Sprintf("MARK-k%d-%d", w, i)
-				if sendOnce(d.smtpAddr, m) {
-					mu.Lock()
-					accepted = append(accepted, m)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	time.Sleep(2 * time.Second)
-	d.kill()
-	close(stop)
-	wg.Wait()
+	accepted := sendThenKill(d, 6, "MARK-k", 2*time.Second)
 	d.log = &syncBuffer{}
 	d.start()
 	waitUntil(t, "every accepted message at the next hop", func() bool {
