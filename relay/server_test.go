@@ -178,14 +178,14 @@ func TestCommandLineTooLong(t *testing.T) {
 // The idle timeout refreshes on every read: a slow but steady client is
 // served, a silent one is dropped.
 func TestIdleTimeout(t *testing.T) {
-	tr := startRelay(t, func(o *Options) { o.IdleTimeout = 400 * time.Millisecond })
+	tr := startRelay(t, func(o *Options) { o.IdleTimeout = 1500 * time.Millisecond })
 
 	slow := dial(t, tr.addr)
 	slow.open("to+bob=example.com@leak.example")
 	slow.cmd("DATA", "354")
 	slow.send("Subject: slow\r\n\r\n")
-	for i := 0; i < 8; i++ { // 8 × 150ms: twice the idle timeout in total
-		time.Sleep(150 * time.Millisecond)
+	for i := 0; i < 8; i++ { // 8 × 400ms: twice the idle timeout in total
+		time.Sleep(400 * time.Millisecond)
 		slow.send(fmt.Sprintf("line %d\r\n", i))
 	}
 	slow.send(".\r\n")
