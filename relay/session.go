@@ -130,6 +130,11 @@ func (s *Server) recipient(ctx context.Context, to string) (target, *smtp.SMTPEr
 			return target{}, reply(550, smtp.EnhancedCode{5, 7, 1}, "Relaying denied: this server only accepts mail for its own domain"), metrics.ReasonRelay
 		}
 		qid, ok := b.Tokens.Parse(to)
+		if ok {
+			// A genuine token whose copy the sent log no longer knows has
+			// expired: nothing could be done with its bounce.
+			_, ok = b.Sent.Lookup(qid)
+		}
 		if !ok {
 			return target{}, reply(550, smtp.EnhancedCode{5, 1, 1}, "No such bounce address"), metrics.ReasonInvalidRcpt
 		}
