@@ -96,6 +96,7 @@ type Metrics struct {
 	PolicyStoreErrors *prometheus.CounterVec
 
 	queue atomic.Pointer[queueFuncs]
+	dests atomic.Pointer[func() (destinations, busiest int)]
 	now   func() time.Time
 }
 
@@ -264,13 +265,24 @@ func New(version string) *Metrics {
 		Help: "Age of the oldest copy in the queue; 0 when the queue is empty.",
 	}, m.queueOldestAge)
 
+	// Per-destination concurrency, as two bounded numbers (a label per
+	// destination would name recipients' domains and grow without bound).
+	destsActive := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "leak_delivery_destinations_active",
+		Help: "Destinations (the smarthost, or recipient domains) with deliveries running now.",
+	}, func() float64 { d, _ := m.destinations(); return float64(d) })
+	destsBusiest := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "leak_delivery_destination_concurrency_max",
+		Help: "Most deliveries running now to any one destination (bounded by delivery.max_per_destination).",
+	}, func() float64 { _, b := m.destinations(); return float64(b) })
+
 	// MustRegister can only fail here on a programming error (a duplicate
 	// or malformed name), which the tests catch.
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo,
-		queueDepth, queueOldest,
+		queueDepth, queueOldest, destsActive, destsBusiest,
 		m.ConnectionsOpen, m.Connections, m.Commands, m.Messages, m.Recipients,
 		m.ReceivedBytes, m.MessageSize, m.TLS,
 		m.AnonymizeDuration, m.Signatures, m.SignDuration,
@@ -354,6 +366,21 @@ func (m *Metrics) InitPolicy(names ...string) {
 // an earlier one.
 func (m *Metrics) SetQueueFuncs(depth func() int, oldest func() time.Time) {
 	m.queue.Store(&queueFuncs{depth: depth, oldest: oldest})
+}
+
+// SetDestinationFuncs gives the source of leak_delivery_destinations_active
+// and leak_delivery_destination_concurrency_max, called at each scrape
+// (courier.SMTP.InUse). Until it is called both read 0.
+func (m *Metrics) SetDestinationFuncs(inUse func() (destinations, busiest int)) {
+	m.dests.Store(&inUse)
+}
+
+func (m *Metrics) destinations() (int, int) {
+	f := m.dests.Load()
+	if f == nil || *f == nil {
+		return 0, 0
+	}
+	return (*f)()
 }
 
 func (m *Metrics) queueDepth() float64 {

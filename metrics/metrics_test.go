@@ -20,6 +20,8 @@ var catalogue = []string{
 	"leak_anonymize_duration_seconds",
 	"leak_build_info",
 	"leak_delivery_attempts_total",
+	"leak_delivery_destination_concurrency_max",
+	"leak_delivery_destinations_active",
 	"leak_delivery_in_flight",
 	"leak_delivery_latency_seconds",
 	"leak_delivery_tls_total",
@@ -406,5 +408,30 @@ func TestDocsListCatalogue(t *testing.T) {
 	slices.Sort(rows)
 	if !slices.Equal(rows, catalogue) {
 		t.Errorf("metrics/README.md rows:\n got %q\nwant %q", rows, catalogue)
+	}
+}
+
+func TestDestinationFuncs(t *testing.T) {
+	m := New("test")
+	read := func(name string) float64 {
+		t.Helper()
+		mfs, err := m.Registry.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == name {
+				return mf.GetMetric()[0].GetGauge().GetValue()
+			}
+		}
+		t.Fatalf("%s not gathered", name)
+		return 0
+	}
+	if read("leak_delivery_destinations_active") != 0 || read("leak_delivery_destination_concurrency_max") != 0 {
+		t.Error("destination gauges not 0 before SetDestinationFuncs")
+	}
+	m.SetDestinationFuncs(func() (int, int) { return 3, 7 })
+	if a, b := read("leak_delivery_destinations_active"), read("leak_delivery_destination_concurrency_max"); a != 3 || b != 7 {
+		t.Errorf("gauges read %v, %v; want 3, 7", a, b)
 	}
 }

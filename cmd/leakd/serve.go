@@ -88,6 +88,9 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if c, ok := cour.(io.Closer); ok {
 		defer c.Close()
 	}
+	if s, ok := cour.(*courier.SMTP); ok {
+		m.SetDestinationFuncs(s.InUse)
+	}
 	engine, store, err := openPolicy(cfg, m, log)
 	if err != nil {
 		return err

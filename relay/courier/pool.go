@@ -155,6 +155,20 @@ func newLimiter(max int) *limiter {
 	return &limiter{max: max, slots: map[string]*slot{}}
 }
 
+// inUse returns how many destinations have a delivery running and the
+// most deliveries running to any one of them.
+func (l *limiter) inUse() (dests, busiest int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, sl := range l.slots {
+		if n := len(sl.sem); n > 0 {
+			dests++
+			busiest = max(busiest, n)
+		}
+	}
+	return dests, busiest
+}
+
 // acquire waits for a free place for key, or for ctx to be done.
 func (l *limiter) acquire(ctx context.Context, key string) (release func(), err error) {
 	l.mu.Lock()

@@ -168,3 +168,20 @@ func TestDeadlineConnClamp(t *testing.T) {
 		}
 	}
 }
+
+func TestLimiterInUse(t *testing.T) {
+	l := newLimiter(3)
+	ctx := context.Background()
+	r1, _ := l.acquire(ctx, "a.example")
+	r2, _ := l.acquire(ctx, "a.example")
+	r3, _ := l.acquire(ctx, "b.example")
+	if d, b := l.inUse(); d != 2 || b != 2 {
+		t.Errorf("inUse = %d, %d; want 2 destinations, busiest 2", d, b)
+	}
+	r1()
+	r2()
+	r3()
+	if d, b := l.inUse(); d != 0 || b != 0 {
+		t.Errorf("inUse after release = %d, %d; want 0, 0", d, b)
+	}
+}

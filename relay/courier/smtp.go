@@ -99,6 +99,11 @@ type SMTP struct {
 }
 
 // NewSMTP validates opts, fills in the defaults and returns a courier. Call
+// InUse reports how many destinations (the smarthost, or recipient
+// domains) have deliveries running now, and the most running to any one of
+// them: per-destination concurrency as bounded numbers, for metrics.
+func (s *SMTP) InUse() (destinations, busiest int) { return s.limit.inUse() }
+
 // Mode is the delivery mode: ModeSmarthost or ModeMX.
 func (s *SMTP) Mode() string { return s.opts.Mode }
 
