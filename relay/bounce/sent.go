@@ -185,7 +185,9 @@ func (s *Sent) Lookup(qid string) (rcptHash string, ok bool) {
 	s.mu.Lock()
 	for _, list := range [2][]sentEntry{s.pending, s.flushing} {
 		for i := len(list) - 1; i >= 0; i-- {
-			if e := &list[i]; e.qid == key && e.at >= cutoff {
+			// A copy, taken under the lock: the buffers are reused by the
+			// next flush as soon as it is released.
+			if e := list[i]; e.qid == key && e.at >= cutoff {
 				s.mu.Unlock()
 				return hex.EncodeToString(e.hash[:]), true
 			}
