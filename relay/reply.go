@@ -66,9 +66,14 @@ func rcptReply(err error) (*smtp.SMTPError, string) {
 // dataReply maps a failure while reading, rewriting or storing a message to
 // the reply and a metrics reason. The cause itself goes to the log only.
 func dataReply(err error) (*smtp.SMTPError, string) {
+	// An SMTPError is already a reply: go-smtp's size limit, or a policy
+	// or authentication refusal made while the message streamed.
 	var se *smtp.SMTPError
-	if errors.As(err, &se) && se.Code == smtp.ErrDataTooLarge.Code {
-		return errTooBig, metrics.ReasonSize
+	if errors.As(err, &se) {
+		if se.Code == smtp.ErrDataTooLarge.Code {
+			return errTooBig, metrics.ReasonSize
+		}
+		return se, metrics.ReasonPolicy
 	}
 	switch {
 	case errors.Is(err, errBareLF), errors.Is(err, errBareCR):
@@ -77,10 +82,6 @@ func dataReply(err error) (*smtp.SMTPError, string) {
 		return reply(554, smtp.EnhancedCode{5, 6, 0}, "NUL characters are not allowed in messages"), metrics.ReasonLineEnding
 	case errors.Is(err, errLongLine):
 		return reply(554, smtp.EnhancedCode{5, 6, 0}, "Line longer than 998 octets (RFC 5322 2.1.1)"), metrics.ReasonLineEnding
-	}
-	var se2 *smtp.SMTPError
-	if errors.As(err, &se2) {
-		return se2, metrics.ReasonPolicy
 	}
 	var ae *anonymize.Error
 	if errors.As(err, &ae) {
