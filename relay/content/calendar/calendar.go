@@ -1,0 +1,278 @@
+package calendar
+
+import (
+	"bufio"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"leak/relay/content/refusal"
+)
+
+// maxDepth bounds component nesting. RFC 5545 nests two levels below
+// VCALENDAR (VEVENT > VALARM, VTIMEZONE > STANDARD); RFC 7953 adds one.
+const maxDepth = 6
+
+// now is the clock DTSTAMP is set from; tests replace it.
+var now = time.Now
+
+var (
+	errNoCalendar = refusal.New(refusal.Malformed, "a calendar part does not hold a calendar; send the event from another client")
+	errUnbalanced = refusal.New(refusal.Malformed, "a calendar part has unbalanced BEGIN and END lines; send the event from another client")
+	errReplier    = refusal.New(refusal.Identifying, "a calendar reply does not show which attendee is replying; reply from the address that was invited")
+)
+
+// component is one BEGIN:X ... END:X block with its subcomponents.
+type component struct {
+	Name  string
+	Props []property
+	Subs  []*component
+}
+
+// Calendar rewrites a text/calendar object (content lines, any method).
+//
+// The sender's ORGANIZER, or their ATTENDEE in a reply, becomes Leak's
+// anonymous identity; attendees who are the sender or work at the sender's
+// domain are dropped; vendor properties, directory links, creation dates
+// and attachments are dropped; UIDs the sender made are replaced. The
+// output is folded at 75 octets with CRLF line ends.
+func Calendar(w io.Writer, r io.Reader, id Identity) error {
+	c, err := newCleaner(id)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	if err := c.run(newLineReader(r), bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("calendar: write: %w", err)
+	}
+	return nil
+}
+
+type cleaner struct {
+	id     Identity
+	name   string // id.Name, safe as a parameter value
+	m      *match
+	key    []byte
+	method string
+	stamp  string
+	out    *bufio.Writer
+}
+
+func newCleaner(id Identity) (*cleaner, error) {
+	key := id.UIDKey
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("calendar: uid key: %w", err)
+		}
+	}
+	return &cleaner{
+		id:    id,
+		name:  paramSafe(id.Name),
+		m:     newMatch(id),
+		key:   key,
+		stamp: now().UTC().Truncate(time.Minute).Format("20060102T150405Z"),
+	}, nil
+}
+
+// run reads one or more VCALENDAR objects (RFC 5545 section 3.4: an
+// iCalendar stream is one or more objects) and writes each cleaned.
+func (c *cleaner) run(lr *lineReader, out *bufio.Writer) error {
+	c.out = out
+	objects := 0
+	inside := false     // between BEGIN:VCALENDAR and END:VCALENDAR
+	components := false // a component was seen in this object
+	for {
+		line, _, err := lr.read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return wrapRead(err)
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		p, err := parseLine(line)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !inside:
+			if p.Name != "BEGIN" || !strings.EqualFold(p.Value, "VCALENDAR") {
+				return errNoCalendar
+			}
+			inside, components, c.method = true, false, ""
+			if err := c.emit(p); err != nil {
+				return err
+			}
+		case p.Name == "BEGIN":
+			if strings.EqualFold(p.Value, "VCALENDAR") {
+				return errUnbalanced
+			}
+			comp, err := readComponent(lr, strings.ToUpper(p.Value), 2)
+			if err != nil {
+				return err
+			}
+			components = true
+			if err := c.component(comp, true); err != nil {
+				return err
+			}
+		case p.Name == "END":
+			if !strings.EqualFold(p.Value, "VCALENDAR") {
+				return errUnbalanced
+			}
+			if err := c.emit(p); err != nil {
+				return err
+			}
+			inside = false
+			objects++
+		default:
+			// Calendar properties precede components (RFC 5545 section
+			// 3.4), so each component is cleaned knowing the method.
+			if p.Name == "METHOD" && (components || c.method != "") {
+				return errUnbalanced
+			}
+			if err := c.calendarProp(p); err != nil {
+				return err
+			}
+		}
+	}
+	if inside {
+		return errUnbalanced
+	}
+	if objects == 0 {
+		return errNoCalendar
+	}
+	return nil
+}
+
+func wrapRead(err error) error {
+	if _, ok := refusal.As(err); ok {
+		return err
+	}
+	return fmt.Errorf("calendar: read: %w", err)
+}
+
+// readComponent reads the lines of a component up to its END, whose BEGIN
+// has been read.
+func readComponent(lr *lineReader, name string, depth int) (*component, error) {
+	if depth > maxDepth {
+		return nil, errUnbalanced
+	}
+	comp := &component{Name: name}
+	for {
+		line, _, err := lr.read()
+		if errors.Is(err, io.EOF) {
+			return nil, errUnbalanced
+		}
+		if err != nil {
+			return nil, wrapRead(err)
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		p, err := parseLine(line)
+		if err != nil {
+			return nil, err
+		}
+		switch p.Name {
+		case "BEGIN":
+			sub, err := readComponent(lr, strings.ToUpper(p.Value), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			comp.Subs = append(comp.Subs, sub)
+		case "END":
+			if !strings.EqualFold(p.Value, name) {
+				return nil, errUnbalanced
+			}
+			return comp, nil
+		default:
+			comp.Props = append(comp.Props, p)
+		}
+	}
+}
+
+func (c *cleaner) emit(p property) error {
+	if err := writeFolded(c.out, p.String()); err != nil {
+		return fmt.Errorf("calendar: write: %w", err)
+	}
+	return nil
+}
+
+// calendarProp cleans a property of the VCALENDAR object itself.
+func (c *cleaner) calendarProp(p property) error {
+	switch p.Name {
+	case "METHOD":
+		c.method = strings.ToUpper(strings.TrimSpace(p.Value))
+	case "PRODID":
+		// The product and its version narrow down who sent it.
+		p = property{Name: "PRODID", Value: "-//Leak//Leak//EN"}
+		return c.emit(p)
+	case "NAME", "SOURCE", "URL", "IMAGE":
+		// RFC 7986 section 5: the name of the sender's calendar ("Tomasz's
+		// calendar", like X-WR-CALNAME) and links to its feed.
+		return nil
+	}
+	if dropName(p.Name) {
+		return nil
+	}
+	c.cleanParams(&p)
+	p.Value = c.m.scrub(p.Value, c.id.Address, c.id.Name, nil)
+	return c.emit(p)
+}
+
+// dropName reports properties dropped wherever they are. Vendor
+// extensions (X-MS-OLK-*, X-MICROSOFT-CDO-*, X-APPLE-*, X-GOOGLE-*,
+// X-WR-CALNAME, X-LIC-LOCATION, X-MOZ-*) carry client ids, calendar names
+// and conference ids, and nothing a recipient's client needs to act on the
+// event, so all X- properties go (RFC 5545 section 3.8.8.2 lets a
+// recipient ignore them).
+func dropName(name string) bool {
+	return strings.HasPrefix(name, "X-")
+}
+
+// uid replaces a UID the sender's client made: Outlook's UIDs embed a
+// creation time and Google's are keyed to the organizer's account. HMAC
+// keeps the map one-to-one, so an override (RECURRENCE-ID) still matches
+// its master event and RELATED-TO its parent.
+func (c *cleaner) uid(v string) string {
+	h := hmac.New(sha256.New, c.key)
+	h.Write([]byte(v))
+	s := hex.EncodeToString(h.Sum(nil)[:16])
+	if at := strings.LastIndexByte(c.id.Address, '@'); at >= 0 {
+		s += c.id.Address[at:]
+	}
+	return s
+}
+
+// publishing reports the methods an organizer sends (RFC 5546 section
+// 1.4): the sender published the object, so its ORGANIZER is the sender
+// whatever address it shows.
+func (c *cleaner) publishing() bool {
+	switch c.method {
+	case "REQUEST", "PUBLISH", "CANCEL", "ADD", "DECLINECOUNTER":
+		return true
+	}
+	return false
+}
+
+// replying reports the methods an attendee sends (RFC 5546 section 1.4):
+// the sender is one ATTENDEE, and the ORGANIZER is the recipient.
+func (c *cleaner) replying() bool {
+	switch c.method {
+	case "REPLY", "COUNTER", "REFRESH":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,253 @@
+package calendar
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"leak/relay/content/refusal"
+)
+
+var testID = Identity{
+	Address: "anonymous@leak.example",
+	Name:    "A friend, anonymously",
+	Sender:  []string{"t.kowalczyk@kowalczyk-arch.example", "tomasz@mail.example"},
+}
+
+func init() {
+	now = func() time.Time { return time.Date(2026, 12, 5, 7, 8, 9, 0, time.UTC) }
+}
+
+func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
+
+func run(t *testing.T, in string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := Calendar(&out, strings.NewReader(crlf(in)), testID)
+	return out.String(), err
+}
+
+func TestCalendar(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    []string // substrings of the output
+		notWant []string // case-insensitive
+		refusal refusal.Kind
+	}{
+		{
+			name: "request organizer",
+			in: `BEGIN:VCALENDAR
+PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN
+VERSION:2.0
+METHOD:REQUEST
+X-MS-OLK-FORCEINSPECTOROPEN:TRUE
+BEGIN:VEVENT
+ORGANIZER;CN="Kowalczyk, Tomasz";SENT-BY="mailto:assistant@kowalczyk-arch.example":mailto:t.kowalczyk@kowalczyk-arch.example
+ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=Bob:mailto:bob@example.com
+ATTENDEE;CN=Ewa Nowak;DIR="ldap://kowalczyk-arch.example/cn=ewa":mailto:ewa@kowalczyk-arch.example
+UID:040000008200E00074C5B7101A82E00800000000
+DTSTAMP:20261103T081422Z
+CREATED:20261101T101010Z
+LAST-MODIFIED:20261103T081422Z
+SUMMARY:Design review
+DESCRIPTION:Agenda: write to t.kowalczyk@kowalczyk-arch.example
+ATTACH:https://kowalczyk-arch.example/sharepoint/plan.pdf
+X-MICROSOFT-CDO-BUSYSTATUS:BUSY
+DTSTART:20261112T130000Z
+BEGIN:VALARM
+ACTION:DISPLAY
+DESCRIPTION:Reminder
+TRIGGER:-PT15M
+END:VALARM
+END:VEVENT
+END:VCALENDAR
+`,
+			want: []string{
+				"PRODID:-//Leak//Leak//EN\r\n",
+				"ORGANIZER;CN=\"A friend, anonymously\":mailto:anonymous@leak.example\r\n",
+				"ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=\"Bob\":mailto:bob@example.com\r\n",
+				"DTSTAMP:20261205T070800Z\r\n",
+				"SUMMARY:Design review\r\n",
+				"DESCRIPTION:Agenda: write to anonymous@leak.example\r\n",
+				"BEGIN:VALARM\r\n", "TRIGGER:-PT15M\r\n", "METHOD:REQUEST\r\n",
+			},
+			notWant: []string{"kowalczyk", "ewa", "X-M", "CREATED", "LAST-MODIFIED", "ATTACH", "040000008200E0007", "Outlook"},
+		},
+		{
+			name: "google reply",
+			in: `BEGIN:VCALENDAR
+PRODID:-//Google Inc//Google Calendar 70.9054//EN
+VERSION:2.0
+METHOD:REPLY
+BEGIN:VEVENT
+ORGANIZER;CN=Bob:mailto:bob@example.com
+UID:7q1k3m9v2c8b0n5x4z6l@google.com
+ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=Tomasz Kowalczyk;X-NUM-GUESTS=0:mailto:t.kowalczyk@kowalczyk-arch.example
+DESCRIPTION:Tomasz Kowalczyk has accepted this invitation.
+SUMMARY:Design review
+END:VEVENT
+END:VCALENDAR
+`,
+			want: []string{
+				"ORGANIZER;CN=\"Bob\":mailto:bob@example.com\r\n",
+				"UID:7q1k3m9v2c8b0n5x4z6l@google.com\r\n",
+				"ATTENDEE;PARTSTAT=ACCEPTED;CN=\"A friend, anonymously\":mailto:anonymous@leak.example\r\n",
+				"DESCRIPTION:A friend, anonymously has accepted this invitation.\r\n",
+			},
+			notWant: []string{"kowalczyk", "Google Calendar", "X-NUM"},
+		},
+		{
+			name: "reply from another address, only attendee with partstat",
+			in: `BEGIN:VCALENDAR
+METHOD:REPLY
+BEGIN:VEVENT
+ORGANIZER:mailto:bob@example.com
+ATTENDEE;PARTSTAT=DECLINED;CN=Tom K:mailto:tk@other.example
+ATTENDEE;CN=Delegate:mailto:d@third.example
+UID:abc
+END:VEVENT
+END:VCALENDAR
+`,
+			want:    []string{"ATTENDEE;PARTSTAT=DECLINED;CN=\"A friend, anonymously\":mailto:anonymous@leak.example\r\n", "mailto:d@third.example"},
+			notWant: []string{"tk@other", "Tom K"},
+		},
+		{
+			name: "counter without a recognisable proposer",
+			in: `BEGIN:VCALENDAR
+METHOD:COUNTER
+BEGIN:VEVENT
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:a@one.example
+ATTENDEE;PARTSTAT=TENTATIVE:mailto:b@two.example
+END:VEVENT
+END:VCALENDAR
+`,
+			refusal: refusal.Identifying,
+		},
+		{
+			name: "quoted params, folding, apple props",
+			in: `BEGIN:VCALENDAR
+X-WR-CALNAME:Tomasz private
+X-APPLE-CALENDAR-COLOR:#FF2968
+BEGIN:VEVENT
+UID:1
+RECURRENCE-ID:20261112T130000Z
+SUMMARY;ALTREP="cid:part1.0001@example.org":Long summary with a quoted ; and a
+  fold and ünïcödé ünïcödé ünïcödé ünïcödé ünïcödé ünïcödé ünïcödé ünïcödé
+X-APPLE-STRUCTURED-LOCATION;VALUE=URI;X-TITLE="Home: 1 Main St":geo:1,2
+END:VEVENT
+BEGIN:VEVENT
+UID:1
+END:VEVENT
+END:VCALENDAR
+`,
+			want:    []string{"SUMMARY;ALTREP=\"cid:part1.0001@example.org\":Long summary with a quoted ; and a fold"},
+			notWant: []string{"Tomasz", "APPLE", "Home:"},
+		},
+		{name: "no calendar", in: "BEGIN:VCARD\nEND:VCARD\n", refusal: refusal.Malformed},
+		{name: "unbalanced", in: "BEGIN:VCALENDAR\nBEGIN:VEVENT\nEND:VTODO\nEND:VCALENDAR\n", refusal: refusal.Malformed},
+		{name: "unterminated", in: "BEGIN:VCALENDAR\nBEGIN:VEVENT\n", refusal: refusal.Malformed},
+		{name: "bad line", in: "BEGIN:VCALENDAR\nNOCOLON\nEND:VCALENDAR\n", refusal: refusal.Malformed},
+		{name: "unterminated quote", in: "BEGIN:VCALENDAR\nX;A=\"b:c\nEND:VCALENDAR\n", refusal: refusal.Malformed},
+		{name: "empty", in: "", refusal: refusal.Malformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := run(t, tt.in)
+			if tt.refusal != 0 {
+				r, ok := refusal.As(err)
+				if !ok || r.Kind != tt.refusal {
+					t.Fatalf("err = %v, want refusal %v", err, tt.refusal)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			unfolded := strings.ReplaceAll(out, "\r\n ", "")
+			for _, w := range tt.want {
+				if !strings.Contains(unfolded, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(strings.ToLower(unfolded), strings.ToLower(w)) {
+					t.Errorf("output holds %q:\n%s", w, out)
+				}
+			}
+			checkLines(t, out)
+		})
+	}
+}
+
+// checkLines checks the output's physical lines: CRLF, at most 75 octets.
+func checkLines(t *testing.T, out string) {
+	t.Helper()
+	if !strings.HasSuffix(out, "\r\n") {
+		t.Errorf("output does not end in CRLF")
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n") {
+		if len(l) > foldAt {
+			t.Errorf("line of %d octets: %q", len(l), l)
+		}
+		if strings.ContainsAny(l, "\r\n") {
+			t.Errorf("bare CR or LF in %q", l)
+		}
+	}
+}
+
+func TestUIDStable(t *testing.T) {
+	out, err := run(t, "BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nUID:x@y\nEND:VEVENT\nBEGIN:VEVENT\nUID:x@y\nRECURRENCE-ID:20260101T000000Z\nEND:VEVENT\nBEGIN:VTODO\nUID:other\nEND:VTODO\nEND:VCALENDAR\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []string
+	for _, l := range strings.Split(out, "\r\n") {
+		if v, ok := strings.CutPrefix(l, "UID:"); ok {
+			uids = append(uids, v)
+		}
+	}
+	if len(uids) != 3 || uids[0] != uids[1] || uids[0] == uids[2] || strings.Contains(out, "x@y") {
+		t.Errorf("uids = %q", uids)
+	}
+	out2, _ := run(t, "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:x@y\nEND:VEVENT\nEND:VCALENDAR\n")
+	if strings.Contains(out2, uids[0]) {
+		t.Errorf("UID repeated across calls without a UIDKey")
+	}
+}
+
+func TestFold(t *testing.T) {
+	for _, s := range []string{"", "a", strings.Repeat("x", 75), strings.Repeat("x", 76), strings.Repeat("é", 100), strings.Repeat("a€", 60)} {
+		var b bytes.Buffer
+		if err := writeFolded(&b, s); err != nil {
+			t.Fatal(err)
+		}
+		checkLines(t, b.String())
+		lr := newLineReader(&b)
+		got, _, err := lr.read()
+		if err != nil || got != s {
+			t.Errorf("round trip of %q = %q, %v", s, got, err)
+		}
+	}
+}
+
+func TestLineTooLong(t *testing.T) {
+	in := "BEGIN:VCALENDAR\r\nDESCRIPTION:" + strings.Repeat("a", maxLine) + "\r\nEND:VCALENDAR\r\n"
+	err := Calendar(&bytes.Buffer{}, strings.NewReader(in), testID)
+	if r, ok := refusal.As(err); !ok || r.Kind != refusal.Malformed {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestEncodedAddress(t *testing.T) {
+	// Google's event link carries base64 of the calendar's address.
+	in := "BEGIN:VCALENDAR\nBEGIN:VEVENT\nURL:https://calendar.example/event?eid=N2sxIHQua293YWxjenlrQGtvd2FsY3p5ay1hcmNoLmV4YW1wbGU\nDESCRIPTION:Join: https://meet.example/abc-def View: https://calendar.example/event?tok=MTAjdC5rb3dhbGN6eWtAa293YWxjenlrLWFyY2guZXhhbXBsZWFiYw more\nEND:VEVENT\nEND:VCALENDAR\n"
+	out, err := run(t, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, "URL:") || strings.Contains(out, "tok=") || !strings.Contains(out, "https://meet.example/abc-def View:  more") {
+		t.Errorf("output:\n%s", out)
+	}
+}

@@ -1,0 +1,223 @@
+package calendar
+
+import (
+	"strings"
+)
+
+// component cleans one component and writes it. top is true for the
+// components directly inside VCALENDAR (VEVENT, VTODO, VJOURNAL,
+// VFREEBUSY, VTIMEZONE), the ones an iTIP method speaks about.
+func (c *cleaner) component(comp *component, top bool) error {
+	if strings.HasPrefix(comp.Name, "X-") {
+		return nil
+	}
+	// An alarm that sends e-mail writes to the sender's own address
+	// (RFC 5545 section 3.6.6); it is no use to the recipient.
+	if comp.Name == "VALARM" && isEmailAlarm(comp) {
+		return nil
+	}
+	replier := -1
+	if top && c.replying() {
+		var err error
+		if replier, err = c.findReplier(comp); err != nil {
+			return err
+		}
+	}
+	names := c.senderNames(comp, replier)
+	if err := c.emit(property{Name: "BEGIN", Value: comp.Name}); err != nil {
+		return err
+	}
+	for i := range comp.Props {
+		p, keep := c.prop(comp.Props[i], i == replier, names)
+		if !keep {
+			continue
+		}
+		if err := c.emit(p); err != nil {
+			return err
+		}
+	}
+	for _, sub := range comp.Subs {
+		if err := c.component(sub, false); err != nil {
+			return err
+		}
+	}
+	return c.emit(property{Name: "END", Value: comp.Name})
+}
+
+func isEmailAlarm(comp *component) bool {
+	for _, p := range comp.Props {
+		if p.Name == "ACTION" && strings.EqualFold(strings.TrimSpace(p.Value), "EMAIL") {
+			return true
+		}
+	}
+	return false
+}
+
+// findReplier returns the index of the property of comp that is the
+// replying attendee: the ATTENDEE with a sender address, else the only
+// ATTENDEE with a PARTSTAT, else the only ATTENDEE (RFC 5546 sections
+// 3.2.3 and 3.2.6: a REPLY or REFRESH carries the replying attendee
+// alone). It returns -1 if there is no ATTENDEE, and refuses a component
+// whose replier cannot be told apart, since another of the sender's
+// addresses would then go out under their name.
+func (c *cleaner) findReplier(comp *component) (int, error) {
+	var all, withStat []int
+	for i := range comp.Props {
+		p := &comp.Props[i]
+		if p.Name != "ATTENDEE" {
+			continue
+		}
+		if c.m.propSender(p) {
+			return i, nil
+		}
+		all = append(all, i)
+		if p.param("PARTSTAT") != nil {
+			withStat = append(withStat, i)
+		}
+	}
+	switch {
+	case len(all) == 0:
+		return -1, nil
+	case len(all) == 1:
+		return all[0], nil
+	case c.method == "REPLY" && len(withStat) == 1:
+		return withStat[0], nil
+	}
+	return -1, errReplier
+}
+
+// senderNames collects the full names the component gives the sender, in
+// the CN of their ORGANIZER or ATTENDEE, so that text repeating them
+// ("Tomasz Kowalczyk has accepted this invitation") can be rewritten too.
+func (c *cleaner) senderNames(comp *component, replier int) []string {
+	var names []string
+	for i := range comp.Props {
+		p := &comp.Props[i]
+		if p.Name != "ORGANIZER" && p.Name != "ATTENDEE" {
+			continue
+		}
+		sender := c.m.propSender(p) || i == replier || p.Name == "ORGANIZER" && c.publishing()
+		if !sender {
+			continue
+		}
+		if q := p.param("CN"); q != nil {
+			for _, v := range q.Values {
+				if v = strings.TrimSpace(v); len(v) >= 4 {
+					names = append(names, v)
+				}
+			}
+		}
+	}
+	return names
+}
+
+// prop cleans one component property and reports whether to keep it.
+func (c *cleaner) prop(p property, replier bool, names []string) (property, bool) {
+	if dropName(p.Name) {
+		return p, false
+	}
+	switch p.Name {
+	case "ORGANIZER":
+		if c.publishing() || c.m.propSender(&p) {
+			return c.anonymous("ORGANIZER", nil), true
+		}
+		// In a replying method the organizer is the recipient. Without a
+		// method (a plain .ics file) it may be a colleague: drop them.
+		if !c.replying() && c.m.propAtDomain(&p) {
+			return p, false
+		}
+	case "ATTENDEE":
+		if replier {
+			return c.anonymous("ATTENDEE", p.param("PARTSTAT")), true
+		}
+		if c.m.propSender(&p) || c.m.propAtDomain(&p) {
+			return p, false
+		}
+	case "UID", "RELATED-TO":
+		// In a reply the UID is the organizer's, which the recipient
+		// made; it must stay for their client to match the reply.
+		if !c.replying() {
+			p.Value = c.uid(p.Value)
+		}
+		c.cleanParams(&p)
+		return p, true
+	case "DTSTAMP":
+		// Required in iTIP (RFC 5546 section 3.1); the original is the
+		// minute the sender's client sent it.
+		return property{Name: "DTSTAMP", Value: c.stamp}, true
+	case "CREATED", "LAST-MODIFIED":
+		return p, false
+	case "ATTACH":
+		// A URL points into the sender's cloud drive (OneDrive, Google
+		// Drive, iCloud), and an inline binary is a second copy of a file
+		// that would bypass the document cleaners; files go as MIME parts.
+		return p, false
+	case "CONTACT", "COMMENT":
+		if c.m.containsAddr(p.Value) {
+			return p, false
+		}
+	case "URL":
+		// A URL that holds the sender's address, even encoded (Google's
+		// event links), cannot be rewritten and still work.
+		if v := c.m.scrub(p.Value, c.id.Address, c.id.Name, names); v != p.Value {
+			return p, false
+		}
+	}
+	c.cleanParams(&p)
+	p.Value = c.m.scrub(p.Value, c.id.Address, c.id.Name, names)
+	return p, true
+}
+
+// anonymous returns Leak's identity as a calendar user: CN and mailto only,
+// so that SENT-BY, DIR, EMAIL and vendor parameters of the original go.
+func (c *cleaner) anonymous(name string, partstat *param) property {
+	p := property{Name: name}
+	if partstat != nil && len(partstat.Values) == 1 {
+		p.Params = append(p.Params, param{Name: "PARTSTAT", Values: []string{partstat.Values[0]}})
+	}
+	p.Params = append(p.Params, param{Name: "CN", Values: []string{c.name}})
+	p.Value = "mailto:" + c.id.Address
+	return p
+}
+
+// cleanParams drops the parameters that point at the sender: SENT-BY (a
+// delegate's address), DIR (an LDAP or web link into the sender's
+// directory), EMAIL (RFC 7986) and vendor X- parameters (Google's
+// X-NUM-GUESTS, Outlook's X-MS-OLK-*). In DELEGATED-FROM, DELEGATED-TO and
+// MEMBER the sender's addresses become Leak's and their colleagues go.
+func (c *cleaner) cleanParams(p *property) {
+	out := p.Params[:0]
+	for _, q := range p.Params {
+		switch {
+		case q.Name == "SENT-BY", q.Name == "DIR", q.Name == "EMAIL", strings.HasPrefix(q.Name, "X-"):
+			continue
+		case q.Name == "DELEGATED-FROM", q.Name == "DELEGATED-TO", q.Name == "MEMBER":
+			var vals []string
+			for _, v := range q.Values {
+				a := calAddress(v)
+				switch {
+				case c.m.isSender(a):
+					vals = append(vals, "mailto:"+c.id.Address)
+				case c.m.atSenderDomain(a):
+				default:
+					vals = append(vals, v)
+				}
+			}
+			if len(vals) == 0 {
+				continue
+			}
+			q.Values = vals
+		case q.Name == "CN":
+			// A third party's name stays; the sender's address in it goes.
+			for k, v := range q.Values {
+				q.Values[k] = c.m.scrub(v, c.id.Address, c.id.Name, nil)
+			}
+		case q.Name == "ALTREP":
+			if c.m.scrub(strings.Join(q.Values, " "), "", "", nil) != strings.Join(q.Values, " ") {
+				continue
+			}
+		}
+		out = append(out, q)
+	}
+	p.Params = out
+}
