@@ -1,0 +1,196 @@
+package text
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"leak/relay/content/refusal"
+)
+
+// cleaner holds the state of one Clean call.
+type cleaner struct {
+	w    io.Writer
+	addr *scanner
+	win  []line // lines read but not yet written, oldest first
+
+	sig     bool // inside a signature block at sigD
+	sigD    int
+	hdr     bool // inside an Outlook header block at hdrD
+	hdrD    int
+	hdrKeep bool // the last header field of the block was kept
+	blank   bool // skipping blank lines after a device line at blankD
+	blankD  int
+}
+
+// drain processes the lines still in the window at the end of the body.
+func (c *cleaner) drain() error {
+	for len(c.win) > 0 {
+		if err := c.head(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// head decides what to do with the oldest line in the window, looking at
+// the lines after it where a rule spans several lines.
+func (c *cleaner) head() error {
+	l := c.win[0]
+	if c.sig && !c.sigEnds() {
+		c.pop(1)
+		return nil
+	}
+	c.sig = false
+	if n, s, ok := c.attribution(); ok {
+		c.pop(n)
+		c.hdr, c.blank = false, false
+		return c.emit(line{prefix: l.prefix, body: s, eol: c.lastEOL(n), depth: l.depth})
+	}
+	if c.hdr {
+		if l.depth == c.hdrD && !l.blank() {
+			return c.header(l)
+		}
+		c.hdr = false
+	}
+	if c.headerStarts() {
+		c.hdr, c.hdrD, c.hdrKeep = true, l.depth, true
+		if isSeparator(l.body) {
+			c.pop(1)
+			return c.emit(l)
+		}
+		return c.header(l)
+	}
+	if l.body == "-- " {
+		// RFC 3676 section 4.3: the signature runs from "-- " to the end
+		// of the part. Clients that sign above the quote (Gmail, Outlook)
+		// write the quote after it, so a quote or an attribution ends it
+		// too: the quoted text is not part of the signature.
+		c.sig, c.sigD = true, l.depth
+		c.pop(1)
+		return nil
+	}
+	if IsDeviceLine(l.body) {
+		c.blank, c.blankD = true, l.depth
+		c.pop(1)
+		return nil
+	}
+	if c.blank && l.blank() && l.depth == c.blankD {
+		c.pop(1)
+		return nil
+	}
+	c.blank = false
+	if c.uuencoded() {
+		return refuse(refusal.Unsupported, uuencodeText)
+	}
+	c.pop(1)
+	return c.emit(l)
+}
+
+// sigEnds reports whether the oldest line ends the signature block: a line
+// at another quote depth, an attribution or an Outlook header block starts
+// the quoted message below the signature.
+func (c *cleaner) sigEnds() bool {
+	l := c.win[0]
+	if l.depth != c.sigD {
+		return true
+	}
+	if _, _, ok := c.attribution(); ok {
+		return true
+	}
+	return c.headerStarts()
+}
+
+// pop removes n lines from the window.
+func (c *cleaner) pop(n int) { c.win = append(c.win[:0], c.win[n:]...) }
+
+// lastEOL is the line ending of the nth line of the window, for a rewrite
+// that replaces n lines by one.
+func (c *cleaner) lastEOL(n int) string {
+	if n > len(c.win) {
+		n = len(c.win)
+	}
+	if n == 0 {
+		return "\r\n"
+	}
+	return c.win[n-1].eol
+}
+
+// attribution reports whether the window starts with an attribution line,
+// possibly wrapped over several lines at one quote depth, and returns how
+// many lines it spans and its neutral replacement.
+func (c *cleaner) attribution() (int, string, bool) {
+	l := c.win[0]
+	if s, ok := NeutralAttribution(l.body); ok {
+		return 1, s, true
+	}
+	if !attributionStart(l.body) {
+		return 0, "", false
+	}
+	joined := strings.TrimSpace(l.body)
+	for n := 2; n <= len(c.win); n++ {
+		m := c.win[n-1]
+		if m.depth != l.depth || m.blank() {
+			break
+		}
+		joined += " " + strings.TrimSpace(m.body)
+		if s, ok := NeutralAttribution(joined); ok {
+			return n, s, true
+		}
+	}
+	return 0, "", false
+}
+
+// emit writes a line that is kept, after checking it for the sender's
+// address and rewriting the URLs in it.
+func (c *cleaner) emit(l line) error {
+	s, err := cleanURLs(l.text())
+	if err != nil {
+		return err
+	}
+	if c.addr.final(s) {
+		return refuse(refusal.Identifying, IdentifyingText)
+	}
+	if _, err := io.WriteString(c.w, s+l.eol); err != nil {
+		return fmt.Errorf("text: write: %w", err)
+	}
+	return nil
+}
+
+// long copies a line longer than the window allows, in chunks and without
+// matching, checking only for the sender's address. The lines before it
+// are processed first so the output keeps its order.
+func (c *cleaner) long(first []byte, br *bufio.Reader) error {
+	if err := c.drain(); err != nil {
+		return err
+	}
+	c.sig, c.hdr, c.blank = false, false, false
+	b := first
+	for {
+		end := len(b) > 0 && b[len(b)-1] == '\n'
+		if c.addr.part(b, end) {
+			return refuse(refusal.Identifying, IdentifyingText)
+		}
+		if _, err := c.w.Write(b); err != nil {
+			return fmt.Errorf("text: write: %w", err)
+		}
+		if end {
+			return nil
+		}
+		var err error
+		b, err = br.ReadSlice('\n')
+		if err == io.EOF {
+			if c.addr.part(b, true) {
+				return refuse(refusal.Identifying, IdentifyingText)
+			}
+			if _, err := c.w.Write(b); err != nil {
+				return fmt.Errorf("text: write: %w", err)
+			}
+			return nil
+		}
+		if err != nil && err != bufio.ErrBufferFull {
+			return fmt.Errorf("text: read: %w", err)
+		}
+	}
+}

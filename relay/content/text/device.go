@@ -1,0 +1,57 @@
+package text
+
+import (
+	"regexp"
+	"strings"
+)
+
+// A device line is the default text a mail client appends to every message
+// it sends ("Sent from my iPhone"). The sender did not type it; it tells the
+// recipient which phone and client the sender uses, which narrows who they
+// are. The patterns cover the defaults of the common clients in the
+// languages they ship, with the device named generically where clients
+// substitute the model.
+var deviceRe = regexp.MustCompile(`^(?:` + strings.Join([]string{
+	`sent from my ` + device + `(?: (?:phone|smartphone|device|tablet))?`,
+	`sent from (?:mail|outlook) for (?:windows(?: 1[01])?|ios|android|mac)`,
+	`sent from outlook(?: for (?:ios|android|mac))?`,
+	`get outlook for (?:ios|android|mac)`,
+	`sent from yahoo mail (?:for (?:iphone|ipad|android)|on android)`,
+	`sent with proton ?mail secure email`,
+	`sent from proton ?mail (?:mobile|for (?:ios|android))`,
+	`sent via superhuman(?: (?:ios|for ios|android))?`,
+	`sent from (?:gmail mobile|my mobile device|samsung mobile|the mail app)`,
+	`envoyé de mon ` + device,
+	`von meinem ` + device + ` gesendet`,
+	`gesendet von meinem ` + device,
+	`enviado desde mi ` + device,
+	`enviado do meu ` + device,
+	`inviato da(?:l mio)? ` + device,
+	`(?:verzonden|verstuurd) (?:vanaf|met) mijn ` + device,
+	`wysłane z (?:mojego )?` + device + `(?:'a|’a|a)?`,
+	`skickat från min ` + device,
+	`sendt fra min ` + device,
+	`lähetetty ` + device + `(?:sta|stä)`,
+	`отправлено с (?:моего )?` + device,
+	device + `から送信`,
+	`[發发]自我的 ?` + device,
+	`(?:telefonumdan|` + device + `(?:'?(?:umdan|dan|den)))(?: gönderildi)`,
+}, "|") + `)$`)
+
+// device names the devices clients put in their default lines.
+const device = `(?:iphone|ipad|ipod|apple watch|android|blackberry(?: \w+)?|windows phone|huawei|xiaomi|oneplus|pixel(?: \w+)?|` +
+	`samsung(?: galaxy)?(?: [\w+]+)?|galaxy(?: [\w+]+)?|mobile|handy|smartphone(?: samsung(?: galaxy)?)?|` +
+	`téléphone|móvil|celular|telefone|telefono|cellulare|telefoon|telefon|телефона|iphone'a)`
+
+// IsDeviceLine reports whether s, a line without its quote prefix, is a
+// mail client's default device line. Case, surrounding white space and
+// trailing punctuation are ignored.
+func IsDeviceLine(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) < 8 || len(s) > 80 {
+		return false
+	}
+	s = strings.TrimRight(s, ".!。 \u00a0")
+	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
+	return deviceRe.MatchString(s)
+}
