@@ -49,12 +49,6 @@ type Options struct {
 	// failures (attempt ≥ 1). Default DefaultBackoff.
 	Backoff func(attempt int) time.Duration
 
-	// Delay, if set, holds each entry given to Add for a uniform random
-	// time in [0, Delay) before its first attempt, so the moment a copy
-	// reaches its recipient does not tell when its sender sent it. Entries
-	// found in the spool at start are not held again.
-	Delay time.Duration
-
 	// OnResult, if set, is called after every attempt (metrics). It runs on
 	// a worker: keep it quick. Result.Err is the courier's error as is and
 	// may quote the recipient address in a server's reply.
@@ -160,7 +154,7 @@ func (q *Queue) Run(ctx context.Context) error {
 	slices.SortFunc(metas, func(a, b spool.Meta) int { return a.Created.Compare(b.Created) })
 	q.mu.Lock()
 	for _, m := range metas {
-		q.addLocked(m, false)
+		q.addLocked(m)
 	}
 	q.mu.Unlock()
 	q.log.Info("queue: loaded", "entries", len(metas))
@@ -180,30 +174,29 @@ func (q *Queue) Run(ctx context.Context) error {
 	return nil
 }
 
-// Add schedules a newly committed entry for an immediate attempt. It never
-// blocks on delivery. An id already known is ignored. Only m.ID and
-// m.Created are used.
+// Add schedules a newly committed entry for an attempt now, or at
+// m.NotBefore if that is later. It never blocks on delivery. An id already
+// known is ignored. Only m.ID, m.Created and m.NotBefore are used.
 func (q *Queue) Add(m spool.Meta) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if e := q.addLocked(m, q.opts.Delay > 0); e != nil {
-		q.schedule(e, time.Now().Add(rand.N(q.opts.Delay)))
-	}
+	q.addLocked(m)
 }
 
-// addLocked records a new entry and makes it ready, or, with hold,
-// returns it for the caller to schedule. q.mu is held.
-func (q *Queue) addLocked(m spool.Meta, hold bool) *entry {
+// addLocked records a new entry and makes it ready, or schedules it for
+// m.NotBefore (the anonymity delay, which survives a restart because it is
+// stored with the copy). q.mu is held.
+func (q *Queue) addLocked(m spool.Meta) {
 	if m.ID == "" || q.entries[m.ID] != nil {
-		return nil
+		return
 	}
 	e := &entry{id: m.ID, created: m.Created}
 	q.entries[m.ID] = e
-	if hold {
-		return e
+	if m.NotBefore.After(time.Now()) {
+		q.schedule(e, m.NotBefore)
+		return
 	}
 	q.makeReady(e)
-	return nil
 }
 
 // Len returns the number of entries in the queue: waiting, ready or being

@@ -22,6 +22,10 @@ type Meta struct {
 	Prefix  string    `json:"prefix"`  // DKIM-Signature fields to prepend at delivery
 	UTF8    bool      `json:"utf8"`    // needs SMTPUTF8
 	Size    int64     `json:"size"`    // len(Prefix) + message bytes; computed, not stored
+	// NotBefore, if set, is the earliest first delivery attempt: the
+	// anonymity delay, kept with the copy so a restart does not deliver it
+	// early (which would date its sending).
+	NotBefore time.Time `json:"not_before,omitzero"`
 }
 
 // diskMeta is the stored meta JSON, exactly as in docs/design.md. Size is
@@ -35,6 +39,7 @@ type diskMeta struct {
 	MS      int64  `json:"created_ms,omitempty"` // unix milliseconds: delivery latency is measured from here
 	Prefix  string `json:"prefix"`
 	UTF8    bool   `json:"utf8"`
+	Hold    int64  `json:"not_before_ms,omitempty"` // unix milliseconds
 }
 
 const (
@@ -85,6 +90,7 @@ func encodeMeta(m Meta) ([]byte, error) {
 		MS:      m.Created.UnixMilli(),
 		Prefix:  m.Prefix,
 		UTF8:    m.UTF8,
+		Hold:    unixMilli(m.NotBefore),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("spool: encode meta: %w", err)
@@ -115,15 +121,28 @@ func decodeMeta(js []byte, bodyLen int64) (Meta, error) {
 	if dm.MS != 0 {
 		created = time.UnixMilli(dm.MS).UTC()
 	}
+	var notBefore time.Time
+	if dm.Hold != 0 {
+		notBefore = time.UnixMilli(dm.Hold).UTC()
+	}
 	return Meta{
-		ID:      dm.ID,
-		From:    dm.From,
-		Rcpt:    dm.Rcpt,
-		Created: created,
-		Prefix:  dm.Prefix,
-		UTF8:    dm.UTF8,
-		Size:    int64(len(dm.Prefix)) + bodyLen,
+		NotBefore: notBefore,
+		ID:        dm.ID,
+		From:      dm.From,
+		Rcpt:      dm.Rcpt,
+		Created:   created,
+		Prefix:    dm.Prefix,
+		UTF8:      dm.UTF8,
+		Size:      int64(len(dm.Prefix)) + bodyLen,
 	}, nil
+}
+
+// unixMilli is t in unix milliseconds, or 0 for the zero time.
+func unixMilli(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // appendTrailer appends the trailer of an entry file for m to dst.
