@@ -14,6 +14,8 @@ func TestTrailerRoundTrip(t *testing.T) {
 		{ID: "0123456789abcdef0123456789abcdef", Rcpt: "a@b.example", Created: time.Unix(0, 0)},
 		{ID: "ffffffffffffffffffffffffffffffff", From: "bounce+1@leak.example", Rcpt: "ü@ß.example",
 			Created: time.Unix(1_800_000_000, 0), Prefix: "DKIM-Signature: a\r\n\tb\r\n", UTF8: true},
+		{ID: "0123456789abcdef0123456789abcdee", Rcpt: "a@b.example", Created: time.Unix(1_800_000_000, 0),
+			NotBefore: time.UnixMilli(1_800_000_123_456)},
 	}
 	for _, m := range tests {
 		body := []byte("Subject: x\r\n\r\nbody\r\n")

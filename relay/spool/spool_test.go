@@ -137,7 +137,7 @@ func TestRoundTrip(t *testing.T) {
 
 func metaEqual(a, b Meta) bool {
 	return a.ID == b.ID && a.From == b.From && a.Rcpt == b.Rcpt && a.Created.Equal(b.Created) &&
-		a.Prefix == b.Prefix && a.UTF8 == b.UTF8 && a.Size == b.Size
+		a.Prefix == b.Prefix && a.UTF8 == b.UTF8 && a.Size == b.Size && a.NotBefore.Equal(b.NotBefore)
 }
 
 func TestCreatedDefaultsToNow(t *testing.T) {
