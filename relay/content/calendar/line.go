@@ -146,6 +146,13 @@ var errSyntax = refusal.New(refusal.Malformed, "a calendar or contact line does 
 // first ':' outside quotes.
 func parseLine(s string) (property, error) {
 	var p property
+	// No control character but HTAB may appear in a line (RFC 5545
+	// section 3.1); a lone CR would end the line for the next reader.
+	for k := 0; k < len(s); k++ {
+		if c := s[k]; c < 0x20 && c != '\t' || c == 0x7f {
+			return p, errSyntax
+		}
+	}
 	i := strings.IndexAny(s, ";:")
 	if i <= 0 {
 		return p, errSyntax

@@ -1,0 +1,66 @@
+package calendar
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+
+	"leak/relay/content/refusal"
+)
+
+func FuzzCalendar(f *testing.F) {
+	f.Add("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nATTENDEE;PARTSTAT=ACCEPTED;CN=\"a;b:c\":mailto:tomasz@mail.example\r\nUID:1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	f.Add("BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nORGANIZER;SENT-BY=\"mailto:x@y\":mailto:o@kowalczyk-arch.example\nDESCRIPTION:a\n  b\nBEGIN:VALARM\nACTION:EMAIL\nEND:VALARM\nEND:VEVENT\nEND:VCALENDAR\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		var out bytes.Buffer
+		err := Calendar(&out, strings.NewReader(in), testID)
+		if err != nil {
+			if _, ok := refusal.As(err); !ok {
+				t.Fatalf("non-refusal error from a bytes reader: %v", err)
+			}
+			return
+		}
+		checkLines(t, out.String())
+		// The output is itself a calendar that cleans to the same lines,
+		// but for the fresh UIDs.
+		var again bytes.Buffer
+		if err := Calendar(&again, bytes.NewReader(out.Bytes()), testID); err != nil {
+			t.Fatalf("output does not parse again: %v\n%q", err, out.String())
+		}
+		if strings.Count(out.String(), "\r\n") != strings.Count(again.String(), "\r\n") {
+			t.Fatalf("second pass changed the line count:\n%q\n%q", out.String(), again.String())
+		}
+		lower := strings.ToLower(out.String())
+		unfolded := strings.ReplaceAll(lower, "\r\n ", "")
+		for _, a := range testID.Sender {
+			if strings.Contains(unfolded, a) {
+				t.Fatalf("sender address survived:\n%q", out.String())
+			}
+		}
+	})
+}
+
+func FuzzVCard(f *testing.F) {
+	f.Add("BEGIN:VCARD\r\nEMAIL:tomasz@mail.example\r\nEND:VCARD\r\nBEGIN:VCARD\r\nFN:x\r\nEND:VCARD\r\n")
+	f.Add("BEGIN:VCARD\nitem1.EMAIL;type=pref:T.Kowalczyk@kowalczyk-arch.example\nAGENT:\nBEGIN:VCARD\nEND:VCARD\nEND:VCARD\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		var out bytes.Buffer
+		kept, err := VCard(&out, strings.NewReader(in), testID)
+		if err != nil {
+			if _, ok := refusal.As(err); !ok {
+				t.Fatalf("non-refusal error from a bytes reader: %v", err)
+			}
+			return
+		}
+		if kept == 0 && out.Len() != 0 {
+			t.Fatalf("kept nothing but wrote %q", out.String())
+		}
+		if kept > 0 {
+			again, err := VCard(io.Discard, bytes.NewReader(out.Bytes()), testID)
+			if err != nil || again != kept {
+				t.Fatalf("output does not parse again: %d, %v\n%q", again, err, out.String())
+			}
+		}
+	})
+}
