@@ -103,3 +103,34 @@ func (c *cleaner) header(l line) error {
 	}
 	return nil
 }
+
+// HeaderField reports whether s, one line of text, belongs to a quoted
+// header block — a field or the separator above one — and returns what to
+// keep of it: "From: someone" for the author, the subject field and the
+// separator unchanged, or "" for a field that names people or times.
+func HeaderField(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if isSeparator(s) {
+		return s, true
+	}
+	f, ok := field(s)
+	switch {
+	case !ok:
+		return "", false
+	case fromFields[f]:
+		label := s[:strings.Index(s, ":")+1]
+		if strings.HasPrefix(label, "*") {
+			label += "*"
+		}
+		return label + " someone", true
+	case keptFields[f]:
+		return s, true
+	case droppedFields[f]:
+		return "", true
+	}
+	return "", false
+}
+
+// IsFromField reports whether s is the From field of a quoted header
+// block, in one of the languages Outlook writes.
+func IsFromField(s string) bool { return isFrom(s) }

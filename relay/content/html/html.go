@@ -1,0 +1,144 @@
+// Package html cleans text/html bodies. It parses the body with
+// golang.org/x/net/html and writes a re-serialised copy that keeps only an
+// allowlist of elements and attributes, without the signature, attribution
+// and device-line markup mail clients add, without remote content (images,
+// style sheets, fonts) whose fetch would tell a tracker when and where the
+// message is read, and with links unwrapped from the redirectors that carry
+// the sender's mailbox.
+//
+// The output is a document up to the content of its body. The caller
+// appends its own footer and then End. Because the copy is serialised from
+// a tree, every element the input leaves open is closed before the footer,
+// so nothing in the input can hide or swallow it.
+package html
+
+import (
+	"fmt"
+	"io"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"leak/relay/content/refusal"
+	"leak/relay/content/text"
+)
+
+// Options describes the sender and how to rewrite cid: references.
+type Options struct {
+	// Sender holds the sender's own addresses, lower case. It may be empty.
+	Sender []string
+	// Names holds the sender's display names. It may be empty; the rules
+	// recognise markup by its shape and do not use it yet.
+	Names []string
+	// CID maps an original Content-ID (the text after "cid:", URL-decoded
+	// as RFC 2392 section 2 requires) to the text to write after "cid:" in
+	// its place. Nil leaves cid: references as they are.
+	CID func(id string) string
+}
+
+// End closes the document after the caller's footer.
+const End = "</body></html>"
+
+// MaxSize bounds the HTML body: the parser holds the whole tree in memory.
+const MaxSize = 16 << 20
+
+// head is written in place of the input's head: its title, meta fields
+// (Generator, ProgId, Originator) and style sheets describe the sender's
+// client, and the output is UTF-8.
+const head = `<html><head><meta charset="utf-8"></head><body`
+
+// Clean parses an HTML body from r and writes a cleaned, allowlisted copy
+// to w, without the closing "</body></html>". It returns a
+// *refusal.Error for a body it will not deliver; output written before an
+// error is to be discarded.
+func Clean(w io.Writer, r io.Reader, o Options) error {
+	lr := &io.LimitedReader{R: r, N: MaxSize + 1}
+	doc, err := html.Parse(lr)
+	if err != nil {
+		return fmt.Errorf("html: parse: %w", err)
+	}
+	if lr.N <= 0 {
+		return refusal.New(refusal.TooLarge, "The HTML part of your message is too large to clean; send a shorter message.")
+	}
+	body := find(doc, atom.Body)
+	c := &cleaner{o: o}
+	if body != nil {
+		if err := c.children(body); err != nil {
+			return err
+		}
+		if c.identifies(body) {
+			return refusal.New(refusal.Identifying, text.IdentifyingText)
+		}
+	}
+	cw := &crlfWriter{w: w}
+	if err := render(cw, body); err != nil {
+		return fmt.Errorf("html: write: %w", err)
+	}
+	return nil
+}
+
+// find returns the first element a in the tree under n.
+func find(n *html.Node, a atom.Atom) *html.Node {
+	if n.Type == html.ElementNode && n.DataAtom == a {
+		return n
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if f := find(c, a); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// render writes the fresh head, the body start tag with the attributes
+// that cannot hide what follows, and the body's content.
+func render(w io.Writer, body *html.Node) error {
+	if _, err := io.WriteString(w, head); err != nil {
+		return err
+	}
+	if body != nil {
+		for _, a := range body.Attr {
+			if a.Namespace == "" && (a.Key == "dir" || a.Key == "lang") {
+				if _, err := fmt.Fprintf(w, ` %s="%s"`, a.Key, html.EscapeString(a.Val)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if _, err := io.WriteString(w, ">"); err != nil {
+		return err
+	}
+	if body == nil {
+		return nil
+	}
+	for c := body.FirstChild; c != nil; c = c.NextSibling {
+		if err := html.Render(w, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// crlfWriter writes the LF line endings of the serialised tree (the parser
+// turns CRLF into LF) as CRLF.
+type crlfWriter struct{ w io.Writer }
+
+func (c *crlfWriter) Write(p []byte) (int, error) {
+	start := 0
+	for i, b := range p {
+		if b == '\n' {
+			if _, err := c.w.Write(p[start:i]); err != nil {
+				return start, err
+			}
+			if _, err := io.WriteString(c.w, "\r\n"); err != nil {
+				return i, err
+			}
+			start = i + 1
+		}
+	}
+	if _, err := c.w.Write(p[start:]); err != nil {
+		return start, err
+	}
+	return len(p), nil
+}
+
