@@ -10,8 +10,8 @@ type action uint8
 const (
 	unwrap action = iota
 	keep
-	drop   // the element and everything in it
-	topre  // a raw-text element whose text is kept in a <pre>
+	drop  // the element and everything in it
+	topre // a raw-text element whose text is kept in a <pre>
 )
 
 var elements = map[string]action{

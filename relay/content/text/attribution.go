@@ -128,6 +128,13 @@ func isTime(w string) bool {
 // isNumeric accepts day, year and numeric dates: 3, 2026, 3.11.2026,
 // 11/3/26, 2026-11-03.
 func isNumeric(w string) bool {
+	// Ordinals: "2nd", "3rd", "1er".
+	for _, suf := range []string{"st", "nd", "rd", "th", "er"} {
+		if t := strings.TrimSuffix(w, suf); t != w && t != "" && t[len(t)-1] >= '0' && t[len(t)-1] <= '9' {
+			w = t
+			break
+		}
+	}
 	return w != "" && strings.Trim(w, "0123456789./-+") == "" && strings.ContainsAny(w, "0123456789")
 }
 

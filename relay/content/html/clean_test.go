@@ -1,0 +1,189 @@
+package html
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"leak/relay/content/refusal"
+)
+
+func cleanString(t testing.TB, in string, o Options) (string, error) {
+	t.Helper()
+	var b strings.Builder
+	err := Clean(&b, strings.NewReader(in), o)
+	return b.String(), err
+}
+
+// TestClients runs the cleaner on HTML shaped like each client's and
+// checks that the generated parts are gone and the typed text stays.
+func TestClients(t *testing.T) {
+	tests := []struct {
+		file   string
+		sender string
+		keep   []string
+		gone   []string
+	}{
+		{"gmail.html", "alice@smith-widgets.example",
+			[]string{"KEEP-GMAIL-body", "KEEP-GMAIL-quoted", `href="https://docs.example/d/1"`, "On Mon, 2 Nov 2026 at 17:05, someone wrote:", "<blockquote"},
+			[]string{"Alice Smith", "7946", "AIorK4zSIGIMAGE", "Rafael", "rafael.ortega", "gmail_signature", "gmail_attr", "google.com/url", "utm_", "-- "}},
+		{"apple.html", "devika@smith-widgets.example",
+			[]string{"KEEP-APPLE-body", "KEEP-APPLE-quoted", `href="tel:+442079460018"`, "2 Nov 2026, at 18:20, someone wrote:", `<blockquote type="cite">`},
+			[]string{"Sent from my iPhone", "AppleMailSignature", "x-apple-data-detectors", "Arjun", "arjun.menon", "mid:", "A7C3E1F9", "overflow-wrap", "aria-label"}},
+		{"outlook_desktop.html", "magda@hartl-eng.example",
+			[]string{"KEEP-OUTLOOK-body", "KEEP-OUTLOOK-quoted", "Q3 forecast", "Vienna", "From: someone", "Subject: Q3 numbers"},
+			[]string{"mhartl", "file:", "Generator", "Microsoft Word", "DocumentProperties", "Hartl", "Carl", "carl.weber", "Dana", "November 2", "mso", "MsoNormal", "WordSection", "o:p", "st1:", "[if"}},
+		{"outlook_web.html", "magda@hartl-eng.example",
+			[]string{"KEEP-OWA-body", "KEEP-OWA-quoted", `href="https://shop.example/offer?id=42"`, "From: someone", "Subject: Offer"},
+			[]string{"safelinks", "72f988bf", "magda", "Hartl", "Carl", "originalsrc", "Original URL", "utm_", "divRplyFwdMsg", "17:05"}},
+		{"thunderbird.html", "lena@berg-labs.example",
+			[]string{"KEEP-TB-body", "KEEP-TB-quoted", "On 02/11/2026 17:05, someone wrote:"},
+			[]string{"Jonas", "Lena Berg", "Uppsala", "moz-", "mid:", "berg-labs", "5f3a9c1e"}},
+		{"proton.html", "nils@ek-consulting.example",
+			[]string{"KEEP-PROTON-body", "KEEP-PROTON-quoted", "someone wrote:"},
+			[]string{"Nils Ek", "Ek Consulting", "Proton Mail", "protonmail", "Ida", "ek-consulting"}},
+		{"newsletter.html", "reader@example.org",
+			[]string{"KEEP-NEWS-title", "KEEP-NEWS-alt chart", "KEEP-NEWS-form", `href="https://news.example/post?id=9"`, `src="cid:NEW-logo@news.example"`, "color:#333", "unclosed hidden"},
+			[]string{"<base", "@import", "fonts.example", "<style", "<link", "s.css", "hideall", "onload", "track", "bg.png", "bg2.png", "position", "javascript", "post/2", "data:image", "<form", "<input", "<button", "<iframe", "<svg", "evil", "utm_", "mc_eid", "<title", "#ffffff"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			in, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := cleanString(t, string(in), Options{
+				Sender: []string{tt.sender},
+				CID:    func(id string) string { return "NEW-" + id },
+			})
+			if err != nil {
+				t.Fatalf("Clean: %v", err)
+			}
+			for _, k := range tt.keep {
+				if !strings.Contains(out, k) {
+					t.Errorf("lost %q", k)
+				}
+			}
+			for _, g := range tt.gone {
+				if strings.Contains(out, g) {
+					t.Errorf("kept %q", g)
+				}
+			}
+			if !strings.HasPrefix(out, `<html><head><meta charset="utf-8"></head><body`) || strings.Contains(out, "</body>") {
+				t.Errorf("document frame: %.80q ... %q", out, out[max(0, len(out)-40):])
+			}
+			if strings.Contains(strings.ReplaceAll(out, "\r\n", ""), "\n") {
+				t.Error("bare LF in output")
+			}
+			if t.Failed() {
+				t.Logf("output:\n%s", out)
+			}
+		})
+	}
+}
+
+// footer is what the caller appends; footerSafe checks that nothing in out
+// hides it: parsed with the footer and End after it, the footer's only
+// ancestors are html and body.
+const footer = `<div id="leak-footer">Sent through Leak.</div>`
+
+func footerSafe(t testing.TB, out string) {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(out + footer + End))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := findID(doc, "leak-footer")
+	if f == nil {
+		t.Fatalf("footer not found as an element in %q", out)
+	}
+	for p := f.Parent; p != nil && p.Type != html.DocumentNode; p = p.Parent {
+		if p.Data != "body" && p.Data != "html" {
+			t.Fatalf("footer is inside <%s %v> in %q", p.Data, p.Attr, out)
+		}
+		for _, a := range p.Attr {
+			if a.Key != "dir" && a.Key != "lang" {
+				t.Fatalf("footer ancestor <%s> has %s=%q", p.Data, a.Key, a.Val)
+			}
+		}
+	}
+}
+
+func findID(n *html.Node, id string) *html.Node {
+	if n.Type == html.ElementNode && attr(n, "id") == id {
+		return n
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if f := findID(c, id); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+func TestFooterSafe(t *testing.T) {
+	tests := []string{
+		`<div style="display:none">hidden, never closed`,
+		`<p>text<!-- an unclosed comment`,
+		`<table><tr><td>cell`,
+		`<body style="display:none"><div hidden>x`,
+		`<xmp>raw`,
+		`<plaintext>rest`,
+		`<textarea>swallow`,
+		`<select><option>x`,
+		`<noscript><p>x`,
+		`<a href="https://a.example/">link`,
+		`<svg><foreignObject><div>x`,
+		`<math><mi><div>x`,
+		`<template><div>x`,
+		`<font color="white"><b><i>x`,
+		`<iframe srcdoc="x">`,
+		`<style>`,
+		`<title>`,
+		`<frameset><frame src="https://a.example/">`,
+	}
+	for _, in := range tests {
+		out, err := cleanString(t, in, Options{})
+		if err != nil {
+			t.Fatalf("Clean(%q): %v", in, err)
+		}
+		footerSafe(t, out)
+	}
+}
+
+func TestRefuse(t *testing.T) {
+	o := Options{Sender: []string{"alice@x.example"}}
+	tests := []struct {
+		name, in string
+		kind     refusal.Kind
+	}{
+		{"address in text", `<p>mail alice@X.example</p>`, refusal.Identifying},
+		{"address in mailto", `<a href="mailto:alice@x.example">me</a>`, refusal.Identifying},
+		{"encoded mailto", `<a href="mailto:alice%40x.example">me</a>`, refusal.Identifying},
+		{"typed file url", `<p>see file:///C:/Users/alice/a.txt</p>`, refusal.Identifying},
+	}
+	for _, tt := range tests {
+		_, err := cleanString(t, tt.in, o)
+		if r, ok := refusal.As(err); !ok || r.Kind != tt.kind {
+			t.Errorf("%s: Clean = %v, want a %v refusal", tt.name, err, tt.kind)
+		}
+	}
+	for _, in := range []string{`<p>xalice@x.example alice@x.example.org</p>`,
+		`<div class="gmail_signature">alice@x.example</div>`,
+		`<div>On 2 Nov 2026, Alice &lt;alice@x.example&gt; wrote:</div>`} {
+		if _, err := cleanString(t, in, o); err != nil {
+			t.Errorf("Clean(%q) = %v, want no refusal", in, err)
+		}
+	}
+}
+
+func TestTooLarge(t *testing.T) {
+	in := strings.NewReader("<p>" + strings.Repeat("a", MaxSize))
+	err := Clean(&strings.Builder{}, in, Options{})
+	if r, ok := refusal.As(err); !ok || r.Kind != refusal.TooLarge {
+		t.Fatalf("Clean = %v, want too large", err)
+	}
+}
