@@ -1,0 +1,133 @@
+// Package pdf rewrites a PDF attachment so that nothing in it names its
+// author, while the pages, links and form values stay as they were.
+//
+// pdfcpu parses the file (every revision, object streams, broken cross
+// reference tables); the rewrite is this package's own. Starting from the
+// document catalog it writes each object that is still reachable exactly
+// once, renumbered, into a single revision with a classic cross-reference
+// table. What it promises about the output:
+//
+//   - No document information dictionary (Title, Author, Creator, Producer,
+//     Keywords, dates) and no trailer entries other than /Size, /Root and a
+//     fresh random /ID. pdfcpu's own writer is not used because it always
+//     adds an Info dictionary naming itself and the time of the rewrite, and
+//     keeps the first half of the old /ID.
+//   - One revision: objects that only earlier revisions (incremental saves)
+//     or nothing at all point to are not written, so an old Info dictionary
+//     or a deleted annotation left in the file are gone.
+//   - No XMP metadata (/Metadata on any object), /PieceInfo, /LastModified,
+//     /SpiderInfo, /OPI (file paths of print images), thread info
+//     dictionaries, or APPn/COM segments (EXIF, XMP, IPTC) of JPEG images.
+//   - Annotations lose their author (/T, except on form widgets, where /T is
+//     the field name), their dates (/M, /CreationDate) and their /NM id;
+//     their contents, rich text and popups are kept.
+//   - No JavaScript: document-level scripts, JavaScript, Launch, GoToR, GoToE,
+//     ImportData and Rendition actions and every /AA (additional actions)
+//     are removed. Links (URI and GoTo actions, destinations) are kept.
+//   - No signatures: signature values (/V of /Sig fields), /Perms and the
+//     /DSS are removed, because a signature names its signer and the rewrite
+//     breaks it anyway. XFA form packets are removed; the AcroForm fields
+//     and their values are kept.
+//
+// Refused, with a reason the sender can act on:
+//
+//   - encrypted PDFs, including those with only an owner password
+//     (refusal.Encrypted);
+//   - PDFs with attached files (/EmbeddedFiles, FileAttachment annotations,
+//     any embedded file stream): an attachment can be any kind of file with
+//     its own metadata, which this package cannot clean, and dropping it
+//     would lose what the sender meant to send (refusal.Unsupported);
+//   - anything that does not parse, nests deeper than a PDF plausibly does,
+//     or makes the parser panic (refusal.Malformed).
+//
+// Not cleaned: text drawn on the pages, form field values and names, font
+// names and embedded fonts, and the visible appearance of a signature
+// field: they are what the sender chose to show.
+package pdf
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"leak/relay/content/refusal"
+)
+
+// The texts shown to the sender. They never carry a value from the document.
+const (
+	textMalformed  = "the attached PDF could not be read; save it again (Print to PDF) and resend"
+	textEncrypted  = "the attached PDF is password-protected: remove the password and send it again"
+	textAttachment = "PDFs with attached files are not supported: send the files separately"
+	textTooLarge   = "the attached PDF is too large"
+)
+
+func init() {
+	// Without this, pdfcpu's first default configuration creates a
+	// configuration directory under the user's home, installs fonts there,
+	// and calls os.Exit if it cannot. It is a package variable, so it is set
+	// once here, before any concurrent use.
+	model.ConfigPath = "disable"
+}
+
+// Clean returns a rewritten copy of the PDF in data. max bounds the input
+// size (refusal.TooLarge past it). Any error it returns is a *refusal.Error.
+// It is safe for concurrent use.
+func Clean(data []byte, max int64) (out []byte, err error) {
+	if int64(len(data)) > max {
+		return nil, refusal.New(refusal.TooLarge, textTooLarge)
+	}
+	if err := screen(data); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// pdfcpu panics on some hostile input (index out of range, nil
+		// dereferences). Such a file is malformed, not a reason to crash.
+		if r := recover(); r != nil {
+			out, err = nil, malformed(fmt.Errorf("pdf: parser panic: %v", r))
+		}
+	}()
+	ctx, err := read(data)
+	if err != nil {
+		return nil, err
+	}
+	return rewrite(ctx)
+}
+
+// read parses data with pdfcpu and refuses encrypted documents.
+func read(data []byte) (*model.Context, error) {
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	conf.DecodeAllStreams = false
+	conf.Offline = true
+	ctx, err := pdfcpu.ReadWithContext(context.Background(), bytes.NewReader(data), conf)
+	if err != nil {
+		// pdfcpu fails on encrypted files it cannot open (a user password,
+		// an unknown security handler) with errors that have no common
+		// type; the trailer names the encryption dictionary in clear text.
+		if errors.Is(err, pdfcpu.ErrWrongPassword) || bytes.Contains(data, []byte("/Encrypt")) {
+			return nil, refusal.New(refusal.Encrypted, textEncrypted)
+		}
+		return nil, malformed(err)
+	}
+	if ctx.XRefTable == nil || ctx.Root == nil {
+		return nil, malformed(errors.New("pdf: no document catalog"))
+	}
+	if ctx.Encrypt != nil || ctx.E != nil {
+		// pdfcpu opened it with the empty user password: an owner password
+		// only. Its permissions say the author wanted it locked; refuse
+		// rather than strip them.
+		return nil, refusal.New(refusal.Encrypted, textEncrypted)
+	}
+	return ctx, nil
+}
+
+// malformed refuses a file that does not parse. The cause is dropped, not
+// wrapped: pdfcpu's messages can quote the document (an object, a string),
+// and this error reaches logs and, as text, the sender.
+func malformed(error) error {
+	return refusal.New(refusal.Malformed, textMalformed)
+}

@@ -1,0 +1,143 @@
+package pdf
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"io"
+)
+
+const (
+	// maxNesting bounds how deeply arrays and dictionaries may nest.
+	// pdfcpu's parser recurses once per level and a Go stack overflow
+	// cannot be recovered: three megabytes of "[" crash the process. Real
+	// documents nest a few levels deep; the rewrite itself stops at
+	// maxDepth. The bound is loose because the screen does not parse: it
+	// counts brackets in stream data too (see shallow).
+	maxNesting = 10000
+	// maxInflated bounds the inflated size of all Flate streams together.
+	// pdfcpu inflates object streams whole in memory, and any stream can be
+	// named an object stream, so a deflate bomb (1:1000) in a few
+	// megabytes would otherwise take gigabytes.
+	maxInflated = 256 << 20
+)
+
+var errBomb = errors.New("pdf: streams inflate past the bound")
+
+// screen refuses input that would crash the parser or exhaust memory before
+// it can say the file is malformed: nesting past maxNesting in the file or
+// in a stream that may be parsed as an object stream, and Flate streams
+// that inflate past maxInflated. It inflates every Flate stream through a
+// counter without keeping the output.
+func screen(b []byte) error {
+	var n nesting
+	if !n.scan(b) {
+		return malformed(nil)
+	}
+	budget := int64(maxInflated)
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("stream"))
+		if j < 0 {
+			return nil
+		}
+		start := i + j + len("stream")
+		if start < len(b) && b[start] == '\r' {
+			start++
+		}
+		if start < len(b) && b[start] == '\n' {
+			start++
+			if zlibHeader(b[start:]) {
+				if err := inflate(b[start:], &budget); err != nil {
+					return malformed(err)
+				}
+			}
+		}
+		i = start
+	}
+}
+
+// zlibHeader reports whether b starts like a zlib stream (RFC 1950 2.2).
+func zlibHeader(b []byte) bool {
+	return len(b) >= 2 && b[0]&0x0F == 8 && b[0]>>4 <= 7 && (int(b[0])<<8|int(b[1]))%31 == 0
+}
+
+// inflate inflates the zlib stream at the start of b, charging its size to
+// budget, and checks the nesting of data that starts like an object stream
+// (pairs of integers).
+func inflate(b []byte, budget *int64) error {
+	zr, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil // not Flate after all; the parser will judge
+	}
+	defer zr.Close()
+	c := &counter{budget: budget}
+	_, err = io.Copy(c, zr)
+	if errors.Is(err, errBomb) || errors.Is(err, errDeep) {
+		return err
+	}
+	return nil // truncated or corrupt data is the parser's to judge
+}
+
+var errDeep = errors.New("pdf: nesting past the bound")
+
+// counter charges written bytes to a budget and tracks bracket nesting when
+// the data starts with a digit, as an object stream does.
+type counter struct {
+	budget  *int64
+	started bool
+	objects bool
+	nest    nesting
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	*c.budget -= int64(len(p))
+	if *c.budget < 0 {
+		return 0, errBomb
+	}
+	if !c.started {
+		q := bytes.TrimLeft(p, " \t\r\n\f\x00")
+		if len(q) == 0 {
+			return len(p), nil
+		}
+		c.started, c.objects = true, q[0] >= '0' && q[0] <= '9'
+	}
+	if c.objects && !c.nest.scan(p) {
+		return 0, errDeep
+	}
+	return len(p), nil
+}
+
+// nesting counts "[" and "<<" against "]" and ">>" without parsing strings,
+// comments or streams: parsing would let a crafted file hide brackets from
+// the screen that the parser then sees. Random (compressed) stream data
+// is a random walk that stays far below the bound; text stream data
+// (content streams, ASCII85) is balanced or random too.
+type nesting struct {
+	depth int
+	last  byte
+}
+
+func (n *nesting) scan(b []byte) bool {
+	for _, c := range b {
+		switch {
+		case c == '[':
+			n.depth++
+		case c == ']':
+			n.depth--
+		case c == '<' && n.last == '<':
+			n.depth++
+			c = 0 // "<<<" is "<<" and "<"
+		case c == '>' && n.last == '>':
+			n.depth--
+			c = 0
+		}
+		n.last = c
+		if n.depth < 0 {
+			n.depth = 0
+		}
+		if n.depth > maxNesting {
+			return false
+		}
+	}
+	return true
+}
