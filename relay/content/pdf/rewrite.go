@@ -21,9 +21,9 @@ const maxDepth = 200
 // so an object that nothing reachable points to is never written.
 type writer struct {
 	xt      *model.XRefTable
-	num     map[int]int          // old object number → new
-	pending []types.IndirectRef  // old references, index = new number - 1
-	offsets []int                // byte offset of each new object
+	num     map[int]int         // old object number → new
+	pending []types.IndirectRef // old references, index = new number - 1
+	offsets []int               // byte offset of each new object
 	out     bytes.Buffer
 }
 
