@@ -54,7 +54,7 @@ func malformed(format string) error {
 // cannot clean without changing the picture.
 func unsupported(format string) error {
 	return refusal.New(refusal.Unsupported,
-		"the attached "+format+" image uses a feature Leak cannot clean; save it as a plain "+format+" or PNG and send it again")
+		"the attached "+format+" image uses a feature Leak cannot clean; save it again as a plain "+format+" and send it again")
 }
 
 // readError classifies an error from the input: a short read means the image
