@@ -76,7 +76,7 @@ func restartJPEG(t *testing.T, strips int) []byte {
 	return out.Bytes()
 }
 
-func readTestdata(t *testing.T, name string) []byte {
+func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
