@@ -59,20 +59,24 @@ func (s *scanner) part(b []byte, end bool) bool {
 
 // find looks for a whole address starting at or after from. When final is
 // false a match that reaches the end of buf is left for the next chunk,
-// which shows whether the address goes on.
+// which shows whether the address goes on. It looks around each "@", so a
+// line without one costs a byte search.
 func (s *scanner) find(buf []byte, from int, final bool) bool {
-	low := bytes.ToLower(buf)
-	for _, a := range s.addrs {
-		for i := from; i <= len(low)-len(a); {
-			j := bytes.Index(low[i:], a)
-			if j < 0 {
-				break
+	for i := 0; i < len(buf); i++ {
+		j := bytes.IndexByte(buf[i:], '@')
+		if j < 0 {
+			return false
+		}
+		i += j
+		for _, a := range s.addrs {
+			start := i - bytes.IndexByte(a, '@')
+			end := start + len(a)
+			if start < from || end > len(buf) || !bytes.EqualFold(buf[start:end], a) {
+				continue
 			}
-			start, end := i+j, i+j+len(a)
-			if (start == 0 || !localChar(low[start-1])) && (end < len(low) || final) && !continues(low[end:]) {
+			if (start == 0 || !localChar(buf[start-1])) && (end < len(buf) || final) && !continues(buf[end:]) {
 				return true
 			}
-			i = start + 1
 		}
 	}
 	return false

@@ -42,7 +42,7 @@ var bareRe = regexp.MustCompile(`^.{0,200}@.{0,200} (?:wrote|writes|schrieb|a é
 // returns its neutral replacement.
 func NeutralAttribution(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	if len(s) < 8 || len(s) > 600 {
+	if len(s) < 8 || len(s) > 600 || s[len(s)-1] != ':' {
 		return "", false
 	}
 	for _, l := range langs {

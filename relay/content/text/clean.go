@@ -11,7 +11,7 @@ import (
 
 // cleaner holds the state of one Clean call.
 type cleaner struct {
-	w    io.Writer
+	w    *bufio.Writer
 	addr *scanner
 	win  []line // lines read but not yet written, oldest first
 
@@ -152,7 +152,10 @@ func (c *cleaner) emit(l line) error {
 	if c.addr.final(s) {
 		return refuse(refusal.Identifying, IdentifyingText)
 	}
-	if _, err := io.WriteString(c.w, s+l.eol); err != nil {
+	if _, err := c.w.WriteString(s); err != nil {
+		return fmt.Errorf("text: write: %w", err)
+	}
+	if _, err := c.w.WriteString(l.eol); err != nil {
 		return fmt.Errorf("text: write: %w", err)
 	}
 	return nil

@@ -51,7 +51,24 @@ func IsDeviceLine(s string) bool {
 	if len(s) < 8 || len(s) > 80 {
 		return false
 	}
+	s = strings.ToLower(s)
+	if !hasDeviceWord(s) {
+		return false
+	}
 	s = strings.TrimRight(s, ".!。 \u00a0")
-	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
-	return deviceRe.MatchString(s)
+	return deviceRe.MatchString(strings.Join(strings.Fields(s), " "))
+}
+
+// deviceWords holds a word of every pattern, to skip the expression for
+// the lines that hold none, which is nearly all of them.
+var deviceWords = []string{"sent", "outlook", "envoy", "gesendet", "enviado", "inviato", "verzonden", "verstuurd",
+	"wysłane", "skickat", "sendt", "lähetetty", "отправлено", "送信", "自我的", "gönderildi"}
+
+func hasDeviceWord(s string) bool {
+	for _, w := range deviceWords {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }

@@ -40,6 +40,9 @@ func set(words ...string) map[string]bool {
 
 // field returns the lower-case name of the header field on s.
 func field(s string) (string, bool) {
+	if i := strings.IndexByte(s, ':'); i < 0 || i > 64 {
+		return "", false
+	}
 	m := fieldRe.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return "", false
@@ -47,7 +50,10 @@ func field(s string) (string, bool) {
 	return strings.ToLower(strings.TrimSpace(m[1])), true
 }
 
-func isSeparator(s string) bool { return separatorRe.MatchString(strings.TrimSpace(s)) }
+func isSeparator(s string) bool {
+	s = strings.TrimSpace(s)
+	return len(s) >= 8 && (s[0] == '-' || s[0] == '_') && separatorRe.MatchString(s)
+}
 
 func isFrom(s string) bool { f, ok := field(s); return ok && fromFields[f] }
 

@@ -54,8 +54,9 @@ const window = 3
 // client added that identifies them. It returns a *refusal.Error for a body
 // it will not deliver; output written before the error is to be discarded.
 func Clean(w io.Writer, r io.Reader, o Options) error {
+	bw := bufio.NewWriterSize(w, chunk)
 	c := &cleaner{
-		w:    w,
+		w:    bw,
 		addr: newScanner(o.Sender),
 	}
 	br := bufio.NewReaderSize(r, chunk)
@@ -82,7 +83,13 @@ func Clean(w io.Writer, r io.Reader, o Options) error {
 			return fmt.Errorf("text: read: %w", err)
 		}
 	}
-	return c.drain()
+	if err := c.drain(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("text: write: %w", err)
+	}
+	return nil
 }
 
 // refuse builds the refusals of this package.
