@@ -1,0 +1,200 @@
+package office
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"strings"
+)
+
+// Namespaces of OpenDocument 1.3 Part 3 and LibreOffice's extensions.
+const (
+	nsOffice    = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+	nsText      = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+	nsConfig    = "urn:oasis:names:tc:opendocument:xmlns:config:1.0"
+	nsManifest  = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
+	nsDC        = "http://purl.org/dc/elements/1.1/"
+	nsOfficeOOo = "http://openoffice.org/2009/office"
+)
+
+// odfDropped are the directories and files removed from an OpenDocument
+// package: the thumbnail (a picture of the first page), the user's UI
+// configuration, macros, and signatures (a certificate names its signer).
+var odfDropped = []string{"thumbnails/", "configurations2/", "basic/", "scripts/",
+	"meta-inf/documentsignatures.xml", "meta-inf/macrosignatures.xml"}
+
+func odfDrop(name string) bool {
+	key := strings.ToLower(name)
+	for _, d := range odfDropped {
+		if key == d || strings.HasPrefix(key, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// ODF cleans an OpenDocument package (.odt, .ods, .odp, .odg; ODF 1.3
+// Part 2). The mimetype member stays first and stored (Part 2 §3.3), so
+// the result is still recognised by its leading bytes.
+func ODF(data []byte, max int64, member Member) ([]byte, error) {
+	if bytes.HasPrefix(data, olePrefix) {
+		return nil, oleRefusal(data)
+	}
+	remaining := budget(max)
+	entries, err := readArchive(data, &remaining)
+	if err != nil {
+		return nil, fmt.Errorf("office: odf: %w", err)
+	}
+	dropped := map[string]bool{}
+	manifest := -1
+	for i := range entries {
+		e := &entries[i]
+		key := strings.ToLower(e.name)
+		if odfDrop(e.name) {
+			dropped[e.name] = true
+			continue
+		}
+		if e.dir || key == "mimetype" {
+			continue
+		}
+		var r rule
+		switch base := path.Base(key); {
+		case key == "meta-inf/manifest.xml":
+			manifest = i
+			continue
+		case base == "meta.xml":
+			r = metaRule
+		case base == "content.xml" || base == "styles.xml":
+			r = odfContentRule
+		case base == "settings.xml":
+			r = settingsRule
+		case path.Ext(base) == ".xml" || path.Ext(base) == ".rdf":
+			continue
+		default:
+			out, keep, err := member(e.name, e.data)
+			if err != nil {
+				return nil, fmt.Errorf("office: odf: member: %w", err)
+			}
+			if !keep {
+				dropped[e.name] = true
+			}
+			e.data = out
+			continue
+		}
+		if e.data, err = edit(e.data, r, nil); err != nil {
+			return nil, fmt.Errorf("office: odf: part: %w", err)
+		}
+	}
+	if manifest < 0 {
+		return nil, fmt.Errorf("office: odf: no manifest: %w", malformed())
+	}
+	m := &entries[manifest]
+	enc := false
+	m.data, err = edit(m.data, func(_ []name, e *elem) {
+		if e.Space != nsManifest {
+			return
+		}
+		switch e.Local {
+		case "encryption-data":
+			enc = true // Part 2 §4.8: the member is encrypted
+		case "file-entry":
+			if fp, _ := e.attr(nsManifest, "full-path"); dropped[fp] || odfDrop(fp) {
+				e.drop = true
+			}
+		}
+	}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("office: odf: manifest: %w", err)
+	}
+	if enc {
+		return nil, fmt.Errorf("office: odf: encrypted members: %w", encrypted())
+	}
+	return writeODF(entries, dropped)
+}
+
+func writeODF(entries []entry, dropped map[string]bool) ([]byte, error) {
+	w := newWriter()
+	for _, e := range entries {
+		if e.name == "mimetype" {
+			if err := w.add(e.name, e.data, true); err != nil {
+				return nil, fmt.Errorf("office: odf: %w", err)
+			}
+		}
+	}
+	for _, e := range entries {
+		if e.name == "mimetype" || dropped[e.name] {
+			continue
+		}
+		var err error
+		if e.dir {
+			err = w.dir(e.name)
+		} else {
+			err = w.add(e.name, e.data, false)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("office: odf: %w", err)
+		}
+	}
+	return w.bytes()
+}
+
+// metaRule empties office:meta (Part 3 §4.3): generator, initial creator,
+// creator, dates, editing cycles and duration, template, user-defined
+// fields and statistics all describe the making of the document.
+func metaRule(parents []name, e *elem) {
+	if len(parents) == 2 && parents[1].Space == nsOffice && parents[1].Local == "meta" {
+		e.drop = true
+	}
+}
+
+// odfContentRule neutralises who and when in annotations (Part 3 §14.1)
+// and tracked changes (§5.5.7 office:change-info, where dc:date is
+// required and so becomes the epoch), and the text fields that print the
+// author or sender (§7.3.7, §7.3.6).
+func odfContentRule(parents []name, e *elem) {
+	if e.Space == nsText {
+		switch {
+		case e.Local == "author-name" || e.Local == "initial-creator" || e.Local == "creator":
+			e.setText(neutral)
+		case e.Local == "author-initials":
+			e.setText("A")
+		case strings.HasPrefix(e.Local, "sender-"):
+			e.setText("")
+		}
+		return
+	}
+	in := false
+	for _, p := range parents {
+		if p.Local == "annotation" && (p.Space == nsOffice || p.Space == nsOfficeOOo) || p.Local == "change-info" {
+			in = true
+			break
+		}
+	}
+	if !in {
+		return
+	}
+	switch {
+	case e.Space == nsDC && e.Local == "creator":
+		e.setText(neutral)
+	case e.Space == nsDC && e.Local == "date":
+		e.setText(strings.TrimSuffix(epoch, "Z"))
+	case e.Local == "sender-initials" || e.Local == "creator-initials":
+		e.drop = true
+	}
+}
+
+// settingsDropped are the configuration items that name the user's
+// printer (PrinterSetup holds the driver's job setup, with queue and
+// host) or files on their disk.
+var settingsDropped = map[string]bool{"PrinterName": true, "PrinterSetup": true, "PrintFaxName": true,
+	"CurrentDatabaseDataSource": true, "CurrentDatabaseCommand": true, "CurrentDatabaseCommandType": true}
+
+func settingsRule(_ []name, e *elem) {
+	if e.Space != nsConfig || e.Local != "config-item" {
+		return
+	}
+	n, _ := e.attr(nsConfig, "name")
+	if settingsDropped[n] || strings.Contains(n, "URL") || strings.Contains(n, "Path") {
+		e.drop = true
+	}
+}

@@ -1,0 +1,232 @@
+package office
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+)
+
+// appKept are the extended properties (ECMA-376 Part 1 §22.2) that describe
+// the document rather than who made it or where: counts, security flags,
+// and the sheet and slide titles Office shows in Explorer. Company,
+// Manager, Template, HyperlinkBase, Application, AppVersion and TotalTime
+// go.
+var appKept = map[string]bool{
+	"Pages": true, "Words": true, "Characters": true, "CharactersWithSpaces": true, "Lines": true,
+	"Paragraphs": true, "Slides": true, "Notes": true, "HiddenSlides": true, "MMClips": true,
+	"PresentationFormat": true, "ScaleCrop": true, "LinksUpToDate": true, "SharedDoc": true,
+	"HyperlinksChanged": true, "DocSecurity": true, "HeadingPairs": true, "TitlesOfParts": true,
+}
+
+// epoch replaces dates a schema requires (ODF change-info, PowerPoint
+// modern comments); optional ones are removed.
+const epoch = "1980-01-01T00:00:00Z"
+
+// rulesFor picks the rules for one XML part.
+func (p *pkg) rulesFor(key string) (rule, textRule) {
+	ids := p.droppedIDs[key]
+	var r rule
+	var t textRule
+	switch {
+	case key == "[content_types].xml":
+		r = func(_ []name, e *elem) {
+			if e.Space == nsTypes && e.Local == "Override" {
+				if pn, _ := e.attr("", "PartName"); p.drop[strings.ToLower(strings.TrimPrefix(pn, "/"))] {
+					e.drop = true
+				}
+			}
+		}
+	case key == "docprops/core.xml":
+		// Every core property (Part 2 §11) is about the document's
+		// making: creator, lastModifiedBy, dates, revision, title, subject,
+		// keywords, category. The root and its namespaces stay.
+		r = func(parents []name, e *elem) {
+			if len(parents) == 1 {
+				e.drop = true
+			}
+		}
+	case key == "docprops/app.xml":
+		r = func(parents []name, e *elem) {
+			if len(parents) == 1 && !appKept[e.Local] {
+				e.drop = true
+			}
+		}
+	case strings.HasPrefix(key, "word/"):
+		r = wordRule
+	case key == "xl/workbook.xml":
+		r = func(_ []name, e *elem) {
+			// x15ac:absPath is the folder the workbook was last saved in
+			// (MS-XLSX 2.6.211); xr:revisionPtr ties it to a cloud document.
+			if e.Space == nsX15ac && e.Local == "absPath" || e.Space == nsXR && e.Local == "revisionPtr" {
+				e.drop = true
+			}
+		}
+	case strings.HasPrefix(key, "xl/comments") || strings.HasPrefix(key, "xl/comments/"):
+		r, t = p.sheetComments(key)
+	case strings.HasPrefix(key, "xl/threadedcomments/"):
+		r = func(_ []name, e *elem) {
+			if e.Space != nsThreaded {
+				return
+			}
+			switch e.Local {
+			case "threadedComment":
+				p.mapPerson(e, "personId")
+				e.remove(func(_, local, _ string) bool { return local == "dT" })
+			case "mention":
+				p.mapPerson(e, "mentionpersonId")
+			}
+		}
+	case strings.HasPrefix(key, "xl/persons/"):
+		r = func(_ []name, e *elem) {
+			// MS-XLSX 2.6.205: the userId is the account (often the
+			// address), providerId the directory it lives in.
+			if e.Space == nsThreaded && e.Local == "person" {
+				e.set("", "displayName", neutral)
+				p.mapPerson(e, "id")
+				e.remove(func(_, local, _ string) bool { return local == "userId" || local == "providerId" })
+			}
+		}
+	case key == "ppt/commentauthors.xml":
+		r = func(_ []name, e *elem) {
+			if e.Local == "cmAuthor" {
+				e.set("", "name", neutral)
+				e.set("", "initials", "A")
+			}
+		}
+	case key == "ppt/authors.xml":
+		r = func(_ []name, e *elem) {
+			if e.Space == nsP188 && e.Local == "author" {
+				e.set("", "name", neutral)
+				e.set("", "initials", "A")
+				e.set("", "userId", neutral)
+				e.set("", "providerId", "None")
+			}
+		}
+	case strings.HasPrefix(key, "ppt/comments/"):
+		r = func(_ []name, e *elem) {
+			switch {
+			case e.Local == "cm" && e.Space != nsP188:
+				e.remove(func(_, local, _ string) bool { return local == "dt" })
+			case e.Space == nsP188 && (e.Local == "cm" || e.Local == "reply"):
+				e.set("", "created", epoch)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return r, t
+	}
+	inner := r
+	return func(parents []name, e *elem) {
+		if inner != nil {
+			inner(parents, e)
+		}
+		e.remove(func(space, _, value string) bool { return (space == nsRel || space == nsRelStrict) && ids[value] })
+	}, t
+}
+
+func isW(space string) bool { return space == nsW || space == nsWStrict }
+
+// wordRule cleans WordprocessingML parts (ECMA-376 Part 1 §17): revision
+// and comment authors become "Author" and lose their dates (§17.13: w:date
+// is optional), revision-session ids go (§17.15.1.72, they link every
+// draft a user saved), as do the attached template (§17.15.1.6) and the
+// w14/w15 document ids.
+func wordRule(_ []name, e *elem) {
+	switch {
+	case isW(e.Space) && (e.Local == "rsids" || e.Local == "attachedTemplate"):
+		e.drop = true
+		return
+	case (e.Space == nsW14 || e.Space == nsW15) && e.Local == "docId":
+		e.drop = true
+		return
+	}
+	if _, ok := e.attr(e.Space, "author"); ok && isW(e.Space) {
+		e.set(e.Space, "author", neutral)
+		e.set(e.Space, "initials", "A")
+		e.remove(func(space, local, _ string) bool { return isW(space) && local == "date" })
+	}
+	if e.Space == nsW16cex {
+		e.remove(func(_, local, _ string) bool { return local == "dateUtc" })
+	}
+	e.remove(func(space, local, _ string) bool { return isW(space) && strings.HasPrefix(local, "rsid") })
+}
+
+// sheetComments neutralises a legacy comments part (Part 1 §18.7): the
+// author list, and the "Name:" Excel puts at the start of each comment's
+// text. A "tc=" author links a threaded comment and keeps its link.
+func (p *pkg) sheetComments(key string) (rule, textRule) {
+	var authors []string
+	collect := func(parents []name, text string) (string, bool) {
+		if n := len(parents); n > 0 && parents[n-1].Local == "author" && !strings.HasPrefix(text, "tc=") {
+			if a := strings.TrimSpace(text); a != "" {
+				authors = append(authors, a)
+			}
+		}
+		return "", false
+	}
+	if _, err := edit(p.entries[p.parts[key]].data, func([]name, *elem) {}, collect); err != nil {
+		authors = nil // the real pass reports the error
+	}
+	sort.Slice(authors, func(i, j int) bool { return len(authors[i]) > len(authors[j]) })
+	t := func(parents []name, text string) (string, bool) {
+		n := len(parents)
+		if n == 0 {
+			return "", false
+		}
+		switch parents[n-1].Local {
+		case "author":
+			if id, ok := strings.CutPrefix(text, "tc="); ok {
+				if m, ok := p.persons[strings.ToLower(id)]; ok {
+					return "tc=" + m, true
+				}
+				return "", false
+			}
+			return neutral, text != neutral
+		case "t":
+			lead := len(text) - len(strings.TrimLeft(text, " \t\r\n"))
+			for _, a := range authors {
+				if rest, ok := strings.CutPrefix(text[lead:], a+":"); ok {
+					return text[:lead] + neutral + ":" + rest, true
+				}
+			}
+		}
+		return "", false
+	}
+	return func([]name, *elem) {}, t
+}
+
+// collectPersons gives each threaded-comment person a neutral id, the same
+// in persons, threaded comments and legacy "tc=" authors.
+func (p *pkg) collectPersons() {
+	p.persons = map[string]string{}
+	var ids []string
+	for key, i := range p.parts {
+		if !strings.HasPrefix(key, "xl/persons/") || path.Ext(key) != ".xml" || p.drop[key] {
+			continue
+		}
+		_, _ = edit(p.entries[i].data, func(_ []name, e *elem) {
+			if e.Space == nsThreaded && e.Local == "person" {
+				if id, ok := e.attr("", "id"); ok {
+					ids = append(ids, strings.ToLower(id))
+				}
+			}
+		}, nil)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if _, ok := p.persons[id]; !ok {
+			p.persons[id] = fmt.Sprintf("{00000000-0000-4000-8000-%012X}", len(p.persons)+1)
+		}
+	}
+}
+
+func (p *pkg) mapPerson(e *elem, attr string) {
+	if v, ok := e.attr("", attr); ok {
+		if m, ok := p.persons[strings.ToLower(v)]; ok {
+			e.set("", attr, m)
+		} else {
+			e.set("", attr, "{00000000-0000-4000-8000-000000000000}")
+		}
+	}
+}

@@ -1,0 +1,354 @@
+package office
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// RTF cleans a Rich Text Format document (RTF 1.9.1) as it streams from r
+// to w: it drops the \info group (title, author, operator, company,
+// manager, dates), user properties, the rsid table and every rsid control
+// word, the generator, the template path, the data store and document
+// variables; it neutralises the revision table and annotation authors and
+// drops revision and annotation dates. Everything else is copied as read.
+// Input that does not start with "{\rtf" or whose groups do not close is
+// refused; bytes after the outermost group are not copied.
+func RTF(w io.Writer, r io.Reader) error {
+	c := &rtfCleaner{in: bufio.NewReader(r), out: bufio.NewWriter(w)}
+	if err := c.run(); err != nil {
+		return err
+	}
+	if err := c.out.Flush(); err != nil {
+		return fmt.Errorf("office: rtf: write: %w", err)
+	}
+	return nil
+}
+
+// maxDepth bounds group nesting; Word stops at a few dozen.
+const maxDepth = 4096
+
+// rtfDropped are destinations removed with their content (RTF 1.9.1
+// "Information group", "User properties", "RSID table", \generator,
+// \template, \datastore, \docvar, \filetbl, \password, \atndate).
+var rtfDropped = map[string]bool{
+	"info": true, "userprops": true, "rsidtbl": true, "generator": true, "template": true,
+	"datastore": true, "docvar": true, "filetbl": true, "password": true, "passwordhash": true,
+	"atndate": true, "author": true, "operator": true, "company": true, "manager": true,
+	"creatim": true, "revtim": true, "printim": true, "buptim": true,
+}
+
+// dropWord tells control words removed wherever they appear: revision
+// session ids (\rsidN, \insrsidN, \charrsidN, \pararsidN ...) and revision
+// dates.
+func dropWord(word string) bool {
+	return strings.Contains(word, "rsid") || word == "revdttm" || word == "revdttmdel" || word == "crdate"
+}
+
+type rtfToken struct {
+	kind  byte // '{', '}', 'w' control word, 's' control symbol, 't' text
+	raw   []byte
+	word  string
+	param int64
+	has   bool // the word had a parameter
+	space bool // the word ended with its space delimiter
+}
+
+type rtfCleaner struct {
+	in      *bufio.Reader
+	out     *bufio.Writer
+	pending []rtfToken
+	bare    bool // the last byte written ends a control word with no delimiter
+}
+
+func (c *rtfCleaner) run() error {
+	head, err := c.in.Peek(5)
+	if err != nil || string(head) != `{\rtf` {
+		return fmt.Errorf("office: rtf: no {\\rtf header: %w", malformedRTF())
+	}
+	depth := 0
+	for {
+		t, err := c.next()
+		if err != nil {
+			return err
+		}
+		switch t.kind {
+		case '{':
+			depth++
+			if depth > maxDepth {
+				return fmt.Errorf("office: rtf: groups nested too deep: %w", malformedRTF())
+			}
+			handled, err := c.group()
+			if err != nil {
+				return err
+			}
+			if handled {
+				depth--
+				continue
+			}
+			c.write(t)
+		case '}':
+			depth--
+			c.write(t)
+			if depth == 0 {
+				return nil
+			}
+			if depth < 0 {
+				return fmt.Errorf("office: rtf: unbalanced braces: %w", malformedRTF())
+			}
+		case 'w':
+			if dropWord(t.word) {
+				if t.space && c.bare {
+					c.emit([]byte(" "))
+				}
+				continue
+			}
+			c.write(t)
+			if t.word == "bin" {
+				if err := c.binary(t, true); err != nil {
+					return err
+				}
+			}
+		default:
+			c.write(t)
+		}
+	}
+}
+
+// group looks at the destination of a group just opened and, when it is
+// one to drop or neutralise, consumes the whole group and reports true.
+// Otherwise the tokens it read are queued to be copied.
+func (c *rtfCleaner) group() (bool, error) {
+	t1, err := c.next()
+	if err != nil {
+		return false, err
+	}
+	read := []rtfToken{t1}
+	dest, star := "", false
+	if t1.kind == 'w' {
+		dest = t1.word
+	} else if t1.kind == 's' && string(t1.raw) == `\*` {
+		t2, err := c.next()
+		if err != nil {
+			return false, err
+		}
+		read = append(read, t2)
+		if t2.kind == 'w' {
+			dest, star = t2.word, true
+		}
+	}
+	switch {
+	case rtfDropped[dest]:
+		if t := read[len(read)-1]; t.kind == 'w' && t.word == "bin" {
+			if err := c.binary(t, false); err != nil {
+				return false, err
+			}
+		}
+		return true, c.skip(1)
+	case star && dest == "atnauthor":
+		c.emit([]byte(`{\*\atnauthor ` + neutral + `}`))
+		return true, c.skip(1)
+	case star && dest == "atnid":
+		c.emit([]byte(`{\*\atnid A}`))
+		return true, c.skip(1)
+	case star && dest == "revtbl":
+		return true, c.revtbl()
+	}
+	c.pending = append(read, c.pending...)
+	return false, nil
+}
+
+// revtbl rewrites the revision table (a list of author names, the first
+// conventionally "Unknown") keeping its length, so \revauthN still points
+// into it.
+func (c *rtfCleaner) revtbl() error {
+	c.emit([]byte(`{\*\revtbl `))
+	n := 0
+	for {
+		t, err := c.next()
+		if err != nil {
+			return err
+		}
+		switch t.kind {
+		case '{':
+			if err := c.skip(1); err != nil {
+				return err
+			}
+			if n == 0 {
+				c.emit([]byte(`{Unknown;}`))
+			} else {
+				c.emit([]byte(`{` + neutral + `;}`))
+			}
+			n++
+		case '}':
+			c.emit([]byte("}"))
+			return nil
+		case 'w':
+			if t.word == "bin" {
+				if err := c.binary(t, false); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+// skip consumes tokens until depth open groups have closed.
+func (c *rtfCleaner) skip(depth int) error {
+	for depth > 0 {
+		t, err := c.next()
+		if err != nil {
+			return err
+		}
+		switch t.kind {
+		case '{':
+			depth++
+			if depth > maxDepth {
+				return fmt.Errorf("office: rtf: groups nested too deep: %w", malformedRTF())
+			}
+		case '}':
+			depth--
+		case 'w':
+			if t.word == "bin" {
+				if err := c.binary(t, false); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// binary copies or skips the N raw bytes that follow \binN.
+func (c *rtfCleaner) binary(t rtfToken, keep bool) error {
+	if !t.has || t.param <= 0 {
+		return nil
+	}
+	dst := io.Discard
+	if keep {
+		dst = c.out
+		c.bare = false
+	}
+	if _, err := io.CopyN(dst, c.in, t.param); err != nil {
+		return fmt.Errorf("office: rtf: \\bin past the end: %w", malformedRTF())
+	}
+	return nil
+}
+
+func (c *rtfCleaner) write(t rtfToken) {
+	c.emit(t.raw)
+	c.bare = t.kind == 'w' && !t.space
+}
+
+func (c *rtfCleaner) emit(b []byte) {
+	c.out.Write(b)
+	c.bare = false
+}
+
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+func isDigit(b byte) bool  { return b >= '0' && b <= '9' }
+
+// next reads one token (RTF 1.9.1 "Conventions of an RTF Reader").
+func (c *rtfCleaner) next() (rtfToken, error) {
+	if len(c.pending) > 0 {
+		t := c.pending[0]
+		c.pending = c.pending[1:]
+		return t, nil
+	}
+	b, err := c.in.ReadByte()
+	if err != nil {
+		return rtfToken{}, c.eof(err)
+	}
+	switch b {
+	case '{', '}':
+		return rtfToken{kind: b, raw: []byte{b}}, nil
+	case '\\':
+		return c.control()
+	}
+	raw := []byte{b}
+	for len(raw) < 4096 {
+		p, err := c.in.Peek(1)
+		if err != nil || p[0] == '\\' || p[0] == '{' || p[0] == '}' {
+			break
+		}
+		c.in.ReadByte()
+		raw = append(raw, p[0])
+	}
+	return rtfToken{kind: 't', raw: raw}, nil
+}
+
+func (c *rtfCleaner) control() (rtfToken, error) {
+	b, err := c.in.ReadByte()
+	if err != nil {
+		return rtfToken{}, c.eof(err)
+	}
+	if !isLetter(b) {
+		raw := []byte{'\\', b}
+		if b == '\'' {
+			var hex [2]byte
+			if _, err := io.ReadFull(c.in, hex[:]); err != nil {
+				return rtfToken{}, c.eof(err)
+			}
+			raw = append(raw, hex[:]...)
+		}
+		return rtfToken{kind: 's', raw: raw}, nil
+	}
+	var word bytes.Buffer
+	word.WriteByte(b)
+	t := rtfToken{kind: 'w'}
+	for {
+		p, err := c.in.Peek(1)
+		if err != nil || !isLetter(p[0]) {
+			break
+		}
+		if word.Len() >= 32 {
+			return rtfToken{}, fmt.Errorf("office: rtf: control word too long: %w", malformedRTF())
+		}
+		c.in.ReadByte()
+		word.WriteByte(p[0])
+	}
+	t.word = word.String()
+	raw := append([]byte{'\\'}, word.Bytes()...)
+	neg := false
+	if p, err := c.in.Peek(2); err == nil && p[0] == '-' && isDigit(p[1]) {
+		c.in.ReadByte()
+		raw = append(raw, '-')
+		neg = true
+	}
+	digits := 0
+	for {
+		p, err := c.in.Peek(1)
+		if err != nil || !isDigit(p[0]) {
+			break
+		}
+		if digits >= 10 {
+			return rtfToken{}, fmt.Errorf("office: rtf: parameter too long: %w", malformedRTF())
+		}
+		c.in.ReadByte()
+		raw = append(raw, p[0])
+		t.param = t.param*10 + int64(p[0]-'0')
+		t.has = true
+		digits++
+	}
+	if neg {
+		t.param = -t.param
+	}
+	if p, err := c.in.Peek(1); err == nil && p[0] == ' ' {
+		c.in.ReadByte()
+		raw = append(raw, ' ')
+		t.space = true
+	}
+	t.raw = raw
+	return t, nil
+}
+
+// eof turns the end of input inside the document into a refusal.
+func (c *rtfCleaner) eof(err error) error {
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("office: rtf: groups left open at the end: %w", malformedRTF())
+	}
+	return fmt.Errorf("office: rtf: read: %w", err)
+}
