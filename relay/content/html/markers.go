@@ -111,8 +111,18 @@ func headerBlock(lines []string, sure bool) []string {
 	return out
 }
 
+// void lists the elements without content (HTML, section 13.1.2).
+var void = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true,
+	"input": true, "keygen": true, "link": true, "meta": true, "param": true, "source": true, "track": true, "wbr": true}
+
 // replaceChildren replaces the content of e by lines of text.
 func replaceChildren(e *html.Node, lines []string) {
+	if void[e.Data] {
+		// A marker class on <br> or <img>: there is no content to
+		// rewrite, and a void element cannot hold any.
+		e.Parent.RemoveChild(e)
+		return
+	}
 	for ch := e.FirstChild; ch != nil; ch = e.FirstChild {
 		e.RemoveChild(ch)
 	}
@@ -186,6 +196,7 @@ func textLines(n *html.Node, limit int) ([]string, bool) {
 // or blocks, such as Apple Mail's attribution, whose date and address are
 // links of its data detectors.
 func (c *cleaner) lines(n *html.Node) {
+	c.blocks(n)
 	var run []*html.Node
 	for ch := n.FirstChild; ; ch = ch.NextSibling {
 		if ch != nil && (ch.Type == html.TextNode || ch.Type == html.ElementNode && inline[ch.Data]) {
@@ -247,4 +258,36 @@ func hasBreak(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// blocks finds an attribution split over two sibling blocks, as Yahoo
+// writes it: "<div>On <date>, Name</div><div>&lt;address&gt; wrote:</div>".
+func (c *cleaner) blocks(n *html.Node) {
+	var prev *html.Node
+	prevText := ""
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type == html.TextNode && strings.TrimSpace(ch.Data) == "" {
+			continue
+		}
+		if ch.Type != html.ElementNode || inline[ch.Data] || void[ch.Data] {
+			prev = nil
+			continue
+		}
+		lines, fit := textLines(ch, 300)
+		if !fit || len(lines) != 1 {
+			prev = nil
+			continue
+		}
+		if prev != nil {
+			if s, ok := text.NeutralAttribution(prevText + " " + lines[0]); ok {
+				replaceChildren(prev, []string{s})
+				next := ch.PrevSibling
+				n.RemoveChild(ch)
+				ch = next
+				prev = nil
+				continue
+			}
+		}
+		prev, prevText = ch, lines[0]
+	}
 }

@@ -170,3 +170,18 @@ func attributionStart(s string) bool {
 	}
 	return strings.HasSuffix(s, "<") || strings.Contains(s, " schrieb am ")
 }
+
+// leadingAttribution splits a line that starts with an attribution
+// followed, after a run of spaces, by the quoted text, and returns the
+// neutral attribution and the rest.
+func leadingAttribution(s string) (string, string, bool) {
+	i := strings.Index(s, ":  ")
+	if i < 0 || strings.TrimSpace(s[i+1:]) == "" {
+		return "", "", false
+	}
+	n, ok := NeutralAttribution(s[:i+1])
+	if !ok {
+		return "", "", false
+	}
+	return n, strings.TrimSpace(s[i+1:]), true
+}

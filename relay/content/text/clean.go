@@ -48,6 +48,12 @@ func (c *cleaner) head() error {
 		c.hdr, c.blank = false, false
 		return c.emit(line{prefix: l.prefix, body: s, eol: c.lastEOL(n), depth: l.depth})
 	}
+	if s, rest, ok := leadingAttribution(l.body); ok {
+		// Yahoo's Android app runs the attribution and the first quoted
+		// line into one line.
+		c.pop(1)
+		return c.emit(line{prefix: l.prefix, body: s + " " + rest, eol: l.eol, depth: l.depth})
+	}
 	if c.hdr {
 		if l.depth == c.hdrD && !l.blank() {
 			return c.header(l)
