@@ -256,3 +256,98 @@ func qpdfCheck(t *testing.T, in, out []byte) {
 		t.Errorf("pages: input %s, output %s", a, b)
 	}
 }
+
+// leakcheck is the shared corpus checker, beside the repository.
+const leakcheck = "../../../../shared/corpus/tools/leakcheck.py"
+
+// TestCorpusLeakcheck puts the cleaned PDFs back into their messages (with
+// a neutral From and no Message-ID, which are the anonymizer's job) and
+// runs the shared checker on each, with deep_decode.
+func TestCorpusLeakcheck(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if _, serr := os.Stat(leakcheck); err != nil || serr != nil {
+		if os.Getenv("LEAK_INTEROP") == "1" {
+			t.Fatalf("python3 or %s missing and LEAK_INTEROP=1", leakcheck)
+		}
+		t.Skip("python3 or the shared leakcheck.py missing")
+	}
+	manifest := filepath.Join(corpusDir, "manifest.json")
+	for _, e := range loadCorpus(t) {
+		if e.Expected.Outcome == "reject" {
+			continue
+		}
+		t.Run(strings.TrimSuffix(e.File, ".eml"), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.eml")
+			if err := os.WriteFile(out, rebuild(t, e.File), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			b, err := exec.Command(python, leakcheck, "check", manifest, e.File, out, "bob@example.com").CombinedOutput()
+			if err != nil {
+				t.Errorf("leakcheck: %v\n%s", err, b)
+			}
+		})
+	}
+}
+
+// rebuild returns the message file name with every PDF cleaned.
+func rebuild(t *testing.T, name string) []byte {
+	t.Helper()
+	f, err := os.Open(filepath.Join(corpusDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	e, err := message.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Header.Set("From", "Anonymous <anon@leak.example>")
+	e.Header.Del("Message-Id")
+	var buf bytes.Buffer
+	w, err := message.CreateWriter(&buf, e.Header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := copyEntity(w, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func copyEntity(w *message.Writer, e *message.Entity) error {
+	if mr := e.MultipartReader(); mr != nil {
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			pw, err := w.CreatePart(p.Header)
+			if err != nil {
+				return err
+			}
+			if err := copyEntity(pw, p); err != nil {
+				return err
+			}
+			if err := pw.Close(); err != nil {
+				return err
+			}
+		}
+	}
+	body, err := io.ReadAll(e.Body)
+	if err != nil {
+		return err
+	}
+	if ct, _, _ := e.Header.ContentType(); ct == "application/pdf" {
+		if body, err = Clean(body, 64<<20); err != nil {
+			return err
+		}
+	}
+	_, err = w.Write(body)
+	return err
+}

@@ -1,0 +1,244 @@
+package pdf
+
+import (
+	"bytes"
+	"compress/zlib"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+
+	"leak/relay/content/refusal"
+)
+
+// synth builds a valid PDF of about size bytes: pages whose Flate content
+// streams draw a marker, each with a Flate image of noise, an Info
+// dictionary and catalog XMP naming an author.
+func synth(size int) []byte {
+	var b bytes.Buffer
+	var offs []int
+	obj := func(body string, stream []byte) int {
+		offs = append(offs, b.Len())
+		n := len(offs)
+		if stream == nil {
+			fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", n, body)
+		} else {
+			fmt.Fprintf(&b, "%d 0 obj\n<<%s/Length %d>>\nstream\n", n, body, len(stream))
+			b.Write(stream)
+			b.WriteString("\nendstream\nendobj\n")
+		}
+		return n
+	}
+	deflate := func(p []byte) []byte {
+		var z bytes.Buffer
+		w := zlib.NewWriter(&z)
+		w.Write(p)
+		w.Close()
+		return z.Bytes()
+	}
+	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	obj("<</Type/Catalog/Pages 2 0 R/Metadata 3 0 R>>", nil)
+	obj("", nil) // the page tree, written last
+	obj("/Type/Metadata/Subtype/XML", []byte("<x:xmpmeta><dc:creator>Synthia Authorsson</dc:creator></x:xmpmeta>"))
+	font := obj("<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>", nil)
+	info := obj("<</Author(Synthia Authorsson)/Producer(synth)>>", nil)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var kids []string
+	for i := 0; b.Len() < size || i == 0; i++ {
+		noise := make([]byte, 96*96*3)
+		for j := range noise {
+			noise[j] = byte(rng.Uint32())
+		}
+		img := obj("/Type/XObject/Subtype/Image/Width 96/Height 96/ColorSpace/DeviceRGB/BitsPerComponent 8/Filter/FlateDecode", deflate(noise))
+		content := obj("/Filter/FlateDecode", deflate([]byte(fmt.Sprintf(
+			"BT /F1 12 Tf 72 720 Td (KEEP-SYNTH-page %d) Tj ET q 96 0 0 96 72 500 cm /Im1 Do Q", i))))
+		page := obj(fmt.Sprintf("<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents %d 0 R/Resources<</Font<</F1 %d 0 R>>/XObject<</Im1 %d 0 R>>>>/PieceInfo<</X<</Private(Synthia)>>>>>>", content, font, img), nil)
+		kids = append(kids, fmt.Sprintf("%d 0 R", page))
+	}
+	pages := b.Len()
+	fmt.Fprintf(&b, "2 0 obj\n<</Type/Pages/Count %d/Kids[%s]>>\nendobj\n", len(kids), strings.Join(kids, " "))
+	offs[1] = pages
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<</Size %d/Root 1 0 R/Info %d 0 R/ID[<00112233445566778899aabbccddeeff><00112233445566778899aabbccddeeff>]>>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, info, xref)
+	return b.Bytes()
+}
+
+func TestSynth(t *testing.T) {
+	in := synth(64 << 10)
+	out, err := Clean(in, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := deepView(out)
+	if contains(view, "Authorsson") || contains(view, "Synthia") {
+		t.Error("author survived")
+	}
+	if !contains(view, "KEEP-SYNTH-page 0") {
+		t.Error("page text lost")
+	}
+	qpdfCheck(t, in, out)
+	// The output is itself a PDF this package can clean.
+	if _, err := Clean(out, 1<<20); err != nil {
+		t.Errorf("cleaning the output again: %v", err)
+	}
+}
+
+func kind(err error) refusal.Kind {
+	if r, ok := refusal.As(err); ok {
+		return r.Kind
+	}
+	return 0
+}
+
+func TestRefusals(t *testing.T) {
+	good := synth(1)
+	deep := []byte("%PDF-1.4\n1 0 obj\n<</Type/Catalog/X " + strings.Repeat("[", 3<<20) + ">>\nendobj\n")
+	for _, c := range []struct {
+		name string
+		data []byte
+		max  int64
+		want refusal.Kind
+	}{
+		{"too large", good, int64(len(good)) - 1, refusal.TooLarge},
+		{"empty", nil, 1 << 20, refusal.Malformed},
+		{"header only", []byte("%PDF-1.7\n"), 1 << 20, refusal.Malformed},
+		{"not a PDF", []byte("<html><body>hello</body></html>"), 1 << 20, refusal.Malformed},
+		{"truncated", good[:len(good)/3], 1 << 20, refusal.Malformed},
+		{"nested three million deep", deep, 16 << 20, refusal.Malformed},
+		{"deflate bomb", bomb(), 16 << 20, refusal.Malformed},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := Clean(c.data, c.max)
+			if kind(err) != c.want {
+				t.Fatalf("Clean = %d bytes, %v; want a %v refusal", len(out), err, c.want)
+			}
+			if strings.Contains(err.Error(), "pdfcpu") {
+				t.Errorf("refusal text names the parser: %v", err)
+			}
+		})
+	}
+}
+
+// bomb is a PDF whose one stream inflates past maxInflated.
+func bomb() []byte {
+	var z bytes.Buffer
+	w, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	zero := make([]byte, 1<<20)
+	for i := 0; i < maxInflated>>20+1; i++ {
+		w.Write(zero)
+	}
+	w.Close()
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.5\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n")
+	fmt.Fprintf(&b, "2 0 obj\n<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length %d>>\nstream\n", z.Len())
+	b.Write(z.Bytes())
+	b.WriteString("\nendstream\nendobj\n")
+	return b.Bytes()
+}
+
+func TestStripJPEG(t *testing.T) {
+	var pic bytes.Buffer
+	if err := jpeg.Encode(&pic, image.NewGray(image.Rect(0, 0, 16, 8)), nil); err != nil {
+		t.Fatal(err)
+	}
+	segment := func(marker byte, payload string) []byte {
+		n := len(payload) + 2
+		return append([]byte{0xFF, marker, byte(n >> 8), byte(n)}, payload...)
+	}
+	in := append([]byte{0xFF, 0xD8}, segment(0xE1, "Exif\x00\x00Artist Ottilie Vreeswijk")...)
+	in = append(in, segment(0xFE, "shot by ovreeswijk")...)
+	in = append(in, segment(0xED, "Photoshop 3.0\x008BIM by Vreeswijk")...)
+	in = append(in, segment(0xEE, "Adobe\x00keep")...)
+	in = append(in, pic.Bytes()[2:]...)
+	out := stripJPEG(in)
+	if bytes.Contains(bytes.ToLower(out), []byte("vreeswijk")) {
+		t.Error("metadata segment survived")
+	}
+	if !bytes.Contains(out, []byte("Adobe\x00keep")) {
+		t.Error("APP14 lost")
+	}
+	img, err := jpeg.Decode(bytes.NewReader(out))
+	if err != nil || img.Bounds().Dx() != 16 {
+		t.Fatalf("stripped JPEG does not decode: %v", err)
+	}
+	for _, bad := range [][]byte{nil, {0xFF, 0xD8}, {0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF}, []byte("not a jpeg")} {
+		if got := stripJPEG(bad); !bytes.Equal(got, bad) {
+			t.Errorf("stripJPEG(%q) = %q, want it unchanged", bad, got)
+		}
+	}
+}
+
+// TestConcurrent cleans the corpus from several goroutines at once; run it
+// with -race.
+func TestConcurrent(t *testing.T) {
+	var inputs [][]byte
+	for _, e := range loadCorpus(t) {
+		inputs = append(inputs, attachments(t, e.File)...)
+	}
+	inputs = append(inputs, synth(256<<10))
+	want := make([]refusal.Kind, len(inputs))
+	for i, in := range inputs {
+		_, err := Clean(in, 64<<20)
+		want[i] = kind(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, in := range inputs {
+				if _, err := Clean(in, 64<<20); kind(err) != want[i] {
+					t.Errorf("input %d: %v, want %v", i, err, want[i])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func FuzzClean(f *testing.F) {
+	for _, e := range loadCorpus(f) {
+		for _, in := range attachments(f, e.File) {
+			f.Add(in)
+		}
+	}
+	f.Add(synth(1))
+	f.Add([]byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj trailer<</Root 1 0 R>>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := Clean(data, 1<<20)
+		if err != nil {
+			if _, ok := refusal.As(err); !ok {
+				t.Fatalf("error is not a refusal: %v", err)
+			}
+			return
+		}
+		if n := bytes.Count(out, []byte("%%EOF")); n < 1 {
+			t.Fatal("output has no end-of-file marker")
+		}
+		if _, err := Clean(out, 64<<20); err != nil {
+			t.Fatalf("cleaning the output again: %v", err)
+		}
+	})
+}
+
+func BenchmarkClean(b *testing.B) {
+	for _, size := range []int{1 << 20, 10 << 20} {
+		in := synth(size)
+		b.Run(fmt.Sprintf("%dMiB", size>>20), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Clean(in, 64<<20); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
