@@ -154,6 +154,35 @@ func TestFooterSafe(t *testing.T) {
 	}
 }
 
+func TestMarkup(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"outlook mobile signature", `<div>Hi</div><div id="ms-outlook-mobile-signature"><div>Get <a href="https://aka.ms/o0ukef">Outlook for iOS</a></div></div>`, `<div>Hi</div>`},
+		{"device line text", `<div>Hi<br><br>Sent from my Galaxy</div>`, `<div>Hi<br/><br/></div>`},
+		{"yahoo two-div attribution", `<div><div>On Mon, Nov 2, 2026 at 17:05, Maja Lind</div><div>&lt;maja@d.example&gt; wrote:</div></div>`,
+			`<div><div>On Mon, Nov 2, 2026 at 17:05, someone wrote:</div></div>`},
+		{"outlook header paragraph", `<p><b>From:</b> Carl &lt;c@d.example&gt;<br><b>Sent:</b> Monday<br><b>To:</b> Bob<br><b>Subject:</b> Hi</p>`,
+			`<p>From: someone<br/>Subject: Hi</p>`},
+		{"prose from paragraph", `<p>From: the committee<br>We agree.</p>`, `<p>From: the committee<br/>We agree.</p>`},
+		{"style declarations", `<p style="color:red; background:url(https://t.example/x.png); width:expression(alert(1)); position:absolute; font:12px/1 a\72 b">x</p>`,
+			`<p style="color:red">x</p>`},
+		{"cid background", `<td background="cid:bg%40x">x</td>`, `x`},
+		{"cid image and style", `<table><tr><td background="cid:bg@x" style="background-image:url('cid:bg@x')">x</td></tr></table>`,
+			`<table><tbody><tr><td background="cid:N-bg@x" style="background-image:url(cid:N-bg@x)">x</td></tr></tbody></table>`},
+		{"office namespaces", `<p>a<o:p></o:p><st1:place>Wien</st1:place><v:shape><v:imagedata src="file:///C:/x.png"/></v:shape></p>`, `<p>aWien</p>`},
+	}
+	o := Options{CID: func(id string) string { return "N-" + id }}
+	for _, tt := range tests {
+		out, err := cleanString(t, tt.in, o)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		got := strings.TrimPrefix(out, `<html><head><meta charset="utf-8"></head><body>`)
+		if got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestRefuse(t *testing.T) {
 	o := Options{Sender: []string{"alice@x.example"}}
 	tests := []struct {

@@ -81,7 +81,15 @@ func (c *cleaner) element(e *html.Node) (*html.Node, error) {
 		// keep its text only.
 		return unwrapNode(e, next), nil
 	}
-	return next, c.children(e)
+	if err := c.children(e); err != nil {
+		return next, err
+	}
+	if e.Data == "a" && e.FirstChild == nil {
+		// A link left empty, e.g. Yahoo's device line link: nothing to
+		// click, only the tracking in its target.
+		parent.RemoveChild(e)
+	}
+	return next, nil
 }
 
 // attributes keeps the allowlisted attributes of e, checking the URLs in
