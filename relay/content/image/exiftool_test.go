@@ -23,7 +23,7 @@ var exiftoolDeniedGroups = []string{
 var exiftoolDeniedTags = []string{
 	"Comment", "Author", "Source", "Description", "Software", "Make", "Model", "SerialNumber",
 	"Artist", "Copyright", "Creator", "By-line", "ProfileDescription", "DateTimeOriginal",
-	"ModifyDate", "CreateDate", "Warning", "Error", "XMPToolkit", "ApplicationExtension",
+	"ModifyDate", "CreateDate", "Warning", "Error", "XMPToolkit", "ApplicationExtension", "MetadataID",
 }
 
 // TestExiftool reads every cleaned image with exiftool, the tool a curious
@@ -53,6 +53,7 @@ func TestExiftool(t *testing.T) {
 		{"lossy.webp", "image/webp", readTestdata(t, "lossy.webp"), ""},
 		{"alpha.webp", "image/webp", readTestdata(t, "alpha.webp"), ""},
 		{"anim.webp", "image/webp", readTestdata(t, "anim.webp"), ""},
+		{"drawing.svg", "image/svg+xml", []byte(inkscapeWithPhoto(t)), ""},
 	}
 	dir := t.TempDir()
 	for _, tt := range tests {
@@ -83,6 +84,8 @@ func TestExiftool(t *testing.T) {
 					orientation = value
 				case group == "IFD0":
 					t.Errorf("IFD0 tag %s survived", tag)
+				case strings.HasPrefix(group, "SVG-"): // an editor's namespace
+					t.Errorf("[%s] %s survived", group, tag)
 				}
 				for _, g := range exiftoolDeniedGroups {
 					if group == g || strings.HasPrefix(group, g+"-") {

@@ -92,11 +92,11 @@ func (c *jpegCleaner) run() error {
 		case m == mTEM:
 			// No payload and no meaning outside arithmetic-coding tests.
 		case m == mSOI || (m >= mRST0 && m <= mRST7) || m < mSOF0 && m != mTEM:
-			return fmt.Errorf("image: jpeg: marker %#x out of place: %w", m, malformed(jpegName))
+			return fmt.Errorf("image: jpeg: marker out of place: %w", malformed(jpegName))
 		case m == mJPG || (m >= mJPG0 && m <= mJPGD):
 			// JPEG extensions (JPEG-LS, T.84 ...): their segments may
 			// hold anything and nothing here knows how to read them.
-			return fmt.Errorf("image: jpeg: extension marker %#x: %w", m, unsupported(jpegName))
+			return fmt.Errorf("image: jpeg: extension marker: %w", unsupported(jpegName))
 		default:
 			var p []byte
 			if p, err = c.segment(); err != nil {

@@ -247,7 +247,7 @@ func (c *svgCleaner) keepElement(t xml.StartElement, own map[string]string) bool
 		return false
 	}
 	switch strings.ToLower(t.Name.Local) {
-	case "metadata", "script", "foreignobject":
+	case "metadata", "script", "foreignobject", "handler":
 		return false
 	case "set", "animate":
 		for _, a := range t.Attr {
