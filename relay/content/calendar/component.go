@@ -152,7 +152,14 @@ func (c *cleaner) prop(p property, replier bool, names []string) (property, bool
 		// Drive, iCloud), and an inline binary is a second copy of a file
 		// that would bypass the document cleaners; files go as MIME parts.
 		return p, false
-	case "CONTACT", "COMMENT":
+	case "CONTACT":
+		// Contact details that are the sender's (their address or the
+		// name their ORGANIZER gives) hold a phone number or a postal
+		// address as well: drop them rather than rewrite the name alone.
+		if c.m.containsAddr(p.Value) || containsAnyFold(p.Value, names) {
+			return p, false
+		}
+	case "COMMENT":
 		if c.m.containsAddr(p.Value) {
 			return p, false
 		}
@@ -220,4 +227,14 @@ func (c *cleaner) cleanParams(p *property) {
 		out = append(out, q)
 	}
 	p.Params = out
+}
+
+func containsAnyFold(s string, subs []string) bool {
+	l := strings.ToLower(s)
+	for _, x := range subs {
+		if strings.Contains(l, strings.ToLower(x)) {
+			return true
+		}
+	}
+	return false
 }
