@@ -2,6 +2,7 @@ package html
 
 import (
 	"net/url"
+	"strings"
 
 	"golang.org/x/net/html"
 
@@ -15,17 +16,23 @@ func (c *cleaner) identifies(n *html.Node) bool {
 	if len(c.o.Sender) == 0 {
 		return false
 	}
+	if c.has == nil {
+		c.has = text.AddressFinder(c.o.Sender)
+	}
 	switch n.Type {
 	case html.TextNode:
-		if text.HasAddress(n.Data, c.o.Sender) {
+		if c.has(n.Data) {
 			return true
 		}
 	case html.ElementNode:
 		for _, a := range n.Attr {
-			if text.HasAddress(a.Val, c.o.Sender) {
+			if c.has(a.Val) {
 				return true
 			}
-			if u, err := url.PathUnescape(a.Val); err == nil && text.HasAddress(u, c.o.Sender) {
+			if !strings.Contains(a.Val, "%") {
+				continue
+			}
+			if u, err := url.PathUnescape(a.Val); err == nil && c.has(u) {
 				return true
 			}
 		}

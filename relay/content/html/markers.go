@@ -58,7 +58,7 @@ func (c *cleaner) marker(e *html.Node) bool {
 			return true
 		}
 	}
-	if e.Data == "div" || e.Data == "p" {
+	if (e.Data == "div" || e.Data == "p") && mayBeHeader(firstText(e)) {
 		if lines, fit := textLines(e, 2000); fit {
 			if out := headerBlock(lines, false); out != nil {
 				replaceChildren(e, out)
@@ -264,7 +264,6 @@ func hasBreak(n *html.Node) bool {
 // writes it: "<div>On <date>, Name</div><div>&lt;address&gt; wrote:</div>".
 func (c *cleaner) blocks(n *html.Node) {
 	var prev *html.Node
-	prevText := ""
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
 		if ch.Type == html.TextNode && strings.TrimSpace(ch.Data) == "" {
 			continue
@@ -273,21 +272,60 @@ func (c *cleaner) blocks(n *html.Node) {
 			prev = nil
 			continue
 		}
-		lines, fit := textLines(ch, 300)
-		if !fit || len(lines) != 1 {
-			prev = nil
-			continue
-		}
-		if prev != nil {
-			if s, ok := text.NeutralAttribution(prevText + " " + lines[0]); ok {
-				replaceChildren(prev, []string{s})
-				next := ch.PrevSibling
-				n.RemoveChild(ch)
-				ch = next
-				prev = nil
-				continue
+		if prev != nil && strings.HasSuffix(strings.TrimSpace(lastText(ch)), ":") {
+			a, okA := textLines(prev, 300)
+			b, okB := textLines(ch, 300)
+			if okA && okB && len(a) == 1 && len(b) == 1 {
+				if s, ok := text.NeutralAttribution(a[0] + " " + b[0]); ok {
+					replaceChildren(prev, []string{s})
+					next := ch.PrevSibling
+					n.RemoveChild(ch)
+					ch, prev = next, nil
+					continue
+				}
 			}
 		}
-		prev, prevText = ch, lines[0]
+		prev = ch
 	}
+}
+
+// firstText and lastText return the first and the last text under n that
+// is not white space, as cheap tests before the text of n is collected.
+func firstText(n *html.Node) string {
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type == html.TextNode && strings.TrimSpace(ch.Data) != "" {
+			return ch.Data
+		}
+		if t := firstText(ch); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+func lastText(n *html.Node) string {
+	for ch := n.LastChild; ch != nil; ch = ch.PrevSibling {
+		if ch.Type == html.TextNode && strings.TrimSpace(ch.Data) != "" {
+			return ch.Data
+		}
+		if t := lastText(ch); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// mayBeHeader reports whether the first text of a container can start an
+// Outlook header block: a field name before a colon ("From:", split from
+// its value by <b>) or a separator line.
+func mayBeHeader(s string) bool {
+	s = strings.TrimLeft(s, " \t\n\u00a0*")
+	if s == "" {
+		return false
+	}
+	if s[0] == '-' || s[0] == '_' {
+		return true
+	}
+	i := strings.IndexByte(s, ':')
+	return i > 0 && i < 40
 }

@@ -13,7 +13,8 @@ import (
 
 // cleaner holds the options of one Clean call.
 type cleaner struct {
-	o Options
+	o   Options
+	has func(string) bool // finds the sender's addresses
 }
 
 // children cleans the content of n in place.

@@ -30,6 +30,15 @@ func newScanner(addrs []string) *scanner {
 // ignoring case.
 func HasAddress(s string, addrs []string) bool { return newScanner(addrs).final(s) }
 
+// AddressFinder returns HasAddress for a fixed list of addresses, for a
+// caller that checks many strings.
+func AddressFinder(addrs []string) func(s string) bool {
+	sc := newScanner(addrs)
+	return func(s string) bool {
+		return len(sc.addrs) > 0 && strings.IndexByte(s, '@') >= 0 && sc.find([]byte(s), 0, true)
+	}
+}
+
 // final checks a whole line.
 func (s *scanner) final(line string) bool {
 	s.tail = s.tail[:0]

@@ -55,7 +55,9 @@ func (c *cleaner) head() error {
 		return c.emit(line{prefix: l.prefix, body: s + " " + rest, eol: l.eol, depth: l.depth})
 	}
 	if c.hdr {
-		if l.depth == c.hdrD && !l.blank() {
+		// The block ends at a blank line, at another quote depth, or at
+		// a line that is neither a field nor continues a dropped one.
+		if _, ok := field(l.body); l.depth == c.hdrD && !l.blank() && (ok || !c.hdrKeep) {
 			return c.header(l)
 		}
 		c.hdr = false

@@ -85,8 +85,8 @@ func (c *cleaner) headerStarts() bool {
 }
 
 // header rewrites one line of a quoted header block: From becomes
-// "someone", the subject stays, the other fields go, and a line that
-// continues a field shares its fate.
+// "someone", the subject stays, the other fields go, and so does a line
+// that continues a dropped field (a wrapped list of recipients).
 func (c *cleaner) header(l line) error {
 	c.pop(1)
 	f, ok := field(l.body)
@@ -101,11 +101,9 @@ func (c *cleaner) header(l line) error {
 	case ok && keptFields[f]:
 		c.hdrKeep = true
 		return c.emit(l)
-	case ok && droppedFields[f]:
+	case ok:
+		// Sent, To, Cc and fields this list does not know.
 		c.hdrKeep = false
-		return nil
-	case c.hdrKeep:
-		return c.emit(l)
 	}
 	return nil
 }

@@ -23,11 +23,23 @@ const LocalFileText = localFileText
 var (
 	urlRe      = regexp.MustCompile(`(?i)\bhttps?://[^\s<>"]+`)
 	fileLinkRe = regexp.MustCompile(`(?i)\s?<file:[^<>]*>`)
-	fileRe     = regexp.MustCompile(`(?i)\bfile:/`)
 )
 
-// HasLocalFile reports whether s contains a file: URL.
-func HasLocalFile(s string) bool { return fileRe.MatchString(s) }
+// HasLocalFile reports whether s contains a file: URL ("file:/" not
+// preceded by a letter or digit, in any case).
+func HasLocalFile(s string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], ":/")
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j >= 4 && strings.EqualFold(s[j-4:j], "file") && (j == 4 || !isAlnum(s[j-5])) {
+			return true
+		}
+		i = j + 2
+	}
+}
 
 // cleanURLs rewrites the URLs in one line of text. A "<file:...>" after a
 // link's text is the target an HTML-to-text conversion (Outlook's) writes
