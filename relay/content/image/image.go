@@ -5,10 +5,10 @@
 //
 // Raster formats are cleaned by dropping segments or chunks, never by
 // re-encoding, so the pixels a recipient sees are bit-identical to the
-// pixels the sender attached. Each cleaner streams with bounded buffers,
-// except WebP (the RIFF size precedes the chunks it counts) and SVG (it is
-// re-serialised from a token stream), which hold their output in memory up
-// to a bound.
+// pixels the sender attached. Each cleaner streams with bounded buffers;
+// SVG (re-serialised from its tokens) and the frames of an animated WebP
+// (whose RIFF size must be known before they are written) are held in
+// memory up to MaxSVG and MaxWebP.
 //
 // A cleaner returns a *refusal.Error (possibly wrapped) for input it cannot
 // read or cannot clean; any other error comes from the reader or writer.

@@ -142,7 +142,8 @@ func TestWebPFrames(t *testing.T) {
 
 func TestWebPRefusals(t *testing.T) {
 	in := readTestdata(t, "lossy.webp")
-	big := append([]byte("RIFF\xff\xff\xff\x7fWEBP"), in[12:]...)
+	big := []byte("RIFF\xff\xff\xff\x7fWEBPANMF")
+	big = binary.LittleEndian.AppendUint32(big, MaxWebP+1)
 	overrun := append([]byte(nil), in...)
 	binary.LittleEndian.PutUint32(overrun[16:], 1<<20)
 	tests := []struct {
@@ -153,6 +154,8 @@ func TestWebPRefusals(t *testing.T) {
 		{"empty", nil, refusal.Malformed},
 		{"not RIFF", []byte("RIFX\x04\x00\x00\x00WEBP"), refusal.Malformed},
 		{"truncated", in[:len(in)/2], refusal.Malformed},
+		{"truncated in the bitstream", in[:100], refusal.Malformed},
+		{"RIFF size beyond the data", append([]byte("RIFF\xff\xff\xff\x7fWEBP"), in[12:]...), refusal.Malformed},
 		{"chunk overruns", overrun, refusal.Malformed},
 		{"no bitstream", []byte("RIFF\x0c\x00\x00\x00WEBPEXIF\x00\x00\x00\x00"), refusal.Malformed},
 		{"too large", big, refusal.TooLarge},
