@@ -142,6 +142,11 @@ func (c *rtfCleaner) group() (bool, error) {
 	}
 	switch {
 	case rtfDropped[dest]:
+		// A control word written just before the group would run into
+		// the text after it; a space is its delimiter and nothing else.
+		if c.bare {
+			c.emit([]byte(" "))
+		}
 		if t := read[len(read)-1]; t.kind == 'w' && t.word == "bin" {
 			if err := c.binary(t, false); err != nil {
 				return false, err
@@ -347,7 +352,7 @@ func (c *rtfCleaner) control() (rtfToken, error) {
 
 // eof turns the end of input inside the document into a refusal.
 func (c *rtfCleaner) eof(err error) error {
-	if errors.Is(err, io.EOF) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("office: rtf: groups left open at the end: %w", malformedRTF())
 	}
 	return fmt.Errorf("office: rtf: read: %w", err)

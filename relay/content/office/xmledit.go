@@ -80,6 +80,7 @@ type textRule func(parents []name, text string) (string, bool)
 
 type frame struct {
 	name  name
+	raw   xml.Name // as written, to match the end tag
 	decls map[string]string // prefix → URI declared on this element
 }
 
@@ -117,11 +118,11 @@ func edit(data []byte, r rule, t textRule) ([]byte, error) {
 		start, end := prev, d.InputOffset()
 		prev = end
 		if skip > 0 {
+			// RawToken reports <a/> as a start and an end, so every start
+			// has its end.
 			switch tok.(type) {
 			case xml.StartElement:
-				if !selfClosing(body[start:end]) {
-					skip++
-				}
+				skip++
 			case xml.EndElement:
 				skip--
 			}
@@ -134,7 +135,7 @@ func edit(data []byte, r rule, t textRule) ([]byte, error) {
 		switch tok := tok.(type) {
 		case xml.StartElement:
 			self := selfClosing(body[start:end])
-			f := frame{decls: map[string]string{}}
+			f := frame{raw: tok.Name, decls: map[string]string{}}
 			for _, a := range tok.Attr {
 				switch {
 				case a.Name.Space == "xmlns":
@@ -157,14 +158,12 @@ func edit(data []byte, r rule, t textRule) ([]byte, error) {
 				copyFrom = end
 				changed = true
 				stack = stack[:len(stack)-1]
-				if !self {
-					skip, keepEnd = 1, false
-				}
+				skip, keepEnd = 1, false
 				continue
 			case e.text != nil && !self:
 				flush(start)
 				out.Write(startTag(tok.Name, e.attrs, false))
-				xml.EscapeText(&out, []byte(*e.text))
+				textEscaper.WriteString(&out, *e.text)
 				copyFrom = end
 				changed = true
 				stack = stack[:len(stack)-1]
@@ -176,13 +175,9 @@ func edit(data []byte, r rule, t textRule) ([]byte, error) {
 				copyFrom = end
 				changed = true
 			}
-			if self {
-				stack = stack[:len(stack)-1]
-			} else {
-				parents = append(parents, stack[len(stack)-1].name)
-			}
+			parents = append(parents, stack[len(stack)-1].name)
 		case xml.EndElement:
-			if len(stack) == 0 {
+			if len(stack) == 0 || stack[len(stack)-1].raw != tok.Name {
 				return nil, fmt.Errorf("office: xml: unbalanced end tag: %w", malformed())
 			}
 			stack = stack[:len(stack)-1]
@@ -193,7 +188,7 @@ func edit(data []byte, r rule, t textRule) ([]byte, error) {
 			}
 			if s, ok := t(parents, string(tok)); ok {
 				flush(start)
-				xml.EscapeText(&out, []byte(s))
+				textEscaper.WriteString(&out, s)
 				copyFrom = end
 				changed = true
 			}
@@ -226,7 +221,9 @@ func resolve(stack []frame, prefix string, element bool) string {
 	return ""
 }
 
-func selfClosing(raw []byte) bool { return bytes.HasSuffix(bytes.TrimRight(raw, " \t\r\n"), []byte("/>")) }
+func selfClosing(raw []byte) bool {
+	return bytes.HasSuffix(bytes.TrimRight(raw, " \t\r\n"), []byte("/>"))
+}
 
 // startTag writes a start tag with the qualified names as they were written.
 func startTag(n xml.Name, attrs []xml.Attr, self bool) []byte {
@@ -254,6 +251,10 @@ func qname(n xml.Name) string {
 	}
 	return n.Space + ":" + n.Local
 }
+
+// textEscaper escapes only what character data must (XML 1.0 §2.4), so
+// line breaks stay as they were written.
+var textEscaper = strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;")
 
 var attrEscaper = strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;", `"`, "&quot;",
 	"\t", "&#x9;", "\n", "&#xA;", "\r", "&#xD;")

