@@ -6,15 +6,24 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"leak/relay/corpus"
 )
 
 // FuzzRewrite: whatever the input, Rewrite does not panic or hang, refuses
 // with an *Error or succeeds, and what it writes has CRLF line endings, no
 // line over 998 octets and a MIME structure an independent reader follows.
 func FuzzRewrite(f *testing.F) {
-	for _, dir := range append(corpora, hostileDir) {
+	dirs := corpus.Dirs()
+	for _, kind := range []string{corpus.Clients, corpus.Content, corpus.Hostile} {
+		if d, ok := corpus.Shared(kind); ok {
+			dirs = append(dirs, d)
+		}
+	}
+	for _, dir := range dirs {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.e*"))
-		for _, file := range files {
+		data, _ := filepath.Glob(filepath.Join(dir, "*.data"))
+		for _, file := range append(files, data...) {
 			if b, err := os.ReadFile(file); err == nil && len(b) < 64<<10 {
 				f.Add(b)
 			}

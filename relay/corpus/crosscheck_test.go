@@ -43,11 +43,11 @@ type crossResult struct {
 	Lost    []string `json:"lost"`
 }
 
-// TestCrossCheck runs both checkers on every corpus input as if it were a
+// TestCrossCheckCorpus runs both checkers on every corpus input as if it were a
 // relayed copy. The inputs carry their secrets, so both must find every
 // one of them, and they must agree on secrets, headers and must-keeps.
 // It needs LEAK_CORPUS (for leakcheck.py) and python3.
-func TestCrossCheck(t *testing.T) {
+func TestCrossCheckCorpus(t *testing.T) {
 	tool, ok := Tool()
 	if !ok {
 		t.Skip("LEAK_CORPUS is not set to the shared corpus: no leakcheck.py to cross-check with")

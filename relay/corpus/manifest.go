@@ -126,6 +126,20 @@ func (x *Expected) UnmarshalJSON(b []byte) error {
 // "reject" (a hostile "reject_or_accept_sanitize" may go either way).
 func (x Expected) Refused() bool { return x.Outcome == "reject" }
 
+// MayRefuse reports whether a refusal is allowed: the outcome is "reject",
+// or a reply other than 2xx is among those the entry accepts.
+func (x Expected) MayRefuse() bool {
+	if x.Refused() {
+		return true
+	}
+	for _, r := range append([]string{x.Reply}, x.AcceptableReplies...) {
+		if r != "" && !strings.HasPrefix(r, "2") {
+			return true
+		}
+	}
+	return false
+}
+
 // Accepts reports whether an SMTP reply is one the entry allows: it starts
 // with Reply, or with one of AcceptableReplies (whose parenthesised notes,
 // as in "250 (single message)", are ignored). With neither set, only a 2xx

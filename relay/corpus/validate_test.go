@@ -20,9 +20,9 @@ func corpora(t *testing.T) []string {
 	return dirs
 }
 
-// TestValidate: every corpus means what it says. A secret that is not in
+// TestValidateCorpus: every corpus means what it says. A secret that is not in
 // its input would make every leak check of it pass vacuously.
-func TestValidate(t *testing.T) {
+func TestValidateCorpus(t *testing.T) {
 	for _, dir := range corpora(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			for _, p := range Validate(dir) {
