@@ -1,32 +1,88 @@
 package image
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
-var (
-	cssURL    = regexp.MustCompile(`(?i)url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)`)
-	cssImport = regexp.MustCompile(`(?i)@import`)
-)
-
-// neutralCSS replaces every CSS url() that is not a fragment reference with
-// "none", which paints nothing and fetches nothing, and disables @import
-// rules by renaming them to an at-rule no browser knows (CSS Syntax 3 §9:
-// unknown at-rules are ignored). A remote reference in a picture tells a
-// third party when and where the recipient opened it; a local one names a
-// file on the sender's machine.
-func neutralCSS(s string) string {
-	if !strings.Contains(strings.ToLower(s), "url(") && !strings.Contains(strings.ToLower(s), "@import") {
-		return s
+// neutralCSS returns CSS text (a <style> element, a style attribute, a
+// presentation attribute) with every url() that is not a fragment
+// reference replaced by "none", which paints nothing and fetches nothing,
+// and @import rules disabled by renaming them to an at-rule no browser
+// knows (CSS Syntax 3 §9: unknown at-rules are ignored). A remote
+// reference in a picture tells a third party when and where the recipient
+// opened it; a local one names a file on the sender's machine.
+//
+// ok is false for text this rewriting cannot vouch for, which the caller
+// drops: escapes (\75 rl( is url( to a CSS parser) and image-set() or
+// image(), which take URLs as plain strings. No drawing needs them.
+func neutralCSS(s string) (out string, ok bool) {
+	low := asciiLower(s)
+	if strings.Contains(s, `\`) || strings.Contains(low, "image-set(") || strings.Contains(low, "image(") {
+		return "", false
 	}
-	s = cssURL.ReplaceAllStringFunc(s, func(u string) string {
-		t := strings.TrimSpace(u[4 : len(u)-1])
-		t = strings.Trim(t, `"'`)
-		if strings.HasPrefix(strings.TrimSpace(t), "#") {
-			return u
+	if !strings.Contains(low, "url(") && !strings.Contains(low, "@import") {
+		return s, true
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(low, "url(")
+		if i < 0 {
+			break
 		}
-		return "none"
-	})
-	return cssImport.ReplaceAllString(s, "@x-leak-removed-import")
+		// The reference runs to the closing parenthesis outside quotes,
+		// or to the end of the text (CSS Syntax 3 §4.3.6).
+		j := i + len("url(")
+		var quote byte
+		for ; j < len(s); j++ {
+			c := s[j]
+			switch {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+				continue
+			case c == '"' || c == '\'':
+				quote = c
+				continue
+			}
+			if c == ')' {
+				break
+			}
+		}
+		end := min(j+1, len(s))
+		target := strings.TrimSpace(strings.Trim(strings.TrimSpace(s[i+len("url("):min(j, len(s))]), `"'`))
+		b.WriteString(s[:i])
+		if strings.HasPrefix(target, "#") {
+			b.WriteString(s[i:end])
+		} else {
+			b.WriteString("none")
+		}
+		s, low = s[end:], low[end:]
+	}
+	b.WriteString(s)
+	return replaceFold(b.String(), "@import", "@x-leak-removed-import"), true
+}
+
+// asciiLower lower-cases ASCII letters only, so that byte offsets in the
+// result are offsets in s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// replaceFold replaces every ASCII-case-insensitive occurrence of old.
+func replaceFold(s, old, new string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(asciiLower(s), old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i] + new)
+		s = s[i+len(old):]
+	}
 }

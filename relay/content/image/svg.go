@@ -42,9 +42,8 @@ const (
 //     fragment (#id) or an embedded image: an external reference names a
 //     local file of the sender or, fetched when the recipient opens the
 //     picture, tells a third party it was opened;
-//   - animations that set an href, and CSS url() references (in <style>,
-//     style and presentation attributes) that are not fragments, replaced
-//     by "none"; @import rules are disabled.
+//   - animations that set an href, and CSS references that are not
+//     fragments (see neutralCSS).
 //
 // Embedded base64 images (data: URLs) are cleaned by Clean; others are
 // dropped. <title> and <desc> are kept: they are text the author wrote for
@@ -140,12 +139,14 @@ func cleanSVG(in []byte) ([]byte, error) {
 			if f.drop {
 				continue
 			}
-			c.close()
-			s := string(t)
+			s, ok := string(t), true
 			if f.style {
-				s = neutralCSS(s)
+				s, ok = neutralCSS(s)
 			}
-			escape(&c.out, s, false)
+			if ok {
+				c.close()
+				escape(&c.out, s, false)
+			}
 		case xml.ProcInst:
 			if t.Target == "xml" && c.out.Len() == 0 && !root {
 				c.out.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
@@ -292,12 +293,8 @@ func (c *svgCleaner) keepAttr(a xml.Attr, own map[string]string) (string, bool, 
 }
 
 func neutralAttr(v string) (string, bool, error) {
-	if strings.Contains(v, `\`) {
-		// A CSS escape can spell url( or @import past neutralCSS;
-		// no drawing needs one in an attribute.
-		return "", false, nil
-	}
-	return neutralCSS(v), true, nil
+	v, ok := neutralCSS(v)
+	return v, ok, nil
 }
 
 // href keeps a fragment reference as it is and an embedded image cleaned.
