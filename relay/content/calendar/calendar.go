@@ -108,18 +108,18 @@ func (c *cleaner) run(lr *lineReader, out *bufio.Writer) error {
 		}
 		switch {
 		case !inside:
-			if p.Name != "BEGIN" || !strings.EqualFold(p.Value, "VCALENDAR") {
+			if p.Name != "BEGIN" || !isValue(p.Value, "VCALENDAR") {
 				return errNoCalendar
 			}
 			inside, components, c.method = true, false, ""
-			if err := c.emit(p); err != nil {
+			if err := c.emit(property{Name: "BEGIN", Value: "VCALENDAR"}); err != nil {
 				return err
 			}
 		case p.Name == "BEGIN":
-			if strings.EqualFold(p.Value, "VCALENDAR") {
+			if isValue(p.Value, "VCALENDAR") {
 				return errUnbalanced
 			}
-			comp, err := readComponent(lr, strings.ToUpper(p.Value), 2)
+			comp, err := readComponent(lr, strings.ToUpper(strings.TrimSpace(p.Value)), 2)
 			if err != nil {
 				return err
 			}
@@ -128,10 +128,10 @@ func (c *cleaner) run(lr *lineReader, out *bufio.Writer) error {
 				return err
 			}
 		case p.Name == "END":
-			if !strings.EqualFold(p.Value, "VCALENDAR") {
+			if !isValue(p.Value, "VCALENDAR") {
 				return errUnbalanced
 			}
-			if err := c.emit(p); err != nil {
+			if err := c.emit(property{Name: "END", Value: "VCALENDAR"}); err != nil {
 				return err
 			}
 			inside = false
@@ -187,13 +187,13 @@ func readComponent(lr *lineReader, name string, depth int) (*component, error) {
 		}
 		switch p.Name {
 		case "BEGIN":
-			sub, err := readComponent(lr, strings.ToUpper(p.Value), depth+1)
+			sub, err := readComponent(lr, strings.ToUpper(strings.TrimSpace(p.Value)), depth+1)
 			if err != nil {
 				return nil, err
 			}
 			comp.Subs = append(comp.Subs, sub)
 		case "END":
-			if !strings.EqualFold(p.Value, name) {
+			if !isValue(p.Value, name) {
 				return nil, errUnbalanced
 			}
 			return comp, nil
@@ -276,3 +276,6 @@ func (c *cleaner) replying() bool {
 	}
 	return false
 }
+
+// isValue compares a BEGIN or END value, which writers pad or lower-case.
+func isValue(v, want string) bool { return strings.EqualFold(strings.TrimSpace(v), want) }

@@ -251,3 +251,10 @@ func TestEncodedAddress(t *testing.T) {
 		t.Errorf("output:\n%s", out)
 	}
 }
+
+func TestBOMAndPadding(t *testing.T) {
+	out, err := run(t, "\uFEFFBEGIN:VCALENDAR\nBEGIN:vevent \nSUMMARY:x\nEND:VEVENT\nend:vcalendar\n")
+	if err != nil || !strings.Contains(out, "BEGIN:VEVENT\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n") {
+		t.Errorf("%q, %v", out, err)
+	}
+}

@@ -27,10 +27,10 @@ var errLineTooLong = refusal.New(refusal.Malformed, "a calendar or contact line 
 // 6350 section 3.2). Lone LF line ends are accepted, since clients and
 // gateways write them.
 type lineReader struct {
-	br   *bufio.Reader
-	next []byte // the physical line read ahead, with its terminator
-	eof  bool
-	err  error
+	br      *bufio.Reader
+	next    []byte // the physical line read ahead, with its terminator
+	err     error
+	started bool // a line was returned
 }
 
 func newLineReader(r io.Reader) *lineReader {
@@ -74,8 +74,14 @@ func (lr *lineReader) read() (logical string, raw []byte, err error) {
 		}
 	}
 	raw = append([]byte(nil), lr.next...)
+	first := trimEOL(lr.next)
+	if !lr.started {
+		// Windows tools start exported .ics and .vcf files with a BOM.
+		first = bytes.TrimPrefix(first, []byte("\xEF\xBB\xBF"))
+		lr.started = true
+	}
 	var b strings.Builder
-	b.Write(trimEOL(lr.next))
+	b.Write(first)
 	lr.next = nil
 	for {
 		p, err := lr.physical()

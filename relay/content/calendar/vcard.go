@@ -55,14 +55,14 @@ func VCard(w io.Writer, r io.Reader, id Identity) (kept int, err error) {
 		}
 		name, value := cardLine(line)
 		switch {
-		case name == "BEGIN" && strings.EqualFold(value, "VCARD"):
+		case name == "BEGIN" && isValue(value, "VCARD"):
 			depth++
 			if depth > maxDepth {
 				return kept, errCardBalance
 			}
 		case depth == 0:
 			return kept, errNoCard
-		case name == "END" && strings.EqualFold(value, "VCARD"):
+		case name == "END" && isValue(value, "VCARD"):
 			depth--
 		case name == "EMAIL" && depth == 1 && m.isSender(calAddress(value)):
 			own = true
