@@ -209,6 +209,13 @@ func TestRefuse(t *testing.T) {
 	}
 }
 
+func TestTooDeep(t *testing.T) {
+	_, err := cleanString(t, strings.Repeat("<div>", 600), Options{})
+	if r, ok := refusal.As(err); !ok || r.Kind != refusal.Malformed {
+		t.Fatalf("Clean = %v, want malformed", err)
+	}
+}
+
 func TestTooLarge(t *testing.T) {
 	in := strings.NewReader("<p>" + strings.Repeat("a", MaxSize))
 	err := Clean(&strings.Builder{}, in, Options{})

@@ -13,6 +13,7 @@
 package html
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 
@@ -53,9 +54,14 @@ const head = `<html><head><meta charset="utf-8"></head><body`
 // error is to be discarded.
 func Clean(w io.Writer, r io.Reader, o Options) error {
 	lr := &io.LimitedReader{R: r, N: MaxSize + 1}
-	doc, err := html.Parse(lr)
+	er := &errReader{r: lr}
+	doc, err := html.Parse(er)
 	if err != nil {
-		return fmt.Errorf("html: parse: %w", err)
+		if er.err != nil {
+			return fmt.Errorf("html: read: %w", er.err)
+		}
+		// The parser gives up on more than 512 open elements.
+		return refusal.New(refusal.Malformed, "The HTML part of your message is nested too deeply to clean; send it as plain text.")
 	}
 	if lr.N <= 0 {
 		return refusal.New(refusal.TooLarge, "The HTML part of your message is too large to clean; send a shorter message.")
@@ -70,11 +76,31 @@ func Clean(w io.Writer, r io.Reader, o Options) error {
 			return refusal.New(refusal.Identifying, text.IdentifyingText)
 		}
 	}
-	cw := &crlfWriter{w: w}
-	if err := render(cw, body); err != nil {
+	// html.Render writes through a *bufio.Writer it is given, instead
+	// of making one for each node.
+	bw := bufio.NewWriter(&crlfWriter{w: w})
+	if err := render(bw, body); err != nil {
+		return fmt.Errorf("html: write: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("html: write: %w", err)
 	}
 	return nil
+}
+
+// errReader records an error of the underlying reader, to tell it from a
+// parse error.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
 
 // find returns the first element a in the tree under n.
