@@ -1,12 +1,6 @@
 package html
 
-import (
-	"strings"
-
-	"golang.org/x/net/html/atom"
-)
-
-const atomBr = atom.Br
+import "strings"
 
 // style keeps the declarations of an inline style attribute that change
 // how the text looks and removes those that fetch or run something or take
