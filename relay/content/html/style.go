@@ -9,7 +9,8 @@ import "strings"
 //     message is read (a tracker); cid: references are rewritten;
 //   - expression(), behavior and -moz-binding run code in old engines;
 //   - @import loads a style sheet;
-//   - position: fixed, absolute or sticky can lay a box over the footer.
+//   - positioning, transforms and negative margins can lay a box over the
+//     footer that follows the content, or move the footer under one.
 //
 // Declarations holding CSS escapes or comments are dropped whole, since
 // they can spell any of the above past a plain text match (CSS Syntax
@@ -31,7 +32,7 @@ func (c *cleaner) style(v string) string {
 			continue
 		}
 		prop, val = strings.TrimSpace(prop), strings.TrimSpace(val)
-		if prop == "position" && (strings.HasPrefix(val, "fixed") || strings.HasPrefix(val, "absolute") || strings.HasPrefix(val, "sticky")) {
+		if layout[prop] || strings.HasPrefix(prop, "margin") && strings.Contains(val, "-") {
 			continue
 		}
 		if strings.Contains(low, "url(") || strings.Contains(low, "image-set(") || strings.Contains(low, "image(") {
@@ -72,4 +73,11 @@ func (c *cleaner) cssURLs(d string) (string, bool) {
 		b.WriteString(d[:i] + "url(" + v + ")")
 		d = d[i+end+1:]
 	}
+}
+
+// layout lists the properties that move a box out of its place in the
+// flow.
+var layout = map[string]bool{
+	"position": true, "top": true, "bottom": true, "left": true, "right": true, "inset": true, "z-index": true,
+	"transform": true, "translate": true, "rotate": true, "scale": true,
 }
