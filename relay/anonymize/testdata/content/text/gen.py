@@ -9,6 +9,7 @@ and manifest.json beside this script. Everything is invented: people,
 companies, .example domains.
 """
 import binascii
+import hashlib
 import email.policy
 import json
 import os
@@ -35,6 +36,8 @@ def message(name, frm, subject, msgid, plain=None, html=None, mailer=None, plain
         m.set_content(plain, cte=plain_cte)
         if html is not None:
             m.add_alternative(html, subtype="html", cte="quoted-printable")
+            # A fixed boundary keeps the output the same on every run.
+            m.set_boundary("=_" + hashlib.sha256(name.encode()).hexdigest()[:28])
     else:
         m.set_content(html, subtype="html", cte="quoted-printable")
     raw = m.as_bytes(policy=POLICY)
