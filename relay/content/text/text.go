@@ -1,13 +1,15 @@
 // Package text cleans text/plain bodies. It removes what the sender's mail
 // client added that identifies them — the signature block, device lines such
 // as "Sent from my iPhone", attribution lines naming the quoted author and the
-// Outlook header blocks above quoted messages — and refuses a body that still
-// names the sender (their own address) or that cannot be cleaned in place
-// (uuencoded files).
+// Outlook header blocks above quoted messages — unwraps links from the
+// redirectors that carry the sender's mailbox (SafeLinks), and refuses a body
+// that still names the sender (their own address, a typed file: link into
+// their home directory) or that cannot be cleaned in place (uuencoded files).
 //
 // Clean streams: it holds a window of a few lines, never the whole body. It
 // reads and writes UTF-8 with CRLF line endings; the caller converts charsets
-// first. Typed text, quoted text included, is copied unchanged.
+// first. Typed text, quoted text included, is copied unchanged apart from the
+// links in it.
 package text
 
 import (
