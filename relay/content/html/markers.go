@@ -22,13 +22,13 @@ var (
 	}
 	signatureIDs = map[string]bool{"signature": true, "ms-outlook-mobile-signature": true}
 	// attributionClasses mark the line above a quote: Gmail, Thunderbird.
-	attributionClasses = map[string]bool{"gmail_attr": true, "moz-cite-prefix": true}
+	attributionClasses = map[string]bool{"gmail_attr": true, "gmail_quote_attribution": true, "moz-cite-prefix": true}
 )
 
 // marker removes or rewrites e if it is a client's generated container, and
 // reports whether it did; then e needs no further cleaning.
 func (c *cleaner) marker(e *html.Node) bool {
-	// Outlook prefixes the ids of a quoted message with "x_".
+	// Outlook prefixes the ids and classes of a quoted message with "x_".
 	id := strings.ToLower(strings.TrimPrefix(attr(e, "id"), "x_"))
 	classes := strings.Fields(attr(e, "class"))
 	switch {
@@ -42,6 +42,7 @@ func (c *cleaner) marker(e *html.Node) bool {
 		return true
 	}
 	for _, k := range classes {
+		k = strings.TrimPrefix(k, "x_")
 		if signatureClasses[k] {
 			e.Parent.RemoveChild(e)
 			return true
