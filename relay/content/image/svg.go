@@ -152,8 +152,18 @@ func cleanSVG(in []byte) ([]byte, error) {
 				c.out.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 			}
 		case xml.Directive:
+			// Each reference is replaced by its value: bound what the
+			// references in the input can expand to, or a few bytes of
+			// declarations could make gigabytes of text.
+			grow := 0
 			for _, m := range entityDecl.FindAllSubmatch(t, -1) {
-				d.Entity[string(m[1])] = string(m[2]) + string(m[3])
+				v := string(m[2]) + string(m[3])
+				d.Entity[string(m[1])] = v
+				grow += bytes.Count(in, []byte("&"+string(m[1])+";")) * len(v)
+				if grow > MaxSVG {
+					return nil, fmt.Errorf("image: svg: entities: %w", refusal.New(refusal.TooLarge,
+						"the attached SVG image is too large to clean; send it as a PNG instead"))
+				}
 			}
 		}
 	}

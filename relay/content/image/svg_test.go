@@ -196,6 +196,7 @@ func TestSVGRefusals(t *testing.T) {
 		{"malformed embedded image", `<svg><image href="` + badPhoto + `"/></svg>`, refusal.Malformed},
 		{"too deep", strings.Repeat("<svg>", maxSVGDepth+1), refusal.Malformed},
 		{"too large", "<svg>" + strings.Repeat(" ", MaxSVG) + "</svg>", refusal.TooLarge},
+		{"entity expansion", `<!DOCTYPE svg [<!ENTITY a "` + strings.Repeat("x", 4096) + `">]><svg>` + strings.Repeat("&a;", 4096) + "</svg>", refusal.TooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
