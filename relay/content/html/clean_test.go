@@ -166,6 +166,8 @@ func TestMarkup(t *testing.T) {
 		{"style declarations", `<p style="color:red; background:url(https://t.example/x.png); width:expression(alert(1)); position:absolute; font:12px/1 a\72 b">x</p>`,
 			`<p style="color:red">x</p>`},
 		{"signature quoted by Outlook", `<div>Hi</div><div class="x_gmail_signature">Alice</div><div id="x_AppleMailSignature">Sent from my iPad</div>`, `<div>Hi</div>`},
+		{"pre quote", "<pre>On 2 Nov 2026, at 18:20, Bo Li &lt;bo@x.example&gt; wrote:\n&gt; hi\n&gt; Sent from my iPhone\n</pre>",
+			"<pre>On 2 Nov 2026, at 18:20, someone wrote:\r\n&gt; hi\r\n</pre>"},
 		{"layout", `<div style="position:relative;top:40px;margin-bottom:-900px;margin:0 auto;transform:translateY(9em);float:left">x</div>`,
 			`<div style="margin:0 auto; float:left">x</div>`},
 		{"cid background", `<td background="cid:bg%40x">x</td>`, `x`},

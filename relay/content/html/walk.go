@@ -42,12 +42,36 @@ func (c *cleaner) children(n *html.Node) error {
 }
 
 // text checks a text node. A local file path typed in the text is refused:
-// removing it would change what was written.
+// removing it would change what was written. A text node of several lines,
+// such as the <pre> Thunderbird quotes a plain-text message in, is cleaned
+// line by line of device lines and attributions.
 func (c *cleaner) text(n *html.Node) error {
 	if text.HasLocalFile(n.Data) {
 		return refusal.New(refusal.Identifying, text.LocalFileText)
 	}
+	if strings.IndexByte(n.Data, '\n') >= 0 {
+		n.Data = cleanLines(n.Data)
+	}
 	return nil
+}
+
+// cleanLines drops the device lines of s and rewrites its attributions,
+// keeping each line's quote prefix.
+func cleanLines(s string) string {
+	lines := strings.Split(s, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		body := strings.TrimLeft(l, "> ")
+		prefix := l[:len(l)-len(body)]
+		if text.IsDeviceLine(body) {
+			continue
+		}
+		if neutral, ok := text.NeutralAttribution(body); ok {
+			l = prefix + neutral
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
 }
 
 // element cleans one element and returns the node to visit after it.
