@@ -5,9 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"mime"
-	"path"
-	"strings"
 	"unicode/utf16"
 
 	"leak/relay/content/refusal"
@@ -321,14 +318,10 @@ func (s *state) message(max int64) (*Message, error) {
 		if s.html.typ == ptUnicode {
 			m.HTML, m.Charset = []byte(utf16le(v)), "utf-8"
 		} else {
-			m.HTML = v
-			if s.cpid != 0 {
-				name, ok := charsetName(s.cpid)
-				if !ok {
-					return nil, errCharset
-				}
-				m.Charset = name
-			}
+			// An unknown code page leaves Charset empty: the HTML's own
+			// <meta charset> may still say.
+			m.HTML = bytes.TrimRight(v, "\x00")
+			m.Charset, _ = charsetName(s.cpid)
 		}
 	}
 	if m.Text == "" && m.HTML == nil && s.rtf != nil {
@@ -348,112 +341,4 @@ func (s *state) message(max int64) (*Message, error) {
 		}
 	}
 	return m, nil
-}
-
-func (s *state) attachment(a *attachment) (Attachment, bool, error) {
-	switch {
-	case a.isObject || a.method == attachEmbeddedMsg || a.method == attachOLE:
-		return Attachment{}, false, errEmbedded
-	case a.method != attachByValue && a.method != attachNone:
-		return Attachment{}, false, errLinked
-	}
-	name := a.long
-	if name == "" && a.title != nil {
-		name, _ = decodeCodepage(s.oemCP, bytes.TrimRight(a.title, "\x00"))
-	}
-	if name == "" {
-		name = a.short
-	}
-	name = baseName(name)
-	if !a.hasData {
-		if name == "" {
-			return Attachment{}, false, nil
-		}
-		return Attachment{}, false, errLinked
-	}
-	if len(a.data) >= 4 && binary.LittleEndian.Uint32(a.data) == signature {
-		return Attachment{}, false, errEmbedded
-	}
-	mt := mediaType(a.mimeTag, name)
-	if mt == "application/ms-tnef" || mt == "application/vnd.ms-tnef" {
-		return Attachment{}, false, errEmbedded
-	}
-	return Attachment{Name: name, MediaType: mt, Data: a.data}, true, nil
-}
-
-// baseName drops the directories of a Windows or Unix path (Outlook may
-// give the sender's local path, "C:\Users\tomasz\Desktop\plan.pdf") and
-// control characters.
-func baseName(n string) string {
-	n = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, n)
-	if i := strings.LastIndexAny(n, `/\:`); i >= 0 {
-		n = n[i+1:]
-	}
-	n = strings.TrimSpace(n)
-	if n == "." || n == ".." {
-		return ""
-	}
-	return n
-}
-
-func mediaType(tag, name string) string {
-	if tag != "" {
-		if mt, _, err := mime.ParseMediaType(tag); err == nil && strings.Count(mt, "/") == 1 {
-			return mt
-		}
-	}
-	if ext := path.Ext(name); ext != "" {
-		if t := mime.TypeByExtension(strings.ToLower(ext)); t != "" {
-			if mt, _, err := mime.ParseMediaType(t); err == nil {
-				return mt
-			}
-		}
-	}
-	return "application/octet-stream"
-}
-
-// reader reads little-endian fields, reporting false past the end
-// instead of allocating or panicking.
-type reader struct {
-	b []byte
-}
-
-func (d *reader) len() int { return len(d.b) }
-
-func (d *reader) bytes(n uint32) ([]byte, bool) {
-	if uint64(n) > uint64(len(d.b)) {
-		return nil, false
-	}
-	v := d.b[:n:n]
-	d.b = d.b[n:]
-	return v, true
-}
-
-func (d *reader) u8() (uint8, bool) {
-	v, ok := d.bytes(1)
-	if !ok {
-		return 0, false
-	}
-	return v[0], true
-}
-
-func (d *reader) u16() (uint16, bool) {
-	v, ok := d.bytes(2)
-	if !ok {
-		return 0, false
-	}
-	return binary.LittleEndian.Uint16(v), true
-}
-
-func (d *reader) u32() (uint32, bool) {
-	v, ok := d.bytes(4)
-	if !ok {
-		return 0, false
-	}
-	return binary.LittleEndian.Uint32(v), true
 }
