@@ -173,8 +173,8 @@ func displaySize(t *testing.T, mt string, b []byte) [2]int {
 	return [2]int{w, h}
 }
 
-// webpSize reads the canvas size of a cleaned WebP (RFC 9649 §2.5-2.7) and,
-// when dwebp is installed, checks that libwebp decodes it.
+// webpSize reads the canvas size of a cleaned WebP (RFC 9649 §2.5-2.7)
+// and checks that it decodes (see sameWebPPixels).
 func webpSize(t *testing.T, b []byte) [2]int {
 	sameWebPPixels(t, b, b)
 	cs := webpTop(t, b)
