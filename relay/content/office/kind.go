@@ -58,7 +58,8 @@ func Kind(mediaType, filename string) string {
 func Sniff(data []byte) string {
 	switch {
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		if len(data) >= 38 && string(data[30:38]) == "mimetype" && bytes.Contains(data[:min(len(data), 128)], []byte("opendocument")) {
+		// The first local header's name starts at offset 30 (APPNOTE 4.3.7).
+		if len(data) >= 38 && string(data[30:38]) == "mimetype" {
 			return KindODF
 		}
 		if bytes.Contains(data, []byte("[Content_Types].xml")) {

@@ -1,6 +1,7 @@
 package office
 
 import (
+	"bytes"
 	"fmt"
 	"path"
 	"sort"
@@ -53,6 +54,11 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 			}
 		}
 	case strings.HasPrefix(key, "word/"):
+		// Most of a Word package (styles, numbering, fonts, theme) names
+		// no one; a byte search spares those parts the token scan.
+		if len(ids) == 0 && !containsAny(p.entries[p.parts[key]].data, wordNeedles) {
+			return nil, nil
+		}
 		r = wordRule
 	case key == "xl/workbook.xml":
 		r = func(_ []name, e *elem) {
@@ -125,16 +131,29 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 	}, t
 }
 
+// wordNeedles are the local names wordRule acts on.
+var wordNeedles = [][]byte{[]byte("rsid"), []byte("author"), []byte("attachedTemplate"), []byte("docId"), []byte("dateUtc")}
+
+func containsAny(data []byte, needles [][]byte) bool {
+	for _, n := range needles {
+		if bytes.Contains(data, n) {
+			return true
+		}
+	}
+	return false
+}
+
 func isW(space string) bool { return space == nsW || space == nsWStrict }
 
 // wordRule cleans WordprocessingML parts (ECMA-376 Part 1 §17): revision
 // and comment authors become "Author" and lose their dates (§17.13: w:date
-// is optional), revision-session ids go (§17.15.1.72, they link every
-// draft a user saved), as do the attached template (§17.15.1.6) and the
-// w14/w15 document ids.
+// is optional), revision-session ids go (§17.15.1.72 w:rsids in settings,
+// w:rsid in styles, w:rsid* attributes; they link every draft a user
+// saved), as do the attached template (§17.15.1.6) and the w14/w15
+// document ids.
 func wordRule(_ []name, e *elem) {
 	switch {
-	case isW(e.Space) && (e.Local == "rsids" || e.Local == "attachedTemplate"):
+	case isW(e.Space) && (e.Local == "rsids" || e.Local == "rsid" || e.Local == "attachedTemplate"):
 		e.drop = true
 		return
 	case (e.Space == nsW14 || e.Space == nsW15) && e.Local == "docId":

@@ -80,8 +80,15 @@ type textRule func(parents []name, text string) (string, bool)
 
 type frame struct {
 	name  name
-	raw   xml.Name // as written, to match the end tag
-	decls map[string]string // prefix → URI declared on this element
+	raw   xml.Name          // as written, to match the end tag
+	decls map[string]string // prefix → URI declared on this element, usually none
+}
+
+func (f *frame) declare(prefix, uri string) {
+	if f.decls == nil {
+		f.decls = map[string]string{}
+	}
+	f.decls[prefix] = uri
 }
 
 // edit applies r (and t, when not nil) to an XML document and returns the
@@ -135,13 +142,13 @@ func edit(data []byte, r rule, t textRule) ([]byte, error) {
 		switch tok := tok.(type) {
 		case xml.StartElement:
 			self := selfClosing(body[start:end])
-			f := frame{raw: tok.Name, decls: map[string]string{}}
+			f := frame{raw: tok.Name}
 			for _, a := range tok.Attr {
 				switch {
 				case a.Name.Space == "xmlns":
-					f.decls[a.Name.Local] = a.Value
+					f.declare(a.Name.Local, a.Value)
 				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					f.decls[""] = a.Value
+					f.declare("", a.Value)
 				}
 			}
 			stack = append(stack, f)

@@ -1,0 +1,66 @@
+package office
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+)
+
+// seedAttachments adds the smaller corpus documents to a fuzz target's
+// seeds; the python-docx ones unpack to 800 KB of styles, which slows the
+// fuzzer to a few executions a second.
+func seedAttachments(f *testing.F, kinds ...string) {
+	entries := loadCorpus(f, corpusDir)
+	for _, e := range entries {
+		for _, a := range attachments(f, filepath.Join(corpusDir, e.File)) {
+			k := Kind(a.mediaType, a.filename)
+			for _, want := range kinds {
+				if k == want && len(a.data) < 20000 {
+					f.Add(a.data)
+				}
+			}
+		}
+	}
+}
+
+// FuzzZip feeds arbitrary bytes to the three archive cleaners: they may
+// refuse, never panic, and what they return must open again.
+func FuzzZip(f *testing.F) {
+	seedAttachments(f, KindOOXML, KindODF, KindZip)
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		member := func(_ string, b []byte) ([]byte, bool, error) { return b, len(b)%7 != 3, nil }
+		for _, clean := range []func([]byte, int64, Member) ([]byte, error){OOXML, ODF, Zip} {
+			out, err := clean(data, 1<<20, member)
+			if err != nil {
+				continue
+			}
+			if _, err := Zip(out, 1<<20, keepAll); err != nil {
+				t.Fatalf("cleaned archive does not open again: %v", err)
+			}
+		}
+	})
+}
+
+// FuzzRTF: the RTF cleaner never panics, and its output, when it accepts
+// the input, is accepted again unchanged.
+func FuzzRTF(f *testing.F) {
+	seedAttachments(f, KindRTF)
+	for _, s := range []string{`{\rtf1 a}`, `{\rtf1{\info{\author x}}\bin2 {}}`, `{\rtf1{\*\revtbl{a;}{b;}}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out bytes.Buffer
+		if err := RTF(&out, bytes.NewReader(data)); err != nil {
+			return
+		}
+		var again bytes.Buffer
+		if err := RTF(&again, bytes.NewReader(out.Bytes())); err != nil {
+			t.Fatalf("cleaned RTF refused: %v", err)
+		}
+		if !bytes.Equal(out.Bytes(), again.Bytes()) {
+			t.Fatalf("cleaning is not idempotent:\n%q\n%q", out.Bytes(), again.Bytes())
+		}
+	})
+}
+
