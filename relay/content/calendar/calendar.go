@@ -58,13 +58,14 @@ func Calendar(w io.Writer, r io.Reader, id Identity) error {
 }
 
 type cleaner struct {
-	id     Identity
-	name   string // id.Name, safe as a parameter value
-	m      *match
-	key    []byte
-	method string
-	stamp  string
-	out    *bufio.Writer
+	id       Identity
+	name     string // id.Name, safe as a parameter value
+	textName string // id.Name escaped as a TEXT value
+	m        *match
+	key      []byte
+	method   string
+	stamp    string
+	out      *bufio.Writer
 }
 
 func newCleaner(id Identity) (*cleaner, error) {
@@ -76,11 +77,12 @@ func newCleaner(id Identity) (*cleaner, error) {
 		}
 	}
 	return &cleaner{
-		id:    id,
-		name:  paramSafe(id.Name),
-		m:     newMatch(id),
-		key:   key,
-		stamp: now().UTC().Truncate(time.Minute).Format("20060102T150405Z"),
+		id:       id,
+		name:     paramSafe(id.Name),
+		textName: escapeText(id.Name),
+		m:        newMatch(id),
+		key:      key,
+		stamp:    now().UTC().Truncate(time.Minute).Format("20060102T150405Z"),
 	}, nil
 }
 
@@ -228,7 +230,7 @@ func (c *cleaner) calendarProp(p property) error {
 		return nil
 	}
 	c.cleanParams(&p)
-	p.Value = c.m.scrub(p.Value, c.id.Address, c.id.Name, nil)
+	p.Value = c.m.scrub(p.Value, c.id.Address, c.textName, nil)
 	return c.emit(p)
 }
 
@@ -279,3 +281,9 @@ func (c *cleaner) replying() bool {
 
 // isValue compares a BEGIN or END value, which writers pad or lower-case.
 func isValue(v, want string) bool { return strings.EqualFold(strings.TrimSpace(v), want) }
+
+// escapeText escapes a TEXT value (RFC 5545 section 3.3.11): the relay's
+// name, "A friend, anonymously", holds a comma.
+func escapeText(s string) string {
+	return strings.NewReplacer("\\", "\\\\", ";", "\\;", ",", "\\,", "\n", "\\n", "\r", "").Replace(s)
+}

@@ -94,7 +94,7 @@ END:VCALENDAR
 				"ORGANIZER;CN=\"Bob\":mailto:bob@example.com\r\n",
 				"UID:7q1k3m9v2c8b0n5x4z6l@google.com\r\n",
 				"ATTENDEE;PARTSTAT=ACCEPTED;CN=\"A friend, anonymously\":mailto:anonymous@leak.example\r\n",
-				"DESCRIPTION:A friend, anonymously has accepted this invitation.\r\n",
+				"DESCRIPTION:A friend\\, anonymously has accepted this invitation.\r\n",
 			},
 			notWant: []string{"kowalczyk", "Google Calendar", "X-NUM"},
 		},

@@ -166,12 +166,12 @@ func (c *cleaner) prop(p property, replier bool, names []string) (property, bool
 	case "URL":
 		// A URL that holds the sender's address, even encoded (Google's
 		// event links), cannot be rewritten and still work.
-		if v := c.m.scrub(p.Value, c.id.Address, c.id.Name, names); v != p.Value {
+		if v := c.m.scrub(p.Value, c.id.Address, c.textName, names); v != p.Value {
 			return p, false
 		}
 	}
 	c.cleanParams(&p)
-	p.Value = c.m.scrub(p.Value, c.id.Address, c.id.Name, names)
+	p.Value = c.m.scrub(p.Value, c.id.Address, c.textName, names)
 	return p, true
 }
 

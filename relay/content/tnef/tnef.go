@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"unicode/utf16"
 
 	"leak/relay/content/refusal"
@@ -78,6 +79,8 @@ var (
 	errTooLarge  = refusal.New(refusal.TooLarge, "a winmail.dat part is too large")
 )
 
+// attachment is what the stream said about one attachment, gathered
+// from its attributes until the next attAttachRendData.
 type attachment struct {
 	title    []byte
 	data     []byte
@@ -89,6 +92,9 @@ type attachment struct {
 	isObject bool
 }
 
+// state is what Decode gathered from the attributes read so far. Props
+// point into the stream, which is held whole: a stream's body properties
+// may come after its attachments and are decoded at the end.
 type state struct {
 	oemCP  uint32
 	msgCP  uint32
@@ -108,6 +114,9 @@ type state struct {
 // messages, OLE objects and linked attachments are refused as
 // Unsupported, since their contents cannot be cleaned here.
 func Decode(r io.Reader, max int64) (*Message, error) {
+	if max < 0 || max == math.MaxInt64 {
+		return nil, errTooLarge
+	}
 	buf, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, fmt.Errorf("tnef: read: %w", err)
