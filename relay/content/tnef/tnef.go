@@ -114,10 +114,11 @@ type state struct {
 // messages, OLE objects and linked attachments are refused as
 // Unsupported, since their contents cannot be cleaned here.
 func Decode(r io.Reader, max int64) (*Message, error) {
-	if max < 0 || max == math.MaxInt64 {
-		return nil, errTooLarge
+	limit := max
+	if limit < math.MaxInt64 {
+		limit++ // one byte more tells a stream over max from one at max
 	}
-	buf, err := io.ReadAll(io.LimitReader(r, max+1))
+	buf, err := io.ReadAll(io.LimitReader(r, limit))
 	if err != nil {
 		return nil, fmt.Errorf("tnef: read: %w", err)
 	}
