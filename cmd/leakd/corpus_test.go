@@ -2,56 +2,91 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"leak/relay/corpus"
 )
 
-// corpusDirs are the shared sample corpus and the project's own, both in the
-// manifest format described in ../shared/corpus/README.md.
-var corpusDirs = []string{
-	"../../../shared/corpus/clients",
-	"../../relay/anonymize/testdata/corpus",
+// corpusDirs returns the corpus directories of a kind with subtest names:
+// the project's own under relay/anonymize/testdata, and the shared sample
+// as "shared/<kind>", ok only when LEAK_CORPUS provides it.
+func corpusDirs(kind string) (names, dirs []string, ok []bool) {
+	for _, d := range corpus.Dirs(kind) {
+		name := filepath.Base(d)
+		if parent := filepath.Base(filepath.Dir(d)); parent != "testdata" {
+			name = parent + "/" + name
+		}
+		names, dirs, ok = append(names, name), append(dirs, d), append(ok, true)
+	}
+	shared, found := corpus.Shared(kind)
+	return append(names, "shared/"+kind), append(dirs, shared), append(ok, found)
 }
 
-type manifest struct {
-	Messages []corpusEntry `json:"messages"`
+// runCorpus runs f on every corpus directory of the kinds, each a subtest;
+// the shared corpus's subtest says why it is skipped without LEAK_CORPUS.
+func runCorpus(t *testing.T, kinds []string, f func(t *testing.T, m *corpus.Manifest)) {
+	for _, kind := range kinds {
+		names, dirs, ok := corpusDirs(kind)
+		for i, dir := range dirs {
+			t.Run(names[i], func(t *testing.T) {
+				if !ok[i] {
+					t.Skipf("LEAK_CORPUS is not set to the shared corpus (LEAK_CORPUS=/path/to/corpus with %s/ in it)", kind)
+				}
+				m, err := corpus.Load(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f(t, m)
+			})
+		}
+	}
 }
 
-type corpusEntry struct {
-	File     string `json:"file"`
-	Envelope struct {
-		MailFrom string   `json:"mail_from"`
-		RcptTo   []string `json:"rcpt_to"`
-	} `json:"envelope"`
-	Session struct {
-		HELO     string `json:"helo"`
-		ClientIP string `json:"client_ip"`
-	} `json:"session"`
-	Deliveries []struct {
-		Rcpt      string `json:"rcpt"`
-		DeliverTo string `json:"deliver_to"`
-	} `json:"deliveries"`
-	Secrets        []string `json:"secrets"`
-	SessionSecrets []string `json:"session_secrets"`
-}
-
-func loadManifest(t *testing.T, dir string) (string, []corpusEntry) {
+// checkCopy checks one delivered copy with the corpus checker and, when
+// LEAK_CORPUS provides it, cross-checks it with leakcheck.py.
+func checkCopy(t *testing.T, m *corpus.Manifest, e corpus.Entry, path, to string) {
 	t.Helper()
-	path := filepath.Join(dir, "manifest.json")
-	data, err := os.ReadFile(path)
+	out, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("corpus %s: %v", dir, err)
+		t.Fatal(err)
 	}
-	var m manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatalf("%s: %v", path, err)
+	hard, _ := corpus.Check(e, out, to, m.Deep(e))
+	for _, h := range hard {
+		t.Errorf("%s → %s: %s", e.File, to, h)
 	}
-	return path, m.Messages
+	if tool, ok := corpus.Tool(); ok {
+		res, err := exec.Command("python3", tool, "check", filepath.Join(m.Dir, "manifest.json"), e.File, path, to).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s → %s: leakcheck.py: %v\n%s", e.File, to, err, res)
+		}
+	}
+}
+
+// deliveredFiles waits until the outbox holds n copies and returns them; unlike
+// daemon.waitDelivered it fails the (sub)test it is given.
+func deliveredFiles(t *testing.T, d *daemon, n int) []string {
+	t.Helper()
+	var files []string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
+		if files = outbox(d); len(files) >= n {
+			break
+		}
+	}
+	if len(files) != n {
+		t.Fatalf("%d messages delivered, want %d", len(files), n)
+	}
+	return files
+}
+
+func outbox(d *daemon) []string {
+	files, _ := filepath.Glob(filepath.Join(d.outbox, "new", "*.eml"))
+	return files
 }
 
 // dotStuff prepares CRLF message text for DATA (RFC 5321 4.5.2).
@@ -67,7 +102,7 @@ func dotStuff(b []byte) []byte {
 }
 
 // sendEntry sends one corpus message with its envelope and returns the DATA reply.
-func sendEntry(t *testing.T, addr string, e corpusEntry, data []byte) string {
+func sendEntry(t *testing.T, addr string, e corpus.Entry, data []byte) string {
 	t.Helper()
 	c := dialSMTP(t, addr)
 	helo := e.Session.HELO
@@ -145,9 +180,11 @@ func deliveredTo(t *testing.T, path string) string {
 	return ""
 }
 
-// TestCorpusThroughDaemon sends every corpus message through the running
-// daemon and checks each delivered copy with the corpus's own checker, its
-// DKIM signatures with dkimpy, and the daemon's log for any sender secret.
+// TestCorpusThroughDaemon sends every client and content corpus message
+// through the running daemon and checks each delivered copy with the
+// corpus checker, its DKIM signatures with dkimpy, and the daemon's log for
+// any sender secret, the envelope sender included. A message the manifest
+// expects refused must get that reply to DATA, and no copy.
 func TestCorpusThroughDaemon(t *testing.T) {
 	py := debianPython(t)
 	d := newDaemon(t, sections{})
@@ -156,69 +193,78 @@ func TestCorpusThroughDaemon(t *testing.T) {
 	var outputs []string
 	var logSecrets []string
 	total := 0
-	for _, dir := range corpusDirs {
-		if _, err := os.Stat(dir); err != nil {
-			t.Fatalf("corpus %s: %v", dir, err)
-		}
-		mpath, entries := loadManifest(t, dir)
-		for _, e := range entries {
-			data, err := os.ReadFile(filepath.Join(dir, e.File))
-			if err != nil {
-				t.Fatal(err)
-			}
-			before := map[string]bool{}
-			files, _ := filepath.Glob(filepath.Join(d.outbox, "new", "*.eml"))
-			for _, f := range files {
-				before[f] = true
-			}
-			if r := sendEntry(t, d.smtpAddr, e, data); !strings.HasPrefix(r, "250") {
-				t.Errorf("%s: DATA got %q", e.File, r)
-				continue
-			}
-			total += len(e.Deliveries)
-			var fresh []string
-			for _, f := range d.waitDelivered(total) {
-				if !before[f] {
-					fresh = append(fresh, f)
-				}
-			}
-			want := map[string]bool{}
-			for _, dl := range e.Deliveries {
-				want[dl.DeliverTo] = true
-			}
-			for _, f := range fresh {
-				to := deliveredTo(t, f)
-				if !want[to] {
-					t.Errorf("%s: unexpected delivery to %s", e.File, to)
-					continue
-				}
-				delete(want, to)
-				out, err := exec.Command("python3", "../../../shared/corpus/tools/leakcheck.py",
-					"check", mpath, e.File, withoutOwnUnsubscribe(t, f), to).CombinedOutput()
-				if err != nil {
-					t.Errorf("%s → %s: leakcheck failed: %v\n%s", e.File, to, err, out)
-				}
-				outputs = append(outputs, f)
-			}
-			if len(want) > 0 {
-				t.Errorf("%s: no delivery to %v", e.File, want)
-			}
+	runCorpus(t, []string{corpus.Clients, corpus.Content}, func(t *testing.T, m *corpus.Manifest) {
+		for _, e := range m.Messages {
 			logSecrets = append(logSecrets, e.Secrets...)
 			logSecrets = append(logSecrets, e.SessionSecrets...)
 			logSecrets = append(logSecrets, e.Envelope.MailFrom)
+			t.Run(e.File, func(t *testing.T) {
+				data, err := os.ReadFile(m.Path(e))
+				if err != nil {
+					t.Fatal(err)
+				}
+				before := map[string]bool{}
+				for _, f := range outbox(d) {
+					before[f] = true
+				}
+				r := sendEntry(t, d.smtpAddr, e, data)
+				switch x := e.Expected; {
+				case x.Refused():
+					if !x.Accepts(r) {
+						t.Errorf("DATA got %q, want %s", r, x.Reply)
+					}
+					if strings.HasPrefix(r, "250") {
+						// Wrongly accepted: wait for its copies, so that
+						// the next message counts its own.
+						total += len(e.Deliveries)
+						deliveredFiles(t, d, total)
+					} else if n := len(outbox(d)); n != total {
+						t.Errorf("%d copies delivered after a refusal, want %d", n, total)
+					}
+					return
+				case !strings.HasPrefix(r, "250"):
+					if !x.MayRefuse() || !x.Accepts(r) {
+						t.Errorf("DATA got %q", r)
+					}
+					return
+				}
+				total += len(e.Deliveries)
+				want := map[string]bool{}
+				for _, dl := range e.Deliveries {
+					want[dl.DeliverTo] = true
+				}
+				for _, f := range deliveredFiles(t, d, total) {
+					if before[f] {
+						continue
+					}
+					to := deliveredTo(t, f)
+					if !want[to] {
+						t.Errorf("unexpected delivery to %s", to)
+						continue
+					}
+					delete(want, to)
+					checkCopy(t, m, e, withoutOwnUnsubscribe(t, f), to)
+					outputs = append(outputs, f)
+				}
+				if len(want) > 0 {
+					t.Errorf("no delivery to %v", want)
+				}
+			})
 		}
-	}
+	})
 
-	records := filepath.Join(d.dir, "records.txt")
-	out, err := exec.Command(leakdBin, "dkim", "dns", "--config", d.config).Output()
-	if err != nil {
-		t.Fatalf("leakd dkim dns: %v", err)
-	}
-	os.WriteFile(records, out, 0o600)
-	sort.Strings(outputs)
-	vout, err := exec.Command(py, append([]string{"testdata/dkimverify.py", records}, outputs...)...).CombinedOutput()
-	if err != nil {
-		t.Errorf("dkimpy rejected signatures: %v\n%s", err, vout)
+	if len(outputs) > 0 {
+		records := filepath.Join(d.dir, "records.txt")
+		out, err := exec.Command(leakdBin, "dkim", "dns", "--config", d.config).Output()
+		if err != nil {
+			t.Fatalf("leakd dkim dns: %v", err)
+		}
+		os.WriteFile(records, out, 0o600)
+		sort.Strings(outputs)
+		vout, err := exec.Command(py, append([]string{"testdata/dkimverify.py", records}, outputs...)...).CombinedOutput()
+		if err != nil {
+			t.Errorf("dkimpy rejected signatures: %v\n%s", err, vout)
+		}
 	}
 
 	d.stop()
