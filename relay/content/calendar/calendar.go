@@ -57,6 +57,7 @@ func Calendar(w io.Writer, r io.Reader, id Identity) error {
 	return nil
 }
 
+// cleaner holds what one Calendar call needs across components.
 type cleaner struct {
 	id       Identity
 	name     string // id.Name, safe as a parameter value
@@ -66,6 +67,7 @@ type cleaner struct {
 	method   string
 	stamp    string
 	out      *bufio.Writer
+	names    []string // the sender's names found so far, for SenderNames
 }
 
 func newCleaner(id Identity) (*cleaner, error) {

@@ -24,6 +24,7 @@ func (c *cleaner) component(comp *component, top bool) error {
 		}
 	}
 	names := c.senderNames(comp, replier)
+	c.names = append(c.names, names...)
 	if err := c.emit(property{Name: "BEGIN", Value: comp.Name}); err != nil {
 		return err
 	}

@@ -190,3 +190,25 @@ func TestCorpusCards(t *testing.T) {
 		t.Errorf("kept = %v, want %v", kept, want)
 	}
 }
+
+// TestCorpusSenderNames checks that the name Google repeats in the body
+// of a reply ("X has accepted this invitation") is the one SenderNames
+// finds in its calendar part, so the caller can rewrite it there.
+func TestCorpusSenderNames(t *testing.T) {
+	_, parts := cleanCorpus(t)
+	for _, p := range parts {
+		if p.file != "cal03_gcal_reply.eml" {
+			continue
+		}
+		id := Identity{Address: "anonymous@leak.example", Name: "A friend", Sender: []string{"ingrid.solheimsvik@solheim-design.example"}}
+		names, err := SenderNames(bytes.NewReader(p.in), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(names) != 1 || names[0] != "Ingrid Solheimsvik" {
+			t.Errorf("SenderNames = %q", names)
+		}
+		return
+	}
+	t.Fatal("cal03 has no calendar part")
+}

@@ -60,7 +60,7 @@ func (lr *lineReader) physical() ([]byte, error) {
 	}
 }
 
-// next returns the next unfolded line without its terminator, and the raw
+// read returns the next unfolded line without its terminator, and the raw
 // bytes it was read from (folds and terminators included), which VCard
 // writes back unchanged. It returns io.EOF at the end of input.
 func (lr *lineReader) read() (logical string, raw []byte, err error) {
