@@ -10,8 +10,9 @@ const gifName = "GIF"
 
 // GIF copies the GIF image in r to w block by block (GIF89a §§17-27),
 // dropping Comment Extensions and every Application Extension except the
-// animation loop count (NETSCAPE2.0 and its twin ANIMEXTS1.0): the others
-// carry XMP ("XMP DataXMP") or an editor's private data. Images, Graphic
+// animation loop count (NETSCAPE2.0 and its twin ANIMEXTS1.0, written as
+// NETSCAPE2.0): the others carry XMP ("XMP DataXMP") or an editor's
+// private data. Images, Graphic
 // Control and Plain Text Extensions (text drawn on the picture, so part of
 // it) are kept. Anything after the trailer is read and dropped.
 func GIF(w io.Writer, r io.Reader) error {
@@ -107,16 +108,45 @@ func extension(w io.Writer, r *bufio.Reader, buf []byte) error {
 		if _, err := io.ReadFull(r, id); err != nil {
 			return readError(gifName, err)
 		}
-		if s := string(id); s != "NETSCAPE2.0" && s != "ANIMEXTS1.0" {
+		if s := string(id); n != 11 || s != "NETSCAPE2.0" && s != "ANIMEXTS1.0" {
 			return subBlocks(io.Discard, r, buf)
 		}
-		if _, err := w.Write(append([]byte{0x21, label, n}, id...)); err != nil {
-			return writeError(gifName, err)
-		}
-		return subBlocks(w, r, buf)
+		return loopCount(w, r, buf)
 	}
 	// Comment (0xFE) and extensions no decoder knows.
 	return subBlocks(io.Discard, r, buf)
+}
+
+// loopCount writes the NETSCAPE2.0 extension, whose identifier was just
+// read, holding only its loop-count sub-block (ID 1, then the count); the
+// other sub-blocks, or bytes stowed in more of them, are dropped. Without a
+// loop count the extension is dropped whole.
+func loopCount(w io.Writer, r *bufio.Reader, buf []byte) error {
+	var loop []byte
+	for {
+		n, err := r.ReadByte()
+		if err != nil {
+			return readError(gifName, err)
+		}
+		if n == 0 {
+			break
+		}
+		p := buf[:n]
+		if _, err := io.ReadFull(r, p); err != nil {
+			return readError(gifName, err)
+		}
+		if n == 3 && p[0] == 1 && loop == nil {
+			loop = append([]byte(nil), p...)
+		}
+	}
+	if loop == nil {
+		return nil
+	}
+	b := append([]byte("\x21\xff\x0bNETSCAPE2.0\x03"), loop...)
+	if _, err := w.Write(append(b, 0)); err != nil {
+		return writeError(gifName, err)
+	}
+	return nil
 }
 
 // subBlocks copies data sub-blocks up to and including the block

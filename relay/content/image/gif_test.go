@@ -29,10 +29,11 @@ func encodeGIF(t testing.TB) []byte {
 	return b.Bytes()
 }
 
-// gifWithMetadata is encodeGIF's picture with, after its global colour table, a comment, an XMP application extension
-// (XMP part 3 §1.1.2, with its "magic trailer"), an editor's private
-// application extension and an unknown extension; and junk after the
-// trailer.
+// gifWithMetadata is encodeGIF's picture with, after its global colour
+// table, a comment, an XMP application extension (XMP part 3 §1.1.2, with
+// its "magic trailer"), an editor's private application extension, an
+// unknown extension and a loop extension with bytes in an extra sub-block;
+// and junk after the trailer.
 func gifWithMetadata(t testing.TB) []byte {
 	in := encodeGIF(t)
 	start := 13 + 3<<(in[10]&7+1)
@@ -54,6 +55,13 @@ func gifWithMetadata(t testing.TB) []byte {
 	ext = append(ext, "hvossberg."...)
 	ext = append(ext, 0)
 	ext = append(ext, 0x21, 0x77, 4, 'P', 'i', 'x', 'e', 0)
+	// A loop extension with bytes stowed in an extra sub-block; Go's own
+	// loop extension later in the file wins on decoding.
+	ext = append(ext, 0x21, 0xFF, 11)
+	ext = append(ext, "NETSCAPE2.0"...)
+	ext = append(ext, 3, 1, 5, 0, 9)
+	ext = append(ext, "hvossberg"...)
+	ext = append(ext, 0)
 	out := append(append(append([]byte(nil), in[:start]...), ext...), in[start:]...)
 	return append(out, "Pixelcam trailer"...)
 }
