@@ -28,8 +28,8 @@ import (
 type Options struct {
 	// Sender holds the sender's own addresses, lower case. It may be empty.
 	Sender []string
-	// Names holds the sender's display names. It may be empty; the rules
-	// recognise markup by its shape and do not use it yet.
+	// Names holds the sender's display names. It may be empty. Where the
+	// whole name is in a text node, it becomes "Someone".
 	Names []string
 	// CID maps an original Content-ID (the text after "cid:", URL-decoded
 	// as RFC 2392 section 2 requires) to the text to write after "cid:" in

@@ -52,6 +52,7 @@ func (c *cleaner) text(n *html.Node) error {
 	if strings.IndexByte(n.Data, '\n') >= 0 {
 		n.Data = cleanLines(n.Data)
 	}
+	n.Data = text.ReplaceNames(n.Data, c.o.Names)
 	return nil
 }
 

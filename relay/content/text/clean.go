@@ -11,9 +11,10 @@ import (
 
 // cleaner holds the state of one Clean call.
 type cleaner struct {
-	w    *bufio.Writer
-	addr *scanner
-	win  []line // lines read but not yet written, oldest first
+	w     *bufio.Writer
+	addr  *scanner
+	names names
+	win   []line // lines read but not yet written, oldest first
 
 	sig     bool // inside a signature block at sigD
 	sigD    int
@@ -157,6 +158,7 @@ func (c *cleaner) emit(l line) error {
 	if err != nil {
 		return err
 	}
+	s = c.names.replace(s)
 	if c.addr.final(s) {
 		return refuse(refusal.Identifying, IdentifyingText)
 	}

@@ -26,8 +26,8 @@ type Options struct {
 	// From), lower case. It may be empty.
 	Sender []string
 	// Names holds the sender's display names from the From header, e.g.
-	// "Alice Smith". It may be empty. The text rules do not use it yet: the
-	// lines they remove are recognised by their shape, not by a name.
+	// "Alice Smith". It may be empty. Where a client wrote the whole name
+	// into the body, it becomes Someone.
 	Names []string
 }
 
@@ -58,8 +58,9 @@ const window = 3
 func Clean(w io.Writer, r io.Reader, o Options) error {
 	bw := bufio.NewWriterSize(w, chunk)
 	c := &cleaner{
-		w:    bw,
-		addr: newScanner(o.Sender),
+		w:     bw,
+		addr:  newScanner(o.Sender),
+		names: newNames(o.Names),
 	}
 	br := bufio.NewReaderSize(r, chunk)
 	for {

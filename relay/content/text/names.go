@@ -1,0 +1,92 @@
+package text
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Someone replaces the sender's display name where a client wrote it into
+// the body: "Tomasz Kowalczyk has accepted this invitation" (a calendar
+// reply), "Alice Smith | Sales" (a signature without a marker).
+const Someone = "Someone"
+
+// names finds the sender's display names in text. Only whole names of at
+// least two words or six letters are matched, case-insensitively and at
+// word boundaries: "Al" or "Lee" alone would hit ordinary words, while the
+// full name is what clients write.
+type names struct{ list []string }
+
+func newNames(in []string) names {
+	var n names
+	for _, s := range in {
+		s = strings.Join(strings.Fields(s), " ")
+		s = strings.Trim(s, `"'`)
+		if strings.Contains(s, " ") || utf8.RuneCountInString(s) >= 6 {
+			n.list = append(n.list, s)
+		}
+	}
+	return n
+}
+
+// ReplaceNames returns s with every occurrence of one of the display names
+// replaced by Someone.
+func ReplaceNames(s string, displayNames []string) string {
+	return newNames(displayNames).replace(s)
+}
+
+func (n names) replace(s string) string {
+	for _, name := range n.list {
+		s = replaceWord(s, name, Someone)
+	}
+	return s
+}
+
+// replaceWord replaces whole-word, case-insensitive occurrences of word in s.
+func replaceWord(s, word, with string) string {
+	if len(word) == 0 || len(s) < len(word) {
+		return s
+	}
+	lower, lw := strings.ToLower(s), strings.ToLower(word)
+	if len(lower) != len(s) {
+		// Case folding changed the length (rare scripts): match exactly.
+		lower, lw = s, word
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; ; {
+		j := strings.Index(lower[i:], lw)
+		if j < 0 {
+			break
+		}
+		start, end := i+j, i+j+len(lw)
+		if boundary(s, start, end) {
+			b.WriteString(s[last:start])
+			b.WriteString(with)
+			last = end
+		}
+		i = end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// boundary reports whether s[start:end] is not inside a longer word.
+func boundary(s string, start, end int) bool {
+	if start > 0 {
+		r, _ := utf8.DecodeLastRuneInString(s[:start])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return false
+		}
+	}
+	if end < len(s) {
+		r, _ := utf8.DecodeRuneInString(s[end:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
+}
