@@ -89,11 +89,19 @@ func WebP(w io.Writer, r io.Reader) error {
 			if err != nil {
 				return err
 			}
-			if fourcc == "ANMF" {
+			switch fourcc {
+			case "ANMF":
 				if p, err = webpFrame(p); err != nil {
 					return err
 				}
 				frames = true
+			case "ANIM":
+				// Background colour and loop count (§2.7.1.1); bytes
+				// beyond them are no decoder's business.
+				if len(p) < 6 {
+					return fmt.Errorf("image: webp: short ANIM: %w", malformed(webpName))
+				}
+				p = p[:6]
 			}
 			head = appendChunk(head, fourcc, p)
 		default: // ICCP, EXIF, "XMP " and unknown chunks
