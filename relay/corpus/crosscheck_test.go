@@ -56,13 +56,13 @@ func TestCrossCheckCorpus(t *testing.T) {
 	if err != nil {
 		t.Skip("python3 not found")
 	}
-	for _, dir := range corpora(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			m, err := Load(dir)
+	for _, c := range corpora(t) {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := Load(c.dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := exec.Command(python, "-c", crossScript, tool, filepath.Join(dir, "manifest.json")).Output()
+			out, err := exec.Command(python, "-c", crossScript, tool, filepath.Join(c.dir, "manifest.json")).Output()
 			if err != nil {
 				t.Fatalf("leakcheck.py: %v", err)
 			}
