@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -77,7 +78,7 @@ func VCard(w io.Writer, r io.Reader, id Identity) (kept int, err error) {
 		cards++
 		if !own {
 			if len(card) > 0 && card[len(card)-1] != '\n' {
-				card = append(card, "\r\n"...)
+				card = append(bytes.TrimSuffix(card, []byte("\r")), "\r\n"...)
 			}
 			if _, err := bw.Write(card); err != nil {
 				return kept, fmt.Errorf("vcard: write: %w", err)
