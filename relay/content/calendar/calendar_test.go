@@ -258,3 +258,16 @@ func TestBOMAndPadding(t *testing.T) {
 		t.Errorf("%q, %v", out, err)
 	}
 }
+
+func TestNoName(t *testing.T) {
+	id := testID
+	id.Name = ""
+	var out bytes.Buffer
+	in := crlf("BEGIN:VCALENDAR\nMETHOD:PUBLISH\nBEGIN:VEVENT\nORGANIZER;CN=X:mailto:x@y.example\nEND:VEVENT\nEND:VCALENDAR\n")
+	if err := Calendar(&out, strings.NewReader(in), id); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "\r\nORGANIZER:mailto:anonymous@leak.example\r\n") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}

@@ -183,7 +183,9 @@ func (c *cleaner) anonymous(name string, partstat *param) property {
 	if partstat != nil && len(partstat.Values) == 1 {
 		p.Params = append(p.Params, param{Name: "PARTSTAT", Values: []string{partstat.Values[0]}})
 	}
-	p.Params = append(p.Params, param{Name: "CN", Values: []string{c.name}})
+	if c.name != "" {
+		p.Params = append(p.Params, param{Name: "CN", Values: []string{c.name}})
+	}
 	p.Value = "mailto:" + c.id.Address
 	return p
 }
