@@ -63,4 +63,3 @@ func FuzzRTF(f *testing.F) {
 		}
 	})
 }
-

@@ -28,7 +28,7 @@ func Kind(mediaType, filename string) string {
 		strings.HasPrefix(mt, "application/vnd.ms-powerpoint.") && strings.Contains(mt, "macroenabled"),
 		mt == "application/msword", mt == "application/vnd.ms-excel", mt == "application/vnd.ms-powerpoint":
 		return KindOOXML
-	case strings.HasPrefix(mt, "application/vnd.oasis.opendocument."):
+	case strings.HasPrefix(mt, "application/vnd.oasis.opendocument.") && !strings.HasSuffix(mt, "-flat-xml"):
 		return KindODF
 	case mt == "application/zip", mt == "application/x-zip-compressed", mt == "application/x-zip":
 		return KindZip

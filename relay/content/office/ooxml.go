@@ -98,8 +98,10 @@ type pkg struct {
 // dropPart names the parts removed whatever refers to them: properties a
 // user never sees (custom.xml, thumbnails), SharePoint metadata in
 // customXml, printer settings (DEVMODE with printer and server names),
-// macros, signatures (a certificate names its signer) and Word's people
-// part (display names and account ids of commenters; Word rebuilds it).
+// macros, signatures (a certificate names its signer), Word's people
+// part (display names and account ids of commenters; Word rebuilds it)
+// and a shared workbook's revision log (user names and times, Part 1
+// §18.11).
 func dropPart(key string) bool {
 	base := path.Base(key)
 	switch {
@@ -108,6 +110,7 @@ func dropPart(key string) bool {
 		strings.HasPrefix(key, "customxml/"),
 		strings.HasPrefix(key, "_xmlsignatures/"),
 		strings.Contains(key, "/printersettings/"),
+		strings.HasPrefix(key, "xl/revisions/"),
 		base == "vbaproject.bin", base == "vbadata.xml",
 		key == "word/people.xml":
 		return true

@@ -63,9 +63,13 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 	case key == "xl/workbook.xml":
 		r = func(_ []name, e *elem) {
 			// x15ac:absPath is the folder the workbook was last saved in
-			// (MS-XLSX 2.6.211); xr:revisionPtr ties it to a cloud document.
-			if e.Space == nsX15ac && e.Local == "absPath" || e.Space == nsXR && e.Local == "revisionPtr" {
+			// (MS-XLSX 2.6.211); xr:revisionPtr ties it to a cloud document;
+			// fileSharing names who reserved it (Part 1 §18.2.12).
+			switch {
+			case e.Space == nsX15ac && e.Local == "absPath", e.Space == nsXR && e.Local == "revisionPtr":
 				e.drop = true
+			case e.Local == "fileSharing":
+				e.set("", "userName", neutral)
 			}
 		}
 	case strings.HasPrefix(key, "xl/comments") || strings.HasPrefix(key, "xl/comments/"):

@@ -408,6 +408,7 @@ def xlsx_outlook():
            + '<mc:AlternateContent><mc:Choice Requires="x15"><x15ac:absPath url="C:\\Users\\mhalvorsen\\OneDrive - Halvorsen Ror AS\\Tilbud\\" '
            + 'xmlns:x15ac="http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac"/></mc:Choice></mc:AlternateContent>'
            + '<xr:revisionPtr revIDLastSave="0" documentId="8_{6A1B2C3D-1111-4222-8333-944455566677}" xr6:coherentId="{00000000-0000-0000-0000-000000000000}" xmlns:xr6="http://schemas.microsoft.com/office/spreadsheetml/2016/revision6"/>'
+           + '<fileSharing readOnlyRecommended="1" userName="Margit Halvorsen"/>'
            + "<workbookPr" + rest)
     comments_name = [n for n in names if n.startswith("xl/comments")][0]
     com = member(data, comments_name)
@@ -449,18 +450,19 @@ def pptx_outlook(odp):
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     authors = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<p:cmAuthorLst xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
                'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main">'
-               '<p:cmAuthor id="1" name="Priyanka Raghavendra" initials="PR" lastIdx="1" clrIdx="0"/></p:cmAuthorLst>')
+               '<p:cmAuthor id="0" name="Priyanka Raghavendra" initials="PR" lastIdx="1" clrIdx="0"/></p:cmAuthorLst>')
     add = {"ppt/commentAuthors.xml": authors}
-    prels = add_rel(member(data, "ppt/_rels/presentation.xml.rels"),
-                    '<Relationship Id="rId90" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/commentAuthors" Target="commentAuthors.xml"/>')
-    ct = add_ct(member(data, "[Content_Types].xml"),
-                '<Override PartName="/ppt/commentAuthors.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.commentAuthors+xml"/>')
+    prels = member(data, "ppt/_rels/presentation.xml.rels")
+    ct = member(data, "[Content_Types].xml")
+    if "ppt/commentAuthors.xml" not in names:
+        prels = add_rel(prels, '<Relationship Id="rId90" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/commentAuthors" Target="commentAuthors.xml"/>')
+        ct = add_ct(ct, '<Override PartName="/ppt/commentAuthors.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.commentAuthors+xml"/>')
     replace = {"ppt/_rels/presentation.xml.rels": prels}
     if not any(n.startswith("ppt/comments/") for n in names):
         add["ppt/comments/comment1.xml"] = (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<p:cmLst xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main">'
-            '<p:cm authorId="1" dt="2026-11-02T12:00:00.000" idx="1"><p:pos x="10" y="10"/><p:text>KEEP-DOC-06-comment</p:text></p:cm></p:cmLst>')
+            '<p:cm authorId="0" dt="2026-11-02T12:00:00.000" idx="1"><p:pos x="10" y="10"/><p:text>KEEP-DOC-06-comment</p:text></p:cm></p:cmLst>')
         srel = "ppt/slides/_rels/slide1.xml.rels"
         replace[srel] = add_rel(member(data, srel),
                                 '<Relationship Id="rId91" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments" Target="../comments/comment1.xml"/>')
@@ -782,7 +784,7 @@ def main():
          "Scaffolding estimate", "Estimate.xlsx", "xlsx", xlsx4,
          ["Halvorsen", "mhalvorsen", "halvorsen-ror.example", "8C1D2E3F-4A5B-4C6D-9E8F-0A1B2C3D4E5F"],
          ["KEEP-DOC-04-cell-total", "KEEP-DOC-04-thread"],
-         "Excel 365 records the save folder (x15ac:absPath), the commenter in the legacy author list and the comment's first "
+         "Excel 365 records the save folder (x15ac:absPath), the reservation user name (fileSharing), the commenter in the legacy author list and the comment's first "
          "run, the threaded-comment person (AAD address as userId), printer settings naming the print server, and docProps. "
          "Remove or neutralise all of it; keep cells and comments.",
          detail="openpyxl + injected absPath, persons, threadedComments, printerSettings, custom.xml")
