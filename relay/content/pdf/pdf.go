@@ -116,6 +116,15 @@ func read(data []byte) (*model.Context, error) {
 	if ctx.XRefTable == nil || ctx.Root == nil {
 		return nil, malformed(errors.New("pdf: no document catalog"))
 	}
+	// Without a catalog dictionary and a page tree there is no document to
+	// write, only a file no viewer opens.
+	root, err := ctx.DereferenceDict(*ctx.Root)
+	if err != nil || root == nil {
+		return nil, malformed(err)
+	}
+	if pages, err := ctx.DereferenceDict(root["Pages"]); err != nil || pages == nil {
+		return nil, malformed(err)
+	}
 	if ctx.Encrypt != nil || ctx.E != nil {
 		// pdfcpu opened it with the empty user password: an owner password
 		// only. Its permissions say the author wanted it locked; refuse
