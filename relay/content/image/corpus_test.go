@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-message"
+
+	"leak/relay/corpus"
 )
 
 // corpusDir holds messages shaped like real clients' (see gen.py there).
@@ -34,6 +36,15 @@ type corpusEntry struct {
 	Expected *struct {
 		Outcome string `json:"outcome"`
 	} `json:"expected"`
+}
+
+// TestCorpusValid checks the image corpus with the project's port of the
+// shared checker: every secret is in its input, every must-keep string is
+// reachable, every must-keep picture shows at its size.
+func TestCorpusValid(t *testing.T) {
+	for _, p := range corpus.Validate(corpusDir) {
+		t.Error(p)
+	}
 }
 
 // TestCorpus cleans every picture in the image corpus and checks that no
