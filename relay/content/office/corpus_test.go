@@ -209,6 +209,11 @@ func TestCorpus(t *testing.T) {
 				}
 			}
 			checkArchive(t, kind, out)
+			checkUntouched(t, kind, a.data, out)
+			again, err := clean(kind, out)
+			if err != nil || !bytes.Equal(again, out) {
+				t.Errorf("cleaning the cleaned document changes it again (err %v)", err)
+			}
 			interop = append(interop, interopDocs(t, e, kind, a.filename, out)...)
 		})
 	}
@@ -248,4 +253,41 @@ func checkArchive(t *testing.T, kind string, data []byte) {
 	if kind == KindOOXML && (len(r.File) == 0 || r.File[0].Name != "[Content_Types].xml") {
 		t.Errorf("[Content_Types].xml is not first")
 	}
+}
+
+// checkUntouched asserts that members handed to Member (kept as they are
+// by clean) come out byte for byte.
+func checkUntouched(t *testing.T, kind string, in, out []byte) {
+	t.Helper()
+	if kind != KindOOXML && kind != KindODF {
+		return
+	}
+	orig := members(t, in)
+	for name, b := range members(t, out) {
+		switch filepath.Ext(name) {
+		case ".xml", ".rels", ".vml", ".rdf":
+			continue
+		}
+		if o, ok := orig[name]; ok && !bytes.Equal(o, b) {
+			t.Errorf("member %s changed", name)
+		}
+	}
+}
+
+func members(t *testing.T, data []byte) map[string][]byte {
+	t.Helper()
+	r, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string][]byte{}
+	for _, f := range r.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	return m
 }

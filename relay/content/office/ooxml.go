@@ -100,8 +100,9 @@ type pkg struct {
 // customXml, printer settings (DEVMODE with printer and server names),
 // macros, signatures (a certificate names its signer), Word's people
 // part (display names and account ids of commenters; Word rebuilds it)
-// and a shared workbook's revision log (user names and times, Part 1
-// §18.11).
+// a shared workbook's revision log (user names and times, Part 1
+// §18.11) and PowerPoint's revision info (ids of the installations that
+// edited the deck, MS-PPTX 2.3.4).
 func dropPart(key string) bool {
 	base := path.Base(key)
 	switch {
@@ -111,6 +112,7 @@ func dropPart(key string) bool {
 		strings.HasPrefix(key, "_xmlsignatures/"),
 		strings.Contains(key, "/printersettings/"),
 		strings.HasPrefix(key, "xl/revisions/"),
+		key == "ppt/revisioninfo.xml",
 		base == "vbaproject.bin", base == "vbadata.xml",
 		key == "word/people.xml":
 		return true

@@ -72,6 +72,20 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 				e.set("", "userName", neutral)
 			}
 		}
+	case key == "xl/connections.xml":
+		// Data connections (Part 1 §18.13) name the files they read and
+		// carry connection strings with paths and user ids; the cached
+		// data stays in the sheets.
+		r = func(_ []name, e *elem) {
+			for _, a := range []string{"sourceFile", "odcFile"} {
+				if v, ok := e.attr("", a); ok {
+					e.set("", a, baseName(v))
+				}
+			}
+			if e.Local == "dbPr" {
+				e.set("", "connection", "")
+			}
+		}
 	case strings.HasPrefix(key, "xl/comments") || strings.HasPrefix(key, "xl/comments/"):
 		r, t = p.sheetComments(key)
 	case strings.HasPrefix(key, "xl/threadedcomments/"):
@@ -136,7 +150,7 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 }
 
 // wordNeedles are the local names wordRule acts on.
-var wordNeedles = [][]byte{[]byte("rsid"), []byte("author"), []byte("attachedTemplate"), []byte("docId"), []byte("dateUtc")}
+var wordNeedles = [][]byte{[]byte("rsid"), []byte("author"), []byte("attachedTemplate"), []byte("mailMerge"), []byte("docId"), []byte("dateUtc")}
 
 func containsAny(data []byte, needles [][]byte) bool {
 	for _, n := range needles {
@@ -153,11 +167,12 @@ func isW(space string) bool { return space == nsW || space == nsWStrict }
 // and comment authors become "Author" and lose their dates (§17.13: w:date
 // is optional), revision-session ids go (§17.15.1.72 w:rsids in settings,
 // w:rsid in styles, w:rsid* attributes; they link every draft a user
-// saved), as do the attached template (§17.15.1.6) and the w14/w15
-// document ids.
+// saved), as do the attached template (§17.15.1.6), the mail-merge data
+// source and query (§17.14, paths and SQL naming files on the user's
+// disk) and the w14/w15 document ids.
 func wordRule(_ []name, e *elem) {
 	switch {
-	case isW(e.Space) && (e.Local == "rsids" || e.Local == "rsid" || e.Local == "attachedTemplate"):
+	case isW(e.Space) && (e.Local == "rsids" || e.Local == "rsid" || e.Local == "attachedTemplate" || e.Local == "mailMerge"):
 		e.drop = true
 		return
 	case (e.Space == nsW14 || e.Space == nsW15) && e.Local == "docId":
