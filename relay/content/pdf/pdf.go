@@ -17,7 +17,9 @@
 //     or a deleted annotation left in the file are gone.
 //   - No XMP metadata (/Metadata on any object), /PieceInfo, /LastModified,
 //     /SpiderInfo, /OPI (file paths of print images), thread info
-//     dictionaries, or APPn/COM segments (EXIF, XMP, IPTC) of JPEG images.
+//     dictionaries, page thumbnails (/Thumb, which can show a page as it
+//     was before an edit), or APPn/COM segments (EXIF, XMP, IPTC) of JPEG
+//     images.
 //   - Annotations lose their author (/T, except on form widgets, where /T is
 //     the field name), their dates (/M, /CreationDate) and their /NM id;
 //     their contents, rich text and popups are kept.
@@ -51,6 +53,7 @@ import (
 	"errors"
 	"fmt"
 
+	pdflog "github.com/pdfcpu/pdfcpu/pkg/log"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
@@ -71,6 +74,9 @@ func init() {
 	// and calls os.Exit if it cannot. It is a package variable, so it is set
 	// once here, before any concurrent use.
 	model.ConfigPath = "disable"
+	// pdfcpu's loggers are off unless set; say so, since they print parts
+	// of the document.
+	pdflog.DisableLoggers()
 }
 
 // Clean returns a rewritten copy of the PDF in data. max bounds the input

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"io"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -203,6 +205,31 @@ func TestConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
+// TestSilent checks that cleaning, refusing and recovering print nothing:
+// pdfcpu can log parts of the document.
+func TestSilent(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = w, w
+	for _, e := range loadCorpus(t) {
+		for _, in := range attachments(t, e.File) {
+			Clean(in, 64<<20)
+			Clean(in[:len(in)/2], 64<<20)
+		}
+	}
+	os.Stdout, os.Stderr = stdout, stderr
+	w.Close()
+	if b, _ := io.ReadAll(r); len(b) > 0 {
+		t.Errorf("Clean printed %q", b)
+	}
+}
+
+// FuzzClean: the seeds run with every go test; fuzz for a bounded time with
+//
+//	go test -run '^$' -fuzz FuzzClean -fuzztime 120s ./relay/content/pdf/
 func FuzzClean(f *testing.F) {
 	for _, e := range loadCorpus(f) {
 		for _, in := range attachments(f, e.File) {

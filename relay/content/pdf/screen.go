@@ -34,7 +34,7 @@ func screen(b []byte) error {
 	if !n.scan(b) {
 		return malformed(nil)
 	}
-	budget := int64(maxInflated)
+	in := &inflater{budget: maxInflated}
 	for i := 0; ; {
 		j := bytes.Index(b[i:], []byte("stream"))
 		if j < 0 {
@@ -47,7 +47,7 @@ func screen(b []byte) error {
 		if start < len(b) && b[start] == '\n' {
 			start++
 			if zlibHeader(b[start:]) {
-				if err := inflate(b[start:], &budget); err != nil {
+				if err := in.inflate(b[start:]); err != nil {
 					return malformed(err)
 				}
 			}
@@ -61,21 +61,39 @@ func zlibHeader(b []byte) bool {
 	return len(b) >= 2 && b[0]&0x0F == 8 && b[0]>>4 <= 7 && (int(b[0])<<8|int(b[1]))%31 == 0
 }
 
-// inflate inflates the zlib stream at the start of b, charging its size to
-// budget, and checks the nesting of data that starts like an object stream
-// (pairs of integers).
-func inflate(b []byte, budget *int64) error {
-	zr, err := zlib.NewReader(bytes.NewReader(b))
+// inflater inflates streams through one reused decompressor and buffer,
+// charging their sizes to budget.
+type inflater struct {
+	budget int64
+	zr     io.ReadCloser
+	buf    []byte
+}
+
+// inflate inflates the zlib stream at the start of b and checks the nesting
+// of data that starts like an object stream (pairs of integers).
+func (in *inflater) inflate(b []byte) error {
+	var err error
+	if in.zr == nil {
+		in.zr, err = zlib.NewReader(bytes.NewReader(b))
+		in.buf = make([]byte, 32<<10)
+	} else {
+		err = in.zr.(zlib.Resetter).Reset(bytes.NewReader(b), nil)
+	}
 	if err != nil {
+		in.zr = nil
 		return nil // not Flate after all; the parser will judge
 	}
-	defer zr.Close()
-	c := &counter{budget: budget}
-	_, err = io.Copy(c, zr)
-	if errors.Is(err, errBomb) || errors.Is(err, errDeep) {
-		return err
+	c := counter{budget: &in.budget}
+	for {
+		n, rerr := in.zr.Read(in.buf)
+		if _, err := c.Write(in.buf[:n]); err != nil {
+			return err
+		}
+		if rerr != nil {
+			// Truncated or corrupt data is the parser's to judge.
+			return nil
+		}
 	}
-	return nil // truncated or corrupt data is the parser's to judge
 }
 
 var errDeep = errors.New("pdf: nesting past the bound")

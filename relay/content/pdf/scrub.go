@@ -20,6 +20,7 @@ var dropKeys = []string{
 	"XFA",          // XFA form packets, which carry their own XMP and tool data
 	"Perms",        // DocMDP/UR signatures (12.8.4)
 	"DSS",          // document security store: signers' certificates (PDF 2.0 12.8.4.3)
+	"Thumb",        // page thumbnails, which can show the page as it was before an edit
 }
 
 // dropActions are the action types (12.6.4) removed with the entry that
