@@ -22,21 +22,31 @@ const (
 // that tells the sender which format to use instead.
 func Kind(mediaType, filename string) string {
 	switch mt := strings.TrimSpace(mediaType); {
+	case mt == "application/msword", mt == "application/vnd.ms-excel", mt == "application/vnd.ms-powerpoint":
+		// Outlook labels .csv files application/vnd.ms-excel; the name
+		// decides when there is one.
+		if filename != "" {
+			return byExtension(filename)
+		}
+		return KindOOXML
 	case strings.HasPrefix(mt, "application/vnd.openxmlformats-officedocument."),
 		strings.HasPrefix(mt, "application/vnd.ms-word.") && strings.Contains(mt, "macroenabled"),
 		strings.HasPrefix(mt, "application/vnd.ms-excel.") && strings.Contains(mt, "macroenabled"),
-		strings.HasPrefix(mt, "application/vnd.ms-powerpoint.") && strings.Contains(mt, "macroenabled"),
-		mt == "application/msword", mt == "application/vnd.ms-excel", mt == "application/vnd.ms-powerpoint":
+		strings.HasPrefix(mt, "application/vnd.ms-powerpoint.") && strings.Contains(mt, "macroenabled"):
 		return KindOOXML
 	case strings.HasPrefix(mt, "application/vnd.oasis.opendocument.") && !strings.HasSuffix(mt, "-flat-xml"):
 		return KindODF
 	case mt == "application/zip", mt == "application/x-zip-compressed", mt == "application/x-zip":
 		return KindZip
-	case mt == "application/rtf", mt == "text/rtf", mt == "application/x-rtf", mt == "text/richtext":
+	case mt == "application/rtf", mt == "text/rtf", mt == "application/x-rtf":
 		return KindRTF
 	case mt != "application/octet-stream" && mt != "":
 		return ""
 	}
+	return byExtension(filename)
+}
+
+func byExtension(filename string) string {
 	switch strings.ToLower(path.Ext(filename)) {
 	case ".docx", ".docm", ".dotx", ".dotm", ".xlsx", ".xlsm", ".xltx", ".xltm", ".pptx", ".pptm",
 		".potx", ".potm", ".ppsx", ".ppsm", ".doc", ".xls", ".ppt":

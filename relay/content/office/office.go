@@ -46,6 +46,11 @@ func legacy() error {
 		"the attached document is in an old binary Office format (.doc, .xls or .ppt); save it as .docx/.xlsx/.pptx or PDF and send it again")
 }
 
+func binaryWorkbook() error {
+	return refusal.New(refusal.Unsupported,
+		"the attached workbook is in Excel's binary format (.xlsb); save it as .xlsx or PDF and send it again")
+}
+
 func tooLarge() error {
 	return refusal.New(refusal.TooLarge,
 		"the attached archive or document unpacks to more than this relay accepts; send fewer or smaller files")

@@ -49,6 +49,11 @@ func OOXML(data []byte, max int64, member Member) ([]byte, error) {
 	if _, ok := p.parts["[content_types].xml"]; !ok {
 		return nil, fmt.Errorf("office: ooxml: no [Content_Types].xml: %w", malformed())
 	}
+	// An .xlsb keeps its cells, comments and authors in binary records
+	// (MS-XLSB) this package does not rewrite.
+	if _, ok := p.parts["xl/workbook.bin"]; ok {
+		return nil, fmt.Errorf("office: ooxml: binary workbook: %w", binaryWorkbook())
+	}
 	p.entries = entries
 	for _, e := range entries {
 		if !e.dir && dropPart(strings.ToLower(e.name)) {

@@ -163,6 +163,13 @@ func isKind(err error, k refusal.Kind) bool {
 	return ok && r.Kind == k
 }
 
+func TestBinaryWorkbook(t *testing.T) {
+	in := makeZip(t, zipMember{name: "[Content_Types].xml", data: "<Types/>"}, zipMember{name: "xl/workbook.bin", data: "x"})
+	if _, err := OOXML(in, 1<<20, keepAll); !isKind(err, refusal.Unsupported) {
+		t.Errorf("err = %v, want an unsupported refusal", err)
+	}
+}
+
 func TestODFEncryptedManifest(t *testing.T) {
 	in := makeZip(t,
 		zipMember{name: "mimetype", data: "application/vnd.oasis.opendocument.text"},
@@ -179,6 +186,10 @@ func TestKind(t *testing.T) {
 		{"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "", KindOOXML},
 		{"application/vnd.ms-excel.sheet.macroenabled.12", "", KindOOXML},
 		{"application/msword", "a.doc", KindOOXML},
+		{"application/vnd.ms-excel", "", KindOOXML},
+		{"application/vnd.ms-excel", "export.csv", ""},
+		{"application/vnd.ms-excel", "Budget.xlsx", KindOOXML},
+		{"application/vnd.oasis.opendocument.text-flat-xml", "a.fodt", ""},
 		{"application/vnd.oasis.opendocument.spreadsheet", "", KindODF},
 		{"application/zip", "", KindZip},
 		{"application/x-zip-compressed", "", KindZip},
