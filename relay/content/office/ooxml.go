@@ -104,7 +104,7 @@ type pkg struct {
 // user never sees (custom.xml, thumbnails), SharePoint metadata in
 // customXml, printer settings (DEVMODE with printer and server names),
 // macros, signatures (a certificate names its signer), Word's people
-// part (display names and account ids of commenters; Word rebuilds it)
+// part (display names and account ids of commenters; Word rebuilds it),
 // a shared workbook's revision log (user names and times, Part 1
 // §18.11) and PowerPoint's revision info (ids of the installations that
 // edited the deck, MS-PPTX 2.3.4).
