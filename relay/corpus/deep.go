@@ -46,7 +46,6 @@ var (
 	pdfStream = regexp.MustCompile(`stream\r?\n`)
 	pdfUTF16  = regexp.MustCompile(`<FEFF([0-9A-Fa-f\s]+)>`)
 	uuBlock   = regexp.MustCompile(`(?ms)^begin [0-7]{3,4} ([^\r\n]*)\r?\n(.*?)^end\s*$`)
-	printable = regexp.MustCompile(`[\x20-\x7e\x{a0}-\x{24f}]{4,}`)
 )
 
 func deepPayloads(data []byte, depth int, budget *int) [][]byte {
@@ -55,6 +54,9 @@ func deepPayloads(data []byte, depth int, budget *int) [][]byte {
 		return out
 	}
 	add := func(b []byte) {
+		if *budget <= 0 {
+			return // a bomb: what was found so far is kept
+		}
 		*budget -= len(b)
 		out = append(out, b)
 		out = append(out, deepPayloads(b, depth+1, budget)...)
@@ -137,7 +139,7 @@ func deepPayloads(data []byte, depth int, budget *int) [][]byte {
 	if len(data) >= 8 && depth < 3 {
 		for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
 			for off := 0; off <= 1; off++ {
-				runs := printable.FindAllString(utf16Lenient(data[off:], order), -1)
+				runs := printableRuns(utf16Lenient(data[off:], order))
 				if len(runs) > 0 {
 					out = append(out, []byte(strings.Join(runs, "\n")))
 				}
@@ -145,6 +147,31 @@ func deepPayloads(data []byte, depth int, budget *int) [][]byte {
 		}
 	}
 	return out
+}
+
+// printableRuns returns the runs of four or more printable Latin
+// characters (U+0020–U+007E, U+00A0–U+024F) in s.
+func printableRuns(s string) []string {
+	var runs []string
+	start, n := -1, 0
+	end := func(i int) {
+		if n >= 4 {
+			runs = append(runs, s[start:i])
+		}
+		start, n = -1, 0
+	}
+	for i, r := range s {
+		if r >= 0x20 && r <= 0x7e || r >= 0xa0 && r <= 0x24f {
+			if start < 0 {
+				start = i
+			}
+			n++
+			continue
+		}
+		end(i)
+	}
+	end(len(s))
+	return runs
 }
 
 func readMember(f *zip.File) ([]byte, error) {

@@ -9,6 +9,9 @@ import (
 	_ "image/png"
 )
 
+// maxPixels is the largest picture displaySize decodes.
+const maxPixels = 1 << 26
+
 // displaySize returns the size a picture is shown at: it must decode, and
 // an EXIF orientation of 5 to 8 (a quarter turn) swaps width and height,
 // as viewers that honour EXIF do. WebP, which the standard library cannot
@@ -16,6 +19,12 @@ import (
 func displaySize(data []byte) (w, h int, ok bool) {
 	if w, h, ok := webpSize(data); ok {
 		return w, h, true
+	}
+	// A header can claim any size; refuse to allocate for a bomb, as
+	// PIL does.
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width*cfg.Height > maxPixels {
+		return 0, 0, false
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -61,6 +70,9 @@ func exifJPEG(data []byte) []byte {
 			return nil
 		}
 		n := int(binary.BigEndian.Uint16(data[pos+2:]))
+		if n < 2 {
+			return nil
+		}
 		seg := data[min(pos+4, len(data)):min(pos+2+n, len(data))]
 		if marker == 0xe1 && bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
 			return seg[6:]

@@ -105,8 +105,8 @@ type Expected struct {
 	Outcome           string   `json:"outcome"`
 	Reply             string   `json:"reply"`
 	Preferred         string   `json:"preferred"`
-	AcceptableReplies []string `json:"acceptable_replies"`
-	Raw               map[string]any
+	AcceptableReplies []string       `json:"acceptable_replies"`
+	Raw               map[string]any `json:"-"`
 }
 
 func (x *Expected) UnmarshalJSON(b []byte) error {
