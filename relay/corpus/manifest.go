@@ -102,9 +102,9 @@ type Image struct {
 // Expected is an entry's free-form "expected" object. The fields the tests
 // act on are typed; Raw keeps the rest (code_class, never, smtp_stage…).
 type Expected struct {
-	Outcome           string   `json:"outcome"`
-	Reply             string   `json:"reply"`
-	Preferred         string   `json:"preferred"`
+	Outcome           string         `json:"outcome"`
+	Reply             string         `json:"reply"`
+	Preferred         string         `json:"preferred"`
 	AcceptableReplies []string       `json:"acceptable_replies"`
 	Raw               map[string]any `json:"-"`
 }
