@@ -95,7 +95,7 @@ func TestCatalogueParse(t *testing.T) {
 		{"leak_policy_store_errors_total", "store", []string{"local", "redis"}},
 		{"leak_policy_optouts_total", "action", []string{"optout", "optin"}},
 		{"leak_policy_suppressions_total", "kind", []string{"hard", "soft"}},
-		{"leak_smtp_recipients_total", "reason", []string{"ok", "relay_denied", "invalid_recipient", "loop", "too_many_recipients", "size", "line_ending", "header", "mime", "internal", "policy", "timeout"}},
+		{"leak_smtp_recipients_total", "reason", []string{"ok", "relay_denied", "invalid_recipient", "loop", "too_many_recipients", "size", "line_ending", "header", "mime", "internal", "policy", "timeout", "content"}},
 	}
 	for _, tt := range tests {
 		d := defs[tt.metric]

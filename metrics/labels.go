@@ -33,6 +33,7 @@ const (
 	ReasonInternal     = "internal"            // 451 4.3.0: disk, signing
 	ReasonPolicy       = "policy"              // a policy (rate limit, opt-out, ...) said no
 	ReasonTimeout      = "timeout"             // the peer stopped sending mid-transaction
+	ReasonContent      = "content"             // 554 5.6.1 / 5.7.1, 550 5.7.1, 451 4.3.1: content Leak cannot clean
 )
 
 // Values of used on leak_smtp_tls_total.
@@ -116,7 +117,7 @@ var (
 	reasons           = []string{
 		ReasonOK, ReasonRelay, ReasonInvalidRcpt, ReasonLoop, ReasonTooManyRcpts,
 		ReasonSize, ReasonLineEnding, ReasonHeader, ReasonMIME, ReasonInternal,
-		ReasonPolicy, ReasonTimeout,
+		ReasonPolicy, ReasonTimeout, ReasonContent,
 	}
 	commands = []string{
 		"HELO", "EHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT",

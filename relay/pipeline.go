@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -28,7 +29,7 @@ type copyOut struct {
 // accept runs one message through anonymizer, signers and spool. It returns
 // nil only when every copy is durable and queued; on any error nothing of the
 // message is left in the spool.
-func (s *Server) accept(id string, r io.Reader, rcpts []target, tls bool, am *auth.Message) (err error) {
+func (s *Server) accept(id string, r io.Reader, from string, rcpts []target, tls bool, am *auth.Message) (err error) {
 	start := time.Now()
 	sr := newStrictReader(r)
 	if am != nil {
@@ -76,7 +77,7 @@ func (s *Server) accept(id string, r io.Reader, rcpts []target, tls bool, am *au
 		src = io.TeeReader(sr, io.MultiWriter(raw...))
 	}
 	if len(anon) > 0 {
-		err = s.anon.Rewrite(src, anon)
+		err = s.anon.Rewrite(src, anon, from)
 	} else {
 		_, err = io.Copy(io.Discard, src)
 	}
@@ -126,7 +127,7 @@ func (s *Server) accept(id string, r io.Reader, rcpts []target, tls bool, am *au
 	} else {
 		s.m.TLS.WithLabelValues("no").Inc()
 	}
-	s.log.Info("message accepted", "mid", id, "qids", qids, "bytes", sr.n,
+	s.log.Info("message accepted", "mid", id, "qids", qids, "size", sizeBucket(sr.n),
 		"ms", time.Since(start).Milliseconds())
 	return nil
 }
@@ -193,12 +194,16 @@ func (s *Server) finish(c *copyOut) error {
 }
 
 func (s *Server) commit(c *copyOut, prefix string) error {
+	now := time.Now()
 	meta := spool.Meta{
 		From:    s.bounceAddress(c.w.ID()),
 		Rcpt:    c.t.address(),
-		Created: time.Now(),
+		Created: now,
 		Prefix:  prefix,
 		UTF8:    c.t.operator == "" && c.t.rcpt.NeedsSMTPUTF8(),
+	}
+	if d := s.opts.Delay; d > 0 && c.t.operator == "" {
+		meta.NotBefore = now.Add(rand.N(d))
 	}
 	start := time.Now()
 	if err := c.w.Commit(meta); err != nil {
@@ -226,4 +231,21 @@ func (s *Server) bounceAddress(id string) string {
 		}
 	}
 	return "bounce+" + id + "@" + s.opts.Domain
+}
+
+// sizeBucket is what the log says of a message's size: its order of
+// magnitude, not the exact count, which could match the copy the sender
+// kept in their sent folder.
+func sizeBucket(n int64) string {
+	switch {
+	case n < 16<<10:
+		return "<16KiB"
+	case n < 256<<10:
+		return "<256KiB"
+	case n < 4<<20:
+		return "<4MiB"
+	case n < 32<<20:
+		return "<32MiB"
+	}
+	return ">=32MiB"
 }

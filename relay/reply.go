@@ -12,6 +12,7 @@ import (
 	"leak/policy"
 	"leak/relay/address"
 	"leak/relay/anonymize"
+	"leak/relay/content/refusal"
 )
 
 // reply builds the only kind of error the session hands to go-smtp: anything
@@ -92,6 +93,8 @@ func dataReply(err error) (*smtp.SMTPError, string) {
 			return reply(554, smtp.EnhancedCode{5, 4, 6}, "Mail loop detected"), metrics.ReasonLoop
 		case anonymize.MIMETooComplex:
 			return reply(554, smtp.EnhancedCode{5, 6, 0}, "MIME structure too deep or too many parts"), metrics.ReasonMIME
+		case anonymize.Content:
+			return contentReply(ae.Kind, ae.Text)
 		default:
 			return reply(554, smtp.EnhancedCode{5, 6, 0}, ae.Text), metrics.ReasonMIME
 		}
@@ -125,4 +128,23 @@ func redact(v []any) []any {
 		out[i] = x
 	}
 	return out
+}
+
+// contentReply is the reply to content Leak will not deliver. The text is
+// the cleaner's, written for the sender: it names the kind of content and
+// says what to do instead, never a value taken from the message.
+func contentReply(k refusal.Kind, text string) (*smtp.SMTPError, string) {
+	switch k {
+	case refusal.Unsupported:
+		return reply(554, smtp.EnhancedCode{5, 6, 1}, text), metrics.ReasonContent
+	case refusal.Encrypted:
+		return reply(554, smtp.EnhancedCode{5, 7, 1}, text), metrics.ReasonContent
+	case refusal.Identifying:
+		return reply(550, smtp.EnhancedCode{5, 7, 1}, text), metrics.ReasonContent
+	case refusal.TooLarge:
+		return reply(552, smtp.EnhancedCode{5, 3, 4}, text), metrics.ReasonSize
+	case refusal.Busy:
+		return reply(451, smtp.EnhancedCode{4, 3, 1}, text), metrics.ReasonContent
+	}
+	return reply(554, smtp.EnhancedCode{5, 6, 0}, text), metrics.ReasonContent
 }

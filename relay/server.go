@@ -40,6 +40,10 @@ type Options struct {
 	IdleTimeout     time.Duration
 	TLS             *tls.Config // enables STARTTLS when set
 	Anonymize       anonymize.Options
+	// Delay holds each copy a uniform random time in [0, Delay) before its
+	// first delivery, so the moment it reaches its recipient does not tell
+	// when its sender sent it. The time is stored with the copy.
+	Delay time.Duration
 
 	// Policy, when set, decides at connect, MAIL and RCPT, and gives every
 	// copy its List-Unsubscribe link (under UnsubscribeBase) and footer.

@@ -26,6 +26,7 @@ type session struct {
 	ip    netip.Addr // for policy decisions only; never logged or stored
 	rcpts []target
 	auth  *auth.Message // the current transaction's authentication, from MAIL
+	from  string        // the envelope sender, for the content cleaners only; never logged or stored
 }
 
 // target is one accepted recipient: an anonymous copy for a decoded Leak
@@ -48,6 +49,7 @@ func (t target) address() string {
 
 func (s *session) Reset() {
 	s.rcpts = s.rcpts[:0]
+	s.from = ""
 	s.endAuth()
 }
 
@@ -69,6 +71,7 @@ func (s *session) endAuth() {
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	s.srv.hook("mail")
 	s.rcpts = s.rcpts[:0]
+	s.from = from
 	if s.srv.conns.draining.Load() {
 		return errShutdown
 	}
@@ -194,7 +197,7 @@ func (s *session) Data(r io.Reader) error {
 		am.Abort()
 		am = nil
 	}
-	err := s.srv.accept(id, r, s.rcpts, tls, am)
+	err := s.srv.accept(id, r, s.from, s.rcpts, tls, am)
 	if err != nil {
 		rep, reason := dataReply(err)
 		s.srv.m.Messages.WithLabelValues("rejected", reason).Inc()

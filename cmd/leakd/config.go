@@ -49,8 +49,11 @@ type Config struct {
 	Policy PolicyConfig `yaml:"policy"`
 
 	Anonymity struct {
-		Delay         Duration `yaml:"delay"`
-		DatePrecision Duration `yaml:"date_precision"`
+		Delay            Duration `yaml:"delay"`
+		DatePrecision    Duration `yaml:"date_precision"`
+		PassTypes        []string `yaml:"pass_types"`
+		MaxDocumentBytes int64    `yaml:"max_document_bytes"`
+		DocumentBudget   int64    `yaml:"document_budget"`
 	} `yaml:"anonymity"`
 
 	DKIM struct {
@@ -170,6 +173,8 @@ func defaultConfig() *Config {
 	}
 	// Instant delivery on a laptop; the shipped production configs wait.
 	c.Anonymity.DatePrecision = Duration{time.Minute}
+	c.Anonymity.MaxDocumentBytes = 32 << 20
+	c.Anonymity.DocumentBudget = 256 << 20
 	c.Delivery.Mode = "dir"
 	c.Delivery.Workers = 8
 	c.Delivery.Lifetime = Duration{120 * time.Hour}
@@ -302,10 +307,20 @@ func (c *Config) validate() error {
 		return errors.New("anonymity.delay: must be between 0s and 24h")
 	case c.Anonymity.DatePrecision.Duration < 0 || c.Anonymity.DatePrecision.Duration > time.Hour:
 		return errors.New("anonymity.date_precision: must be between 0s and 1h")
+	case c.Anonymity.MaxDocumentBytes < 64<<10:
+		return errors.New("anonymity.max_document_bytes: must be at least 65536")
+	case c.Anonymity.DocumentBudget < c.Anonymity.MaxDocumentBytes:
+		return errors.New("anonymity.document_budget: must be at least anonymity.max_document_bytes")
 	case c.Delivery.Workers < 1:
 		return errors.New("delivery.workers: must be at least 1")
 	case c.Delivery.Lifetime.Duration < time.Minute:
 		return errors.New("delivery.lifetime: must be at least 1m")
+	}
+	for i, t := range c.Anonymity.PassTypes {
+		typ, sub, ok := strings.Cut(t, "/")
+		if !ok || typ == "" || sub == "" || strings.ContainsAny(t, " ;,\t") || t != strings.ToLower(t) {
+			return fmt.Errorf("anonymity.pass_types[%d]: must be a lower-case media type like application/x-foo, got %q", i, t)
+		}
 	}
 	for key, addr := range map[string]string{"smtp.listen": c.SMTP.Listen, "http.listen": c.HTTP.Listen} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {

@@ -99,7 +99,6 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	q := queue.New(sp, inFlight{cour, m}, queue.Options{
 		Workers:  cfg.Delivery.Workers,
 		Lifetime: cfg.Delivery.Lifetime.Duration,
-		Delay:    cfg.Anonymity.Delay.Duration,
 		Logger:   log,
 		OnResult: func(r queue.Result) {
 			m.DeliveryAttempts.WithLabelValues(r.Outcome).Inc()
@@ -151,13 +150,17 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		IdleTimeout:     cfg.SMTP.IdleTimeout.Duration,
 		TLS:             tlsConf,
 		Anonymize: anonymize.Options{
-			MaxHeaderBytes:  cfg.SMTP.MaxHeaderBytes,
-			MaxHeaderFields: cfg.SMTP.MaxHeaderFields,
-			MaxDepth:        cfg.SMTP.MaxMIMEDepth,
-			MaxParts:        cfg.SMTP.MaxMIMEParts,
-			MaxReceived:     cfg.SMTP.MaxReceived,
-			DatePrecision:   cfg.Anonymity.DatePrecision.Duration,
+			MaxHeaderBytes:   cfg.SMTP.MaxHeaderBytes,
+			MaxHeaderFields:  cfg.SMTP.MaxHeaderFields,
+			MaxDepth:         cfg.SMTP.MaxMIMEDepth,
+			MaxParts:         cfg.SMTP.MaxMIMEParts,
+			MaxReceived:      cfg.SMTP.MaxReceived,
+			DatePrecision:    cfg.Anonymity.DatePrecision.Duration,
+			PassTypes:        cfg.Anonymity.PassTypes,
+			MaxDocumentBytes: cfg.Anonymity.MaxDocumentBytes,
+			DocumentBudget:   cfg.Anonymity.DocumentBudget,
 		},
+		Delay:           cfg.Anonymity.Delay.Duration,
 		Policy:          engine,
 		UnsubscribeBase: cfg.HTTP.PublicURL,
 		Operator:        cfg.Policy.Operator,

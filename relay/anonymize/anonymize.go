@@ -33,7 +33,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
+
+	"leak/relay/content/refusal"
 )
 
 // Options configure an Anonymizer. Zero values take the documented defaults.
@@ -50,6 +53,21 @@ type Options struct {
 	// DatePrecision rounds the Date and Received times down (e.g. to the
 	// minute), so a copy's header does not date its sending to the second.
 	DatePrecision time.Duration
+
+	// PassTypes are media types delivered unchanged, without cleaning
+	// (the operator's choice; lower case). Every other type is cleaned or
+	// refused.
+	PassTypes []string
+	// MaxDocumentBytes bounds one document held in memory to be cleaned
+	// (PDF, office documents, archives, calendars); default 32 MiB.
+	MaxDocumentBytes int64
+	// DocumentBudget bounds the memory of all documents being cleaned at
+	// once, across messages; default 256 MiB. Past it a document waits up
+	// to DocumentWait (default 30s), then the message is deferred (451).
+	DocumentBudget int64
+	DocumentWait   time.Duration
+
+	passTypes map[string]bool
 }
 
 // Copy is one clean copy to write: one recipient, one writer.
@@ -80,6 +98,7 @@ const (
 	MIMETooComplex                   // nesting over MaxDepth or more than MaxParts parts
 	Malformed                        // a structure that cannot be read safely
 	Loop                             // Leak's own Received line, or too many Received lines
+	Content                          // content Leak will not deliver: see Error.Kind
 )
 
 func (r Reason) String() string {
@@ -92,6 +111,8 @@ func (r Reason) String() string {
 		return "malformed"
 	case Loop:
 		return "loop"
+	case Content:
+		return "content"
 	}
 	return fmt.Sprintf("Reason(%d)", uint8(r))
 }
@@ -100,6 +121,7 @@ func (r Reason) String() string {
 // Text is generic and safe to show to the sender.
 type Error struct {
 	Reason Reason
+	Kind   refusal.Kind // for Reason Content
 	Text   string
 }
 
@@ -112,11 +134,13 @@ var (
 	errLoop           = &Error{Reason: Loop, Text: "mail loop detected"}
 	errOpaqueSigned   = &Error{Reason: Malformed, Text: "opaque S/MIME signed messages are not supported; send it clear-signed"}
 	errPartial        = &Error{Reason: Malformed, Text: "fragmented messages (message/partial) are not supported"}
+	errAmbiguous      = &Error{Reason: Malformed, Text: "a MIME header has two Content-Type, Content-Transfer-Encoding or Content-Disposition fields"}
 )
 
 // Anonymizer rewrites messages. It is safe for concurrent use.
 type Anonymizer struct {
-	opts Options
+	opts   Options
+	budget *budget
 
 	// textEnd, when set, replaces the copies' Footer (tests): it is called
 	// once per copy at the end of every body text part, and what it returns
@@ -150,22 +174,37 @@ func New(opts Options) *Anonymizer {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Anonymizer{opts: opts}
+	if opts.MaxDocumentBytes <= 0 {
+		opts.MaxDocumentBytes = 32 << 20
+	}
+	if opts.DocumentBudget <= 0 {
+		opts.DocumentBudget = 256 << 20
+	}
+	if opts.DocumentWait <= 0 {
+		opts.DocumentWait = 30 * time.Second
+	}
+	opts.passTypes = map[string]bool{}
+	for _, t := range opts.PassTypes {
+		opts.passTypes[strings.ToLower(strings.TrimSpace(t))] = true
+	}
+	return &Anonymizer{opts: opts, budget: newBudget(opts.DocumentBudget, opts.DocumentWait)}
 }
 
 // Rewrite reads the DATA of one message from src (CRLF line endings) and
-// writes one clean copy to each of copies, all in one pass. It reads src to
+// writes one clean copy to each of copies, all in one pass. mailFrom is the
+// envelope sender: with the addresses of the message's own From, Sender and
+// Reply-To fields, it is what the content cleaners look for in the body. It reads src to
 // its end even when it refuses the message, so the SMTP dialogue stays in
 // step. On error the copies hold partial output and must be discarded.
 //
 // A refusal is an *Error; any other error is an I/O error (of src or of a
 // copy's writer, wrapped) or a mistake of the caller's (copies or options
 // that cannot be written).
-func (a *Anonymizer) Rewrite(src io.Reader, copies []Copy) error {
+func (a *Anonymizer) Rewrite(src io.Reader, copies []Copy, mailFrom ...string) error {
 	if err := a.check(copies); err != nil {
 		return err
 	}
-	r := newRewriter(a, src, copies)
+	r := newRewriter(a, src, copies, mailFrom)
 	err := r.run()
 	if err == nil {
 		if err = r.out.finish(); err != nil {
@@ -216,6 +255,9 @@ func (r *rewriter) classify(err error) error {
 	switch {
 	case errors.As(err, &e):
 		return e
+	case isRefusal(err):
+		ce, _ := refusal.As(err)
+		return &Error{Reason: Content, Kind: ce.Kind, Text: ce.Text}
 	case r.headerTooLarge:
 		return errHeaderTooLarge
 	}

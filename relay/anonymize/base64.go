@@ -1,6 +1,15 @@
 package anonymize
 
-import "io"
+import (
+	"io"
+
+	"leak/relay/content/refusal"
+)
+
+// errBadBase64 refuses an attachment whose base64 is damaged: text is
+// decoded leniently, but a file whose octets cannot be known cannot be
+// cleaned either.
+var errBadBase64 = refusal.New(refusal.Malformed, "an attachment's base64 encoding is damaged; attach the file again")
 
 // base64Reader decodes base64 (RFC 2045 section 6.8) leniently: characters
 // outside the alphabet are skipped (section 6.8 asks for that), and "=" ends
@@ -9,7 +18,8 @@ import "io"
 // decoded. A lone leftover character carries less than a byte and is
 // dropped.
 type base64Reader struct {
-	r    io.Reader
+	r      io.Reader
+	strict bool // refuse characters outside the alphabet instead of skipping them
 	in   [3072]byte
 	out  [2304 + 3]byte
 	pend []byte // decoded octets not yet returned
@@ -43,6 +53,10 @@ func (b *base64Reader) Read(p []byte) (int, error) {
 			}
 			v := b64Value[c]
 			if v < 0 {
+				if b.strict && c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+					b.err = errBadBase64
+					break
+				}
 				continue
 			}
 			b.q[b.nq] = byte(v)
@@ -50,7 +64,7 @@ func (b *base64Reader) Read(p []byte) (int, error) {
 				out = b.flush(out)
 			}
 		}
-		if err != nil {
+		if err != nil && b.err == nil {
 			out = b.flush(out)
 			b.err = err
 		}

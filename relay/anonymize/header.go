@@ -61,6 +61,14 @@ func (r *rewriter) checkHeader(h *textproto.Header) error {
 		r.headerTooLarge = true
 		return errHeaderTooLarge
 	}
+	// Two content fields make an entity mean different things to
+	// different readers: one client shows a part that another reads as
+	// text, so what Leak cleaned may not be what the recipient sees.
+	for _, k := range []string{"Content-Type", "Content-Transfer-Encoding", "Content-Disposition"} {
+		if n := h.FieldsByKey(k); n.Len() > 1 {
+			return errAmbiguous
+		}
+	}
 	return nil
 }
 

@@ -17,6 +17,8 @@ func (r *rewriter) entity(h *textproto.Header, body io.Reader, sc scope, emit em
 		return nil
 	case ct.typ == "application/pkcs7-mime" || ct.typ == "application/x-pkcs7-mime":
 		return r.smime(h, ct, body, emit)
+	case ct.typ == "multipart/encrypted":
+		return errEncryptedMIME
 	case strings.HasPrefix(ct.typ, "multipart/"):
 		if sc.depth >= r.opts.MaxDepth {
 			return errTooComplex
@@ -32,10 +34,8 @@ func (r *rewriter) entity(h *textproto.Header, body io.Reader, sc scope, emit em
 		return r.message(h, ct, body, sc, emit)
 	case ct.typ == "message/partial":
 		return errPartial
-	case ct.typ == "text/plain" || ct.typ == "text/html":
-		return r.text(h, ct, body, sc, emit)
 	}
-	return r.opaque(h, ct, body, emit)
+	return r.leaf(h, ct, body, sc, emit)
 }
 
 // multipart rewrites a multipart with a fresh boundary, no preamble and no
@@ -49,7 +49,9 @@ func (r *rewriter) multipart(ct contentType, body io.Reader, sc scope, emit emit
 	if err := emit([]HeaderField{{"Content-Type", r.typeValue(ct, boundary)}}); err != nil {
 		return err
 	}
-	child := scope{depth: sc.depth + 1, forwarded: sc.forwarded, digest: ct.typ == "multipart/digest"}
+	child := scope{depth: sc.depth + 1, forwarded: sc.forwarded, digest: ct.typ == "multipart/digest", quiet: sc.quiet}
+	outer := !sc.forwarded && !r.outerFound
+	r.outerFound = true
 	n := 0
 	partEmit := func(fields []HeaderField) error {
 		b := r.hbuf[:0]
@@ -77,7 +79,13 @@ func (r *rewriter) multipart(ct contentType, body io.Reader, sc scope, emit emit
 			return err
 		}
 	}
-	if n == 0 {
+	if outer && r.textEnd != nil && !r.footered {
+		// No body text part carried the footer (only attachments, or
+		// only a calendar): it gets a text part of its own.
+		if err := r.footerPart(partEmit); err != nil {
+			return err
+		}
+	} else if n == 0 {
 		if err := partEmit(emptyText); err != nil {
 			return err
 		}

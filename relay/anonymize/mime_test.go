@@ -26,8 +26,8 @@ Content-ID: <img1@sender.example>
 iVBORw0KGgo=
 --sender-boundary--
 `)
-	a, _ := rewrite(t, msg)
-	b, _ := rewrite(t, msg)
+	a, _ := rewriteWith(passing(), msg)
+	b, _ := rewriteWith(passing(), msg)
 	if bytes.Contains(a[0], []byte("sender")) {
 		t.Errorf("input identifiers survive:\n%s", a[0])
 	}
@@ -74,7 +74,7 @@ Content-Type: text/html
 <img src="cid:logo@sender.example">
 --r--
 `)
-	outs, err := rewrite(t, msg)
+	outs, err := rewriteWith(passing(), msg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ BEGIN:VCALENDAR
 --b--
 epilogue naming the client
 `)
-	outs, err := rewrite(t, msg)
+	outs, err := rewriteWith(passing(), msg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ Content-Type: application/octet-stream
 KEEP-attachment
 --outer--
 `)
-	outs, err := rewrite(t, msg)
+	outs, err := rewriteWith(passing(), msg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ inner text
 		}
 		want := []string{
 			fmt.Sprintf("plain body\r\n-- footer %d text/plain --", i),
-			fmt.Sprintf("<p>html body</p>\r\n-- footer %d text/html --", i),
+			fmt.Sprintf(`<html><head><meta charset="utf-8"></head><body><p>html body</p>`+"\r\n-- footer %d text/html --</body></html>", i),
 			"attached text",
 			"inner text",
 		}

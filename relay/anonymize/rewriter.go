@@ -25,6 +25,12 @@ type rewriter struct {
 	now     time.Time
 	subject string // the sender's subject, decoded and normalised
 	parts   int
+	sender  sender  // who the content cleaners look for
+	uidKey  []byte  // keys new calendar UIDs: one event keeps one UID within a message
+	budget  *budget // shared by every rewrite of the Anonymizer
+
+	footered   bool // a body text part carries the copies' footer
+	outerFound bool // the outermost multipart has been entered
 
 	headerTooLarge bool // a guard ran out of budget
 }
@@ -40,6 +46,7 @@ type scope struct {
 	depth     int  // enclosing multiparts and messages
 	forwarded bool // inside a message/rfc822
 	digest    bool // parent is a multipart/digest
+	quiet     bool // a body made from an attachment (TNEF): no footer
 }
 
 // emptyText stands in for an entity that was dropped entirely, where the
@@ -47,9 +54,10 @@ type scope struct {
 // part).
 var emptyText = []HeaderField{{"Content-Type", "text/plain; charset=utf-8"}}
 
-func newRewriter(a *Anonymizer, src io.Reader, copies []Copy) *rewriter {
-	key := make([]byte, 32)
-	rand.Read(key) // never fails (crypto/rand, Go 1.24+)
+func newRewriter(a *Anonymizer, src io.Reader, copies []Copy, mailFrom []string) *rewriter {
+	keys := make([]byte, 32+16)
+	rand.Read(keys) // never fails (crypto/rand, Go 1.24+)
+	key, uidKey := keys[:32], keys[32:]
 	textEnd := a.textEnd
 	if textEnd == nil && hasFooter(copies) {
 		textEnd = func(i int, mediaType string) []byte {
@@ -69,6 +77,9 @@ func newRewriter(a *Anonymizer, src io.Reader, copies []Copy) *rewriter {
 		hbuf:    make([]byte, 0, 1024),
 		mac:     hmac.New(sha256.New, key),
 		sum:     make([]byte, 0, sha256.Size),
+		sender:  sender{addrs: normaliseAddrs(mailFrom)},
+		uidKey:  uidKey,
+		budget:  a.budget,
 	}
 }
 
@@ -84,6 +95,7 @@ func (r *rewriter) run() error {
 		return err
 	}
 	r.subject = normaliseText(decodeText(h.Get("Subject")))
+	r.sender.add(&h)
 	r.now = r.opts.Now().UTC()
 	if p := r.opts.DatePrecision; p > 0 {
 		r.now = r.now.Truncate(p)
@@ -102,7 +114,13 @@ func (r *rewriter) run() error {
 		}
 		return nil
 	}
-	if err := r.entity(&h, br, scope{}, emit); err != nil {
+	if r.textEnd != nil && needsFooterPart(&h) {
+		// A message that is one attachment and nothing else: put it in a
+		// multipart/mixed, so the footer has a text part of its own.
+		if err := r.wrapped(&h, br, emit); err != nil {
+			return err
+		}
+	} else if err := r.entity(&h, br, scope{}, emit); err != nil {
 		return err
 	}
 	if !done {

@@ -1,0 +1,101 @@
+package anonymize
+
+import (
+	"io"
+	"sync"
+	"time"
+
+	"leak/relay/content/refusal"
+)
+
+// budget bounds the memory held by documents being cleaned at once, across
+// every message the daemon is reading. A PDF or an office document needs
+// random access, so it is held whole; with a hundred clients each sending
+// one, the sum would be unbounded without this. A document waits for room
+// a little, then the message is deferred (451): the client retries later,
+// and nothing is lost.
+type budget struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	max  int64
+	used int64
+	wait time.Duration
+}
+
+// documentCost is how many times its size a document holds while it is
+// cleaned: the input, the rewritten output and the cleaner's own working
+// copies (decompressed members, parsed objects).
+const documentCost = 3
+
+var errBusy = refusal.New(refusal.Busy, "Leak is busy cleaning other documents; please try again in a few minutes")
+
+func newBudget(max int64, wait time.Duration) *budget {
+	b := &budget{max: max, wait: wait}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+// acquire reserves n octets, waiting for room at most the budget's wait.
+func (b *budget) acquire(n int64) error {
+	n = min(n, b.max)
+	deadline := time.Now().Add(b.wait)
+	stop := time.AfterFunc(b.wait, func() {
+		b.mu.Lock()
+		b.cond.Broadcast()
+		b.mu.Unlock()
+	})
+	defer stop.Stop()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.used+n > b.max {
+		if !time.Now().Before(deadline) {
+			return errBusy
+		}
+		b.cond.Wait()
+	}
+	b.used += n
+	return nil
+}
+
+// release gives back n octets.
+func (b *budget) release(n int64) {
+	b.mu.Lock()
+	b.used -= min(n, b.max)
+	b.cond.Broadcast()
+	b.mu.Unlock()
+}
+
+// readDocument reads src whole, refusing it past max octets, and holds
+// budget for documentCost times what it has read, growing as it reads: a
+// small document takes little of the budget, a large one waits for room.
+// The caller releases what held reports, once the document is written.
+func (b *budget) readDocument(src io.Reader, max int64) (data []byte, held int64, err error) {
+	const step = 1 << 20
+	for {
+		if err := b.acquire(step * documentCost); err != nil {
+			b.release(held)
+			return nil, 0, err
+		}
+		held += step * documentCost
+		n, err := io.CopyN((*appendWriter)(&data), src, step)
+		if int64(len(data)) > max {
+			b.release(held)
+			return nil, 0, errTooLargeDoc
+		}
+		if err == io.EOF || (err == nil && n < step) {
+			return data, held, nil
+		}
+		if err != nil {
+			b.release(held)
+			return nil, 0, err
+		}
+	}
+}
+
+// appendWriter appends to a byte slice.
+type appendWriter []byte
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	*w = append(*w, p...)
+	return len(p), nil
+}

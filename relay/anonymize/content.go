@@ -1,0 +1,486 @@
+package anonymize
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/emersion/go-message/charset"
+	"github.com/emersion/go-message/textproto"
+
+	"leak/relay/content/calendar"
+	"leak/relay/content/html"
+	"leak/relay/content/image"
+	"leak/relay/content/office"
+	"leak/relay/content/pdf"
+	"leak/relay/content/refusal"
+	"leak/relay/content/text"
+)
+
+// The content stage. Every leaf of a message passes through leaf, which
+// picks what to do by its media type (and, for application/octet-stream,
+// by what its bytes and file name say it is):
+//
+//   - cleaned while streaming: text (plain, HTML and other text/*), JPEG,
+//     PNG, GIF, WebP, RTF;
+//   - cleaned whole, in memory and within the document budget: PDF, OOXML,
+//     ODF, ZIP, SVG, calendars, vCards, TNEF;
+//   - passed unchanged: the types the operator lists in PassTypes;
+//   - dropped: signatures and keys, text/rfc822-headers;
+//   - refused: everything else, with a reply that names the type.
+//
+// The README's table lists every type and what happens to it.
+
+// Content kinds a leaf can be cleaned as.
+const (
+	kindText     = "text"
+	kindImage    = "image"
+	kindPDF      = "pdf"
+	kindOOXML    = "ooxml"
+	kindODF      = "odf"
+	kindZip      = "zip"
+	kindRTF      = "rtf"
+	kindCalendar = "calendar"
+	kindVCard    = "vcard"
+	kindTNEF     = "tnef"
+)
+
+var (
+	errUnknownEncoding = refusal.New(refusal.Malformed, "an attachment has a transfer encoding Leak cannot read; use base64")
+	errEncryptedMIME   = refusal.New(refusal.Encrypted, "encrypted messages (S/MIME or PGP) cannot be sent through Leak: their recipient list is readable by anyone and usually names you; send the text unencrypted")
+	errTooLargeDoc     = refusal.New(refusal.TooLarge, "an attached document is larger than Leak can clean; send a smaller file")
+)
+
+// unsupported is the refusal of a media type Leak has no cleaner for. The
+// type is the one the sender's client wrote, so naming it helps the sender
+// and tells nobody else anything.
+func unsupported(mediaType string) error {
+	return refusal.New(refusal.Unsupported, "Leak cannot remove what may identify you from attachments of type "+
+		mediaType+", so it does not send them; send the content as plain text, PDF, an office document or a JPEG or PNG image")
+}
+
+// leaf cleans one leaf entity.
+func (r *rewriter) leaf(h *textproto.Header, ct contentType, body io.Reader, sc scope, emit emitFunc) error {
+	if r.opts.passTypes[ct.typ] {
+		return r.opaque(h, ct, body, emit)
+	}
+	switch ct.typ {
+	case "text/rfc822-headers":
+		return nil // the headers of a returned message name its sender
+	case "message/delivery-status", "message/global-delivery-status":
+		return r.deliveryStatus(h, ct, body, emit)
+	case "message/disposition-notification", "message/global-disposition-notification":
+		return nil // a read receipt names the reader's client and address
+	case "application/pgp-encrypted":
+		return errEncryptedMIME
+	}
+	cte := transferEncoding(h)
+	switch cte {
+	case "", "7bit", "8bit", "binary", "base64", "quoted-printable":
+	default:
+		return errUnknownEncoding
+	}
+	dec := decoder(cte, body)
+	if b, ok := dec.(*base64Reader); ok && !strings.HasPrefix(ct.typ, "text/") {
+		b.strict = true
+	}
+	src := bufio.NewReaderSize(dec, 4096)
+	head, err := src.Peek(512)
+	if errors.Is(err, errBadBase64) {
+		return err
+	}
+	name := fileName(h, ct)
+	kind, typ := classify(ct.typ, name, head)
+	switch kind {
+	case kindText:
+		return r.text(h, ct, src, sc, emit)
+	case kindImage:
+		return r.streamed(h, ct, emit, func(w io.Writer) error {
+			if ok, err := image.Clean(typ, w, src); !ok {
+				return unsupported(ct.typ)
+			} else {
+				return err
+			}
+		})
+	case kindRTF:
+		return r.streamed(h, ct, emit, func(w io.Writer) error { return office.RTF(w, src) })
+	case kindCalendar:
+		return r.calendar(h, ct, src, emit)
+	case kindVCard:
+		return r.vcard(h, ct, src, emit)
+	case kindTNEF:
+		return r.winmail(src, sc, emit)
+	case kindPDF, kindOOXML, kindODF, kindZip:
+		return r.document(h, ct, kind, src, emit)
+	}
+	return unsupported(ct.typ)
+}
+
+// classify tells how a leaf is cleaned, from its declared media type, its
+// file name and its first octets. typ is the media type the image cleaner
+// should read it as. A specific declared type wins; a generic one
+// (application/octet-stream and the like) is resolved by the content's
+// signature first and the name's extension second.
+func classify(mediaType, name string, head []byte) (kind, typ string) {
+	switch mediaType {
+	case "text/plain", "text/html":
+		return kindText, mediaType
+	case "text/calendar", "application/ics":
+		return kindCalendar, mediaType
+	case "text/vcard", "text/x-vcard", "text/directory":
+		return kindVCard, mediaType
+	case "text/rtf", "application/rtf", "text/richtext":
+		return kindRTF, mediaType
+	case "application/pdf", "application/x-pdf":
+		return kindPDF, mediaType
+	case "application/ms-tnef", "application/vnd.ms-tnef":
+		return kindTNEF, mediaType
+	case "image/svg+xml":
+		return kindImage, mediaType
+	}
+	if k := office.Kind(mediaType, name); k != "" {
+		return k, mediaType
+	}
+	if strings.HasPrefix(mediaType, "image/") {
+		return kindImage, mediaType
+	}
+	if strings.HasPrefix(mediaType, "text/") {
+		return kindText, mediaType
+	}
+	if !generic(mediaType) {
+		return "", mediaType
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte{0xff, 0xd8, 0xff}):
+		return kindImage, "image/jpeg"
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		return kindImage, "image/png"
+	case bytes.HasPrefix(head, []byte("GIF8")):
+		return kindImage, "image/gif"
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WEBP":
+		return kindImage, "image/webp"
+	case bytes.HasPrefix(head, []byte("%PDF-")):
+		return kindPDF, "application/pdf"
+	case bytes.HasPrefix(head, []byte{0x78, 0x9f, 0x3e, 0x22}):
+		return kindTNEF, "application/ms-tnef"
+	case bytes.HasPrefix(head, []byte(`{\rtf`)):
+		return kindRTF, "application/rtf"
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return kindZip, "application/zip"
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".jpg", ".jpeg", ".jpe":
+		return kindImage, "image/jpeg"
+	case ".png":
+		return kindImage, "image/png"
+	case ".gif":
+		return kindImage, "image/gif"
+	case ".webp":
+		return kindImage, "image/webp"
+	case ".svg":
+		return kindImage, "image/svg+xml"
+	case ".pdf":
+		return kindPDF, "application/pdf"
+	case ".ics", ".ical", ".ifb":
+		return kindCalendar, "text/calendar"
+	case ".vcf", ".vcard":
+		return kindVCard, "text/vcard"
+	case ".dat":
+		if strings.EqualFold(name, "winmail.dat") {
+			return kindTNEF, "application/ms-tnef"
+		}
+	case ".txt", ".text", ".csv", ".log", ".md":
+		return kindText, "text/plain"
+	}
+	return "", mediaType
+}
+
+// generic reports whether a declared media type says nothing of the
+// content: clients label what they do not know this way.
+func generic(mediaType string) bool {
+	switch mediaType {
+	case "application/octet-stream", "application/binary", "application/unknown",
+		"application/x-download", "application/force-download", "binary/octet-stream":
+		return true
+	}
+	return false
+}
+
+// fileName returns the base name of an entity's file, from its
+// Content-Disposition or, failing that, its Content-Type name.
+func fileName(h *textproto.Header, ct contentType) string {
+	_, params := parseParams(h.Get("Content-Disposition"))
+	if n := baseName(params["filename"]); n != "" {
+		return n
+	}
+	return baseName(ct.params["name"])
+}
+
+// streamed writes a binary leaf cleaned while it streams, base64 encoded.
+func (r *rewriter) streamed(h *textproto.Header, ct contentType, emit emitFunc, clean func(io.Writer) error) error {
+	if err := emit(r.leafFields(h, ct, "base64")); err != nil {
+		return err
+	}
+	enc := newBase64Writer(r.out)
+	if err := clean(enc); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// text cleans a text leaf: the body is decoded, converted to UTF-8, cleaned
+// (signatures, device lines and attributions; HTML re-serialised from an
+// allowlist) and encoded as quoted-printable. Body text parts end with the
+// copy's footer: after the sender's HTML, which the cleaner has closed, so
+// nothing the sender wrote can hide it.
+func (r *rewriter) text(h *textproto.Header, ct contentType, src io.Reader, sc scope, emit emitFunc) error {
+	utf8Src, ok := toUTF8(ct.params["charset"], src)
+	if ok {
+		ct = ct.with("charset", "utf-8")
+	}
+	if err := emit(r.leafFields(h, ct, "quoted-printable")); err != nil {
+		return err
+	}
+	enc := &qpWriter{w: r.out}
+	isHTML := ct.typ == "text/html"
+	var err error
+	if isHTML {
+		err = html.Clean(enc, utf8Src, html.Options{Sender: r.sender.addrs, Names: r.sender.names, CID: r.cidOf})
+	} else {
+		err = text.Clean(enc, utf8Src, text.Options{Sender: r.sender.addrs, Names: r.sender.names})
+	}
+	if err != nil {
+		return err
+	}
+	body := (ct.typ == "text/plain" || isHTML) && !sc.forwarded && !sc.quiet && !isAttachment(h)
+	if r.textEnd == nil || !body {
+		if isHTML {
+			if _, err := io.WriteString(enc, html.End); err != nil {
+				return err
+			}
+		}
+		return enc.Close()
+	}
+	r.footered = true
+	// Per-copy ending: each copy continues from the same encoder state.
+	for i := range r.copies {
+		e := *enc
+		e.w = r.out.one(i)
+		end := r.textEnd(i, ct.typ)
+		if isHTML {
+			end = append(end, html.End...)
+		}
+		if _, err := e.Write(end); err != nil {
+			return err
+		}
+		if err := e.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// toUTF8 returns src converted from charset cs to UTF-8. ok is false when
+// the charset is unknown: the octets then pass as they are, under their
+// own label, and the cleaners match what ASCII they can.
+func toUTF8(cs string, src io.Reader) (io.Reader, bool) {
+	switch strings.ToLower(cs) {
+	case "", "utf-8", "us-ascii", "utf8", "ascii":
+		return src, true
+	}
+	conv, err := charset.Reader(cs, src)
+	if err != nil {
+		return src, false
+	}
+	return conv, true
+}
+
+// cidOf maps the id of a cid: URL, already percent-decoded by the HTML
+// cleaner (RFC 2392 section 2), to the replacement of the Content-ID it
+// names.
+func (r *rewriter) cidOf(id string) string { return r.cid([]byte(id)) }
+
+// calendar cleans a text/calendar leaf once per copy: the organizer (or the
+// replying attendee) becomes Leak's address under the copy's own
+// relationship, so each copy gets its own rewrite.
+func (r *rewriter) calendar(h *textproto.Header, ct contentType, src io.Reader, emit emitFunc) error {
+	data, err := readBounded(src, r.opts.MaxDocumentBytes)
+	if err != nil {
+		return err
+	}
+	utf8Data, ok := toUTF8(ct.params["charset"], bytes.NewReader(data))
+	if ok {
+		ct = ct.with("charset", "utf-8")
+	}
+	if data, err = io.ReadAll(utf8Data); err != nil {
+		return refusal.New(refusal.Malformed, "an attached calendar could not be read")
+	}
+	outs := make([][]byte, len(r.copies))
+	for i := range r.copies {
+		var b bytes.Buffer
+		id := calendar.Identity{Address: r.anonAddress(), Name: r.displayName(i), Sender: r.sender.addrs, UIDKey: r.uidKey}
+		if err := calendar.Calendar(&b, bytes.NewReader(data), id); err != nil {
+			return err
+		}
+		outs[i] = b.Bytes()
+	}
+	if err := emit(r.leafFields(h, ct, "quoted-printable")); err != nil {
+		return err
+	}
+	for i, b := range outs {
+		e := &qpWriter{w: r.out.one(i)}
+		if _, err := e.Write(b); err != nil {
+			return err
+		}
+		if err := e.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// vcard drops the sender's own card (Thunderbird and others attach it to
+// every message) and keeps the others; a part left with no card is dropped.
+func (r *rewriter) vcard(h *textproto.Header, ct contentType, src io.Reader, emit emitFunc) error {
+	data, err := readBounded(src, r.opts.MaxDocumentBytes)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	kept, err := calendar.VCard(&b, bytes.NewReader(data), calendar.Identity{Address: r.anonAddress(), Sender: r.sender.addrs})
+	if err != nil || kept == 0 {
+		return err
+	}
+	if err := emit(r.leafFields(h, ct, "quoted-printable")); err != nil {
+		return err
+	}
+	enc := &qpWriter{w: r.out}
+	if _, err := enc.Write(b.Bytes()); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// document cleans a container that needs random access (PDF, OOXML, ODF,
+// ZIP): it is held in memory, within MaxDocumentBytes and under the
+// daemon-wide document budget until it is written out, base64 encoded.
+func (r *rewriter) document(h *textproto.Header, ct contentType, kind string, src io.Reader, emit emitFunc) error {
+	data, held, err := r.budget.readDocument(src, r.opts.MaxDocumentBytes)
+	if err != nil {
+		return err
+	}
+	defer r.budget.release(held)
+	out, err := r.cleanBytes(kind, "", data)
+	if err != nil {
+		return err
+	}
+	return r.streamed(h, ct, emit, func(w io.Writer) error {
+		_, err := w.Write(out)
+		return err
+	})
+}
+
+// cleanBytes cleans a document or an embedded member held in memory. name
+// is the member's name inside its container, if it is one.
+func (r *rewriter) cleanBytes(kind, name string, data []byte) ([]byte, error) {
+	max := r.opts.MaxDocumentBytes
+	switch kind {
+	case kindPDF:
+		return pdf.Clean(data, max)
+	case kindOOXML:
+		return office.OOXML(data, max, r.embedded)
+	case kindODF:
+		return office.ODF(data, max, r.embedded)
+	case kindZip:
+		return office.Zip(data, max, r.member)
+	}
+	var b bytes.Buffer
+	var err error
+	switch kind {
+	case kindRTF:
+		err = office.RTF(&b, bytes.NewReader(data))
+	case kindText:
+		err = text.Clean(&b, bytes.NewReader(data), text.Options{Sender: r.sender.addrs, Names: r.sender.names})
+	case kindImage:
+		_, typ := classify("application/octet-stream", name, data[:min(len(data), 512)])
+		var ok bool
+		if ok, err = image.Clean(typ, &b, bytes.NewReader(data)); !ok {
+			err = unsupported("a file inside an archive")
+		}
+	default:
+		err = unsupported("a file inside an archive")
+	}
+	return b.Bytes(), err
+}
+
+// member cleans one file of a plain ZIP archive by its type; a file Leak
+// cannot clean refuses the archive, as it would as an attachment.
+func (r *rewriter) member(name string, data []byte) ([]byte, bool, error) {
+	kind, _ := classify("application/octet-stream", name, data[:min(len(data), 512)])
+	switch kind {
+	case kindCalendar, kindVCard, kindTNEF, "":
+		return nil, false, unsupported("a file inside an archive (" + strings.ToLower(path.Ext(name)) + ")")
+	}
+	out, err := r.cleanBytes(kind, name, data)
+	return out, err == nil, err
+}
+
+// embedded cleans a member of an office document that is not one of its
+// XML parts: pictures are cleaned, nested documents recursively; what Leak
+// cannot clean (OLE objects, fonts, other binaries) is dropped, and the
+// document opens without it.
+func (r *rewriter) embedded(name string, data []byte) ([]byte, bool, error) {
+	ext := strings.ToLower(path.Ext(name))
+	switch ext {
+	case ".emf", ".wmf", ".xml", ".rels":
+		// Vector pictures Office writes for charts and equations; they
+		// carry drawing records, not metadata.
+		return data, true, nil
+	}
+	kind, _ := classify("application/octet-stream", name, data[:min(len(data), 512)])
+	switch kind {
+	case kindImage, kindPDF, kindOOXML, kindODF:
+		out, err := r.cleanBytes(kind, name, data)
+		return out, err == nil, err
+	}
+	return nil, false, nil
+}
+
+// readBounded reads src whole, refusing it past max octets.
+func readBounded(src io.Reader, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(src, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, errTooLargeDoc
+	}
+	return data, nil
+}
+
+// anonAddress is Leak's anonymous From address.
+func (r *rewriter) anonAddress() string { return r.opts.FromLocal + "@" + r.opts.Domain }
+
+// displayName is copy i's From display name, "A friend, anonymously".
+func (r *rewriter) displayName(i int) string {
+	return capitalise(relationship(r.copies[i].Relationship)) + ", anonymously"
+}
+
+// with returns ct with one parameter set.
+func (ct contentType) with(key, val string) contentType {
+	p := make(map[string]string, len(ct.params)+1)
+	for k, v := range ct.params {
+		p[k] = v
+	}
+	p[key] = val
+	return contentType{typ: ct.typ, params: p}
+}
+
+// isRefusal reports whether err is a content refusal.
+func isRefusal(err error) bool {
+	var e *refusal.Error
+	return errors.As(err, &e)
+}

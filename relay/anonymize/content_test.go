@@ -1,0 +1,226 @@
+package anonymize
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"strings"
+	"testing"
+
+	"leak/relay/content/refusal"
+)
+
+// refusedAs runs msg through a default Anonymizer with the envelope
+// sender from, and returns the refusal kind (0 if it was delivered).
+func refusedAs(t *testing.T, opts Options, msg []byte, from string) (refusal.Kind, [][]byte) {
+	t.Helper()
+	a := New(opts)
+	var out bytes.Buffer
+	err := a.Rewrite(bytes.NewReader(msg), []Copy{{To: "bob@example.com", Relationship: "a friend", W: &out,
+		Footer: Footer{Text: "\r\nFOOTER-TEXT\r\n", HTML: "<p>FOOTER-HTML</p>"}}}, from)
+	if err == nil {
+		return 0, [][]byte{out.Bytes()}
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("Rewrite: %v, want an *Error", err)
+	}
+	if e.Reason != Content {
+		if e.Reason == Malformed {
+			return refusal.Malformed, nil
+		}
+		t.Fatalf("Rewrite: %v, want a content refusal", err)
+	}
+	if e.Text == "" {
+		t.Error("a refusal without a text for the sender")
+	}
+	return e.Kind, nil
+}
+
+func attachment(typ, name string, body []byte) string {
+	return "--x\nContent-Type: " + typ + "\nContent-Disposition: attachment; filename=\"" + name +
+		"\"\nContent-Transfer-Encoding: base64\n\n" + base64.StdEncoding.EncodeToString(body) + "\n"
+}
+
+func mixed(parts ...string) []byte {
+	return crlfMsg("From: Alice Smith <alice@sender.example>\nSubject: c\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\nKEEP-BODY\n" +
+		strings.Join(parts, "") + "--x--\n")
+}
+
+func tinyPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	img.Set(1, 1, color.RGBA{200, 10, 10, 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// Every leaf type goes one of three ways: cleaned, refused with a reply
+// that helps the sender, or passed because the operator said so.
+func TestContentRouting(t *testing.T) {
+	passing := testOptions()
+	passing.PassTypes = []string{"application/x-custom"}
+	tests := []struct {
+		name string
+		opts Options
+		msg  []byte
+		want refusal.Kind
+	}{
+		{"unknown binary type", testOptions(), mixed(attachment("application/x-custom", "a.bin", []byte("\x00\x01data"))), refusal.Unsupported},
+		{"octet-stream of unknown content", testOptions(), mixed(attachment("application/octet-stream", "a.bin", []byte("\x00\x01data"))), refusal.Unsupported},
+		{"operator's pass type", passing, mixed(attachment("application/x-custom", "a.bin", []byte("\x00\x01data"))), 0},
+		{"TIFF", testOptions(), mixed(attachment("image/tiff", "a.tif", []byte("II*\x00\x08\x00\x00\x00"))), refusal.Unsupported},
+		{"HEIC", testOptions(), mixed(attachment("image/heic", "a.heic", []byte("\x00\x00\x00\x18ftypheic"))), refusal.Unsupported},
+		{"PNG", testOptions(), mixed(attachment("image/png", "a.png", tinyPNG(t))), 0},
+		{"PNG sent as octet-stream", testOptions(), mixed(attachment("application/octet-stream", "a.png", tinyPNG(t))), 0},
+		{"a JPEG that is not one", testOptions(), mixed(attachment("image/jpeg", "a.jpg", []byte("not a jpeg at all"))), refusal.Malformed},
+		{"S/MIME enveloped", testOptions(), crlfMsg("Subject: e\nMIME-Version: 1.0\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\n" +
+			"Content-Transfer-Encoding: base64\n\nMIAGCSqGSIb3DQEHA6CAMIACAQAxggE=\n"), refusal.Encrypted},
+		{"PGP/MIME encrypted", testOptions(), crlfMsg("Subject: e\nMIME-Version: 1.0\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=x\n\n" +
+			"--x\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n--x\nContent-Type: application/octet-stream\n\n-----BEGIN PGP MESSAGE-----\n--x--\n"), refusal.Encrypted},
+		{"own address in the body", testOptions(), crlfMsg("From: Alice Smith <alice@sender.example>\nSubject: s\n\nWrite to me at Alice@Sender.example please.\n"), refusal.Identifying},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := refusedAs(t, tt.opts, tt.msg, "alice@sender.example")
+			if got != tt.want {
+				t.Errorf("refusal = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// The envelope sender is found in the body even when the From field
+// names another address.
+func TestEnvelopeSenderInBody(t *testing.T) {
+	msg := crlfMsg("From: someone@other.example\nSubject: s\n\nmy real one is bounce-me@envelope.example\n")
+	if got, _ := refusedAs(t, testOptions(), msg, "bounce-me@envelope.example"); got != refusal.Identifying {
+		t.Errorf("refusal = %v, want identifying", got)
+	}
+	if got, _ := refusedAs(t, testOptions(), msg, ""); got != 0 {
+		t.Errorf("without an envelope sender: refusal = %v, want delivery", got)
+	}
+}
+
+// Two Content-Type fields at any depth make the message ambiguous.
+func TestDuplicateContentFields(t *testing.T) {
+	for _, key := range []string{"Content-Type: text/plain", "Content-Transfer-Encoding: 7bit", "Content-Disposition: inline"} {
+		msg := crlfMsg("Subject: d\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=x\n\n" +
+			"--x\nContent-Type: text/plain\n" + key + "\n" + key + "\n\nbody\n--x--\n")
+		_, err := rewrite(t, msg)
+		if err != errAmbiguous {
+			t.Errorf("%s twice: err = %v, want %v", key, err, errAmbiguous)
+		}
+	}
+}
+
+// A message that is one attachment, or attachments only, still shows the
+// footer, in a text part of its own; a hidden HTML container the sender
+// left open does not swallow it.
+func TestFooterAlwaysVisible(t *testing.T) {
+	pngB64 := base64.StdEncoding.EncodeToString(tinyPNG(t))
+	tests := []struct {
+		name, msg string
+	}{
+		{"a lone image", "Subject: i\nMIME-Version: 1.0\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\n" + pngB64 + "\n"},
+		{"attachments only", "Subject: i\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\n" + pngB64 + "\n--x--\n"},
+		{"a forwarded message only", "Subject: i\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\nSubject: inner\n\ninner body\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kind, outs := refusedAs(t, testOptions(), crlfMsg(tt.msg), "")
+			if kind != 0 {
+				t.Fatalf("refused: %v", kind)
+			}
+			v := decodeView(outs[0])
+			if !v.contains(outs[0], "FOOTER-TEXT") {
+				t.Errorf("no footer:\n%s", outs[0])
+			}
+		})
+	}
+
+	hidden := crlfMsg("Subject: h\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n" +
+		"<html><body><p>KEEP-VISIBLE</p><div style=\"display:none\"><p>unclosed\n")
+	_, outs := refusedAs(t, testOptions(), hidden, "")
+	body := string(outs[0])
+	i, j := strings.Index(body, "display:none"), strings.Index(body, "FOOTER-HTML")
+	if j < 0 {
+		t.Fatalf("no HTML footer:\n%s", body)
+	}
+	if i >= 0 && !strings.Contains(body[i:j], "</div>") {
+		t.Errorf("the footer is inside the sender's hidden container:\n%s", body)
+	}
+}
+
+// A forwarded DSN keeps what happened to whom, nothing of the sender's
+// mail system; the returned headers are dropped.
+func TestDeliveryReport(t *testing.T) {
+	msg := crlfMsg("Subject: fwd\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=x\n\n" +
+		"--x\nContent-Type: text/plain\n\nKEEP-REPORT-TEXT\n" +
+		"--x\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; smtp.sender-corp.example\nX-Postfix-Queue-ID: 4ABCDEF\n" +
+		"Arrival-Date: Mon, 2 Nov 2026 10:00:00 +0100\n\nFinal-Recipient: rfc822; carol@example.net\nOriginal-Recipient: rfc822; carol@example.net\n" +
+		"Action: failed\nStatus: 5.1.1\nRemote-MTA: dns; mx.example.net\nDiagnostic-Code: smtp; 550 5.1.1 no such user\n" +
+		"--x\nContent-Type: text/rfc822-headers\n\nFrom: Alice <alice@sender-corp.example>\nMessage-ID: <SECRET-ID@sender-corp.example>\n" +
+		"--x--\n")
+	outs, err := rewrite(t, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(outs[0])
+	for _, gone := range []string{"sender-corp", "4ABCDEF", "Arrival-Date", "SECRET-ID", "Remote-MTA"} {
+		if strings.Contains(out, gone) {
+			t.Errorf("output keeps %q:\n%s", gone, out)
+		}
+	}
+	for _, kept := range []string{"Final-Recipient: rfc822; carol@example.net", "Action: failed", "Status: 5.1.1", "550 5.1.1 no such user", "KEEP-REPORT-TEXT"} {
+		if !strings.Contains(out, kept) {
+			t.Errorf("output lost %q:\n%s", kept, out)
+		}
+	}
+}
+
+// The budget for documents held in memory admits what fits, makes the
+// rest wait, and defers once the wait is over.
+func TestDocumentBudget(t *testing.T) {
+	b := newBudget(10, 0)
+	if err := b.acquire(6); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.acquire(6); !errors.Is(err, errBusy) {
+		t.Errorf("over budget: err = %v, want busy", err)
+	}
+	b.release(6)
+	if err := b.acquire(6); err != nil {
+		t.Errorf("after release: %v", err)
+	}
+	if _, _, err := newBudget(64<<20, 0).readDocument(strings.NewReader(strings.Repeat("x", 100)), 10); err != errTooLargeDoc {
+		t.Errorf("over max: err = %v, want %v", err, errTooLargeDoc)
+	}
+}
+
+func TestBase64Writer(t *testing.T) {
+	for _, n := range []int{0, 1, 56, 57, 58, 114, 1000} {
+		data := bytes.Repeat([]byte{0xfe, 0x01, 0x80}, n)[:n]
+		var out bytes.Buffer
+		w := newBase64Writer(&out)
+		w.Write(data[:n/2])
+		w.Write(data[n/2:])
+		w.Close()
+		for _, line := range strings.Split(out.String(), "\r\n") {
+			if len(line) > 76 {
+				t.Errorf("n=%d: line of %d characters", n, len(line))
+			}
+		}
+		got, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(out.String(), "\r\n", ""))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("n=%d: round trip failed: %v", n, err)
+		}
+	}
+}
