@@ -110,7 +110,9 @@ def pdf02():
         xmp = XMP.format(tool="/home/twierzbicki/bin/stamp-tool").encode("utf-8")
         page.obj.Metadata = pdf.make_stream(xmp, Type=pikepdf.Name.Metadata,
                                             Subtype=pikepdf.Name.XML)
-    return with_pikepdf(base, edit)
+    # Object streams and a cross-reference stream, as Word and Chrome write
+    # them: the Info dictionary sits compressed inside an object stream.
+    return with_pikepdf(base, edit, object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
 def pdf03():
@@ -305,7 +307,7 @@ def pdf11():
         with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["dc:creator"] = ["Dagny Strandqvist"]
             meta["xmp:CreatorTool"] = "FormMaker 3 on DSTRANDQVIST-LAPTOP"
-    return with_pikepdf(base, edit)
+    return with_pikepdf(base, edit, object_stream_mode=pikepdf.ObjectStreamMode.generate)
 
 
 def pdf12(tmp):
@@ -466,7 +468,7 @@ def build(tmp):
         (2, "apple", "Tomasz Wierzbicki", "tomasz@wierzbicki-bau.example",
          "Site plan rev C", pdf02(), "site-plan.pdf",
          ["Wierzbicki", "twierzbicki", "C:\\Users\\twierzbicki"],
-         "pikepdf-edited PDF: catalog XMP (dc:creator, xmp:CreatorTool with a Windows user path), a page-level XMP stream naming a home directory, Info synced from XMP",
+         "pikepdf-edited PDF with object streams and an xref stream: catalog XMP (dc:creator, xmp:CreatorTool with a Windows user path), a page-level XMP stream naming a home directory, Info synced from XMP",
          "XMP metadata streams (catalog and object level) name the author and the paths of the source file: drop every /Metadata.",
          None),
         (3, "gmail", "Rosalind Achterberg", "rosalind@achterberg-consult.example",
