@@ -145,6 +145,9 @@ func classify(mediaType, name string, head []byte) (kind, typ string) {
 		return k, mediaType
 	}
 	if strings.HasPrefix(mediaType, "image/") {
+		if alias, ok := imageAliases[mediaType]; ok {
+			return kindImage, alias
+		}
 		return kindImage, mediaType
 	}
 	if strings.HasPrefix(mediaType, "text/") {
@@ -196,6 +199,12 @@ func classify(mediaType, name string, head []byte) (kind, typ string) {
 		return kindText, "text/plain"
 	}
 	return "", mediaType
+}
+
+// imageAliases are the non-standard names clients give common pictures.
+var imageAliases = map[string]string{
+	"image/jpg": "image/jpeg", "image/jpe": "image/jpeg", "image/x-citrix-jpeg": "image/jpeg",
+	"image/x-png": "image/png", "image/x-citrix-png": "image/png", "image/svg": "image/svg+xml",
 }
 
 // generic reports whether a declared media type says nothing of the
