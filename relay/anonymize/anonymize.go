@@ -14,19 +14,21 @@
 //   - signatures (PGP/MIME, S/MIME) and attached public keys are removed,
 //     because they name their signer; forwarded messages keep only their
 //     Subject and content fields;
-//   - text/plain and text/html bodies are decoded and re-encoded as
-//     quoted-printable, with cid: references in HTML rewritten to match;
+//   - every leaf passes through the content stage (content.go): text, HTML,
+//     pictures, PDFs, office documents, archives, calendars, vCards and TNEF
+//     are cleaned of what names the sender by the cleaners under
+//     relay/content; anything else is refused (or passed, if the operator
+//     lists its type), so nothing Leak cannot clean goes out silently;
+//   - every copy shows its footer, in a text part of its own if need be;
 //   - output lines end in CRLF and are at most 998 octets long.
 //
-// Known limits: the bodies of other parts pass through unchanged, so what a
-// sender writes or attaches (a signature block in the text, EXIF data in a
-// photo, the ORGANIZER of a text/calendar invite, the key ids inside an
-// encrypted PGP message) is delivered as written, down to the line length
-// of an attachment's base64.
+// What it cannot hide is what the sender chose to write.
 //
 // It streams: a message is read once, part by part, and each copy is written
-// as it goes; memory does not grow with the size of the message or of a part,
-// only with the (bounded) size of the headers and the nesting depth.
+// as it goes; memory does not grow with the size of the message or of a
+// streamed part, only with the (bounded) size of the headers and the nesting
+// depth. Documents that need random access are held in memory within
+// MaxDocumentBytes and the Anonymizer's DocumentBudget.
 package anonymize
 
 import (
