@@ -66,9 +66,9 @@ func Validate(dir string) []string {
 			if len([]rune(s)) < 4 {
 				bad(e, "secret too short to match reliably: %q", s)
 			}
-			fs := fold.String(s)
+			fs := foldString(s)
 			for _, k := range keeps {
-				if strings.Contains(fold.String(k), fs) {
+				if strings.Contains(foldString(k), fs) {
 					bad(e, "secret %q is inside must-keep %q", s, k)
 				}
 			}

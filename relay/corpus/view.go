@@ -20,11 +20,13 @@ type view struct {
 	msg   *entity
 }
 
-var fold = cases.Fold()
+// foldString is Python's str.casefold. A Caser keeps state, so each call
+// makes its own: Check may run on many goroutines.
+func foldString(s string) string { return cases.Fold().String(s) }
 
 func newView(raw []byte, deep bool) *view {
 	v := &view{msg: parse(raw), names: map[string]bool{}}
-	v.raw = fold.String(strings.ToValidUTF8(string(raw), "\uFFFD") + "\n" + latin1(raw))
+	v.raw = foldString(strings.ToValidUTF8(string(raw), "\uFFFD") + "\n" + latin1(raw))
 	var dec []string
 	blob := [][]byte{raw}
 	var payloads [][]byte
@@ -57,7 +59,7 @@ func newView(raw []byte, deep bool) *view {
 		dec = append(dec, texts)
 		blob = append(blob, octets)
 	}
-	v.dec = fold.String(strings.Join(dec, "\n"))
+	v.dec = foldString(strings.Join(dec, "\n"))
 	v.blob = bytes.Join(blob, []byte("\n"))
 	return v
 }
@@ -94,12 +96,12 @@ func (v *view) has(s string) bool {
 		b, err := hex.DecodeString(h)
 		return err == nil && bytes.Contains(v.blob, b)
 	}
-	f := fold.String(s)
+	f := foldString(s)
 	return strings.Contains(v.raw, f) || strings.Contains(v.dec, f)
 }
 
 // hasDecoded reports whether s occurs, case-folded, in the decoded text.
-func (v *view) hasDecoded(s string) bool { return strings.Contains(v.dec, fold.String(s)) }
+func (v *view) hasDecoded(s string) bool { return strings.Contains(v.dec, foldString(s)) }
 
 // leaves calls f with the payload of every leaf of that content type.
 func (v *view) leaves(contentType string, f func([]byte)) {
