@@ -113,6 +113,11 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 		}
 	case key == "ppt/commentauthors.xml":
 		r = func(_ []name, e *elem) {
+			// p15:presenceInfo (MS-PPTX 2.3.13) holds the account id,
+			// often the address.
+			if e.Local == "presenceInfo" {
+				e.drop = true
+			}
 			if e.Local == "cmAuthor" {
 				e.set("", "name", neutral)
 				e.set("", "initials", "A")
@@ -184,9 +189,8 @@ func wordRule(_ []name, e *elem) {
 		e.set(e.Space, "initials", "A")
 		e.remove(func(space, local, _ string) bool { return isW(space) && local == "date" })
 	}
-	if e.Space == nsW16cex {
-		e.remove(func(_, local, _ string) bool { return local == "dateUtc" })
-	}
+	// w16cex:dateUtc on comments, w16du:dateUtc on revisions (Word 2023).
+	e.remove(func(_, local, _ string) bool { return local == "dateUtc" })
 	e.remove(func(space, local, _ string) bool { return isW(space) && strings.HasPrefix(local, "rsid") })
 }
 
