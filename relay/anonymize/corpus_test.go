@@ -30,7 +30,7 @@ var nouns = map[string]string{
 
 // corpusDirs returns the corpus directories of a kind, named for subtests:
 // the project's by their place under testdata, the shared one as
-// "shared/<kind>" with ok false when LEAK_CORPUS does not provide it.
+// "shared/<kind>" (its directory is "" when LEAK_CORPUS is unset).
 func corpusDirs(kind string) (names, dirs []string) {
 	root, _ := filepath.Abs("testdata")
 	for _, d := range corpus.Dirs(kind) {
