@@ -18,11 +18,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import zipfile
-import zlib
 import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RCPT = "to+bob=example.com@leak.example"
@@ -72,7 +71,7 @@ def rezip(data, replace=None, add=None, drop=()):
             body = replace.get(info.filename, zin.read(info.filename))
             if isinstance(body, str):
                 body = body.encode("utf-8")
-            ni = zipfile.ZipInfo(info.filename, info.date_time)
+            ni = zipfile.ZipInfo(info.filename, (2026, 11, 2, 9, 30, 0))
             ni.compress_type = info.compress_type
             zout.writestr(ni, body)
         for name, body in add.items():
@@ -532,11 +531,11 @@ def zip_windows(xlsx_inner, ods_inner):
     """Explorer 'Send to compressed folder' with Thumbs.db and desktop.ini."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("Budget.xlsx", xlsx_inner)
-        z.writestr("Budget-copy.ods", ods_inner)
-        z.writestr("Thumbs.db", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "C:\\Users\\dkarlsson\\Pictures".encode("utf-16-le") + bytes(64))
-        z.writestr("desktop.ini", "[.ShellClassInfo]\r\nLocalizedResourceName=Karlsson Bygg\r\n")
-        z.writestr("notes.txt", "Totals checked. KEEP-DOC-16-notes\r\n")
+        for name, body in (("Budget.xlsx", xlsx_inner), ("Budget-copy.ods", ods_inner),
+                           ("Thumbs.db", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "C:\\Users\\dkarlsson\\Pictures".encode("utf-16-le") + bytes(64)),
+                           ("desktop.ini", "[.ShellClassInfo]\r\nLocalizedResourceName=Karlsson Bygg\r\n"),
+                           ("notes.txt", "Totals checked. KEEP-DOC-16-notes\r\n")):
+            z.writestr(zipfile.ZipInfo(name, (2026, 11, 2, 9, 30, 0)), body, zipfile.ZIP_DEFLATED)
     return buf.getvalue()
 
 
