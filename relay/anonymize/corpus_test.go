@@ -69,7 +69,8 @@ func runCorpus(t *testing.T, kind string, f func(t *testing.T, m *corpus.Manifes
 // no forbidden header at any depth, every must-keep string, part and
 // picture present, no fingerprint, the relay's own From, To and Subject.
 // An entry the manifest expects to be refused must make Rewrite fail; one
-// it allows to be refused may.
+// it allows to be refused may. Either way the refusal must be one the
+// session answers with a reply the manifest accepts.
 func TestCorpus(t *testing.T) {
 	for _, kind := range []string{corpus.Clients, corpus.Content} {
 		runCorpus(t, kind, testCorpusDir)
@@ -98,6 +99,7 @@ func testCorpusDir(t *testing.T, m *corpus.Manifest) {
 			case e.Expected.Refused() && err == nil:
 				t.Fatalf("Rewrite accepted a message the manifest expects refused (%s)", e.Expected.Reply)
 			case err != nil && e.Expected.MayRefuse():
+				checkRefusal(t, e.Expected, err)
 				return
 			case err != nil:
 				t.Fatalf("Rewrite: %v", err)
