@@ -145,10 +145,7 @@ func (x Expected) MayRefuse() bool {
 // as in "250 (single message)", are ignored). With neither set, only a 2xx
 // reply is acceptable.
 func (x Expected) Accepts(reply string) bool {
-	allowed := x.AcceptableReplies
-	if x.Reply != "" {
-		allowed = []string{x.Reply}
-	}
+	allowed := x.Replies()
 	if len(allowed) == 0 {
 		return strings.HasPrefix(reply, "2")
 	}
@@ -159,6 +156,15 @@ func (x Expected) Accepts(reply string) bool {
 		}
 	}
 	return false
+}
+
+// Replies lists the replies the entry allows: Reply, or else
+// AcceptableReplies.
+func (x Expected) Replies() []string {
+	if x.Reply != "" {
+		return []string{x.Reply}
+	}
+	return x.AcceptableReplies
 }
 
 // Load reads dir/manifest.json.
