@@ -115,6 +115,10 @@ func TestRefusals(t *testing.T) {
 		{"truncated", good[:len(good)/3], 1 << 20, refusal.Malformed},
 		{"nested three million deep", deep, 16 << 20, refusal.Malformed},
 		{"deflate bomb", bomb(), 16 << 20, refusal.Malformed},
+		{"xref stream /Index of two billion", xrefStream("1", "[1 4 2]", "/Index[0 2000000000]"), 1 << 20, refusal.Malformed},
+		{"xref stream /Size of two billion", xrefStream("1", "[1 4 2]", "/Size 2000000000"), 1 << 20, refusal.Malformed},
+		{"xref stream escaped /Index", xrefStream("1", "[1 4 2]", "/In#64ex %c\n[0 %c\n 2000000000]"), 1 << 20, refusal.Malformed},
+		{"xref stream without widths", xrefStream("1", "[0 0 0]", ""), 1 << 20, refusal.Malformed},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out, err := Clean(c.data, c.max)
@@ -143,6 +147,75 @@ func bomb() []byte {
 	b.Write(z.Bytes())
 	b.WriteString("\nendstream\nendobj\n")
 	return b.Bytes()
+}
+
+// xrefStream is a PDF 1.5 file whose catalog sits in an object stream of
+// n objects, found through a cross-reference stream with widths w and the
+// extra dictionary entries extra.
+func xrefStream(n, w, extra string) []byte {
+	deflate := func(p []byte) []byte {
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		zw.Write(p)
+		zw.Close()
+		return z.Bytes()
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.5\n")
+	o2 := b.Len()
+	b.WriteString("2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n")
+	o3 := b.Len()
+	objs := deflate([]byte("1 0 <</Type/Catalog/Pages 2 0 R>>"))
+	fmt.Fprintf(&b, "3 0 obj<</Type/ObjStm/N %s/First 4/Filter/FlateDecode/Length %d>>stream\n%s\nendstream endobj\n", n, len(objs), objs)
+	o4 := b.Len()
+	rows := deflate([]byte{
+		0, 0, 0, 0, 0, 255, 255,
+		2, 0, 0, 0, 3, 0, 0,
+		1, 0, 0, byte(o2 >> 8), byte(o2), 0, 0,
+		1, 0, 0, byte(o3 >> 8), byte(o3), 0, 0,
+		1, 0, 0, byte(o4 >> 8), byte(o4), 0, 0,
+	})
+	size := "/Size 5"
+	if strings.Contains(extra, "Size") {
+		size = ""
+	}
+	fmt.Fprintf(&b, "4 0 obj<</Type/XRef/W%s%s%s/Root 1 0 R/Filter/FlateDecode/Length %d>>stream\n%s\nendstream endobj\nstartxref\n%d\n%%%%EOF\n", w, size, extra, len(rows), rows, o4)
+	return b.Bytes()
+}
+
+func TestObjectStream(t *testing.T) {
+	for _, n := range []string{"1", "99999999"} {
+		in := xrefStream(n, "[1 4 2]", "")
+		out, err := Clean(in, 1<<20)
+		if err != nil {
+			t.Fatalf("/N %s: %v", n, err)
+		}
+		if !bytes.Contains(out, []byte("/Type /Catalog")) || bytes.Contains(out, []byte("ObjStm")) {
+			t.Errorf("/N %s: catalog not unpacked from its object stream:\n%s", n, out)
+		}
+		if n == "1" { // qpdf rightly refuses the other input
+			qpdfCheck(t, in, out)
+		}
+	}
+}
+
+func TestFewObjects(t *testing.T) {
+	for _, c := range []struct {
+		extra string
+		want  bool
+	}{
+		{"", true},
+		{"/Index[0 5]", true},
+		{"/Index[0 2000000000]", false},
+		{"/In#64ex %c\n[0 %c\n 2000000000]", false},
+		{"/Index[0 200000 300000 200000]", false},
+		{"/Size 2000000000", false},
+		{"/Sizes 2000000000", true},
+	} {
+		if got := fewObjects(xrefStream("1", "[1 4 2]", c.extra)); got != c.want {
+			t.Errorf("fewObjects(%q) = %v, want %v", c.extra, got, c.want)
+		}
+	}
 }
 
 func TestStripJPEG(t *testing.T) {

@@ -22,6 +22,10 @@ const (
 	maxInflated = 256 << 20
 )
 
+// minObjects is the object count fewObjects allows any file; past it, a
+// file may declare one object for every four bytes.
+const minObjects = 1 << 18
+
 var errBomb = errors.New("pdf: streams inflate past the bound")
 
 // screen refuses input that would crash the parser or exhaust memory before
@@ -31,7 +35,7 @@ var errBomb = errors.New("pdf: streams inflate past the bound")
 // counter without keeping the output.
 func screen(b []byte) error {
 	var n nesting
-	if !n.scan(b) {
+	if !n.scan(b) || !fewObjects(b) {
 		return malformed(nil)
 	}
 	in := &inflater{budget: maxInflated}
@@ -158,4 +162,121 @@ func (n *nesting) scan(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// fewObjects reports whether the object counts the file declares in /Size
+// entries and /Index arrays (of cross-reference streams) add up to no more
+// than max(minObjects, len(b)/4). pdfcpu expands an /Index array (or
+// [0 Size]) into a slice of every object number before it looks at the
+// data: "/Index [0 2000000000]" in a 300-byte file takes 16 GB. Names are
+// compared after #xx escapes are decoded, as the parser decodes them.
+func fewObjects(b []byte) bool {
+	limit := max(minObjects, len(b)/4)
+	total := 0
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '/')
+		if j < 0 {
+			return true
+		}
+		i += j + 1
+		name, rest := nameAt(b[i:])
+		switch name {
+		case "Size":
+			if n, _, ok := integerAt(rest); ok {
+				total += n
+			}
+		case "Index":
+			rest = skipSpace(rest)
+			if len(rest) == 0 || rest[0] != '[' {
+				continue
+			}
+			rest = rest[1:]
+			for k := 0; ; k++ {
+				n, r, ok := integerAt(rest)
+				if !ok {
+					break
+				}
+				if k%2 == 1 {
+					total += n
+				}
+				rest = r
+			}
+		default:
+			continue
+		}
+		if total > limit || total < 0 {
+			return false
+		}
+	}
+}
+
+// nameAt decodes the name (without its slash) at the start of b, up to 16
+// bytes, and returns it with the bytes after it.
+func nameAt(b []byte) (string, []byte) {
+	var name [16]byte
+	n := 0
+	i := 0
+	for i < len(b) && n < len(name) && !delimiter(b[i]) {
+		c := b[i]
+		if c == '#' && i+2 < len(b) && ishex(b[i+1]) && ishex(b[i+2]) {
+			c = unhex(b[i+1])<<4 | unhex(b[i+2])
+			i += 2
+		}
+		name[n] = c
+		n++
+		i++
+	}
+	return string(name[:n]), b[i:]
+}
+
+// integerAt parses a non-negative integer after white space and comments.
+func integerAt(b []byte) (int, []byte, bool) {
+	b = skipSpace(b)
+	n, i := 0, 0
+	for ; i < len(b) && i < 12 && b[i] >= '0' && b[i] <= '9'; i++ {
+		n = n*10 + int(b[i]-'0')
+	}
+	if i == 0 {
+		return 0, b, false
+	}
+	return n, b[i:], true
+}
+
+// skipSpace skips white space and comments (7.2.3, 7.2.4).
+func skipSpace(b []byte) []byte {
+	for len(b) > 0 {
+		switch b[0] {
+		case 0, '\t', '\n', '\f', '\r', ' ':
+			b = b[1:]
+		case '%':
+			for len(b) > 0 && b[0] != '\n' && b[0] != '\r' {
+				b = b[1:]
+			}
+		default:
+			return b
+		}
+	}
+	return b
+}
+
+func delimiter(c byte) bool {
+	switch c {
+	case 0, '\t', '\n', '\f', '\r', ' ', '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
+		return true
+	}
+	return false
+}
+
+func ishex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
