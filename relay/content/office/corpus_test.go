@@ -214,7 +214,7 @@ func TestCorpus(t *testing.T) {
 			if err != nil || !bytes.Equal(again, out) {
 				t.Errorf("cleaning the cleaned document changes it again (err %v)", err)
 			}
-			interop = append(interop, interopDocs(t, e, kind, a.filename, out)...)
+			interop = append(interop, interopDocs(t, e, kind, a.filename, a.data, out)...)
 		})
 	}
 	runInterop(t, interop)

@@ -20,6 +20,7 @@ type interopDoc struct {
 	name    string // file name with the extension LibreOffice goes by
 	app     string // "writer", "calc" or "impress"
 	data    []byte
+	orig    []byte // the document before cleaning, when it is a top-level one
 	markers []string
 }
 
@@ -50,10 +51,10 @@ func visible(app, marker string) bool {
 }
 
 // interopDocs lists the document itself, or the documents inside a zip.
-func interopDocs(t *testing.T, e corpusEntry, kind, filename string, out []byte) []interopDoc {
+func interopDocs(t *testing.T, e corpusEntry, kind, filename string, in, out []byte) []interopDoc {
 	t.Helper()
 	var docs []interopDoc
-	add := func(name string, data []byte) {
+	add := func(name string, data, orig []byte) {
 		app := appOf[strings.ToLower(filepath.Ext(name))]
 		if app == "" {
 			return
@@ -70,10 +71,10 @@ func interopDocs(t *testing.T, e corpusEntry, kind, filename string, out []byte)
 			return
 		}
 		base := fmt.Sprintf("%s-%d%s", strings.TrimSuffix(e.File, ".eml"), len(docs), filepath.Ext(name))
-		docs = append(docs, interopDoc{name: base, app: app, data: data, markers: ms})
+		docs = append(docs, interopDoc{name: base, app: app, data: data, orig: orig, markers: ms})
 	}
 	if kind != KindZip {
-		add(filename, out)
+		add(filename, out, in)
 		return docs
 	}
 	r, err := zip.NewReader(bytes.NewReader(out), int64(len(out)))
@@ -87,7 +88,7 @@ func interopDocs(t *testing.T, e corpusEntry, kind, filename string, out []byte)
 		}
 		b, _ := io.ReadAll(rc)
 		rc.Close()
-		add(f.Name, b)
+		add(f.Name, b, nil)
 	}
 	return docs
 }
@@ -117,6 +118,13 @@ func runInterop(t *testing.T, docs []interopDoc) {
 			t.Fatal(err)
 		}
 		byApp[d.app] = append(byApp[d.app], p)
+		if d.orig != nil {
+			o := filepath.Join(dir, "in", "orig-"+d.name)
+			if err := os.WriteFile(o, d.orig, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			byApp[d.app] = append(byApp[d.app], o)
+		}
 	}
 	format := map[string]string{"writer": "txt:Text", "calc": "csv", "impress": "odp"}
 	for app, files := range byApp {
@@ -140,6 +148,18 @@ func runInterop(t *testing.T, docs []interopDoc) {
 				if !strings.Contains(text, m) {
 					t.Errorf("LibreOffice's text lacks %q", m)
 				}
+			}
+			// Cleaning changes no text: LibreOffice's plain text or CSV of
+			// the original and of the cleaned document are the same.
+			if d.orig == nil || d.app == "impress" {
+				return
+			}
+			o, err := os.ReadFile(filepath.Join(dir, d.app, "orig-"+strings.TrimSuffix(d.name, filepath.Ext(d.name))+ext))
+			if err != nil {
+				t.Fatalf("LibreOffice did not convert the original: %v", err)
+			}
+			if !bytes.Equal(o, b) {
+				t.Errorf("text differs from the original's:\n%q\n%q", o, b)
 			}
 		})
 	}

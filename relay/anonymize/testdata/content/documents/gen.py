@@ -315,8 +315,10 @@ def odt_thunderbird():
     return rezip(data, {"META-INF/manifest.xml": man},
                  {"settings.xml": SETTINGS_ODF.format(printer="Nowicki-Laser on nowicki-nas.example", setup=setup, user="wnowicki"),
                   "Thumbnails/thumbnail.png": png(8, 8),
-                  "Configurations2/accelerator/current.xml": "",
-                  "Configurations2/toolbar/.keep": "wnowicki"}, drop={"settings.xml"})
+                  # directories only, as LibreOffice writes them: it refuses a
+                  # package with a file the manifest does not list
+                  "Configurations2/accelerator/": "",
+                  "Configurations2/toolbar/": ""}, drop={"settings.xml"})
 
 
 def ods_gmail():
