@@ -141,7 +141,9 @@ func safeName(name string) bool {
 // every time is 1980-01-01 00:00 (the MS-DOS epoch, APPNOTE 4.4.6), there
 // are no extra fields (uid/gid, extended timestamps, APPNOTE 4.5), no
 // comments, no Unix modes, and no data descriptors (sizes and CRC are
-// known before each header is written).
+// known before each header is written). Members are compressed anew, never
+// copied raw: a deflate stream may carry bytes after its final block that
+// no reader sees.
 type writer struct {
 	buf bytes.Buffer
 	zw  *zip.Writer
