@@ -7,6 +7,8 @@ import (
 	"sort"
 )
 
+//go:generate go run ./internal/hostile/gen -out ../anonymize/testdata/hostile
+
 // Kinds of corpus. Clients are client and provider shapes, content is what
 // clients put inside a message (pictures, documents, calendars), hostile
 // is malformed or malicious input with the SMTP reply to expect.
