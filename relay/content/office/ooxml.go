@@ -102,7 +102,9 @@ type pkg struct {
 
 // dropPart names the parts removed whatever refers to them: properties a
 // user never sees (custom.xml, thumbnails), SharePoint metadata in
-// customXml, printer settings (DEVMODE with printer and server names),
+// customXml, sensitivity labels in docMetadata (they name the
+// organisation's tenant, MS-OFFD 2.5), parts Office left in [trash]/,
+// printer settings (DEVMODE with printer and server names),
 // macros, signatures (a certificate names its signer), Word's people
 // part (display names and account ids of commenters; Word rebuilds it),
 // a shared workbook's revision log (user names and times, Part 1
@@ -114,6 +116,8 @@ func dropPart(key string) bool {
 	case key == "docprops/custom.xml",
 		strings.HasPrefix(key, "docprops/thumbnail."),
 		strings.HasPrefix(key, "customxml/"),
+		strings.HasPrefix(key, "docmetadata/"),
+		strings.HasPrefix(key, "[trash]/"),
 		strings.HasPrefix(key, "_xmlsignatures/"),
 		strings.Contains(key, "/printersettings/"),
 		strings.HasPrefix(key, "xl/revisions/"),

@@ -31,6 +31,8 @@ func TestOOXMLRules(t *testing.T) {
 		zipMember{name: "ppt/comments/modernComment_1.xml", data: `<p188:cmLst xmlns:p188="` + nsP188 + `"><p188:cm id="{2}" authorId="{1}" created="2026-11-02T10:00:00.000"><p188:txBody>KEEP-comment</p188:txBody></p188:cm></p188:cmLst>`},
 		zipMember{name: "ppt/commentAuthors.xml", data: `<p:cmAuthorLst xmlns:p="p"><p:cmAuthor id="1" name="Jo Bloggs" initials="JB"><p:extLst><p:ext uri="{19B8F6BF}"><p15:presenceInfo xmlns:p15="p15" userId="S::jbloggs@bloggs.example::1" providerId="AD"/></p:ext></p:extLst></p:cmAuthor></p:cmAuthorLst>`},
 		zipMember{name: "word/revised.xml", data: `<w:p ` + w + ` xmlns:w16du="http://schemas.microsoft.com/office/word/2023/wordml/word16du"><w:ins w:id="1" w:author="Jo Bloggs" w:date="2026-11-02T10:00:00Z" w16du:dateUtc="2026-11-02T10:00:00Z"/></w:p>`},
+		zipMember{name: "docMetadata/LabelInfo.xml", data: `<clbl:labelList><clbl:label siteId="{JB-TENANT}"/></clbl:labelList>`},
+		zipMember{name: "[trash]/0001.dat", data: "old draft by jbloggs"},
 		zipMember{name: "ppt/revisionInfo.xml", data: `<p1510:revInfo><p1510:client id="{JB-INSTALL}"/></p1510:revInfo>`},
 		zipMember{name: "xl/revisions/userNames.xml", data: `<users><userInfo name="Jo Bloggs"/></users>`},
 	)
@@ -46,7 +48,7 @@ func TestOOXMLRules(t *testing.T) {
 		}
 	}
 	all := strings.ToLower(deepText(out, 0))
-	for _, s := range []string{"jbloggs", "jo bloggs", "jb-install", "2026-11-02", "vbaproject", "_xmlsignatures", "rid5", "rid6"} {
+	for _, s := range []string{"jbloggs", "jo bloggs", "jb-install", "jb-tenant", "2026-11-02", "vbaproject", "_xmlsignatures", "rid5", "rid6"} {
 		if strings.Contains(all, s) {
 			t.Errorf("%q survives", s)
 		}
