@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Namespaces of OpenDocument 1.3 Part 3 and LibreOffice's extensions.
+// Namespaces of OpenDocument 1.3 and LibreOffice's extensions.
 const (
 	nsOffice    = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 	nsText      = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -34,7 +34,7 @@ func odfDrop(name string) bool {
 }
 
 // ODF cleans an OpenDocument package (.odt, .ods, .odp, .odg; ODF 1.3
-// Part 2). The mimetype member stays first and stored (Part 2 §3.3), so
+// Part 2). The mimetype member stays first and stored (Part 2, "MIME type"), so
 // the result is still recognised by its leading bytes.
 func ODF(data []byte, max int64, member Member) ([]byte, error) {
 	if bytes.HasPrefix(data, olePrefix) {
@@ -96,7 +96,7 @@ func ODF(data []byte, max int64, member Member) ([]byte, error) {
 		}
 		switch e.Local {
 		case "encryption-data":
-			enc = true // Part 2 §4.8: the member is encrypted
+			enc = true // Part 2, manifest:encryption-data: the member is encrypted
 		case "file-entry":
 			if fp, _ := e.attr(nsManifest, "full-path"); dropped[fp] || odfDrop(fp) {
 				e.drop = true
@@ -138,7 +138,7 @@ func writeODF(entries []entry, dropped map[string]bool) ([]byte, error) {
 	return w.bytes()
 }
 
-// metaRule empties office:meta (Part 3 §4.3): generator, initial creator,
+// metaRule empties office:meta (Part 3, "Metadata"): generator, initial creator,
 // creator, dates, editing cycles and duration, template, user-defined
 // fields and statistics all describe the making of the document.
 func metaRule(parents []name, e *elem) {
@@ -147,10 +147,10 @@ func metaRule(parents []name, e *elem) {
 	}
 }
 
-// odfContentRule neutralises who and when in annotations (Part 3 §14.1)
-// and tracked changes (§5.5.7 office:change-info, where dc:date is
+// odfContentRule neutralises who and when in annotations (Part 3,
+// office:annotation) and tracked changes (office:change-info, where dc:date is
 // required and so becomes the epoch), and the text fields that print the
-// author or sender (§7.3.7, §7.3.6).
+// author or sender (text:author-name, text:sender-*).
 func odfContentRule(parents []name, e *elem) {
 	if e.Space == nsText {
 		switch {

@@ -103,13 +103,13 @@ type pkg struct {
 // dropPart names the parts removed whatever refers to them: properties a
 // user never sees (custom.xml, thumbnails), SharePoint metadata in
 // customXml, sensitivity labels in docMetadata (they name the
-// organisation's tenant, MS-OFFD 2.5), parts Office left in [trash]/,
+// organisation's tenant), parts Office left in [trash]/,
 // printer settings (DEVMODE with printer and server names),
 // macros, signatures (a certificate names its signer), Word's people
 // part (display names and account ids of commenters; Word rebuilds it),
 // a shared workbook's revision log (user names and times, Part 1
 // §18.11) and PowerPoint's revision info (ids of the installations that
-// edited the deck, MS-PPTX 2.3.4).
+// edited the deck, MS-PPTX).
 func dropPart(key string) bool {
 	base := path.Base(key)
 	switch {

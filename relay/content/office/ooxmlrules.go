@@ -63,8 +63,8 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 	case key == "xl/workbook.xml":
 		r = func(_ []name, e *elem) {
 			// x15ac:absPath is the folder the workbook was last saved in
-			// (MS-XLSX 2.6.211); xr:revisionPtr ties it to a cloud document;
-			// fileSharing names who reserved it (Part 1 §18.2.12).
+			// (MS-XLSX); xr:revisionPtr ties it to a cloud document;
+			// fileSharing names who reserved it (Part 1, CT_FileSharing).
 			switch {
 			case e.Space == nsX15ac && e.Local == "absPath", e.Space == nsXR && e.Local == "revisionPtr":
 				e.drop = true
@@ -103,7 +103,7 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 		}
 	case strings.HasPrefix(key, "xl/persons/"):
 		r = func(_ []name, e *elem) {
-			// MS-XLSX 2.6.205: the userId is the account (often the
+			// MS-XLSX person: the userId is the account (often the
 			// address), providerId the directory it lives in.
 			if e.Space == nsThreaded && e.Local == "person" {
 				e.set("", "displayName", neutral)
@@ -113,7 +113,7 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 		}
 	case key == "ppt/commentauthors.xml":
 		r = func(_ []name, e *elem) {
-			// p15:presenceInfo (MS-PPTX 2.3.13) holds the account id,
+			// p15:presenceInfo (MS-PPTX) holds the account id,
 			// often the address.
 			if e.Local == "presenceInfo" {
 				e.drop = true
@@ -170,7 +170,7 @@ func isW(space string) bool { return space == nsW || space == nsWStrict }
 
 // wordRule cleans WordprocessingML parts (ECMA-376 Part 1 §17): revision
 // and comment authors become "Author" and lose their dates (§17.13: w:date
-// is optional), revision-session ids go (§17.15.1.72 w:rsids in settings,
+// is optional), revision-session ids go (w:rsids in settings,
 // w:rsid in styles, w:rsid* attributes; they link every draft a user
 // saved), as do the attached template (§17.15.1.6), the mail-merge data
 // source and query (§17.14, paths and SQL naming files on the user's
