@@ -90,20 +90,19 @@ func utf16le(s string) []byte {
 	return b
 }
 
-// TestCheckFindsLeaks proves the checker can fail: the clean message passes,
-// and each way of hiding the secret in it is reported.
-func TestCheckFindsLeaks(t *testing.T) {
-	e := Entry{Secrets: []string{secret}, MustKeep: []string{"KEEP-body"}}
-	if hard, _ := Check(e, message("", plainText, binaryPart("application/octet-stream", []byte("clean"))), "bob@example.com", true); len(hard) != 0 {
-		t.Fatalf("clean message: %v", hard)
-	}
+// leakCase is a message with one secret hidden in it.
+type leakCase struct {
+	name   string
+	msg    []byte
+	deep   bool   // found only by deep decoding
+	secret string // when not the constant secret
+}
+
+// leakCases are the ways a secret can hide in a message that the checker
+// must see through.
+func leakCases() []leakCase {
 	b64 := base64.StdEncoding.EncodeToString
-	tests := []struct {
-		name  string
-		msg   []byte
-		deep  bool // found only by deep decoding
-		entry func(Entry) Entry
-	}{
+	return []leakCase{
 		{name: "header", msg: message("X-Originating-Name: "+secret+"\n", plainText, "")},
 		{name: "header, other case and folded", msg: message("X-Sender:\n "+strings.ToUpper(secret)+"\n", plainText, "")},
 		{name: "base64 body", msg: message("", "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"+b64([]byte("KEEP-body from "+secret)), "")},
@@ -131,13 +130,22 @@ func TestCheckFindsLeaks(t *testing.T) {
 			binaryPart("application/vnd.ms-tnef", append([]byte{0x78, 0x9f, 0x3e, 0x22, 1}, utf16le("sender "+secret)...)))},
 		{name: "uuencoded block", deep: true, msg: message("", "Content-Type: text/plain\n\nKEEP-body\nbegin 644 a.txt\n"+uuencode(secret)+"`\nend", "")},
 		{name: "hex secret", msg: message("", plainText, binaryPart("application/octet-stream", []byte("\x00\x01\xde\xad\xbe\xef\xca\xfe\x02"))),
-			entry: func(e Entry) Entry { e.Secrets = []string{"hex:deadbeefcafe"}; return e }},
+			secret: "hex:deadbeefcafe"},
 	}
-	for _, tt := range tests {
+}
+
+// TestCheckFindsLeaks proves the checker can fail: the clean message passes,
+// and each way of hiding the secret in it is reported.
+func TestCheckFindsLeaks(t *testing.T) {
+	e := Entry{Secrets: []string{secret}, MustKeep: []string{"KEEP-body"}}
+	if hard, _ := Check(e, message("", plainText, binaryPart("application/octet-stream", []byte("clean"))), "bob@example.com", true); len(hard) != 0 {
+		t.Fatalf("clean message: %v", hard)
+	}
+	for _, tt := range leakCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			e := e
-			if tt.entry != nil {
-				e = tt.entry(e)
+			if tt.secret != "" {
+				e.Secrets = []string{tt.secret}
 			}
 			hard, _ := Check(e, tt.msg, "bob@example.com", true)
 			if len(hard) != 1 || !strings.HasPrefix(hard[0], "secret leaked") {

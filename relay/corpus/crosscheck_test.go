@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,7 +65,7 @@ func TestCrossCheckCorpus(t *testing.T) {
 			}
 			out, err := exec.Command(python, "-c", crossScript, tool, filepath.Join(c.dir, "manifest.json")).Output()
 			if err != nil {
-				t.Fatalf("leakcheck.py: %v", err)
+				t.Fatalf("leakcheck.py: %v\n%s", err, stderr(err))
 			}
 			var py map[string]crossResult
 			if err := json.Unmarshal(out, &py); err != nil {
@@ -135,4 +136,63 @@ func uniq(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// TestCrossCheckLeaks: leakcheck.py sees every leak the Go checker is
+// proven to see (TestCheckFindsLeaks), with deep decoding and without it.
+func TestCrossCheckLeaks(t *testing.T) {
+	tool, ok := Tool()
+	if !ok {
+		t.Skip("LEAK_CORPUS is not set to the shared corpus: no leakcheck.py to cross-check with")
+	}
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	cases := leakCases()
+	for _, deep := range []bool{false, true} {
+		dir := t.TempDir()
+		var m Manifest
+		var entries []map[string]any // leakcheck.py wants lists, not nulls
+		for i, c := range cases {
+			s := c.secret
+			if s == "" {
+				s = secret
+			}
+			e := Entry{File: fmt.Sprintf("leak%02d.eml", i), Secrets: []string{s}, MustKeep: []string{"KEEP-body"}}
+			m.Messages = append(m.Messages, e)
+			entries = append(entries, map[string]any{"file": e.File, "secrets": e.Secrets, "must_keep": e.MustKeep})
+			if err := os.WriteFile(filepath.Join(dir, e.File), c.msg, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, _ := json.Marshal(map[string]any{"deep_decode": deep, "messages": entries})
+		if err := os.WriteFile(filepath.Join(dir, "manifest.json"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(python, "-c", crossScript, tool, filepath.Join(dir, "manifest.json")).Output()
+		if err != nil {
+			t.Fatalf("leakcheck.py: %v\n%s", err, stderr(err))
+		}
+		var py map[string]crossResult
+		if err := json.Unmarshal(out, &py); err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range m.Messages {
+			got, want := goCheck(e, cases[i].msg, "", deep), py[e.File]
+			if !slices.Equal(got.Secrets, want.Secrets) || !slices.Equal(got.Lost, want.Lost) {
+				t.Errorf("%s (deep %v): Go %+v, leakcheck.py %+v", cases[i].name, deep, got, want)
+			}
+			if found := len(want.Secrets) == 1; found != (deep || !cases[i].deep) {
+				t.Errorf("%s (deep %v): leakcheck.py found %q", cases[i].name, deep, want.Secrets)
+			}
+		}
+	}
+}
+
+func stderr(err error) []byte {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.Stderr
+	}
+	return nil
 }
