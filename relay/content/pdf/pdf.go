@@ -52,6 +52,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	pdflog "github.com/pdfcpu/pdfcpu/pkg/log"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
@@ -67,6 +68,11 @@ const (
 	textAttachment = "PDFs with attached files are not supported: send the files separately"
 	textTooLarge   = "the attached PDF is too large"
 )
+
+// parseTimeout bounds the time pdfcpu may take to read a file. It checks
+// the deadline between objects, not inside every loop: the screens keep out
+// the inputs known to make one step slow.
+const parseTimeout = 30 * time.Second
 
 func init() {
 	// Without this, pdfcpu's first default configuration creates a
@@ -109,7 +115,9 @@ func read(data []byte) (*model.Context, error) {
 	conf.ValidationMode = model.ValidationRelaxed
 	conf.DecodeAllStreams = false
 	conf.Offline = true
-	ctx, err := pdfcpu.ReadWithContext(context.Background(), bytes.NewReader(data), conf)
+	c, cancel := context.WithTimeout(context.Background(), parseTimeout)
+	defer cancel()
+	ctx, err := pdfcpu.ReadWithContext(c, bytes.NewReader(data), conf)
 	if err != nil {
 		// pdfcpu fails on encrypted files it cannot open (a user password,
 		// an unknown security handler) with errors that have no common

@@ -115,6 +115,7 @@ func TestRefusals(t *testing.T) {
 		{"truncated", good[:len(good)/3], 1 << 20, refusal.Malformed},
 		{"nested three million deep", deep, 16 << 20, refusal.Malformed},
 		{"deflate bomb", bomb(), 16 << 20, refusal.Malformed},
+		{"a million stray stream keywords", []byte("%PDF-1.4\n1 0 obj\n" + strings.Repeat("stream\n", 1<<20)), 16 << 20, refusal.Malformed},
 		{"xref stream /Index of two billion", xrefStream("1", "[1 4 2]", "/Index[0 2000000000]"), 1 << 20, refusal.Malformed},
 		{"xref stream /Size of two billion", xrefStream("1", "[1 4 2]", "/Size 2000000000"), 1 << 20, refusal.Malformed},
 		{"xref stream escaped /Index", xrefStream("1", "[1 4 2]", "/In#64ex %c\n[0 %c\n 2000000000]"), 1 << 20, refusal.Malformed},

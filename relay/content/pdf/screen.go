@@ -22,6 +22,21 @@ const (
 	maxInflated = 256 << 20
 )
 
+// maxStray bounds the "stream" keywords that do not follow a dictionary.
+const maxStray = 1000
+
+// endstream reports whether head ends with "end", making the keyword after
+// it "endstream".
+func endstream(head []byte) bool {
+	return bytes.HasSuffix(head, []byte("end"))
+}
+
+// afterDict reports whether head ends with ">>" and white space, as it does
+// before a stream's data (7.3.8.1).
+func afterDict(head []byte) bool {
+	return bytes.HasSuffix(bytes.TrimRight(head, "\x00\t\n\f\r "), []byte(">>"))
+}
+
 // minObjects is the object count fewObjects allows any file; past it, a
 // file may declare one object for every four bytes.
 const minObjects = 1 << 18
@@ -39,12 +54,21 @@ func screen(b []byte) error {
 		return malformed(nil)
 	}
 	in := &inflater{budget: maxInflated}
+	stray := 0
 	for i := 0; ; {
 		j := bytes.Index(b[i:], []byte("stream"))
 		if j < 0 {
 			return nil
 		}
 		start := i + j + len("stream")
+		if !endstream(b[:i+j]) && !afterDict(b[:i+j]) {
+			// pdfcpu looks for the dictionary before each such keyword
+			// from the start of the object, so a few megabytes of them
+			// take it minutes.
+			if stray++; stray > maxStray {
+				return malformed(nil)
+			}
+		}
 		if start < len(b) && b[start] == '\r' {
 			start++
 		}
