@@ -217,7 +217,7 @@ func TestCorpus(t *testing.T) {
 			interop = append(interop, interopDocs(t, e, kind, a.filename, a.data, out)...)
 		})
 	}
-	runInterop(t, interop)
+	t.Run("libreoffice", func(t *testing.T) { runInterop(t, interop) })
 }
 
 // checkArchive asserts the archive hygiene every rebuilt archive promises.

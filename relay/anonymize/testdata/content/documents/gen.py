@@ -6,7 +6,8 @@ paths, printer settings), each wrapped in a message shaped like a real
 client's, plus manifest.json in the format of shared/corpus.
 
 Run with Debian's python3 (python3-docx, python3-openpyxl, python3-odf,
-python3-msoffcrypto-tool, libreoffice):
+python3-cryptography, libreoffice; python3-msoffcrypto-tool, when present,
+checks that the encrypted document decrypts):
 
     /usr/bin/python3 gen.py
 
@@ -876,7 +877,7 @@ def main():
          "A password-protected .docx is an OLE compound file with EncryptionInfo and EncryptedPackage: Leak cannot look "
          "inside, so it must refuse and ask for the password to be removed.",
          expected={"outcome": "reject", "reply": "554 5.7.1"},
-         detail="python-docx document encrypted by msoffcrypto-tool (ECMA-376 agile encryption)")
+         detail="python-docx document in ECMA-376 agile encryption (AES-256, SHA-512, 100000 spins) inside a compound file, checked with msoffcrypto-tool")
 
     doc_src = os.path.join(TMP, "legacy.odt")
     open(doc_src, "wb").write(odt_base("Gerlinde Obermayr", "Gerlinde Obermayr", "KEEP-DOC-14", "Gerlinde Obermayr", "gobermayr"))
