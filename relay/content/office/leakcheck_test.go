@@ -23,6 +23,9 @@ const leakcheck = "/work/shared/corpus/tools/leakcheck.py"
 // text kept, the sender's headers left out, the attachment cleaned) and
 // has leakcheck judge it against the manifest.
 func TestLeakcheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("leakcheck skipped in -short mode")
+	}
 	python, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not installed")

@@ -14,6 +14,7 @@ const (
 	nsConfig    = "urn:oasis:names:tc:opendocument:xmlns:config:1.0"
 	nsManifest  = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 	nsDC        = "http://purl.org/dc/elements/1.1/"
+	nsXLink     = "http://www.w3.org/1999/xlink"
 	nsOfficeOOo = "http://openoffice.org/2009/office"
 )
 
@@ -152,6 +153,11 @@ func metaRule(parents []name, e *elem) {
 // required and so becomes the epoch), and the text fields that print the
 // author or sender (text:author-name, text:sender-*).
 func odfContentRule(parents []name, e *elem) {
+	// Links and linked pictures on the author's disk or share name it;
+	// the reader cannot open them anyway.
+	if v, ok := e.attr(nsXLink, "href"); ok && (localPath(v) || strings.HasPrefix(v, "/")) {
+		e.set(nsXLink, "href", baseName(v))
+	}
 	if e.Space == nsText {
 		switch {
 		case e.Local == "author-name" || e.Local == "initial-creator" || e.Local == "creator":

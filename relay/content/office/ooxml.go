@@ -173,7 +173,8 @@ func dropExternal(typ string) bool {
 // cleanRels removes relationships to dropped parts and external ones that
 // name paths, and neutralises the targets of other external relationships
 // (linked pictures, OLE links, external workbooks) to their base name.
-// Hyperlinks stay: they are what the author wrote.
+// Hyperlinks stay, as they are what the author wrote, unless they point
+// into the author's own disk or share, which the reader cannot open anyway.
 func (p *pkg) cleanRels() error {
 	for i := range p.entries {
 		e := &p.entries[i]
@@ -195,7 +196,7 @@ func (p *pkg) cleanRels() error {
 				case dropExternal(typ):
 					el.drop = true
 					ids[id] = true
-				case strings.HasSuffix(typ, "/hyperlink"):
+				case strings.HasSuffix(typ, "/hyperlink") && !localPath(target):
 				default:
 					el.set("", "Target", baseName(target))
 				}
@@ -215,6 +216,13 @@ func (p *pkg) cleanRels() error {
 		}
 	}
 	return nil
+}
+
+// localPath tells targets on the author's machine or network: file: URLs,
+// drive letters and UNC paths.
+func localPath(target string) bool {
+	t := strings.ToLower(target)
+	return strings.HasPrefix(t, "file:") || strings.HasPrefix(t, `\\`) || len(t) >= 3 && t[1] == ':' && (t[2] == '\\' || t[2] == '/')
 }
 
 // baseName keeps the last path segment of a file path or URL.

@@ -21,6 +21,7 @@ func TestOOXMLRules(t *testing.T) {
 			`<Relationship Id="rId3" Type="t/hyperlink" Target="https://example.com/KEEP-url" TargetMode="External"/>` +
 			`<Relationship Id="rId4" Type="t/oleObject" Target="file:///C:\Users\jbloggs\Book.xlsx" TargetMode="External"/>` +
 			`<Relationship Id="rId5" Type="t/image" Target="media/image1.png"/>` +
+			`<Relationship Id="rId7" Type="t/hyperlink" Target="file:///C:/Users/jbloggs/Spec.docx" TargetMode="External"/>` +
 			`<Relationship Id="rId6" Type="t/vbaProject" Target="vbaProject.bin"/></Relationships>`},
 		zipMember{name: "word/media/image1.png", data: "png-bytes"},
 		zipMember{name: "word/vbaProject.bin", data: "Sub jbloggs()"},
@@ -53,7 +54,7 @@ func TestOOXMLRules(t *testing.T) {
 			t.Errorf("%q survives", s)
 		}
 	}
-	for _, k := range []string{"keep-link", "keep-url", "keep-comment", `target="book.xlsx"`, `sourcefile="data.csv"`, `r:id="rid4"`, `<w:zoom/>`} {
+	for _, k := range []string{"keep-link", "keep-url", "keep-comment", `target="book.xlsx"`, `sourcefile="data.csv"`, `r:id="rid4"`, `<w:zoom/>`, `target="spec.docx"`} {
 		if !strings.Contains(all, k) {
 			t.Errorf("%q lost", k)
 		}

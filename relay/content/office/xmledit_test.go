@@ -63,3 +63,14 @@ func TestEditMalformed(t *testing.T) {
 		}
 	}
 }
+
+func TestODFLocalLinks(t *testing.T) {
+	in := `<text:p xmlns:text="` + nsText + `" xmlns:xlink="` + nsXLink + `"><text:a xlink:href="file:///home/jbloggs/x.odt">a</text:a><text:a xlink:href="https://example.com/KEEP">b</text:a><draw:image xlink:href="Pictures/1.png"/></text:p>`
+	got, err := edit([]byte(in), odfContentRule, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(got); strings.Contains(s, "jbloggs") || !strings.Contains(s, `"x.odt"`) || !strings.Contains(s, "https://example.com/KEEP") || !strings.Contains(s, `"Pictures/1.png"`) {
+		t.Errorf("got %s", got)
+	}
+}
