@@ -224,15 +224,15 @@ func contains(view []byte, s string) bool {
 }
 
 // qpdfCheck runs Debian's qpdf on the output: it must pass --check and
-// have as many pages as the input.
+// have as many pages as the input. Without qpdf it skips the test, so call
+// it last.
 func qpdfCheck(t *testing.T, in, out []byte) {
 	qpdf, err := exec.LookPath("qpdf")
 	if err != nil {
 		if os.Getenv("LEAK_INTEROP") == "1" {
 			t.Fatal("qpdf not installed and LEAK_INTEROP=1")
 		}
-		t.Log("qpdf not installed: interoperability not checked")
-		return
+		t.Skip("qpdf not installed: output not checked with it (LEAK_INTEROP=1 makes this fail)")
 	}
 	dir := t.TempDir()
 	inPath, outPath := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")

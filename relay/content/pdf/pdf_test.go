@@ -85,11 +85,11 @@ func TestSynth(t *testing.T) {
 	if !contains(view, "KEEP-SYNTH-page 0") {
 		t.Error("page text lost")
 	}
-	qpdfCheck(t, in, out)
 	// The output is itself a PDF this package can clean.
 	if _, err := Clean(out, 1<<20); err != nil {
 		t.Errorf("cleaning the output again: %v", err)
 	}
+	qpdfCheck(t, in, out)
 }
 
 func kind(err error) refusal.Kind {
@@ -185,19 +185,20 @@ func xrefStream(n, w, extra string) []byte {
 }
 
 func TestObjectStream(t *testing.T) {
-	for _, n := range []string{"1", "99999999"} {
-		in := xrefStream(n, "[1 4 2]", "")
-		out, err := Clean(in, 1<<20)
-		if err != nil {
+	var in, out []byte
+	// qpdf rightly refuses the input with /N 99999999, so it checks the
+	// output of the first.
+	for _, n := range []string{"99999999", "1"} {
+		var err error
+		in = xrefStream(n, "[1 4 2]", "")
+		if out, err = Clean(in, 1<<20); err != nil {
 			t.Fatalf("/N %s: %v", n, err)
 		}
 		if !bytes.Contains(out, []byte("/Type /Catalog")) || bytes.Contains(out, []byte("ObjStm")) {
 			t.Errorf("/N %s: catalog not unpacked from its object stream:\n%s", n, out)
 		}
-		if n == "1" { // qpdf rightly refuses the other input
-			qpdfCheck(t, in, out)
-		}
 	}
+	qpdfCheck(t, in, out)
 }
 
 func TestFewObjects(t *testing.T) {
