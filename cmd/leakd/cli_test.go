@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfigCheck(t *testing.T) {
@@ -25,6 +26,15 @@ func TestConfigCheck(t *testing.T) {
 		{"bad duration", "smtp:\n  idle_timeout: forever\n", 1, "smtp.idle_timeout"},
 		{"bad mode", "delivery:\n  mode: carrier-pigeon\n", 1, "delivery.mode"},
 		{"bad listen", "http:\n  listen: nowhere\n", 1, "http.listen"},
+		// What serve used to refuse after config check said ok:
+		{"resolver by name", "policy:\n  auth_resolver: dns.example:53\n", 1, "policy.auth_resolver"},
+		{"missing TLS files", "smtp:\n  tls_cert: /nonexistent/cert.pem\n  tls_key: /nonexistent/key.pem\n", 1, "smtp.tls_cert"},
+		{"missing deny list", "policy:\n  recipient_domain_deny: /nonexistent/deny.txt\n", 1, "policy.recipient_domain_deny"},
+		{"missing password file", "delivery:\n  mode: smarthost\n  smarthost: 127.0.0.1:25\n  smarthost_username: u\n  smarthost_password_file: /nonexistent/pw\n", 1, "delivery.smarthost_password_file"},
+		{"SMTP and HTTP on one port", "smtp:\n  listen: 127.0.0.1:8025\nhttp:\n  listen: 0.0.0.0:8025\n", 1, "smtp.listen and http.listen"},
+		{"duplicate key", "smtp:\n  max_recipients: 5\n  max_recipients: 6\n", 1, "smtp.max_recipients: given twice"},
+		{"bad pass type", "anonymity:\n  pass_types: [Application/PDF]\n", 1, "anonymity.pass_types[0]"},
+		{"document budget below one document", "anonymity:\n  max_document_bytes: 1048576\n  document_budget: 1000\n", 1, "anonymity.document_budget"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.name+".yaml")
@@ -60,6 +70,38 @@ func TestExampleConfigIsDefaults(t *testing.T) {
 	c.Anonymity.PassTypes = nil
 	if !reflect.DeepEqual(c, def) {
 		t.Errorf("deploy/leak.example.yaml differs from the defaults:\n%+v\n%+v", c, def)
+	}
+}
+
+// A rate limit given in the file replaces the default limit whole: with no
+// burst, the burst is the rate, not the default limit's burst.
+func TestLimitReplacesDefault(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "leak.yaml")
+	os.WriteFile(path, []byte("policy:\n  rate_ip: {rate: 100, period: 1m}\n"), 0o600)
+	c, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Policy.RateIP; got.Rate != 100 || got.Burst != 0 || got.Period.Duration != time.Minute {
+		t.Errorf("policy.rate_ip = %+v, want rate 100, burst 0 (= rate), period 1m", got)
+	}
+}
+
+// config check refuses before serve writes anything: a config serve would
+// refuse leaves no DKIM keys behind.
+func TestServeRefusesBeforeWriting(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "leak.yaml")
+	os.WriteFile(path, []byte("data_dir: "+dir+"/data\nsmtp:\n  tls_cert: /nonexistent/c\n  tls_key: /nonexistent/k\n"), 0o600)
+	var out, errb bytes.Buffer
+	if code := run([]string{"serve", "--config", path}, &out, &errb); code == 0 {
+		t.Fatal("serve started with missing TLS files")
+	}
+	if !strings.Contains(errb.String(), "smtp.tls_cert") {
+		t.Errorf("serve's error does not name the key: %q", errb.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); !os.IsNotExist(err) {
+		t.Errorf("serve wrote %s before refusing the config (err %v)", filepath.Join(dir, "data"), err)
 	}
 }
 

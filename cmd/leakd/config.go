@@ -1,9 +1,11 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -204,7 +206,11 @@ func loadConfig(path string) (*Config, error) {
 		}
 	}
 	c.fill()
-	if err := c.validate(); err != nil {
+	err := c.validate()
+	if err == nil {
+		err = c.checkFiles()
+	}
+	if err != nil {
 		name := path
 		if name == "" {
 			name = "(defaults)"
@@ -212,6 +218,50 @@ func loadConfig(path string) (*Config, error) {
 		return nil, fmt.Errorf("config: %s: %w", name, err)
 	}
 	return c, nil
+}
+
+// checkFiles checks what serve reads from disk and the listeners it opens,
+// before anything is written: `config check` and the start of serve refuse
+// the same configs.
+func (c *Config) checkFiles() error {
+	if c.SMTP.TLSCert != "" {
+		if _, err := tls.LoadX509KeyPair(c.SMTP.TLSCert, c.SMTP.TLSKey); err != nil {
+			return fmt.Errorf("smtp.tls_cert and smtp.tls_key: %w", err)
+		}
+	}
+	files := []struct{ key, path string }{
+		{"delivery.smarthost_password_file", c.Delivery.SmarthostPassword},
+		{"policy.recipient_domain_deny", c.Policy.RecipientDomainDeny},
+		{"policy.recipient_domain_allow", c.Policy.RecipientDomainAllow},
+		{"policy.sender_domain_deny", c.Policy.SenderDomainDeny},
+		{"policy.sender_domain_allow", c.Policy.SenderDomainAllow},
+	}
+	for _, f := range files {
+		if f.path == "" {
+			continue
+		}
+		fh, err := os.Open(f.path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.key, err)
+		}
+		fh.Close()
+	}
+	if sameListener(c.SMTP.Listen, c.HTTP.Listen) {
+		return fmt.Errorf("smtp.listen and http.listen: both are %q", c.HTTP.Listen)
+	}
+	return nil
+}
+
+// sameListener reports whether two host:port addresses would collide: the
+// same port on the same host, or on a wildcard host.
+func sameListener(a, b string) bool {
+	ha, pa, err1 := net.SplitHostPort(a)
+	hb, pb, err2 := net.SplitHostPort(b)
+	if err1 != nil || err2 != nil || pa != pb || pa == "0" {
+		return false
+	}
+	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || wild(ha) || wild(hb)
 }
 
 // decodeStrict decodes a mapping node into a struct key by key, so an
@@ -227,6 +277,7 @@ func decodeStrict(n *yaml.Node, v reflect.Value, prefix string) error {
 		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
 		fields[tag] = v.Field(i)
 	}
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		key := k.Value
@@ -236,6 +287,15 @@ func decodeStrict(n *yaml.Node, v reflect.Value, prefix string) error {
 		f, ok := fields[k.Value]
 		if !ok {
 			return fmt.Errorf("line %d: unknown key %q", k.Line, key)
+		}
+		if line, dup := seen[k.Value]; dup {
+			return fmt.Errorf("line %d: %s: given twice (first on line %d)", k.Line, key, line)
+		}
+		seen[k.Value] = k.Line
+		if f.Type() == reflect.TypeOf(Limit{}) {
+			// A limit in the file replaces the default one whole: a
+			// burst left out means burst = rate, not the default's.
+			f.Set(reflect.Zero(f.Type()))
 		}
 		if f.Kind() == reflect.Struct && f.Type() != reflect.TypeOf(Duration{}) {
 			if err := decodeStrict(val, f, key); err != nil {
@@ -347,8 +407,10 @@ func (c *Config) validate() error {
 		return fmt.Errorf("policy.inbound_auth: must be off, record or enforce, got %q", c.Policy.InboundAuth)
 	}
 	if c.Policy.AuthResolver != "" {
-		if _, _, err := net.SplitHostPort(c.Policy.AuthResolver); err != nil {
-			return fmt.Errorf("policy.auth_resolver: must be host:port, got %q", c.Policy.AuthResolver)
+		// The resolver dials this address itself: a name would need a
+		// resolver of its own.
+		if _, err := netip.ParseAddrPort(c.Policy.AuthResolver); err != nil {
+			return fmt.Errorf("policy.auth_resolver: must be an IP address and port like 127.0.0.1:53, got %q", c.Policy.AuthResolver)
 		}
 	}
 	if c.Policy.Operator != "" && !strings.Contains(c.Policy.Operator, "@") {
