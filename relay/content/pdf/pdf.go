@@ -39,8 +39,15 @@
 //     any embedded file stream): an attachment can be any kind of file with
 //     its own metadata, which this package cannot clean, and dropping it
 //     would lose what the sender meant to send (refusal.Unsupported);
-//   - anything that does not parse, nests deeper than a PDF plausibly does,
-//     or makes the parser panic (refusal.Malformed).
+//   - anything that does not parse or makes the parser panic, and input
+//     screened out before parsing because it would crash the parser or
+//     exhaust the relay: nesting deeper than a PDF plausibly does, streams
+//     inflating past 256 MiB, more declared objects than the file's size
+//     allows, stray "stream" keywords, or a parse over 30 s
+//     (refusal.Malformed).
+//
+// Clean holds the input, pdfcpu's model of it and the output in memory,
+// a few times the input's size: callers bound how many run at once.
 //
 // Not cleaned: text drawn on the pages, form field values and names, font
 // names and embedded fonts, and the visible appearance of a signature
