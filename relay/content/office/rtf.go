@@ -69,7 +69,14 @@ func (c *rtfCleaner) run() error {
 	if err != nil || string(head) != `{\rtf` {
 		return fmt.Errorf("office: rtf: no {\\rtf header: %w", malformedRTF())
 	}
-	depth := 0
+	open, _ := c.next()
+	version, err := c.next()
+	if err != nil || version.word != "rtf" {
+		return fmt.Errorf("office: rtf: no {\\rtf header: %w", malformedRTF())
+	}
+	c.write(open)
+	c.write(version)
+	depth := 1
 	for {
 		t, err := c.next()
 		if err != nil {
@@ -100,6 +107,18 @@ func (c *rtfCleaner) run() error {
 				return fmt.Errorf("office: rtf: unbalanced braces: %w", malformedRTF())
 			}
 		case 'w':
+			if rtfDropped[t.word] || t.word == "atnauthor" || t.word == "atnid" || t.word == "revtbl" {
+				// A destination word later in a group still sends the rest
+				// of the group there, so the rest goes.
+				if err := c.skip(1); err != nil {
+					return err
+				}
+				c.write(rtfToken{kind: '}', raw: []byte("}")})
+				if depth--; depth == 0 {
+					return nil
+				}
+				continue
+			}
 			if dropWord(t.word) {
 				if t.space && c.bare {
 					c.emit([]byte(" "))

@@ -36,6 +36,9 @@ func TestRTF(t *testing.T) {
 		{"generator, template, userprops dropped",
 			`{\rtf1{\*\generator Riched20;}{\*\template C:\\Users\\jo\\N.dotm}{\*\userprops {\propname a}}body}`,
 			`{\rtf1 body}`},
+		{"destination word later in a group drops the rest of it",
+			`{\rtf1{{\author0}\creatim 2026}{\b x\author Jo}}`,
+			`{\rtf1{}{\b x}}`},
 		{"trailing bytes not copied",
 			"{\\rtf1 a}\r\n\x00junk",
 			"{\\rtf1 a}"},
@@ -55,7 +58,7 @@ func TestRTF(t *testing.T) {
 
 func TestRTFMalformed(t *testing.T) {
 	for _, in := range []string{
-		"", `{\rt`, `hello`, ` {\rtf1}`, `{\rtf1 {a}`, `{\rtf1{\info x}`, "{\\rtf1\\bin10 ab}",
+		"", `{\rt`, `{\rtfrsid}`, `hello`, ` {\rtf1}`, `{\rtf1 {a}`, `{\rtf1{\info x}`, "{\\rtf1\\bin10 ab}",
 		`{\rtf1 \'e`, `{\rtf1\` + strings.Repeat("a", 40) + `}`, strings.Repeat("{", 5000),
 	} {
 		err := RTF(&bytes.Buffer{}, strings.NewReader(in))
