@@ -2,20 +2,20 @@
 // Open XML, OpenDocument, RTF, and the zip archives that carry them) of what
 // names their author, while the document still opens with its text intact.
 //
-// It promises: core and extended properties emptied; comment, revision and
-// annotation authors neutralised to "Author" and their dates dropped;
-// revision-session ids (rsids), template paths, absolute save paths,
-// printer settings, custom properties, SharePoint customXml, thumbnails,
-// macros and signatures removed; every part it does not need to change
-// copied byte for byte; each other embedded file (pictures, nested
-// documents) handed to the caller's Member. It refuses, with a
+// It promises: core properties and ODF metadata emptied, extended
+// properties cut to counts; comment, revision and annotation authors
+// neutralised to "Author" and their dates dropped (or set to 1980 where a
+// schema requires one); revision-session ids (rsids), template paths,
+// absolute save paths, printer settings, custom properties, SharePoint
+// customXml, thumbnails, macros and signatures removed; archives rebuilt
+// without times, extra fields or comments; every part it does not need to
+// change kept with the same content; each other embedded file (pictures,
+// nested documents) handed to the caller's Member. It refuses, with a
 // *refusal.Error, documents that do not parse, are encrypted, are legacy
 // binary formats, or decompress past a bound.
 package office
 
-import (
-	"leak/relay/content/refusal"
-)
+import "leak/relay/content/refusal"
 
 // Member cleans one embedded member that is not a document part this package understands
 // (images in word/media/, nested documents, files inside a plain zip). It returns the cleaned
