@@ -7,6 +7,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
 	"github.com/emersion/go-message/textproto"
@@ -171,8 +172,14 @@ func classify(mediaType, name string, head []byte) (kind, typ string) {
 		return kindTNEF, "application/ms-tnef"
 	case bytes.HasPrefix(head, []byte(`{\rtf`)):
 		return kindRTF, "application/rtf"
-	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return kindZip, "application/zip"
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte{0xd0, 0xcf, 0x11, 0xe0}):
+		// A zip, or an OLE compound file (a legacy or encrypted Office
+		// document, which the office cleaner refuses with advice).
+		return office.Sniff(head), "application/octet-stream"
+	case looksLikeText(head):
+		// A text file a client did not know how to label (a log, a
+		// configuration, a .bin that is text): cleaned as text.
+		return kindText, "text/plain"
 	}
 	switch strings.ToLower(path.Ext(name)) {
 	case ".jpg", ".jpeg", ".jpe":
@@ -205,6 +212,31 @@ func classify(mediaType, name string, head []byte) (kind, typ string) {
 var imageAliases = map[string]string{
 	"image/jpg": "image/jpeg", "image/jpe": "image/jpeg", "image/x-citrix-jpeg": "image/jpeg",
 	"image/x-png": "image/png", "image/x-citrix-png": "image/png", "image/svg": "image/svg+xml",
+}
+
+// looksLikeText reports whether the first octets of a file are UTF-8 text
+// without control characters other than white space. A cut in the middle
+// of a multi-octet character at the end of head is allowed.
+func looksLikeText(head []byte) bool {
+	if len(head) == 0 {
+		return false
+	}
+	for i := 0; i < len(head); {
+		c := head[i]
+		if c < 0x80 {
+			if c < 0x20 && c != '\t' && c != '\r' && c != '\n' && c != '\f' || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(head[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return len(head)-i < utf8.UTFMax && !utf8.FullRune(head[i:])
+		}
+		i += n
+	}
+	return true
 }
 
 // generic reports whether a declared media type says nothing of the
@@ -396,6 +428,11 @@ func (r *rewriter) document(h *textproto.Header, ct contentType, kind string, sr
 // is the member's name inside its container, if it is one.
 func (r *rewriter) cleanBytes(kind, name string, data []byte) ([]byte, error) {
 	max := r.opts.MaxDocumentBytes
+	if kind == kindZip {
+		// The first octets showed a zip; the whole of it tells an office
+		// document whose [Content_Types].xml is not its first member.
+		kind = office.Sniff(data)
+	}
 	switch kind {
 	case kindPDF:
 		return pdf.Clean(data, max)
@@ -447,6 +484,9 @@ func (r *rewriter) embedded(name string, data []byte) ([]byte, bool, error) {
 	case ".emf", ".wmf", ".xml", ".rels":
 		// Vector pictures Office writes for charts and equations; they
 		// carry drawing records, not metadata.
+		return data, true, nil
+	case ".odttf", ".ttf", ".otf", ".fntdata":
+		// Embedded fonts: their names are the type designer's.
 		return data, true, nil
 	}
 	kind, _ := classify("application/octet-stream", name, data[:min(len(data), 512)])

@@ -75,6 +75,8 @@ func TestContentRouting(t *testing.T) {
 	}{
 		{"unknown binary type", testOptions(), mixed(attachment("application/x-custom", "a.bin", []byte("\x00\x01data"))), refusal.Unsupported},
 		{"octet-stream of unknown content", testOptions(), mixed(attachment("application/octet-stream", "a.bin", []byte("\x00\x01data"))), refusal.Unsupported},
+		{"octet-stream that is text", testOptions(), mixed(attachment("application/octet-stream", "notes.bin", []byte("plain words\r\nand more\r\n"))), 0},
+		{"octet-stream that is text with the sender's address", testOptions(), mixed(attachment("application/octet-stream", "notes.bin", []byte("alice@sender.example\r\n"))), refusal.Identifying},
 		{"operator's pass type", passing, mixed(attachment("application/x-custom", "a.bin", []byte("\x00\x01data"))), 0},
 		{"TIFF", testOptions(), mixed(attachment("image/tiff", "a.tif", []byte("II*\x00\x08\x00\x00\x00"))), refusal.Unsupported},
 		{"HEIC", testOptions(), mixed(attachment("image/heic", "a.heic", []byte("\x00\x00\x00\x18ftypheic"))), refusal.Unsupported},

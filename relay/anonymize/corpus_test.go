@@ -184,7 +184,7 @@ func runLeakcheck(t *testing.T, python string, m *corpus.Manifest, file, to stri
 	if err := os.WriteFile(path, out, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hard, notes, err := corpus.Leakcheck(python, filepath.Join(m.Dir, "manifest.json"), file, path, to)
+	hard, notes, err := corpus.Leakcheck("", filepath.Join(m.Dir, "manifest.json"), file, path, to)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,8 +20,8 @@ func Leakcheck(python, manifest, file, copyPath, deliverTo string) (hard, notes 
 	if !ok {
 		return nil, nil, errors.New("corpus: leakcheck.py not found: LEAK_CORPUS is not set to the shared corpus")
 	}
-	if python == "" {
-		python = "python3"
+	if python == "" || python == "python3" {
+		python = pythonWithPIL()
 	}
 	out, err := exec.Command(python, tool, "check", manifest, file, copyPath, deliverTo).CombinedOutput()
 	var exit *exec.ExitError
@@ -44,6 +44,18 @@ func Leakcheck(python, manifest, file, copyPath, deliverTo string) (hard, notes 
 	}
 	return hard, notes, nil
 }
+
+// pythonWithPIL prefers Debian's interpreter, where .ci/run installs
+// python3-pil, over whatever python3 comes first on PATH (a version
+// manager's, without it).
+var pythonWithPIL = sync.OnceValue(func() string {
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if hasPIL(p) {
+			return p
+		}
+	}
+	return "python3"
+})
 
 var pilCache sync.Map // python path → bool
 
