@@ -20,12 +20,12 @@ var errBadBase64 = refusal.New(refusal.Malformed, "an attachment's base64 encodi
 type base64Reader struct {
 	r      io.Reader
 	strict bool // refuse characters outside the alphabet instead of skipping them
-	in   [3072]byte
-	out  [2304 + 3]byte
-	pend []byte // decoded octets not yet returned
-	q    [4]byte
-	nq   int
-	err  error
+	in     [3072]byte
+	out    [2304 + 3]byte
+	pend   []byte // decoded octets not yet returned
+	q      [4]byte
+	nq     int
+	err    error
 }
 
 var b64Value = func() (t [256]int8) {
