@@ -16,7 +16,8 @@
 //     or nothing at all point to are not written, so an old Info dictionary
 //     or a deleted annotation left in the file are gone.
 //   - No XMP metadata (/Metadata on any object), /PieceInfo, /LastModified,
-//     /SpiderInfo, /OPI (file paths of print images), thread info
+//     web capture information (/SpiderInfo, the /IDS and /URLS name
+//     trees), /OPI (file paths of print images), thread info
 //     dictionaries, page thumbnails (/Thumb, which can show a page as it
 //     was before an edit), or APPn/COM segments (EXIF, XMP, IPTC) of JPEG
 //     images.
@@ -36,9 +37,10 @@
 //   - encrypted PDFs, including those with only an owner password
 //     (refusal.Encrypted);
 //   - PDFs with attached files (/EmbeddedFiles, FileAttachment annotations,
-//     any embedded file stream): an attachment can be any kind of file with
-//     its own metadata, which this package cannot clean, and dropping it
-//     would lose what the sender meant to send (refusal.Unsupported);
+//     any embedded file stream, so also PDF/A-3 e-invoices carrying their
+//     XML and portfolios): an attachment can be any kind of file with its
+//     own metadata, which this package cannot clean, and dropping it would
+//     lose what the sender meant to send (refusal.Unsupported);
 //   - anything that does not parse or makes the parser panic, and input
 //     screened out before parsing because it would crash the parser or
 //     exhaust the relay: nesting deeper than a PDF plausibly does, streams

@@ -13,6 +13,8 @@ var dropKeys = []string{
 	"PieceInfo",    // application private data, e.g. Illustrator's (14.5)
 	"LastModified", // with PieceInfo
 	"SpiderInfo",   // web capture: the URLs and times pages were fetched (14.10)
+	"IDS",          // web capture name trees: content sets by digital id…
+	"URLS",         // …and by the URL they were captured from (7.7.4)
 	"OPI",          // prepress: file paths of the high-resolution images (14.11.7)
 	"AA",           // additional actions: scripts run on open, close, focus (12.6.3)
 	"JS",           // JavaScript of rendition actions (12.6.4.14)
