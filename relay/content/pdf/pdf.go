@@ -44,8 +44,9 @@
 //   - anything that does not parse or makes the parser panic, and input
 //     screened out before parsing because it would crash the parser or
 //     exhaust the relay: nesting deeper than a PDF plausibly does, streams
-//     inflating past 256 MiB, more declared objects than the file's size
-//     allows, stray "stream" keywords, or a parse over 30 s
+//     inflating past 256 MiB, more objects (declared, or object headers)
+//     than the file's size allows, stray "stream" keywords, or a parse
+//     over 30 s
 //     (refusal.Malformed).
 //
 // Clean holds the input, pdfcpu's model of it and the output in memory,

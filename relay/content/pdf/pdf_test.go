@@ -115,6 +115,7 @@ func TestRefusals(t *testing.T) {
 		{"truncated", good[:len(good)/3], 1 << 20, refusal.Malformed},
 		{"nested three million deep", deep, 16 << 20, refusal.Malformed},
 		{"deflate bomb", bomb(), 16 << 20, refusal.Malformed},
+		{"a million tiny objects", objects(1 << 20), 64 << 20, refusal.Malformed},
 		{"a million stray stream keywords", []byte("%PDF-1.4\n1 0 obj\n" + strings.Repeat("stream\n", 1<<20)), 16 << 20, refusal.Malformed},
 		{"xref stream /Index of two billion", xrefStream("1", "[1 4 2]", "/Index[0 2000000000]"), 1 << 20, refusal.Malformed},
 		{"xref stream /Size of two billion", xrefStream("1", "[1 4 2]", "/Size 2000000000"), 1 << 20, refusal.Malformed},
@@ -131,6 +132,16 @@ func TestRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// objects is a PDF of n tiny objects and no cross-reference table.
+func objects(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n")
+	for i := 3; i < n; i++ {
+		fmt.Fprintf(&b, "%d 0 obj\n%d\nendobj\n", i, i)
+	}
+	return b.Bytes()
 }
 
 // bomb is a PDF whose one stream inflates past maxInflated.

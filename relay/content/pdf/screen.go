@@ -50,7 +50,7 @@ var errBomb = errors.New("pdf: streams inflate past the bound")
 // counter without keeping the output.
 func screen(b []byte) error {
 	var n nesting
-	if !n.scan(b) || !fewObjects(b) {
+	if !n.scan(b) || !fewObjects(b) || !sparseObjects(b) {
 		return malformed(nil)
 	}
 	in := &inflater{budget: maxInflated}
@@ -303,4 +303,27 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - '0'
+}
+
+// sparseObjects reports whether the file has no more than one "N G obj"
+// header per 64 bytes (past the first 65536). pdfcpu's model costs about
+// 3 KB of memory per object, so ten megabytes of "1 0 obj <<>> endobj"
+// would take a gigabyte; real files average hundreds of bytes an object
+// outside object streams.
+func sparseObjects(b []byte) bool {
+	limit := max(1<<16, len(b)/64)
+	n := 0
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("obj"))
+		if j < 0 {
+			return true
+		}
+		i += j
+		if i >= 2 && (b[i-1] == ' ' || b[i-1] == '\n' || b[i-1] == '\r') && b[i-2] >= '0' && b[i-2] <= '9' {
+			if n++; n > limit {
+				return false
+			}
+		}
+		i += len("obj")
+	}
 }
