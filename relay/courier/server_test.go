@@ -48,7 +48,6 @@ type received struct {
 }
 
 type testServer struct {
-	t    *testing.T
 	addr string
 	srv  *smtp.Server
 	ln   *countingListener

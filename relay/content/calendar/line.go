@@ -135,16 +135,6 @@ func (p *property) param(name string) *param {
 	return nil
 }
 
-func (p *property) dropParam(name string) {
-	out := p.Params[:0]
-	for _, q := range p.Params {
-		if q.Name != name {
-			out = append(out, q)
-		}
-	}
-	p.Params = out
-}
-
 var errSyntax = refusal.New(refusal.Malformed, "a calendar or contact line does not parse; send the event or card from another client")
 
 // parseLine splits an unfolded content line (RFC 5545 section 3.1). A

@@ -161,6 +161,9 @@ func newWriter() *writer {
 const msdosDate = 0<<9 | 1<<5 | 1
 
 func (w *writer) header(name string, method uint16) *zip.FileHeader {
+	// The DOS date field, not Modified: Modified would add an extended
+	// timestamp extra field, which is what this rebuild removes.
+	//lint:ignore SA1019 see above
 	fh := &zip.FileHeader{Name: name, Method: method, ModifiedDate: msdosDate, CreatorVersion: 20, ReaderVersion: 20}
 	for i := 0; i < len(name); i++ {
 		if name[i] >= 0x80 {
