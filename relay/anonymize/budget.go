@@ -25,7 +25,7 @@ type budget struct {
 // documentCost is how many times its size a document holds while it is
 // cleaned: the input, the rewritten output and the cleaner's own working
 // copies (decompressed members, parsed objects).
-const documentCost = 3
+const documentCost = 4
 
 var errBusy = refusal.New(refusal.Busy, "Leak is busy cleaning other documents; please try again in a few minutes")
 
