@@ -5,10 +5,13 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"io"
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -36,8 +39,11 @@ const (
 )
 
 // generator builds the messages of one run: a realistic multipart/mixed
-// message (a text part with the marker, a base64 attachment as filler)
-// of exactly the requested size when that size is at least minSize.
+// message (a text part with the marker, a base64 JPEG attachment as
+// filler) of exactly the requested size when that size is at least
+// minSize. The filler is a JPEG in shape (a real header, then scan data
+// and the end marker), so a relay that cleans pictures, as Leak does,
+// reads every octet of it as it would a photo's.
 type generator struct {
 	run  string
 	from string
@@ -64,8 +70,8 @@ func newGenerator(run, from, rcpt string, size int) (*generator, error) {
 	g.tail = []byte("--" + g.boundary() + "--\r\n")
 	over := g.overhead()
 	remaining := size - over
-	raw := 0
-	if remaining > 0 {
+	raw := minFiller()
+	if remaining > encodedLen(raw) {
 		raw = rawForEncoded(remaining)
 		g.pad = remaining - encodedLen(raw)
 	}
@@ -74,7 +80,7 @@ func newGenerator(run, from, rcpt string, size int) (*generator, error) {
 }
 
 // minSize is the size of the smallest message the generator makes.
-func (g *generator) minSize() int { return g.overhead() }
+func (g *generator) minSize() int { return g.overhead() + encodedLen(minFiller()) }
 
 // overhead is the size of a message with no filler and no pad.
 func (g *generator) overhead() int {
@@ -87,6 +93,20 @@ func (g *generator) boundary() string { return "=_leakload_" + g.run }
 
 // Size is the size in octets of every message of the run.
 func (g *generator) Size() int { return g.overhead() + len(g.filler) + g.pad }
+
+// jpegHead is the header of a real JPEG (SOI to the start of its scan),
+// written by image/jpeg, made once.
+var jpegHead = sync.OnceValue(func() []byte {
+	var b bytes.Buffer
+	jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8)), nil)
+	data := b.Bytes()
+	sos := bytes.Index(data, []byte{0xff, 0xda})
+	n := int(data[sos+2])<<8 | int(data[sos+3])
+	return bytes.Clone(data[:sos+2+n])
+})
+
+// minFiller is the smallest filler: a JPEG header and its end marker.
+func minFiller() int { return len(jpegHead()) + 2 }
 
 // message is one message: its own head (header and text part with the
 // marker) and the shared filler. It never holds a line starting with ".",
@@ -145,9 +165,9 @@ func (g *generator) writeHead(b *bytes.Buffer, seq int, sent time.Time, pad int)
 	b.WriteString(strings.Repeat("~", pad))
 	b.WriteString("\r\n\r\n")
 	fmt.Fprintf(b, "--%s\r\n", bnd)
-	b.WriteString("Content-Type: application/octet-stream; name=\"filler.bin\"\r\n")
+	b.WriteString("Content-Type: image/jpeg; name=\"filler.jpg\"\r\n")
 	b.WriteString("Content-Transfer-Encoding: base64\r\n")
-	b.WriteString("Content-Disposition: attachment; filename=\"filler.bin\"\r\n\r\n")
+	b.WriteString("Content-Disposition: attachment; filename=\"filler.jpg\"\r\n\r\n")
 }
 
 // encodedLen is the size of raw octets base64-encoded in lines of 76
@@ -171,15 +191,25 @@ func rawForEncoded(n int) int {
 	return raw
 }
 
-// encodeFiller returns raw pseudo-random octets (incompressible, as real
-// attachments are) encoded in base64 lines.
+// encodeFiller returns a JPEG-shaped filler of raw octets (at least
+// minFiller) encoded in base64 lines: the header, pseudo-random scan data
+// (incompressible, as real pictures are; without 0xFF, which would start a
+// marker) and EOI.
 func encodeFiller(raw int) []byte {
+	head := jpegHead()
 	src := make([]byte, raw+8)
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < raw; i += 8 {
 		binary.LittleEndian.PutUint64(src[i:], r.Uint64())
 	}
 	src = src[:raw]
+	for i, c := range src {
+		if c == 0xff {
+			src[i] = 0xfe
+		}
+	}
+	copy(src, head)
+	src[raw-2], src[raw-1] = 0xff, 0xd9
 	out := make([]byte, 0, encodedLen(raw))
 	line := make([]byte, base64.StdEncoding.EncodedLen(b64RawPerLine))
 	for len(src) > 0 {

@@ -109,20 +109,20 @@ func TestMessageWellFormed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ct == "application/octet-stream" {
+		if ct == "image/jpeg" {
 			want, _ := io.ReadAll(base64.NewDecoder(base64.StdEncoding, bytes.NewReader(bytes.ReplaceAll(g.filler, []byte("\r\n"), nil))))
 			if !bytes.Equal(body, want) || len(body) == 0 {
 				t.Errorf("attachment: %d octets decoded, want %d", len(body), len(want))
 			}
 		}
 	}
-	if strings.Join(types, ",") != "text/plain,application/octet-stream" {
+	if strings.Join(types, ",") != "text/plain,image/jpeg" {
 		t.Errorf("parts %v", types)
 	}
 }
 
 func TestEncodedLen(t *testing.T) {
-	for raw := range 300 {
+	for raw := minFiller(); raw < minFiller()+300; raw++ {
 		want := len(encodeFiller(raw))
 		if got := encodedLen(raw); got != want {
 			t.Errorf("encodedLen(%d) = %d, encoding has %d", raw, got, want)
