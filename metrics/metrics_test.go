@@ -142,8 +142,8 @@ func TestLabelCardinality(t *testing.T) {
 	wantSeries := map[string]int{
 		"leak_smtp_connections_total":        2,
 		"leak_smtp_commands_total":           13 * 4,
-		"leak_smtp_messages_total":           12,
-		"leak_smtp_recipients_total":         12,
+		"leak_smtp_messages_total":           13,
+		"leak_smtp_recipients_total":         13,
 		"leak_smtp_tls_total":                2,
 		"leak_dkim_signatures_total":         4,
 		"leak_dkim_sign_duration_seconds":    2,

@@ -110,7 +110,7 @@ func Entries() []*Entry {
 			"--b10\nContent-Type: text/plain; name=\"cut.txt\"\nContent-Disposition: attachment; filename=\"cut.txt\"\n" +
 			"Content-Transfer-Encoding: base64\n\nS0VFUC1IMTAtY3V0QUJDQUJDQ\n" +
 			"--b10--\n"),
-	}, 10, keep(10, "html"), keep(10, "cut"))
+	}, 10, keep(10, "html"))
 
 	add(&Entry{
 		File: "h11_relay_to_self.eml", Title: "Relay addresses that point back at the relay", Transport: "envelope",
