@@ -35,7 +35,7 @@ import (
 )
 
 const usageText = `usage:
-  leak-load send  --addr HOST:PORT [--n N] [--c C] [--size OCTETS] [--rcpt ADDR] [--duration D]
+  leak-load send  --addr HOST:PORT [--n N] [--c C] [--size OCTETS | --attach FILE] [--rcpt ADDR] [--duration D]
   leak-load sink  --listen HOST:PORT [--expect N] [--timeout D] [--dkim-records FILE]
   leak-load bench --addr HOST:PORT --listen HOST:PORT [send flags] [--pid PID,...] [--json FILE]
   leak-load table RESULT.json...
@@ -98,6 +98,7 @@ func sendFlags(fs *flag.FlagSet) *sendOptions {
 	fs.DurationVar(&o.Duration, "duration", 10*time.Minute, "stop sending after this long")
 	fs.DurationVar(&o.Timeout, "io-timeout", 2*time.Minute, "limit on each network read or write")
 	fs.IntVar(&o.PerConn, "per-conn", 0, "messages per connection before reconnecting (0: no limit)")
+	fs.StringVar(&o.Attach, "attach", "", "a file (a photo, a PDF, a document) every message carries instead of the filler; --size is then ignored")
 	return o
 }
 

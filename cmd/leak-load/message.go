@@ -9,6 +9,8 @@ import (
 	"image/jpeg"
 	"io"
 	"math/rand/v2"
+	"mime"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,6 +55,8 @@ type generator struct {
 	filler []byte // the encoded attachment body, shared by every message
 	pad    int    // octets added to the text part to hit size exactly
 	tail   []byte // closing boundary
+
+	attType, attName string // the attachment's media type and file name
 }
 
 // newGenerator prepares the messages of a run. Sizes below the minimum (a
@@ -66,7 +70,7 @@ func newGenerator(run, from, rcpt string, size int) (*generator, error) {
 			return nil, fmt.Errorf("message: %q is not a plain address", a)
 		}
 	}
-	g := &generator{run: run, from: from, rcpt: rcpt, size: size}
+	g := &generator{run: run, from: from, rcpt: rcpt, size: size, attType: "image/jpeg", attName: "filler.jpg"}
 	g.tail = []byte("--" + g.boundary() + "--\r\n")
 	over := g.overhead()
 	remaining := size - over
@@ -77,6 +81,22 @@ func newGenerator(run, from, rcpt string, size int) (*generator, error) {
 	}
 	g.filler = encodeFiller(raw)
 	return g, nil
+}
+
+// attach makes every message carry the file data (a real photo or
+// document, named name) instead of the filler; the size is then what the
+// file makes it.
+func (g *generator) attach(data []byte, name string) {
+	g.attType = mime.TypeByExtension(strings.ToLower(filepath.Ext(name)))
+	if t, _, err := mime.ParseMediaType(g.attType); err == nil {
+		g.attType = t
+	} else {
+		g.attType = "application/octet-stream"
+	}
+	g.attName = filepath.Base(name)
+	g.pad = 0
+	g.filler = encodeLines(data)
+	g.size = g.Size()
 }
 
 // minSize is the size of the smallest message the generator makes.
@@ -165,9 +185,9 @@ func (g *generator) writeHead(b *bytes.Buffer, seq int, sent time.Time, pad int)
 	b.WriteString(strings.Repeat("~", pad))
 	b.WriteString("\r\n\r\n")
 	fmt.Fprintf(b, "--%s\r\n", bnd)
-	b.WriteString("Content-Type: image/jpeg; name=\"filler.jpg\"\r\n")
+	fmt.Fprintf(b, "Content-Type: %s; name=\"%s\"\r\n", g.attType, g.attName)
 	b.WriteString("Content-Transfer-Encoding: base64\r\n")
-	b.WriteString("Content-Disposition: attachment; filename=\"filler.jpg\"\r\n\r\n")
+	fmt.Fprintf(b, "Content-Disposition: attachment; filename=\"%s\"\r\n\r\n", g.attName)
 }
 
 // encodedLen is the size of raw octets base64-encoded in lines of 76
@@ -210,7 +230,12 @@ func encodeFiller(raw int) []byte {
 	}
 	copy(src, head)
 	src[raw-2], src[raw-1] = 0xff, 0xd9
-	out := make([]byte, 0, encodedLen(raw))
+	return encodeLines(src)
+}
+
+// encodeLines encodes src in base64 lines of 76 characters and CRLF.
+func encodeLines(src []byte) []byte {
+	out := make([]byte, 0, encodedLen(len(src)))
 	line := make([]byte, base64.StdEncoding.EncodedLen(b64RawPerLine))
 	for len(src) > 0 {
 		k := min(len(src), b64RawPerLine)

@@ -183,3 +183,32 @@ func BenchmarkMessage(b *testing.B) {
 		g.Message(i, time.Now()).WriteTo(io.Discard)
 	}
 }
+
+// TestAttach: with a file given, every message carries it, typed by its
+// extension, and the run's size is what the file makes it.
+func TestAttach(t *testing.T) {
+	g := testGenerator(t, 2048)
+	doc := bytes.Repeat([]byte("%PDF-1.4 fake but long enough "), 100)
+	g.attach(doc, "/tmp/report.pdf")
+	m := g.Message(3, time.Now())
+	var b bytes.Buffer
+	m.WriteTo(&b)
+	if b.Len() != g.Size() {
+		t.Errorf("message of %d octets, Size %d", b.Len(), g.Size())
+	}
+	e, err := gomessage.Read(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := e.MultipartReader()
+	mr.NextPart()
+	p, err := mr.NextPart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, params, _ := p.Header.ContentType()
+	body, _ := io.ReadAll(p.Body)
+	if ct != "application/pdf" || params["name"] != "report.pdf" || !bytes.Equal(body, doc) {
+		t.Errorf("attachment %s %v, %d octets; want application/pdf report.pdf with the file", ct, params, len(body))
+	}
+}

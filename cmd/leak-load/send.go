@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,7 @@ type sendOptions struct {
 	Duration time.Duration // the run stops sending after this long
 	Timeout  time.Duration // each network read or write
 	PerConn  int           // messages per connection before reconnecting; 0: no limit
+	Attach   string        // a file every message carries instead of the filler; Size is then ignored
 	Progress io.Writer     // progress lines every few seconds; nil: none
 }
 
@@ -73,6 +75,12 @@ func send(ctx context.Context, o sendOptions) (*sendResult, error) {
 		return nil, err
 	}
 	gen, err := newGenerator(newRunID(), o.From, o.Rcpt, o.Size)
+	if err == nil && o.Attach != "" {
+		var data []byte
+		if data, err = os.ReadFile(o.Attach); err == nil {
+			gen.attach(data, o.Attach)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
