@@ -271,6 +271,7 @@ func TestCorpusThroughDaemon(t *testing.T) {
 		if err != nil {
 			t.Errorf("dkimpy rejected signatures: %v\n%s", err, vout)
 		}
+		checkReaders(t, outputs)
 	}
 
 	d.stop()
