@@ -15,8 +15,9 @@
 #      Postfix and OpenDKIM are installed with apt-get if missing.
 #
 # Settings (environment): N=20000 C=50 SIZE=2048 MEM_N=300 MEM_C=100
-# MEM_SIZE=20971520 RUN_LIMIT=900 (seconds per run), SKIP_MEMORY=1,
-# SKIP_POSTFIX=1, KEEP=1 (keep the work directory), OUT=FILE (also write
+# MEM_SIZE=20971520 RUN_LIMIT=900 (seconds per run), MEM_ATTACH=FILE (the
+# memory run's messages carry this real photo or document instead of the
+# JPEG-shaped filler), SKIP_THROUGHPUT=1, SKIP_MEMORY=1, SKIP_POSTFIX=1, KEEP=1 (keep the work directory), OUT=FILE (also write
 # the table there), WORKERS=N (delivery.workers; default: leakd's),
 # TAGS=... (build tags of leakd; default openssl when libssl-dev is there,
 # TAGS= for the pure-Go build).
@@ -145,18 +146,22 @@ stop_leakd() {
 results=()
 
 read -r sink < <("$LL" ports 1)
-log "Leak: $N messages of $SIZE octets over $C sessions"
-start_leakd leak "$sink"
-"$LL" bench --addr "$leakd_addr" --listen "127.0.0.1:$sink" --n "$N" --c "$C" --size "$SIZE" \
-  --duration "${RUN_LIMIT}s" --timeout "${RUN_LIMIT}s" --pid "$leakd_pid" \
-  --dkim-records "$work/records.txt" --label "Leak" --json "$work/leak.json"
-results+=("$work/leak.json")
-stop_leakd
+if [ "${SKIP_THROUGHPUT:-}" != 1 ]; then
+  log "Leak: $N messages of $SIZE octets over $C sessions"
+  start_leakd leak "$sink"
+  "$LL" bench --addr "$leakd_addr" --listen "127.0.0.1:$sink" --n "$N" --c "$C" --size "$SIZE" \
+    --duration "${RUN_LIMIT}s" --timeout "${RUN_LIMIT}s" --pid "$leakd_pid" \
+    --dkim-records "$work/records.txt" --label "Leak" --json "$work/leak.json"
+  results+=("$work/leak.json")
+  stop_leakd
+fi
 
 if [ "${SKIP_MEMORY:-}" != 1 ]; then
   log "Leak memory: $MEM_N messages of $MEM_SIZE octets over $MEM_C sessions"
   start_leakd memory "$sink"
-  "$LL" bench --addr "$leakd_addr" --listen "127.0.0.1:$sink" --n "$MEM_N" --c "$MEM_C" --size "$MEM_SIZE" \
+  mem_msg=(--size "$MEM_SIZE")
+  [ -n "${MEM_ATTACH:-}" ] && mem_msg=(--attach "$MEM_ATTACH")
+  "$LL" bench --addr "$leakd_addr" --listen "127.0.0.1:$sink" --n "$MEM_N" --c "$MEM_C" "${mem_msg[@]}" \
     --duration "${RUN_LIMIT}s" --timeout "${RUN_LIMIT}s" --io-timeout 5m --pid "$leakd_pid" --rss-interval 100ms \
     --label "Leak, memory run" --json "$work/memory.json"
   results+=("$work/memory.json")
