@@ -355,3 +355,33 @@ func BenchmarkClean(b *testing.B) {
 		})
 	}
 }
+
+// Brackets inside a stream's data are not nesting: a picture's ASCII85 or
+// DCT data can hold thousands more "[" than "]" (ReportLab's photos did),
+// and the parser never reads them as objects.
+func TestBracketsInStreamData(t *testing.T) {
+	data := bytes.Repeat([]byte("[[[["), 5000) // 20,000 unbalanced brackets
+	var b bytes.Buffer
+	var offs []int
+	obj := func(s string) { offs = append(offs, b.Len()); b.WriteString(s) }
+	b.WriteString("%PDF-1.4\n")
+	obj("1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n")
+	obj("2 0 obj\n<</Type/Pages/Count 1/Kids[3 0 R]>>\nendobj\n")
+	obj("3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</XObject<</Im1 4 0 R>>>>/Contents 5 0 R>>\nendobj\n")
+	obj(fmt.Sprintf("4 0 obj\n<</Type/XObject/Subtype/Image/Width 100/Height 200/ColorSpace/DeviceGray/BitsPerComponent 8/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(data), data))
+	content := "q 100 0 0 200 72 500 cm /Im1 Do Q BT /F1 12 Tf (KEEP-brackets) Tj ET"
+	obj(fmt.Sprintf("5 0 obj\n<</Length %d>>\nstream\n%s\nendstream\nendobj\n", len(content), content))
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, xref)
+	out, err := Clean(b.Bytes(), 1<<20)
+	if err != nil {
+		t.Fatalf("Clean: %v", err)
+	}
+	if !bytes.Contains(out, []byte("KEEP-brackets")) || !bytes.Contains(out, data) {
+		t.Error("the page or the picture's data was lost")
+	}
+}
