@@ -175,7 +175,7 @@ func defaultConfig() *Config {
 	}
 	// Instant delivery on a laptop; the shipped production configs wait.
 	c.Anonymity.DatePrecision = Duration{time.Minute}
-	c.Anonymity.MaxDocumentBytes = 32 << 20
+	c.Anonymity.MaxDocumentBytes = 20 << 20
 	c.Anonymity.DocumentBudget = 256 << 20
 	c.Delivery.Mode = "dir"
 	c.Delivery.Workers = 8
@@ -369,8 +369,10 @@ func (c *Config) validate() error {
 		return errors.New("anonymity.date_precision: must be between 0s and 1h")
 	case c.Anonymity.MaxDocumentBytes < 64<<10:
 		return errors.New("anonymity.max_document_bytes: must be at least 65536")
-	case c.Anonymity.DocumentBudget < c.Anonymity.MaxDocumentBytes:
-		return errors.New("anonymity.document_budget: must be at least anonymity.max_document_bytes")
+	case c.Anonymity.DocumentBudget < 4*c.Anonymity.MaxDocumentBytes:
+		// A document is counted at four times its size (input, output and
+		// the cleaner's working copies): one must fit.
+		return errors.New("anonymity.document_budget: must be at least 4 × anonymity.max_document_bytes")
 	case c.Delivery.Workers < 1:
 		return errors.New("delivery.workers: must be at least 1")
 	case c.Delivery.Lifetime.Duration < time.Minute:

@@ -61,11 +61,15 @@ type Options struct {
 	// refused.
 	PassTypes []string
 	// MaxDocumentBytes bounds one document held in memory to be cleaned
-	// (PDF, office documents, archives, calendars); default 32 MiB.
+	// (PDF, office documents, archives, calendars); default 20 MiB, more
+	// than a 25 MiB message can carry base64 encoded.
 	MaxDocumentBytes int64
 	// DocumentBudget bounds the memory of all documents being cleaned at
-	// once, across messages; default 256 MiB. Past it a document waits up
-	// to DocumentWait (default 30s), then the message is deferred (451).
+	// once, across messages, counting each at four times its size; default
+	// 256 MiB, and never less than four times MaxDocumentBytes. Past it a
+	// document waits up to DocumentWait (default 2 minutes, well inside the
+	// 10 minutes a client waits for the reply to DATA, RFC 5321 section
+	// 4.5.3.2.6), then the message is deferred (451).
 	DocumentBudget int64
 	DocumentWait   time.Duration
 
@@ -177,13 +181,14 @@ func New(opts Options) *Anonymizer {
 		opts.Now = time.Now
 	}
 	if opts.MaxDocumentBytes <= 0 {
-		opts.MaxDocumentBytes = 32 << 20
+		opts.MaxDocumentBytes = 20 << 20
 	}
 	if opts.DocumentBudget <= 0 {
 		opts.DocumentBudget = 256 << 20
 	}
+	opts.DocumentBudget = max(opts.DocumentBudget, opts.MaxDocumentBytes*documentCost)
 	if opts.DocumentWait <= 0 {
-		opts.DocumentWait = 30 * time.Second
+		opts.DocumentWait = 2 * time.Minute
 	}
 	opts.passTypes = map[string]bool{}
 	for _, t := range opts.PassTypes {

@@ -12,8 +12,8 @@ import (
 // every message the daemon is reading. A PDF or an office document needs
 // random access, so it is held whole; with a hundred clients each sending
 // one, the sum would be unbounded without this. A document waits for room
-// a little, then the message is deferred (451): the client retries later,
-// and nothing is lost.
+// up to the budget's wait, then the message is deferred (451): the client
+// retries later, and nothing is lost.
 type budget struct {
 	mu   sync.Mutex
 	cond *sync.Cond
@@ -37,7 +37,6 @@ func newBudget(max int64, wait time.Duration) *budget {
 
 // acquire reserves n octets, waiting for room at most the budget's wait.
 func (b *budget) acquire(n int64) error {
-	n = min(n, b.max)
 	deadline := time.Now().Add(b.wait)
 	stop := time.AfterFunc(b.wait, func() {
 		b.mu.Lock()
@@ -60,42 +59,32 @@ func (b *budget) acquire(n int64) error {
 // release gives back n octets.
 func (b *budget) release(n int64) {
 	b.mu.Lock()
-	b.used -= min(n, b.max)
+	b.used -= n
 	b.cond.Broadcast()
 	b.mu.Unlock()
 }
 
 // readDocument reads src whole, refusing it past max octets, and holds
-// budget for documentCost times what it has read, growing as it reads: a
-// small document takes little of the budget, a large one waits for room.
-// The caller releases what held reports, once the document is written.
+// budget for it. It reserves room for the largest document first, waiting
+// for it with nothing held, and gives back what the document did not need
+// once it is read: a waiter never holds part of the budget, so documents
+// read at the same time cannot starve each other into a deadlock (growing
+// a reservation step by step did, with a hundred clients). The caller
+// releases held once the document is written.
 func (b *budget) readDocument(src io.Reader, max int64) (data []byte, held int64, err error) {
-	const step = 1 << 20
-	for {
-		if err := b.acquire(step * documentCost); err != nil {
-			b.release(held)
-			return nil, 0, err
-		}
-		held += step * documentCost
-		n, err := io.CopyN((*appendWriter)(&data), src, step)
-		if int64(len(data)) > max {
-			b.release(held)
-			return nil, 0, errTooLargeDoc
-		}
-		if err == io.EOF || (err == nil && n < step) {
-			return data, held, nil
-		}
-		if err != nil {
-			b.release(held)
-			return nil, 0, err
-		}
+	reserve := max * documentCost
+	if err := b.acquire(reserve); err != nil {
+		return nil, 0, err
 	}
-}
-
-// appendWriter appends to a byte slice.
-type appendWriter []byte
-
-func (w *appendWriter) Write(p []byte) (int, error) {
-	*w = append(*w, p...)
-	return len(p), nil
+	data, err = io.ReadAll(io.LimitReader(src, max+1))
+	if err == nil && int64(len(data)) > max {
+		err = errTooLargeDoc
+	}
+	if err != nil {
+		b.release(reserve)
+		return nil, 0, err
+	}
+	held = int64(len(data)) * documentCost
+	b.release(reserve - held)
+	return data, held, nil
 }

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"leak/relay/content/refusal"
 )
@@ -224,5 +229,52 @@ func TestBase64Writer(t *testing.T) {
 		if err != nil || !bytes.Equal(got, data) {
 			t.Errorf("n=%d: round trip failed: %v", n, err)
 		}
+	}
+}
+
+// Many documents read at once through a budget for three: each waits with
+// nothing held, so all get through in turn and the budget is never
+// exceeded.
+func TestDocumentBudgetConcurrent(t *testing.T) {
+	const size, docs = 1000, 12
+	b := newBudget(3*size*documentCost, 10*time.Second)
+	var wg sync.WaitGroup
+	var peak atomic.Int64
+	errs := make(chan error, docs)
+	for i := range docs {
+		wg.Go(func() {
+			pr, pw := io.Pipe()
+			go func() {
+				for range 8 { // a slow client: 800 octets in 8 writes
+					pw.Write(bytes.Repeat([]byte{byte(i)}, 100))
+					time.Sleep(time.Millisecond)
+				}
+				pw.Close()
+			}()
+			data, held, err := b.readDocument(pr, size)
+			if err != nil {
+				errs <- err
+				return
+			}
+			b.mu.Lock()
+			peak.Store(max(peak.Load(), b.used))
+			b.mu.Unlock()
+			if len(data) != 800 || held != 800*documentCost {
+				errs <- fmt.Errorf("read %d octets holding %d", len(data), held)
+			}
+			time.Sleep(5 * time.Millisecond) // cleaning
+			b.release(held)
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if p := peak.Load(); p > b.max {
+		t.Errorf("budget exceeded: %d of %d", p, b.max)
+	}
+	if b.used != 0 {
+		t.Errorf("%d octets still held", b.used)
 	}
 }
