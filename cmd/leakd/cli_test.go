@@ -140,3 +140,25 @@ func TestDKIMCommands(t *testing.T) {
 		t.Errorf("dkim dns output:\n%s", out.String())
 	}
 }
+
+// Help is asked for, so it goes to stdout with exit 0, for the whole
+// binary and for each subcommand; an unknown command is named.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"help"}, {"serve", "--help"}, {"config", "check", "-h"},
+		{"dkim", "keygen", "--help"}, {"dkim", "dns", "--help"}, {"queue", "list", "--help"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(args, &out, &errb)
+		if code != 0 || out.Len() == 0 || errb.Len() != 0 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 0 with help on stdout", args, code, out.String(), errb.String())
+		}
+		if len(args) > 1 && !strings.Contains(out.String(), describe[strings.Join(args[:len(args)-1], " ")]) {
+			t.Errorf("%v: help lacks the description: %q", args, out.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"frobnicate"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: exit %d, stderr %q", code, errb.String())
+	}
+}

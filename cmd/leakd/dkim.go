@@ -10,7 +10,7 @@ import (
 
 func cmdDKIMKeygen(args []string, stdout, stderr io.Writer) error {
 	var selector, algorithm string
-	path, err := configFlag("dkim keygen", args, stderr, func(fs *flag.FlagSet) {
+	path, err := configFlag("dkim keygen", args, stdout, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&selector, "selector", "", "make one key with this selector (default: the missing default keys)")
 		fs.StringVar(&algorithm, "algorithm", "", "rsa or ed25519, with --selector")
 	})
@@ -48,7 +48,7 @@ func cmdDKIMKeygen(args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdDKIMDNS(args []string, stdout, stderr io.Writer) error {
-	path, err := configFlag("dkim dns", args, stderr, nil)
+	path, err := configFlag("dkim dns", args, stdout, stderr, nil)
 	if err != nil {
 		return err
 	}

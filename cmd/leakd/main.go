@@ -9,21 +9,41 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 )
 
 const usage = `usage:
-  leakd serve [--config FILE]
-  leakd config check --config FILE
+  leakd serve [--config FILE]              run the relay (embedded defaults without a file)
+  leakd config check --config FILE         validate a config file as serve would
   leakd dkim keygen [--config FILE] [--selector NAME --algorithm rsa|ed25519]
-  leakd dkim dns [--config FILE]
+                                           create the DKIM keys that are missing
+  leakd dkim dns [--config FILE]           print the DNS TXT records of the DKIM keys
   leakd queue list | show ID | retry ID|all | delete ID  [--config FILE]
-  leakd version
+                                           list and act on queued copies
+  leakd version                            print the version
+  leakd help                               this text; "leakd COMMAND --help" for one command
 `
+
+// describe is the one-line description of each subcommand, for its --help.
+var describe = map[string]string{
+	"serve":        "run the relay: SMTP, delivery and the HTTP side, on the config's settings (embedded defaults without --config)",
+	"config check": "validate a config file exactly as serve would, files and listeners included, and say ok or name the bad key",
+	"dkim keygen":  "create the DKIM keys that are missing (RSA-2048 and Ed25519, or one --selector)",
+	"dkim dns":     "print the DNS TXT records to publish for the DKIM keys",
+	"queue list":   "list queued copies: id, age, size, attempts, state, recipient",
+	"queue show":   "show one queued copy and its clean header",
+	"queue retry":  "make a waiting copy (or all) due now",
+	"queue delete": "delete a queued copy",
+}
+
+// errHelp ends a subcommand that printed its help: exit status 0.
+var errHelp = errors.New("help")
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -38,7 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch cmd := args[0]; {
 	case cmd == "serve":
-		err = cmdServe(args[1:], stderr)
+		err = cmdServe(args[1:], stdout, stderr)
 	case cmd == "config" && len(args) > 1 && args[1] == "check":
 		err = cmdConfigCheck(args[2:], stdout, stderr)
 	case cmd == "dkim" && len(args) > 1 && args[1] == "keygen":
@@ -54,10 +74,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprint(stderr, usage)
+		fmt.Fprintf(stderr, "leakd: unknown command %q\n\n%s", strings.Join(args, " "), usage)
 		return 2
 	}
 	if err != nil {
+		if err == errHelp {
+			return 0
+		}
 		if err == errUsage {
 			return 2
 		}
@@ -70,12 +93,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 var errUsage = fmt.Errorf("usage")
 
 // configFlag parses the common --config flag of a subcommand.
-func configFlag(name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (string, error) {
+// A --help anywhere prints the subcommand's description and flags to
+// stdout and ends it with errHelp.
+func configFlag(name string, args []string, stdout, stderr io.Writer, extra func(*flag.FlagSet)) (string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "YAML config file (default: embedded defaults)")
 	if extra != nil {
 		extra(fs)
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: leakd %s [flags]\n  %s\n\nflags:\n", name, describe[name])
+		fs.PrintDefaults()
+	}
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return "", errHelp
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		return "", errUsage
@@ -88,7 +124,7 @@ func configFlag(name string, args []string, stderr io.Writer, extra func(*flag.F
 }
 
 func cmdConfigCheck(args []string, stdout, stderr io.Writer) error {
-	path, err := configFlag("config check", args, stderr, nil)
+	path, err := configFlag("config check", args, stdout, stderr, nil)
 	if err != nil {
 		return err
 	}

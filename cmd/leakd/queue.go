@@ -149,7 +149,7 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 	if verb != "list" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		id, rest = rest[0], rest[1:]
 	}
-	path, err := configFlag("queue "+verb, rest, stderr, nil)
+	path, err := configFlag("queue "+verb, rest, stdout, stderr, nil)
 	if err != nil {
 		return err
 	}

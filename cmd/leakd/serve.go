@@ -30,8 +30,8 @@ import (
 	"leak/relay/spool"
 )
 
-func cmdServe(args []string, stderr io.Writer) error {
-	path, err := configFlag("serve", args, stderr, nil)
+func cmdServe(args []string, stdout, stderr io.Writer) error {
+	path, err := configFlag("serve", args, stdout, stderr, nil)
 	if err != nil {
 		return err
 	}
