@@ -162,3 +162,17 @@ func TestHelp(t *testing.T) {
 		t.Errorf("unknown command: exit %d, stderr %q", code, errb.String())
 	}
 }
+
+func TestTakeID(t *testing.T) {
+	for _, args := range [][]string{
+		{"ID", "--config", "F"}, {"--config", "F", "ID"}, {"--config=F", "ID"}, {"-config", "F", "ID"},
+	} {
+		id, rest := takeID(args)
+		if id != "ID" || len(rest) != len(args)-1 {
+			t.Errorf("takeID(%q) = %q, %q", args, id, rest)
+		}
+	}
+	if id, rest := takeID([]string{"ID", "extra"}); id != "ID" || len(rest) != 1 {
+		t.Errorf("a second positional argument is left for the flag parser to refuse: %q %q", id, rest)
+	}
+}

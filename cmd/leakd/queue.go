@@ -146,8 +146,8 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 	}
 	verb, rest := args[0], args[1:]
 	var id string
-	if verb != "list" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		id, rest = rest[0], rest[1:]
+	if verb != "list" {
+		id, rest = takeID(rest)
 	}
 	path, err := configFlag("queue "+verb, rest, stdout, stderr, nil)
 	if err != nil {
@@ -166,6 +166,28 @@ func cmdQueue(args []string, stdout, stderr io.Writer) error {
 		return queueOffline(cfg, verb, id, stdout)
 	}
 	return queueOnline(c, verb, id, stdout)
+}
+
+// takeID takes the entry id out of a queue command's arguments, wherever
+// it stands among the flags: "show ID --config F" and "show --config F ID"
+// are the same command. The only flag with a value is --config.
+func takeID(args []string) (id string, rest []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--config" || a == "-config":
+			rest = append(rest, a)
+			if i+1 < len(args) {
+				i++
+				rest = append(rest, args[i])
+			}
+		case strings.HasPrefix(a, "-") || id != "":
+			rest = append(rest, a)
+		default:
+			id = a
+		}
+	}
+	return id, rest
 }
 
 func adminClient(sock string) *http.Client {
