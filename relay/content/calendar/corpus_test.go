@@ -2,7 +2,6 @@ package calendar
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/mail"
 	"os"
@@ -12,20 +11,16 @@ import (
 	"testing"
 
 	"github.com/emersion/go-message"
+
+	"leak/relay/corpus"
 )
 
 // corpusDir holds messages shaped like real clients' invitations, replies
 // and cards, made by its gen.py.
 const corpusDir = "../../anonymize/testdata/content/calendar"
 
-type corpusEntry struct {
-	File     string `json:"file"`
-	Envelope struct {
-		MailFrom string `json:"mail_from"`
-	} `json:"envelope"`
-	Secrets  []string `json:"secrets"`
-	MustKeep []string `json:"must_keep"`
-}
+// corpusEntry is an entry of the corpus manifest (relay/corpus).
+type corpusEntry = corpus.Entry
 
 // cleanedPart is one calendar or vCard part of the corpus, cleaned.
 type cleanedPart struct {
@@ -44,12 +39,8 @@ var absent = map[string][]string{
 
 func loadCorpus(t *testing.T) []corpusEntry {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir, "manifest.json"))
+	m, err := corpus.Load(corpusDir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var m struct{ Messages []corpusEntry }
-	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
 	return m.Messages

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/xml"
 	goimage "image"
 	_ "image/gif"
@@ -24,20 +23,6 @@ import (
 // corpusDir holds messages shaped like real clients' (see gen.py there).
 const corpusDir = "../../anonymize/testdata/content/images"
 
-type corpusEntry struct {
-	File     string   `json:"file"`
-	Secrets  []string `json:"secrets"`
-	MustKeep []string `json:"must_keep"`
-	Images   []struct {
-		ContentType string `json:"content_type"`
-		DisplaySize [2]int `json:"display_size"`
-		Count       int    `json:"count"`
-	} `json:"must_keep_images"`
-	Expected *struct {
-		Outcome string `json:"outcome"`
-	} `json:"expected"`
-}
-
 // TestCorpusValid checks the image corpus with the project's port of the
 // shared checker: every secret is in its input, every must-keep string is
 // reachable, every must-keep picture shows at its size.
@@ -53,12 +38,8 @@ func TestCorpusValid(t *testing.T) {
 // (EXIF orientation applied). Types without a cleaner must belong to a
 // message the manifest expects to be refused.
 func TestCorpus(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(corpusDir, "manifest.json"))
+	m, err := corpus.Load(corpusDir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var m struct{ Messages []corpusEntry }
-	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)
 	}
 	if len(m.Messages) < 12 {
@@ -123,10 +104,10 @@ func TestCorpus(t *testing.T) {
 			if planted == 0 && !refused {
 				t.Error("no secret of the manifest is in any picture: the entry tests nothing here")
 			}
-			if want := e.Expected != nil && e.Expected.Outcome == "reject"; refused != want {
+			if want := e.Expected.Refused(); refused != want {
 				t.Errorf("a picture without a cleaner: %v, manifest expects a refusal: %v", refused, want)
 			}
-			for _, im := range e.Images {
+			for _, im := range e.MustKeepImages {
 				n := 0
 				for _, s := range sizes[im.ContentType] {
 					if s == im.DisplaySize {

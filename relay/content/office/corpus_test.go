@@ -3,7 +3,6 @@ package office
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/json"
 	"io"
 	"mime"
 	"os"
@@ -15,33 +14,22 @@ import (
 	"github.com/emersion/go-message"
 
 	"leak/relay/content/refusal"
+
+	"leak/relay/corpus"
 )
 
 // corpusDir holds real documents made by python-docx, openpyxl, odfpy and
 // LibreOffice (see gen.py there), each in a message like a real client's.
 const corpusDir = "../../anonymize/testdata/content/documents"
 
-type corpusEntry struct {
-	File     string   `json:"file"`
-	Secrets  []string `json:"secrets"`
-	MustKeep []string `json:"must_keep"`
-	Expected *struct {
-		Outcome string `json:"outcome"`
-		Reply   string `json:"reply"`
-	} `json:"expected"`
-}
+// corpusEntry is an entry of the corpus manifest (relay/corpus).
+type corpusEntry = corpus.Entry
 
 func loadCorpus(t testing.TB, dir string) []corpusEntry {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	m, err := corpus.Load(dir)
 	if err != nil {
-		t.Fatalf("read manifest: %v", err)
-	}
-	var m struct {
-		Messages []corpusEntry `json:"messages"`
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("parse manifest: %v", err)
+		t.Fatal(err)
 	}
 	return m.Messages
 }
@@ -186,7 +174,7 @@ func TestCorpus(t *testing.T) {
 				t.Fatalf("Kind(%q, %q) selects no cleaner", a.mediaType, a.filename)
 			}
 			out, err := clean(kind, a.data)
-			if e.Expected != nil && e.Expected.Outcome == "reject" {
+			if e.Expected.Refused() {
 				want := map[string]refusal.Kind{"554 5.7.1": refusal.Encrypted, "554 5.6.1": refusal.Unsupported}[e.Expected.Reply]
 				r, ok := refusal.As(err)
 				if !ok || r.Kind != want {

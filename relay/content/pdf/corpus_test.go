@@ -5,7 +5,6 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -24,24 +23,13 @@ import (
 // corpusDir holds real PDFs in messages, made by its gen.py.
 const corpusDir = "../../anonymize/testdata/content/pdf"
 
-type corpusEntry struct {
-	File     string   `json:"file"`
-	Secrets  []string `json:"secrets"`
-	MustKeep []string `json:"must_keep"`
-	Expected struct {
-		Outcome string `json:"outcome"`
-		Reply   string `json:"reply"`
-	} `json:"expected"`
-}
+// corpusEntry is an entry of the corpus manifest (relay/corpus).
+type corpusEntry = corpus.Entry
 
 func loadCorpus(t testing.TB) []corpusEntry {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir, "manifest.json"))
+	m, err := corpus.Load(corpusDir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var m struct{ Messages []corpusEntry }
-	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
 	if len(m.Messages) < 10 {

@@ -2,7 +2,6 @@ package tnef
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-message"
+
+	"leak/relay/corpus"
 )
 
 // corpusDir holds Outlook-shaped messages with winmail.dat parts, made by
@@ -17,18 +18,8 @@ import (
 const corpusDir = "../../anonymize/testdata/content/calendar"
 
 func TestCorpus(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(corpusDir, "manifest.json"))
+	m, err := corpus.Load(corpusDir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var m struct {
-		Messages []struct {
-			File     string   `json:"file"`
-			Secrets  []string `json:"secrets"`
-			MustKeep []string `json:"must_keep"`
-		}
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
 	found := 0
