@@ -100,11 +100,11 @@ func (r *rewriter) leaf(h *textproto.Header, ct contentType, body io.Reader, sc 
 		return r.text(h, ct, src, sc, emit)
 	case kindImage:
 		return r.streamed(h, ct, emit, func(w io.Writer) error {
-			if ok, err := image.Clean(typ, w, src); !ok {
+			ok, err := image.Clean(typ, w, src)
+			if !ok {
 				return unsupported(ct.typ)
-			} else {
-				return err
 			}
+			return err
 		})
 	case kindRTF:
 		return r.streamed(h, ct, emit, func(w io.Writer) error { return office.RTF(w, src) })
