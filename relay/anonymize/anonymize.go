@@ -259,11 +259,11 @@ func (r *rewriter) classify(err error) error {
 		return fmt.Errorf("anonymize: write copy: %w", r.out.err)
 	}
 	var e *Error
+	var ce *refusal.Error
 	switch {
 	case errors.As(err, &e):
 		return e
-	case isRefusal(err):
-		ce, _ := refusal.As(err)
+	case errors.As(err, &ce):
 		return &Error{Reason: Content, Kind: ce.Kind, Text: ce.Text}
 	case r.headerTooLarge:
 		return errHeaderTooLarge

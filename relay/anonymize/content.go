@@ -348,10 +348,11 @@ func (r *rewriter) cidOf(id string) string { return r.cid([]byte(id)) }
 // replying attendee) becomes Leak's address under the copy's own
 // relationship, so each copy gets its own rewrite.
 func (r *rewriter) calendar(h *textproto.Header, ct contentType, src io.Reader, emit emitFunc) error {
-	data, err := readBounded(src, r.opts.MaxDocumentBytes)
+	data, held, err := r.budget.readDocument(src, r.opts.MaxDocumentBytes)
 	if err != nil {
 		return err
 	}
+	defer r.budget.release(held)
 	utf8Data, ok := toUTF8(ct.params["charset"], bytes.NewReader(data))
 	if ok {
 		ct = ct.with("charset", "utf-8")
@@ -386,10 +387,11 @@ func (r *rewriter) calendar(h *textproto.Header, ct contentType, src io.Reader, 
 // vcard drops the sender's own card (Thunderbird and others attach it to
 // every message) and keeps the others; a part left with no card is dropped.
 func (r *rewriter) vcard(h *textproto.Header, ct contentType, src io.Reader, emit emitFunc) error {
-	data, err := readBounded(src, r.opts.MaxDocumentBytes)
+	data, held, err := r.budget.readDocument(src, r.opts.MaxDocumentBytes)
 	if err != nil {
 		return err
 	}
+	defer r.budget.release(held)
 	var b bytes.Buffer
 	kept, err := calendar.VCard(&b, bytes.NewReader(data), calendar.Identity{Address: r.anonAddress(), Sender: r.sender.addrs})
 	if err != nil || kept == 0 {
@@ -526,10 +528,4 @@ func (ct contentType) with(key, val string) contentType {
 	}
 	p[key] = val
 	return contentType{typ: ct.typ, params: p}
-}
-
-// isRefusal reports whether err is a content refusal.
-func isRefusal(err error) bool {
-	var e *refusal.Error
-	return errors.As(err, &e)
 }

@@ -32,28 +32,17 @@ func needsFooterPart(h *textproto.Header) bool {
 // wrapped writes a top-level leaf as the first part of a multipart/mixed
 // whose second part is the footer.
 func (r *rewriter) wrapped(h *textproto.Header, body io.Reader, emit emitFunc) error {
-	boundary := newBoundary()
-	if err := emit([]HeaderField{{"Content-Type", "multipart/mixed; boundary=" + quote(boundary)}}); err != nil {
+	out := r.newParts()
+	if err := emit(out.mixed()); err != nil {
 		return err
 	}
-	n := 0
-	partEmit := func(fields []HeaderField) error {
-		b := r.hbuf[:0]
-		if n > 0 {
-			b = append(b, crlf...)
-		}
-		n++
-		b = append(b, "--"+boundary+"\r\n"...)
-		return r.writeFields(b, fields)
-	}
-	if err := r.entity(h, body, scope{depth: 1}, partEmit); err != nil {
+	if err := r.entity(h, body, scope{depth: 1}, out.emit); err != nil {
 		return err
 	}
-	if err := r.footerPart(partEmit); err != nil {
+	if err := r.footerPart(out.emit); err != nil {
 		return err
 	}
-	_, err := r.out.Write([]byte("\r\n--" + boundary + "--"))
-	return err
+	return out.close()
 }
 
 // footerPart writes a text/plain part that holds only each copy's footer.

@@ -45,25 +45,13 @@ func (r *rewriter) multipart(ct contentType, body io.Reader, sc scope, emit emit
 	if err != nil {
 		return err
 	}
-	boundary := newBoundary()
-	if err := emit([]HeaderField{{"Content-Type", r.typeValue(ct, boundary)}}); err != nil {
+	out := r.newParts()
+	if err := emit([]HeaderField{{"Content-Type", r.typeValue(ct, out.boundary)}}); err != nil {
 		return err
 	}
 	child := scope{depth: sc.depth + 1, forwarded: sc.forwarded, digest: ct.typ == "multipart/digest", quiet: sc.quiet}
 	outer := !sc.forwarded && !r.outerFound
 	r.outerFound = true
-	n := 0
-	partEmit := func(fields []HeaderField) error {
-		b := r.hbuf[:0]
-		if n > 0 {
-			b = append(b, crlf...)
-		}
-		n++
-		b = append(b, "--"...)
-		b = append(b, boundary...)
-		b = append(b, crlf...)
-		return r.writeFields(b, fields)
-	}
 	for {
 		p, err := r.nextPart(mr, g)
 		if err == io.EOF {
@@ -72,7 +60,7 @@ func (r *rewriter) multipart(ct contentType, body io.Reader, sc scope, emit emit
 		if err != nil {
 			return err
 		}
-		if err := r.entity(&p.Header, p, child, partEmit); err != nil {
+		if err := r.entity(&p.Header, p, child, out.emit); err != nil {
 			return err
 		}
 		if err := r.drain(p); err != nil {
@@ -82,16 +70,11 @@ func (r *rewriter) multipart(ct contentType, body io.Reader, sc scope, emit emit
 	if outer && r.textEnd != nil && !r.footered {
 		// No body text part carried the footer (only attachments, or
 		// only a calendar): it gets a text part of its own.
-		if err := r.footerPart(partEmit); err != nil {
-			return err
-		}
-	} else if n == 0 {
-		if err := partEmit(emptyText); err != nil {
+		if err := r.footerPart(out.emit); err != nil {
 			return err
 		}
 	}
-	_, err = r.out.Write([]byte("\r\n--" + boundary + "--"))
-	return err
+	return out.close()
 }
 
 // signed replaces a multipart/signed (RFC 1847) by the content it signed:

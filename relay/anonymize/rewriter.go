@@ -134,6 +134,47 @@ func (r *rewriter) run() error {
 	return r.in.drain(r.buf)
 }
 
+// partWriter writes the parts of one multipart being output: each part's
+// boundary line and header, then, at close, the closing boundary.
+type partWriter struct {
+	r        *rewriter
+	boundary string
+	n        int // parts begun
+}
+
+// newParts starts a multipart with a fresh boundary.
+func (r *rewriter) newParts() *partWriter { return &partWriter{r: r, boundary: newBoundary()} }
+
+// emit begins the next part; it is the emitFunc of the parts' entities.
+func (p *partWriter) emit(fields []HeaderField) error {
+	b := p.r.hbuf[:0]
+	if p.n > 0 {
+		b = append(b, crlf...)
+	}
+	p.n++
+	b = append(b, "--"...)
+	b = append(b, p.boundary...)
+	b = append(b, crlf...)
+	return p.r.writeFields(b, fields)
+}
+
+// close writes the closing boundary, after an empty text part if no part
+// was written (RFC 2046 section 5.1.1: a multipart has at least one).
+func (p *partWriter) close() error {
+	if p.n == 0 {
+		if err := p.emit(emptyText); err != nil {
+			return err
+		}
+	}
+	_, err := p.r.out.Write([]byte("\r\n--" + p.boundary + "--"))
+	return err
+}
+
+// mixed is the Content-Type of a multipart/mixed the content stage makes.
+func (p *partWriter) mixed() []HeaderField {
+	return []HeaderField{{"Content-Type", "multipart/mixed; boundary=" + quote(p.boundary)}}
+}
+
 // writeFields appends fields and the empty line to b and writes it to
 // every copy.
 func (r *rewriter) writeFields(b []byte, fields []HeaderField) error {

@@ -55,21 +55,11 @@ func (r *rewriter) winmail(src io.Reader, sc scope, emit emitFunc) error {
 	if len(parts) == 0 {
 		return nil
 	}
-	boundary := newBoundary()
-	if err := emit([]HeaderField{{"Content-Type", "multipart/mixed; boundary=" + quote(boundary)}}); err != nil {
+	out := r.newParts()
+	if err := emit(out.mixed()); err != nil {
 		return err
 	}
 	child := scope{depth: sc.depth + 1, forwarded: sc.forwarded, quiet: true}
-	n := 0
-	partEmit := func(fields []HeaderField) error {
-		b := r.hbuf[:0]
-		if n > 0 {
-			b = append(b, crlf...)
-		}
-		n++
-		b = append(b, "--"+boundary+"\r\n"...)
-		return r.writeFields(b, fields)
-	}
 	for _, p := range parts {
 		var h textproto.Header
 		h.Set("Content-Type", p.typ)
@@ -79,15 +69,9 @@ func (r *rewriter) winmail(src io.Reader, sc scope, emit emitFunc) error {
 			disp = mime.FormatMediaType(disp, map[string]string{"filename": p.name})
 		}
 		h.Set("Content-Disposition", disp)
-		if err := r.entity(&h, bytes.NewReader(p.body), child, partEmit); err != nil {
+		if err := r.entity(&h, bytes.NewReader(p.body), child, out.emit); err != nil {
 			return err
 		}
 	}
-	if n == 0 {
-		if err := partEmit(emptyText); err != nil {
-			return err
-		}
-	}
-	_, err = r.out.Write([]byte("\r\n--" + boundary + "--"))
-	return err
+	return out.close()
 }

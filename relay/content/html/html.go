@@ -67,7 +67,7 @@ func Clean(w io.Writer, r io.Reader, o Options) error {
 		return refusal.New(refusal.TooLarge, "The HTML part of your message is too large to clean; send a shorter message.")
 	}
 	body := find(doc, atom.Body)
-	c := &cleaner{o: o}
+	c := &cleaner{o: o, names: text.NameReplacer(o.Names)}
 	if body != nil {
 		if err := c.children(body); err != nil {
 			return err

@@ -13,8 +13,9 @@ import (
 
 // cleaner holds the options of one Clean call.
 type cleaner struct {
-	o   Options
-	has func(string) bool // finds the sender's addresses
+	o     Options
+	has   func(string) bool   // finds the sender's addresses
+	names func(string) string // replaces the sender's display names
 }
 
 // children cleans the content of n in place.
@@ -52,7 +53,7 @@ func (c *cleaner) text(n *html.Node) error {
 	if strings.IndexByte(n.Data, '\n') >= 0 {
 		n.Data = cleanLines(n.Data)
 	}
-	n.Data = text.ReplaceNames(n.Data, c.o.Names)
+	n.Data = c.names(n.Data)
 	return nil
 }
 

@@ -35,6 +35,12 @@ func ReplaceNames(s string, displayNames []string) string {
 	return newNames(displayNames).replace(s)
 }
 
+// NameReplacer returns ReplaceNames for one set of names, prepared once,
+// for a caller that replaces in many strings (every text node of a page).
+func NameReplacer(displayNames []string) func(string) string {
+	return newNames(displayNames).replace
+}
+
 func (n names) replace(s string) string {
 	for _, name := range n.list {
 		s = replaceWord(s, name, Someone)
