@@ -427,7 +427,7 @@ func TestPostfixNextHop(t *testing.T) {
 			}
 			d.stop()
 			for _, secret := range postfixSecrets {
-				if strings.Contains(strings.ToLower(d.log.String()), strings.ToLower(secret)) {
+				if logContains(strings.ToLower(d.log.String()), strings.ToLower(secret)) {
 					t.Errorf("leakd's log contains the sender secret %q", secret)
 				}
 			}
