@@ -68,8 +68,16 @@ const (
 const (
 	DeliveryDelivered = "delivered"
 	DeliveryDeferred  = "deferred" // temporary failure, will retry
-	DeliveryBounced   = "bounced"  // permanent failure
+	DeliveryBounced   = "bounced"  // the next hop refused the recipient
+	DeliveryFailed    = "failed"   // refused for the message or the next hop, given up
 	DeliveryExpired   = "expired"  // temporary failures until the queue gave up
+)
+
+// Values of reason on leak_spool_dropped_entries_total: why recovery could
+// not keep an entry.
+const (
+	DropCorrupt   = "corrupt"   // a record or entry file failed its checksum or framing
+	DropTruncated = "truncated" // a segment ended early or was missing
 )
 
 // Values of tls on leak_delivery_tls_total.
@@ -128,7 +136,8 @@ var (
 	algorithms       = []string{AlgorithmRSA, AlgorithmEd25519}
 	signResults      = []string{SignOK, SignError}
 	spoolOps         = []string{OpWrite, OpSync, OpRename, OpRemove, OpRead}
-	deliveryResults  = []string{DeliveryDelivered, DeliveryDeferred, DeliveryBounced, DeliveryExpired}
+	deliveryResults  = []string{DeliveryDelivered, DeliveryDeferred, DeliveryBounced, DeliveryFailed, DeliveryExpired}
+	dropReasons      = []string{DropCorrupt, DropTruncated}
 	deliveryTLS      = []string{DeliveryTLSNone, DeliveryTLSStartTLS, DeliveryTLSImplicit}
 	policyResults    = []string{DecisionAllow, DecisionDefer, DecisionReject, DecisionError}
 	optOutActions    = []string{OptOut, OptIn}

@@ -64,6 +64,12 @@ type Metrics struct {
 	SpoolBatchSize prometheus.Histogram
 	// SpoolErrors is leak_spool_errors_total{op}.
 	SpoolErrors *prometheus.CounterVec
+	// SpoolDropped is leak_spool_dropped_entries_total{reason}: entries
+	// recovery found damaged and set aside in corrupt/.
+	SpoolDropped *prometheus.CounterVec
+	// Panics is leak_panics_total: panics recovered in a session or a
+	// handler. Each is a bug.
+	Panics prometheus.Counter
 
 	// Queue and delivery. leak_queue_depth_messages and
 	// leak_queue_oldest_age_seconds are computed at scrape time from the
@@ -96,6 +102,7 @@ type Metrics struct {
 	PolicyStoreErrors *prometheus.CounterVec
 
 	queue atomic.Pointer[queueFuncs]
+	spool atomic.Pointer[spoolFuncs]
 	dests atomic.Pointer[func() (destinations, busiest int)]
 	now   func() time.Time
 }
@@ -104,6 +111,12 @@ type Metrics struct {
 type queueFuncs struct {
 	depth  func() int
 	oldest func() time.Time
+}
+
+// spoolFuncs are the scrape-time sources of the spool space gauges.
+type spoolFuncs struct {
+	size func() int64
+	free func() int64
 }
 
 // Bucket layouts. Durations of in-process work span an Ed25519 signature
@@ -202,6 +215,15 @@ func New(version string) *Metrics {
 			Help: "Spool file system errors, by operation.",
 		}, []string{"op"}),
 
+		SpoolDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_spool_dropped_entries_total",
+			Help: "Spool entries recovery found damaged and moved to corrupt/ instead of delivering.",
+		}, []string{"reason"}),
+		Panics: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "leak_panics_total",
+			Help: "Panics recovered in an SMTP session or an HTTP handler; each is a bug.",
+		}),
+
 		DeliveryAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "leak_delivery_attempts_total",
 			Help: "Delivery attempts, by outcome.",
@@ -276,17 +298,26 @@ func New(version string) *Metrics {
 		Help: "Most deliveries running now to any one destination (bounded by delivery.max_per_destination).",
 	}, func() float64 { _, b := m.destinations(); return float64(b) })
 
+	spoolSize := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "leak_spool_size_bytes",
+		Help: "Bytes the spool's files take on disk.",
+	}, func() float64 { return m.spoolValue(func(f *spoolFuncs) func() int64 { return f.size }) })
+	spoolFree := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "leak_spool_free_bytes",
+		Help: "Bytes free for the spool on its file system, as an unprivileged process sees it.",
+	}, func() float64 { return m.spoolValue(func(f *spoolFuncs) func() int64 { return f.free }) })
+
 	// MustRegister can only fail here on a programming error (a duplicate
 	// or malformed name), which the tests catch.
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo,
-		queueDepth, queueOldest, destsActive, destsBusiest,
+		queueDepth, queueOldest, destsActive, destsBusiest, spoolSize, spoolFree,
 		m.ConnectionsOpen, m.Connections, m.Commands, m.Messages, m.Recipients,
 		m.ReceivedBytes, m.MessageSize, m.TLS,
 		m.AnonymizeDuration, m.Signatures, m.SignDuration,
-		m.SpoolCommitDuration, m.SpoolBatchSize, m.SpoolErrors,
+		m.SpoolCommitDuration, m.SpoolBatchSize, m.SpoolErrors, m.SpoolDropped, m.Panics,
 		m.DeliveryAttempts, m.DeliveryLatency, m.DeliveryTLS, m.DeliveryInFlight,
 		m.PolicyDecisions, m.PolicyOptOuts, m.PolicySuppressions,
 		m.PolicyStoreDuration, m.PolicyStoreErrors,
@@ -327,6 +358,9 @@ func (m *Metrics) preinit() {
 	for _, op := range spoolOps {
 		m.SpoolErrors.WithLabelValues(op)
 	}
+	for _, r := range dropReasons {
+		m.SpoolDropped.WithLabelValues(r)
+	}
 	for _, r := range deliveryResults {
 		m.DeliveryAttempts.WithLabelValues(r)
 	}
@@ -366,6 +400,21 @@ func (m *Metrics) InitPolicy(names ...string) {
 // an earlier one.
 func (m *Metrics) SetQueueFuncs(depth func() int, oldest func() time.Time) {
 	m.queue.Store(&queueFuncs{depth: depth, oldest: oldest})
+}
+
+// SetSpoolFuncs gives the sources of leak_spool_size_bytes and
+// leak_spool_free_bytes, called at each scrape. Until it is called both
+// read 0.
+func (m *Metrics) SetSpoolFuncs(size, free func() int64) {
+	m.spool.Store(&spoolFuncs{size: size, free: free})
+}
+
+func (m *Metrics) spoolValue(pick func(*spoolFuncs) func() int64) float64 {
+	f := m.spool.Load()
+	if f == nil || pick(f) == nil {
+		return 0
+	}
+	return float64(pick(f)())
 }
 
 // SetDestinationFuncs gives the source of leak_delivery_destinations_active

@@ -27,6 +27,7 @@ var catalogue = []string{
 	"leak_delivery_tls_total",
 	"leak_dkim_sign_duration_seconds",
 	"leak_dkim_signatures_total",
+	"leak_panics_total",
 	"leak_policy_decisions_total",
 	"leak_policy_optouts_total",
 	"leak_policy_store_duration_seconds",
@@ -44,7 +45,10 @@ var catalogue = []string{
 	"leak_smtp_tls_total",
 	"leak_spool_commit_batch_size",
 	"leak_spool_commit_duration_seconds",
+	"leak_spool_dropped_entries_total",
 	"leak_spool_errors_total",
+	"leak_spool_free_bytes",
+	"leak_spool_size_bytes",
 }
 
 // testPolicies stand for the policies the policy package will register.
@@ -122,6 +126,7 @@ func labelSets() map[string]map[string][]string {
 		"leak_dkim_signatures_total":         {"algorithm": algorithms, "result": signResults},
 		"leak_dkim_sign_duration_seconds":    {"algorithm": algorithms},
 		"leak_spool_errors_total":            {"op": spoolOps},
+		"leak_spool_dropped_entries_total":   {"reason": dropReasons},
 		"leak_delivery_attempts_total":       {"result": deliveryResults},
 		"leak_delivery_tls_total":            {"tls": deliveryTLS},
 		"leak_policy_decisions_total":        {"policy": testPolicies, "result": policyResults},
@@ -148,7 +153,8 @@ func TestLabelCardinality(t *testing.T) {
 		"leak_dkim_signatures_total":         4,
 		"leak_dkim_sign_duration_seconds":    2,
 		"leak_spool_errors_total":            5,
-		"leak_delivery_attempts_total":       4,
+		"leak_delivery_attempts_total":       5,
+		"leak_spool_dropped_entries_total":   2,
 		"leak_delivery_tls_total":            3,
 		"leak_policy_decisions_total":        4 * len(testPolicies),
 		"leak_policy_optouts_total":          2,
