@@ -44,8 +44,10 @@ type Config struct {
 	} `yaml:"smtp"`
 
 	HTTP struct {
-		Listen    string `yaml:"listen"`
-		PublicURL string `yaml:"public_url"`
+		Listen         string   `yaml:"listen"`
+		PublicURL      string   `yaml:"public_url"`
+		MaxConnections int      `yaml:"max_connections"`
+		IdleTimeout    Duration `yaml:"idle_timeout"`
 	} `yaml:"http"`
 
 	Policy PolicyConfig `yaml:"policy"`
@@ -156,6 +158,8 @@ func defaultConfig() *Config {
 	c.SMTP.MaxReceived = 50
 	c.HTTP.Listen = "127.0.0.1:8025"
 	c.HTTP.PublicURL = "http://127.0.0.1:8025"
+	c.HTTP.MaxConnections = 256
+	c.HTTP.IdleTimeout = Duration{time.Minute}
 	p := policy.DefaultOptions()
 	c.Policy = PolicyConfig{
 		// Off on a laptop with no network; the shipped production configs
@@ -401,6 +405,12 @@ func (c *Config) validate() error {
 	}
 	if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("http.public_url: must be an http(s) URL like https://leak.example, got %q", c.HTTP.PublicURL)
+	}
+	if c.HTTP.MaxConnections < 1 {
+		return fmt.Errorf("http.max_connections: must be at least 1, got %d", c.HTTP.MaxConnections)
+	}
+	if c.HTTP.IdleTimeout.Duration <= 0 {
+		return fmt.Errorf("http.idle_timeout: must be positive, got %s", c.HTTP.IdleTimeout.Duration)
 	}
 	if c.Policy.Redis != "" && !strings.HasPrefix(c.Policy.Redis, "redis://") && !strings.HasPrefix(c.Policy.Redis, "rediss://") {
 		return fmt.Errorf("policy.redis: must be a redis:// or rediss:// URL")

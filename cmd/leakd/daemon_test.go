@@ -79,6 +79,8 @@ type daemon struct {
 	outbox   string
 	cmd      *exec.Cmd
 	log      *syncBuffer
+	// wrap, when set, runs leakd under this command (e.g. prlimit).
+	wrap []string
 }
 
 type syncBuffer struct {
@@ -151,7 +153,8 @@ func newDaemon(t *testing.T, s sections) *daemon {
 // start runs leakd serve and waits until /readyz answers 200.
 func (d *daemon) start() {
 	d.t.Helper()
-	d.cmd = exec.Command(leakdBin, "serve", "--config", d.config)
+	args := append(append([]string{}, d.wrap...), leakdBin, "serve", "--config", d.config)
+	d.cmd = exec.Command(args[0], args[1:]...)
 	d.cmd.Stdout = d.log
 	d.cmd.Stderr = d.log
 	if err := d.cmd.Start(); err != nil {

@@ -181,7 +181,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("smtp.listen: %w", err)
 	}
-	httpL, err := net.Listen("tcp", cfg.HTTP.Listen)
+	httpL, err := listenHTTP(cfg.HTTP.Listen, cfg.HTTP.MaxConnections)
 	if err != nil {
 		smtpL.Close()
 		return fmt.Errorf("http.listen: %w", err)
@@ -193,7 +193,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		"spool":  func(context.Context) error { return writable(spoolDir) },
 		"policy": engine.Ping,
 	}))
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	hs := newHTTPServer(cfg, mux, log)
 
 	stopAdmin, err := serveAdmin(context.Background(), socketPath(cfg), adminHandler(q, sp))
 	if err != nil {
