@@ -100,6 +100,10 @@ type Metrics struct {
 	PolicyStoreDuration *prometheus.HistogramVec
 	// PolicyStoreErrors is leak_policy_store_errors_total{store}.
 	PolicyStoreErrors *prometheus.CounterVec
+	// PolicyStoreUp is leak_policy_store_up: 1 when the last check of the
+	// policy store (made every few seconds by the daemon itself, not by a
+	// probe) succeeded, 0 when it failed.
+	PolicyStoreUp prometheus.Gauge
 
 	queue atomic.Pointer[queueFuncs]
 	spool atomic.Pointer[spoolFuncs]
@@ -263,6 +267,10 @@ func New(version string) *Metrics {
 			Name: "leak_policy_store_errors_total",
 			Help: "Failed calls to the policy store.",
 		}, []string{"store"}),
+		PolicyStoreUp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "leak_policy_store_up",
+			Help: "1 when the daemon's last check of the policy store succeeded, else 0.",
+		}),
 	}
 
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
@@ -320,7 +328,7 @@ func New(version string) *Metrics {
 		m.SpoolCommitDuration, m.SpoolBatchSize, m.SpoolErrors, m.SpoolDropped, m.Panics,
 		m.DeliveryAttempts, m.DeliveryLatency, m.DeliveryTLS, m.DeliveryInFlight,
 		m.PolicyDecisions, m.PolicyOptOuts, m.PolicySuppressions,
-		m.PolicyStoreDuration, m.PolicyStoreErrors,
+		m.PolicyStoreDuration, m.PolicyStoreErrors, m.PolicyStoreUp,
 	)
 	m.preinit()
 	return m

@@ -32,6 +32,7 @@ var catalogue = []string{
 	"leak_policy_optouts_total",
 	"leak_policy_store_duration_seconds",
 	"leak_policy_store_errors_total",
+	"leak_policy_store_up",
 	"leak_policy_suppressions_total",
 	"leak_queue_depth_messages",
 	"leak_queue_oldest_age_seconds",

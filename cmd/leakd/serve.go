@@ -203,6 +203,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	defer stopAdmin()
 
+	go watchStore(ctx, engine.Ping, m.PolicyStoreUp.Set, log)
+
 	qctx, qcancel := context.WithCancel(context.Background())
 	qdone := make(chan error, 1)
 	go func() { qdone <- q.Run(qctx) }()
@@ -368,6 +370,45 @@ type redisLog struct{ log *slog.Logger }
 
 func (l redisLog) Printf(_ context.Context, format string, v ...any) {
 	l.log.Warn("redis", "detail", fmt.Sprintf(format, v...))
+}
+
+// storeCheckEvery is how often the daemon checks its policy store, with or
+// without traffic: an outage in a quiet hour must show before the first
+// message is deferred for it.
+const storeCheckEvery = 5 * time.Second
+
+// watchStore pings the policy store every storeCheckEvery until ctx is done,
+// sets leak_policy_store_up and logs each change of state once.
+func watchStore(ctx context.Context, ping func(context.Context) error, set func(float64), log *slog.Logger) {
+	up := true
+	set(1)
+	t := time.NewTicker(storeCheckEvery)
+	defer t.Stop()
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := ping(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case err != nil && up:
+			log.Error("policy store unreachable; mail is deferred until it is back", "err", err)
+		case err == nil && !up:
+			log.Info("policy store reachable again")
+		}
+		up = err == nil
+		if up {
+			set(1)
+		} else {
+			set(0)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // writable checks that the spool can take a file right now.
