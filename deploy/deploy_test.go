@@ -279,8 +279,14 @@ func TestDockerfile(t *testing.T) {
 	if !strings.Contains(cmd, `"/etc/leak/leak.yaml"`) {
 		t.Errorf("CMD %s does not use /etc/leak/leak.yaml", cmd)
 	}
-	if !strings.Contains(string(data), "CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'") {
-		t.Error("the build is not CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'")
+	// The shipped image signs with OpenSSL (README "Which build"), and its
+	// builder and final stage share a Debian release, so that libcrypto
+	// matches.
+	for _, want := range []string{"CGO_ENABLED=1 go build -tags openssl -trimpath", "-X main.buildCommit=", "libssl-dev",
+		"FROM golang:1.26-bookworm AS build", "FROM gcr.io/distroless/base-debian12:nonroot", "org.opencontainers.image.revision"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("the Dockerfile lacks %q", want)
+		}
 	}
 	// The build context is the repository root.
 	for _, src := range copies {

@@ -43,7 +43,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Errorf("Content-Type %q, want the text exposition format", ct)
 	}
 	for _, want := range []string{
-		`leak_build_info{goversion="` + runtime.Version() + `",version="v1.0.0"} 1`,
+		`leak_build_info{goversion="` + runtime.Version() + `",rsa="",version="v1.0.0"} 1`,
 		`leak_smtp_commands_total{class="2xx",command="EHLO"} 1`,
 		`leak_smtp_commands_total{class="5xx",command="OTHER"} 0`,
 		`leak_smtp_messages_total{reason="line_ending",result="rejected"} 2`,

@@ -114,6 +114,20 @@ const (
 	StoreRedis = "redis"
 )
 
+// Values of handler on leak_http_requests_total: the page family served.
+const (
+	HandlerUnsubscribe = "unsubscribe"
+	HandlerMetrics     = "metrics"
+	HandlerHealth      = "health" // /healthz and /readyz
+	HandlerOther       = "other"  // anything else, 404s included
+)
+
+// Values of listener on leak_tls_cert_expiry_timestamp_seconds.
+const (
+	ListenerSMTP = "smtp"
+	ListenerHTTP = "http"
+)
+
 // CommandOther is the command label of every verb outside the known set.
 const CommandOther = "OTHER"
 
@@ -143,6 +157,9 @@ var (
 	optOutActions    = []string{OptOut, OptIn}
 	suppressionKinds = []string{SuppressHard, SuppressSoft}
 	policyStores     = []string{StoreLocal, StoreRedis}
+	httpHandlers     = []string{HandlerUnsubscribe, HandlerMetrics, HandlerHealth, HandlerOther}
+	httpClasses      = []string{"2xx", "3xx", "4xx", "5xx"}
+	tlsListeners     = []string{ListenerSMTP, ListenerHTTP}
 )
 
 // CommandLabel maps an SMTP verb as the client sent it to the command label:
@@ -190,4 +207,13 @@ func ReplyClass(code int) string {
 	default:
 		return "5xx"
 	}
+}
+
+// HTTPClass maps an HTTP status code to the class label ("2xx" ... "5xx");
+// anything outside 200–599 counts as "5xx".
+func HTTPClass(code int) string {
+	if code >= 200 && code < 500 {
+		return ReplyClass(code)
+	}
+	return "5xx"
 }

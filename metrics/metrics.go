@@ -105,6 +105,15 @@ type Metrics struct {
 	// probe) succeeded, 0 when it failed.
 	PolicyStoreUp prometheus.Gauge
 
+	// HTTP.
+
+	// HTTPRequests is leak_http_requests_total{handler,class}; build class
+	// with ReplyClass-like HTTPClass.
+	HTTPRequests *prometheus.CounterVec
+	// CertExpiry is leak_tls_cert_expiry_timestamp_seconds{listener}: when
+	// the certificate a listener serves stops being valid (Unix time).
+	CertExpiry *prometheus.GaugeVec
+
 	queue atomic.Pointer[queueFuncs]
 	spool atomic.Pointer[spoolFuncs]
 	dests atomic.Pointer[func() (destinations, busiest int)]
@@ -151,7 +160,12 @@ var (
 // New returns Leak's metrics registered in a fresh Registry, with every known
 // label combination initialised to zero and leak_build_info set to 1 with
 // the given version.
-func New(version string) *Metrics {
+func New(version string) *Metrics { return NewBuild(version, "") }
+
+// NewBuild is New with the RSA signer of the build ("go", "openssl") as
+// the rsa label of leak_build_info, so a dashboard shows which builds run
+// the slow path.
+func NewBuild(version, rsa string) *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		now:      time.Now,
@@ -267,6 +281,14 @@ func New(version string) *Metrics {
 			Name: "leak_policy_store_errors_total",
 			Help: "Failed calls to the policy store.",
 		}, []string{"store"}),
+		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_http_requests_total",
+			Help: "HTTP requests served, by page family and status class.",
+		}, []string{"handler", "class"}),
+		CertExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "leak_tls_cert_expiry_timestamp_seconds",
+			Help: "When the certificate a listener serves expires, as a Unix time; absent without TLS.",
+		}, []string{"listener"}),
 		PolicyStoreUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "leak_policy_store_up",
 			Help: "1 when the daemon's last check of the policy store succeeded, else 0.",
@@ -279,6 +301,7 @@ func New(version string) *Metrics {
 		ConstLabels: prometheus.Labels{
 			"version":   version,
 			"goversion": runtime.Version(),
+			"rsa":       rsa,
 		},
 	})
 	buildInfo.Set(1)
@@ -329,6 +352,7 @@ func New(version string) *Metrics {
 		m.DeliveryAttempts, m.DeliveryLatency, m.DeliveryTLS, m.DeliveryInFlight,
 		m.PolicyDecisions, m.PolicyOptOuts, m.PolicySuppressions,
 		m.PolicyStoreDuration, m.PolicyStoreErrors, m.PolicyStoreUp,
+		m.HTTPRequests, m.CertExpiry,
 	)
 	m.preinit()
 	return m
@@ -380,6 +404,11 @@ func (m *Metrics) preinit() {
 	}
 	for _, k := range suppressionKinds {
 		m.PolicySuppressions.WithLabelValues(k)
+	}
+	for _, h := range httpHandlers {
+		for _, c := range httpClasses {
+			m.HTTPRequests.WithLabelValues(h, c)
+		}
 	}
 	// Both stores, whichever is in use: a dashboard or a rule written for
 	// Redis then reads 0 on a local-store instance instead of nothing.

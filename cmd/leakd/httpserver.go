@@ -6,10 +6,13 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"golang.org/x/net/netutil"
+
+	"leak/metrics"
 )
 
 // HTTP limits. The pages Leak serves are small: an unsubscribe POST is one
@@ -27,9 +30,9 @@ const (
 // read, write and idle timeouts, a header and a body size limit. Keep-alive
 // connections idle longer than http.idle_timeout are closed, so a client
 // cannot hold descriptors by opening connections and leaving them.
-func newHTTPServer(cfg *Config, h http.Handler, logger *slog.Logger) *http.Server {
+func newHTTPServer(cfg *Config, h http.Handler, m *metrics.Metrics, logger *slog.Logger) *http.Server {
 	return &http.Server{
-		Handler:           http.MaxBytesHandler(h, httpMaxBodyBytes),
+		Handler:           instrument(http.MaxBytesHandler(h, httpMaxBodyBytes), m, logger),
 		ReadHeaderTimeout: httpReadHeaderTimeout,
 		ReadTimeout:       httpReadTimeout,
 		WriteTimeout:      httpWriteTimeout,
@@ -65,3 +68,63 @@ func (w peerlessWriter) Write(p []byte) (int, error) {
 	w.log.Warn("http server", "err", msg)
 	return len(p), nil
 }
+
+// instrument counts every request in leak_http_requests_total by page
+// family and status class, and turns a handler's panic into one log line
+// (the stack at debug level only) and leak_panics_total, instead of
+// net/http's multi-line dump.
+func instrument(h http.Handler, m *metrics.Metrics, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		family := pageFamily(r.URL.Path)
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				m.Panics.Inc()
+				m.HTTPRequests.WithLabelValues(family, "5xx").Inc()
+				logger.Error("panic in an HTTP handler", "page", family, "panic", v)
+				logger.Debug("panic stack", "stack", string(debug.Stack()))
+				panic(http.ErrAbortHandler) // close the connection quietly
+			}
+			m.HTTPRequests.WithLabelValues(family, metrics.HTTPClass(sw.code)).Inc()
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+// pageFamily maps a request path onto the handler label.
+func pageFamily(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/u/"):
+		return metrics.HandlerUnsubscribe
+	case path == "/metrics":
+		return metrics.HandlerMetrics
+	case path == "/healthz", path == "/readyz":
+		return metrics.HandlerHealth
+	}
+	return metrics.HandlerOther
+}
+
+// statusWriter remembers the status code a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	code  int
+	wrote bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.code, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection's own writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

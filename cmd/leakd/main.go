@@ -14,8 +14,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"leak/relay/sign"
 )
 
 const usage = `usage:
@@ -68,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case cmd == "queue":
 		err = cmdQueue(args[1:], stdout, stderr)
 	case cmd == "version" || cmd == "--version":
-		fmt.Fprintln(stdout, "leakd", version())
+		fmt.Fprintf(stdout, "leakd %s (commit %s, %s, rsa %s)\n", version(), commit(), runtime.Version(), sign.Backend)
 		return 0
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
@@ -139,9 +142,35 @@ func cmdConfigCheck(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// version is the module version stamped by the Go toolchain, or the VCS
-// revision for a development build.
+// Stamped by a release build:
+//
+//	go build -ldflags "-X main.buildVersion=v1.2.0 -X main.buildCommit=$(git rev-parse HEAD)"
+//
+// Left empty, they are read from what the Go toolchain records.
+var buildVersion, buildCommit string
+
+// commit is the VCS revision the binary was built from, "unknown" when the
+// build recorded none.
+func commit() string {
+	if buildCommit != "" {
+		return buildCommit
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				return s.Value
+			}
+		}
+	}
+	return "unknown"
+}
+
+// version is the stamped release version, the module version stamped by
+// the Go toolchain, or the VCS revision for a development build.
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"

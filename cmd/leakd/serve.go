@@ -58,7 +58,7 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 // serve runs the daemon until ctx is done, then shuts down in order: stop
 // taking mail, let sessions in DATA finish, stop delivery, close the spool.
 func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
-	m := metrics.New(version())
+	m := metrics.NewBuild(version(), sign.Backend)
 	lock, err := lockDataDir(cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("data_dir: %w", err)
@@ -123,6 +123,9 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 			return fmt.Errorf("smtp.tls_cert/smtp.tls_key: %w", err)
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		if cert.Leaf != nil {
+			m.CertExpiry.WithLabelValues(metrics.ListenerSMTP).Set(float64(cert.Leaf.NotAfter.Unix()))
+		}
 	}
 
 	bounces, err := openBounces(cfg, engine)
@@ -193,7 +196,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		"spool":  func(context.Context) error { return writable(spoolDir) },
 		"policy": engine.Ping,
 	}))
-	hs := newHTTPServer(cfg, mux, log)
+	hs := newHTTPServer(cfg, mux, m, log)
 
 	stopAdmin, err := serveAdmin(context.Background(), socketPath(cfg), adminHandler(q, sp))
 	if err != nil {
