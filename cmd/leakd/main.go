@@ -18,12 +18,15 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"leak/relay/sign"
 )
 
 const usage = `usage:
   leakd serve [--config FILE]              run the relay (embedded defaults without a file)
   leakd config check --config FILE         validate a config file as serve would
+  leakd config print [--config FILE]       print the effective config, defaults included
   leakd dkim keygen [--config FILE] [--selector NAME --algorithm rsa|ed25519]
                                            create the DKIM keys that are missing
   leakd dkim dns [--config FILE]           print the DNS TXT records of the DKIM keys
@@ -37,6 +40,7 @@ const usage = `usage:
 var describe = map[string]string{
 	"serve":        "run the relay: SMTP, delivery and the HTTP side, on the config's settings (embedded defaults without --config)",
 	"config check": "validate a config file exactly as serve would, files and listeners included, and say ok or name the bad key",
+	"config print": "print the effective config as YAML: the file's settings over the embedded defaults",
 	"dkim keygen":  "create the DKIM keys that are missing (RSA-2048 and Ed25519, or one --selector)",
 	"dkim dns":     "print the DNS TXT records to publish for the DKIM keys",
 	"queue list":   "list queued copies: id, age, size, attempts, state, recipient",
@@ -64,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdServe(args[1:], stdout, stderr)
 	case cmd == "config" && len(args) > 1 && args[1] == "check":
 		err = cmdConfigCheck(args[2:], stdout, stderr)
+	case cmd == "config" && len(args) > 1 && args[1] == "print":
+		err = cmdConfigPrint(args[2:], stdout, stderr)
 	case cmd == "dkim" && len(args) > 1 && args[1] == "keygen":
 		err = cmdDKIMKeygen(args[2:], stdout, stderr)
 	case cmd == "dkim" && len(args) > 1 && args[1] == "dns":
@@ -140,6 +146,25 @@ func cmdConfigCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", path)
 	return nil
+}
+
+// cmdConfigPrint prints the config serve would run with, after the same
+// validation, so an operator sees every default they did not write.
+func cmdConfigPrint(args []string, stdout, stderr io.Writer) error {
+	path, err := configFlag("config print", args, stdout, stderr, nil)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return err
+	}
+	out, err := yaml.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("config print: %w", err)
+	}
+	_, err = stdout.Write(out)
+	return err
 }
 
 // Stamped by a release build:
