@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -17,9 +18,11 @@ import (
 //
 // and both fields must be covered by the DKIM signature (RFC 8058 section
 // 4). The URL holds a token, base64url(h || HMAC(secret, "unsub:" || h)[:16])
-// where h is the recipient's keyed hash: the token is a capability for
-// that one recipient, cannot be forged or moved to another recipient
-// without the secret, and says nothing about the sender or the message.
+// where h is the recipient's keyed hash: the token is a capability to opt
+// that one recipient out (never back in), cannot be forged or moved to
+// another recipient without the secret, and says nothing about the sender
+// or the message. It does not expire: an opt-out link must keep working
+// in a message read months later.
 
 // ListUnsubscribePost is the value of the List-Unsubscribe-Post field, and
 // the body a one-click POST carries (RFC 8058 section 3.1).
@@ -69,26 +72,39 @@ func (e *Engine) parseToken(tok string) (string, bool) {
 }
 
 // UnsubscribeHandler serves the unsubscribe URLs; mount it at /u/ (with or
-// without http.StripPrefix: the token is the last path segment).
+// without http.StripPrefix: the token is the last path segment). [Engine.Pages]
+// serves the same URLs and the resubscribe pages beside them.
 //
-// GET shows the recipient's state with one button: stop Leak messages, or
-// allow them again. It changes nothing, since mail scanners fetch links.
-// POST with List-Unsubscribe=One-Click (RFC 8058) or action=unsubscribe
-// opts out; action=resubscribe opts back in. An invalid token is a 404;
-// a store failure a 503, so a one-click client retries. The token is the
-// capability, so there is no CSRF token; pages load nothing external and
-// are never cached.
+// The token only ever opts out. It sits in every delivered copy, so
+// whoever sees one copy (a forward, a shared mailbox, an archive) has it:
+// if it could also opt back in, anyone who saw a single message could
+// undo its recipient's opt-out. Opting back in takes a confirmation sent
+// to the address itself (resubscribe.go).
+//
+// GET shows the recipient's state: a button to stop Leak messages, or the
+// news that they are stopped, with a link to the resubscribe page. It
+// changes nothing, since mail scanners fetch links. POST with
+// List-Unsubscribe=One-Click (RFC 8058) or action=unsubscribe opts out;
+// anything else, action=resubscribe included, is a 400 that changes
+// nothing. An invalid token is a 404; a store failure a 503, so a
+// one-click client retries. The token is the capability, so there is no
+// CSRF token; pages load nothing external and are never cached.
 func (e *Engine) UnsubscribeHandler() http.Handler {
 	return http.HandlerFunc(e.serveUnsubscribe)
 }
 
-func (e *Engine) serveUnsubscribe(w http.ResponseWriter, r *http.Request) {
+// pageHeaders sets the headers of every page: nothing external may load,
+// nothing is cached, and no Referer carries a token elsewhere.
+func pageHeaders(w http.ResponseWriter) {
 	hdr := w.Header()
 	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Referrer-Policy", "no-referrer")
 	hdr.Set("X-Content-Type-Options", "nosniff")
+}
 
+func (e *Engine) serveUnsubscribe(w http.ResponseWriter, r *http.Request) {
+	pageHeaders(w)
 	tok := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
 	key, ok := e.parseToken(tok)
 	if !ok {
@@ -110,37 +126,31 @@ func (e *Engine) serveUnsubscribe(w http.ResponseWriter, r *http.Request) {
 			page(w, http.StatusOK, pageAsk)
 		}
 	case http.MethodPost:
-		out, ok := formAction(w, r)
-		if !ok {
+		f, ok := postForm(w, r)
+		if !ok || (first(f["List-Unsubscribe"]) != "One-Click" && first(f["action"]) != "unsubscribe") {
 			page(w, http.StatusBadRequest, pageBadRequest)
 			return
 		}
-		if err := e.store.SetOptOut(ctx, key, out); err != nil {
+		if err := e.store.SetOptOut(ctx, key, true); err != nil {
 			e.storeFailed(err)
 			page(w, http.StatusServiceUnavailable, pageRetry)
 			return
 		}
-		if c := e.optOuts[out]; c != nil {
+		if c := e.optOuts[true]; c != nil {
 			c.Inc()
 		}
-		if out {
-			e.log.Info("policy: a recipient opted out")
-			page(w, http.StatusOK, pageStopped)
-		} else {
-			e.log.Info("policy: a recipient opted back in")
-			page(w, http.StatusOK, pageAllowed)
-		}
+		e.log.Info("policy: a recipient opted out")
+		page(w, http.StatusOK, pageStopped)
 	default:
-		hdr.Set("Allow", "GET, HEAD, POST")
+		w.Header().Set("Allow", "GET, HEAD, POST")
 		page(w, http.StatusMethodNotAllowed, pageBadRequest)
 	}
 }
 
-// formAction reads a POST body and reports whether it asks to opt out
-// (true) or in (false). RFC 8058 section 3.2 lets the body be
-// application/x-www-form-urlencoded or multipart/form-data; only the body
-// counts, not the query string.
-func formAction(w http.ResponseWriter, r *http.Request) (out, ok bool) {
+// postForm reads a POST body of at most maxForm bytes. RFC 8058 section
+// 3.2 lets the body be application/x-www-form-urlencoded or
+// multipart/form-data; only the body counts, not the query string.
+func postForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	var err error
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
@@ -149,16 +159,9 @@ func formAction(w http.ResponseWriter, r *http.Request) (out, ok bool) {
 		err = r.ParseForm()
 	}
 	if err != nil {
-		return false, false
+		return nil, false
 	}
-	f := r.PostForm // multipart values included
-	switch {
-	case first(f["List-Unsubscribe"]) == "One-Click", first(f["action"]) == "unsubscribe":
-		return true, true
-	case first(f["action"]) == "resubscribe":
-		return false, true
-	}
-	return false, false
+	return r.PostForm, true // multipart values included
 }
 
 func first(v []string) string {

@@ -100,7 +100,8 @@ func TestUnsubscribeEndToEnd(t *testing.T) {
 
 	// One-click POST (RFC 8058 section 3.2).
 	r = do(t, http.MethodPost, u, "application/x-www-form-urlencoded", strings.NewReader(ListUnsubscribePost))
-	if r.code != 200 || !strings.Contains(r.body, `value="resubscribe"`) {
+	if r.code != 200 || !strings.Contains(r.body, "Leak will not deliver any further messages") ||
+		strings.Contains(r.body, "<form") {
 		t.Fatalf("one-click POST: %d %s", r.code, r.body)
 	}
 	if d := e.Rcpt(ctx, "bob@example.com"); d.Action != Reject || d.Policy != PolicyOptOut || d.Text != textNoRcpt {
@@ -110,17 +111,18 @@ func TestUnsubscribeEndToEnd(t *testing.T) {
 		t.Errorf("another recipient refused: %+v", d)
 	}
 
-	// GET now offers to opt back in.
-	if r = get(t, u); r.code != 200 || !strings.Contains(r.body, `value="resubscribe"`) || strings.Contains(r.body, `value="unsubscribe"`) {
+	// GET now shows the state, with no button back: only a link to the
+	// resubscribe page, which asks the address itself.
+	if r = get(t, u); r.code != 200 || strings.Contains(r.body, "<form") || !strings.Contains(r.body, `<a href="resubscribe">`) {
 		t.Fatalf("GET after opt-out: %d %s", r.code, r.body)
 	}
 
-	// The page's own buttons.
-	if r = post(t, u, url.Values{"action": {"resubscribe"}}); r.code != 200 || !strings.Contains(r.body, `value="unsubscribe"`) {
-		t.Fatalf("resubscribe: %d %s", r.code, r.body)
+	// The token cannot opt back in: whoever saw one copy has it.
+	if r = post(t, u, url.Values{"action": {"resubscribe"}}); r.code != http.StatusBadRequest || strings.Contains(r.body, "allowed") {
+		t.Fatalf("resubscribe with the unsubscribe token: %d %s", r.code, r.body)
 	}
-	if d := e.Rcpt(ctx, "bob@example.com"); d.Action != Allow {
-		t.Fatalf("after resubscribe: %+v", d)
+	if d := e.Rcpt(ctx, "bob@example.com"); d.Policy != PolicyOptOut {
+		t.Fatalf("the unsubscribe token opted back in: %+v", d)
 	}
 	if r = post(t, u, url.Values{"action": {"unsubscribe"}}); r.code != 200 {
 		t.Fatalf("unsubscribe button: %d", r.code)
@@ -141,13 +143,14 @@ func TestUnsubscribeEndToEnd(t *testing.T) {
 	if d := e.Rcpt(ctx, "carol@example.com"); d.Policy != PolicyOptOut {
 		t.Errorf("after multipart one-click: %+v", d)
 	}
-	if got := decisions(m, PolicyOptOut, "reject"); got != 3 {
-		t.Errorf("optout rejects = %d, want 3", got)
+	// Bob's three RCPTs after opting out, and carol's one.
+	if got := decisions(m, PolicyOptOut, "reject"); got != 4 {
+		t.Errorf("optout rejects = %d, want 4", got)
 	}
-	// One-click, the button, multipart one-click; one resubscribe. GETs
-	// change nothing and count nothing.
-	if out, in := counter(t, m.PolicyOptOuts, metrics.OptOut), counter(t, m.PolicyOptOuts, metrics.OptIn); out != 3 || in != 1 {
-		t.Errorf("opt-outs %d, opt-ins %d; want 3 and 1", out, in)
+	// One-click, the button, multipart one-click; the refused resubscribe
+	// and the GETs change nothing and count nothing.
+	if out, in := counter(t, m.PolicyOptOuts, metrics.OptOut), counter(t, m.PolicyOptOuts, metrics.OptIn); out != 3 || in != 0 {
+		t.Errorf("opt-outs %d, opt-ins %d; want 3 and 0", out, in)
 	}
 }
 
@@ -214,7 +217,7 @@ func TestUnsubscribeRefuses(t *testing.T) {
 		t.Errorf("alice's token opted bob out: %+v", d)
 	}
 
-	// Requests that are not one of the three actions change nothing.
+	// Requests that are not one of the two ways to opt out change nothing.
 	for name, r := range map[string]response{
 		"empty body":   post(t, u, url.Values{}),
 		"query only":   post(t, u+"?List-Unsubscribe=One-Click", url.Values{}),
