@@ -30,6 +30,11 @@ type Store interface {
 	// the current window: the window opens at the first soft bounce and
 	// lasts window.
 	SoftBounce(ctx context.Context, key string, window time.Duration) (int, error)
+	// Spend records key as spent for ttl from now and reports whether it
+	// was fresh (not spent before, or its earlier record expired). Two
+	// concurrent calls for one key: exactly one is told fresh. It keeps
+	// each proof of work accepted once (pow.go).
+	Spend(ctx context.Context, key string, ttl time.Duration) (fresh bool, err error)
 	// Ping reports whether the store can answer now (readiness probes).
 	Ping(ctx context.Context) error
 	// Close releases the store.
