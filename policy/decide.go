@@ -3,7 +3,9 @@ package policy
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -156,16 +158,58 @@ func (e *Engine) Authenticated(ctx context.Context, domain string) Decision {
 		"too many messages from this sender domain, ")
 }
 
-// Bounce records a delivery failure to rcpt. A permanent one suppresses
-// the recipient for SuppressFor; a temporary one counts, and
-// SoftBounceLimit of them within SuppressFor suppress it too. Call it once
-// per message, when the queue bounces or gives up on it, not per attempt:
-// retries of one message against a greylisting server are not a
-// recipient's fault.
-func (e *Engine) Bounce(ctx context.Context, rcpt string, permanent bool) error {
-	return e.bounceKey(ctx, e.RecipientHash(rcpt), permanent)
+// Bounce records that delivering message msg to rcpt failed because of
+// the recipient: the next hop refused the recipient for good (permanent),
+// or the queue gave up on a recipient that kept failing (not permanent).
+// msg names the message (the queue id of the copy); it is hashed like
+// every key, and is required for a permanent failure.
+//
+// A permanent failure suppresses the recipient for SuppressFor once
+// HardBounceLimit distinct messages failed so within SuppressFor: one
+// crafted message cannot get anyone blocked, and the same message
+// reported twice counts once. A temporary one counts, and SoftBounceLimit
+// of them within SuppressFor suppress it too. Call it once per message,
+// when the queue bounces or gives up on it, not per attempt: retries of
+// one message against a greylisting server are not a recipient's fault.
+// Failures about the message or the next hop must not be reported at all.
+//
+// A permanent failure of a sub-address (bob+tag@example.com) is not
+// counted: it may only mean that the recipient's server has no
+// sub-addressing, and suppression would block bob@example.com, whose key
+// it shares.
+func (e *Engine) Bounce(ctx context.Context, rcpt, msg string, permanent bool) error {
+	if !permanent || e.opts.SuppressFor <= 0 {
+		return e.bounceKey(ctx, e.RecipientHash(rcpt), permanent)
+	}
+	if msg == "" {
+		return errors.New("policy: a permanent bounce needs the message's key")
+	}
+	if subaddressed(rcpt) {
+		return nil
+	}
+	key := e.RecipientHash(rcpt)
+	n, err := e.store.HardBounce(ctx, key, e.keys.key(kindBounceMsg, msg), e.opts.SuppressFor)
+	if err != nil || n < e.opts.HardBounceLimit {
+		return err
+	}
+	return e.suppress(ctx, key, true)
 }
 
+// kindBounceMsg is the hash kind of a message key in a hard-bounce record.
+const kindBounceMsg = "bounce_msg"
+
+// subaddressed reports whether the local part of addr has a "+tag" that
+// normAddress drops.
+func subaddressed(addr string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return false
+	}
+	return strings.IndexByte(strings.TrimPrefix(strings.TrimSpace(addr[:at]), "<"), '+') > 0
+}
+
+// bounceKey records a bounce of the recipient key: a permanent one (a DSN)
+// suppresses it at once, a temporary one counts toward SoftBounceLimit.
 func (e *Engine) bounceKey(ctx context.Context, key string, permanent bool) error {
 	if e.opts.SuppressFor <= 0 {
 		return nil
@@ -179,6 +223,12 @@ func (e *Engine) bounceKey(ctx context.Context, key string, permanent bool) erro
 			return err
 		}
 	}
+	return e.suppress(ctx, key, permanent)
+}
+
+// suppress suppresses key for SuppressFor and counts it, as a hard or soft
+// suppression.
+func (e *Engine) suppress(ctx context.Context, key string, permanent bool) error {
 	if err := e.store.Suppress(ctx, key, e.opts.SuppressFor); err != nil {
 		return err
 	}

@@ -189,12 +189,20 @@ func TestSuppression(t *testing.T) {
 		return d.Action == Reject
 	}
 
-	// Hard bounce: at once, for SuppressFor.
-	if err := e.Bounce(ctx, "hard@example.com", true); err != nil {
+	// Hard bounces: at the second distinct message, for SuppressFor.
+	for _, msg := range []string{"q1", "q1"} {
+		if err := e.Bounce(ctx, "hard@example.com", msg, true); err != nil {
+			t.Fatal(err)
+		}
+		if suppressed("hard@example.com") {
+			t.Fatal("suppressed after one message's hard bounce")
+		}
+	}
+	if err := e.Bounce(ctx, "hard@example.com", "q2", true); err != nil {
 		t.Fatal(err)
 	}
 	if !suppressed("Hard@example.com") {
-		t.Error("not suppressed after a hard bounce")
+		t.Error("not suppressed after two messages' hard bounces")
 	}
 	clk.Advance(10*24*time.Hour - time.Second)
 	if !suppressed("hard@example.com") {
@@ -207,14 +215,14 @@ func TestSuppression(t *testing.T) {
 
 	// Soft bounces: the third within the window suppresses.
 	for i := range 2 {
-		if err := e.Bounce(ctx, "soft@example.com", false); err != nil {
+		if err := e.Bounce(ctx, "soft@example.com", "", false); err != nil {
 			t.Fatal(err)
 		}
 		if suppressed("soft@example.com") {
 			t.Fatalf("suppressed after %d soft bounces", i+1)
 		}
 	}
-	if err := e.Bounce(ctx, "soft@example.com", false); err != nil {
+	if err := e.Bounce(ctx, "soft@example.com", "", false); err != nil {
 		t.Fatal(err)
 	}
 	if !suppressed("soft@example.com") {
@@ -223,11 +231,11 @@ func TestSuppression(t *testing.T) {
 
 	// Soft bounces further apart than the window never add up.
 	for range 5 {
-		if err := e.Bounce(ctx, "rare@example.com", false); err != nil {
+		if err := e.Bounce(ctx, "rare@example.com", "", false); err != nil {
 			t.Fatal(err)
 		}
 		clk.Advance(6 * 24 * time.Hour)
-		if err := e.Bounce(ctx, "rare@example.com", false); err != nil {
+		if err := e.Bounce(ctx, "rare@example.com", "", false); err != nil {
 			t.Fatal(err)
 		}
 		clk.Advance(5 * 24 * time.Hour)
@@ -249,7 +257,7 @@ func TestBounceOff(t *testing.T) {
 	opts := offOptions()
 	opts.SuppressFor = 0
 	e, _, m := localEngine(t, opts, newClock())
-	if err := e.Bounce(ctx, "x@example.com", true); err != nil {
+	if err := e.Bounce(ctx, "x@example.com", "q1", true); err != nil {
 		t.Fatal(err)
 	}
 	if got := counter(t, m.PolicySuppressions, metrics.SuppressHard); got != 0 {

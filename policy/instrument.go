@@ -94,6 +94,14 @@ func (i *instrumentedStore) SoftBounce(ctx context.Context, key string, window t
 	return n, err
 }
 
+// HardBounce implements Store.
+func (i *instrumentedStore) HardBounce(ctx context.Context, key, msg string, window time.Duration) (int, error) {
+	start := time.Now()
+	n, err := i.s.HardBounce(ctx, key, msg, window)
+	i.done(ctx, start, err)
+	return n, err
+}
+
 // Ping implements Store.
 func (i *instrumentedStore) Ping(ctx context.Context) error {
 	start := time.Now()

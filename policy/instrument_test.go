@@ -28,9 +28,10 @@ func TestStoreMetricsCountCalls(t *testing.T) {
 		{"rcpt: state and limit", func() { e.Rcpt(ctx, "bob@example.com") }, 2},
 		{"connect: no store", func() { e.Connect(ctx, addr("192.0.2.1")) }, 0},
 		{"ping", func() { e.Ping(ctx) }, 1},
-		{"hard bounce: suppress", func() { e.Bounce(ctx, "carol@example.com", true) }, 1},
-		{"soft bounce under the limit", func() { e.Bounce(ctx, "dave@example.com", false) }, 1},
-		{"soft bounce at the limit: count and suppress", func() { e.Bounce(ctx, "dave@example.com", false) }, 2},
+		{"hard bounce: count", func() { e.Bounce(ctx, "carol@example.com", "q1", true) }, 1},
+		{"second message's hard bounce: count and suppress", func() { e.Bounce(ctx, "carol@example.com", "q2", true) }, 2},
+		{"soft bounce under the limit", func() { e.Bounce(ctx, "dave@example.com", "", false) }, 1},
+		{"soft bounce at the limit: count and suppress", func() { e.Bounce(ctx, "dave@example.com", "", false) }, 2},
 		{"rcpt suppressed: state only", func() { e.Rcpt(ctx, "carol@example.com") }, 1},
 		{"hard bounce by hash", func() { e.BounceHash(ctx, e.RecipientHash("erin@example.com"), true) }, 1},
 	}
@@ -73,8 +74,8 @@ func TestStoreMetricsCountErrors(t *testing.T) {
 	}{
 		{"rcpt", func() bool { return e.Rcpt(ctx, "bob@example.com").Policy == PolicyLocal }, 1, 1},
 		{"ping", func() bool { return e.Ping(ctx) != nil }, 1, 1},
-		{"hard bounce", func() bool { return e.Bounce(ctx, "bob@example.com", true) != nil }, 1, 1},
-		{"soft bounce", func() bool { return e.Bounce(ctx, "bob@example.com", false) != nil }, 1, 1},
+		{"hard bounce", func() bool { return e.Bounce(ctx, "bob@example.com", "q1", true) != nil }, 1, 1},
+		{"soft bounce", func() bool { return e.Bounce(ctx, "bob@example.com", "", false) != nil }, 1, 1},
 		{"rcpt, caller gone", func() bool { return e.Rcpt(canceled, "bob@example.com").Policy == PolicyLocal }, 0, 1},
 		{"ping, caller gone", func() bool { return e.Ping(canceled) != nil }, 0, 1},
 	}
@@ -153,7 +154,7 @@ func TestNoMetricsNoWrapper(t *testing.T) {
 		t.Errorf("store is %T, want the *LocalStore itself", e.store)
 	}
 	// Counting on nil counters must not fail either.
-	if err := e.Bounce(context.Background(), "bob@example.com", true); err != nil {
+	if err := e.Bounce(context.Background(), "bob@example.com", "q1", true); err != nil {
 		t.Fatal(err)
 	}
 }

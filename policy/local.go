@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 )
 
 // LocalStore is the single-instance Store: rate limits in memory (lost on
-// restart, which only forgives), opt-outs, suppressions and soft-bounce
+// restart, which only forgives), opt-outs, suppressions and bounce
 // counters in a bbolt file, durable once each write returns.
 type LocalStore struct {
 	db        *bolt.DB
@@ -26,7 +27,15 @@ var (
 	bucketOptOut   = []byte("optout")
 	bucketSuppress = []byte("suppress") // key → until, Unix ns, 8 bytes big-endian
 	bucketSoft     = []byte("soft")     // key → count, window end (Unix ns), 8+8 bytes
+	// key → window end (Unix ns, 8 bytes), then each message that
+	// hard-bounced: its length (1 byte) and the message key.
+	bucketHard = []byte("hard")
 )
+
+// maxHardMsgs bounds the messages one hard-bounce record keeps. The Engine
+// suppresses (and so clears the record) long before; the bound only keeps
+// a misconfigured threshold from growing a value without end.
+const maxHardMsgs = 64
 
 // pruneEvery is how often writes also drop expired suppressions and
 // soft-bounce windows from the file.
@@ -49,7 +58,7 @@ func openLocal(dataDir string, maxKeys int, now func() time.Time) (*LocalStore, 
 		return nil, fmt.Errorf("policy: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketOptOut, bucketSuppress, bucketSoft} {
+		for _, b := range [][]byte{bucketOptOut, bucketSuppress, bucketSoft, bucketHard} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -127,6 +136,9 @@ func (s *LocalStore) Suppress(_ context.Context, key string, d time.Duration) er
 		if err := tx.Bucket(bucketSuppress).Put([]byte(key), v); err != nil {
 			return err
 		}
+		if err := tx.Bucket(bucketHard).Delete([]byte(key)); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketSoft).Delete([]byte(key))
 	})
 	if err != nil {
@@ -161,6 +173,52 @@ func (s *LocalStore) SoftBounce(_ context.Context, key string, window time.Durat
 	return int(n), nil
 }
 
+// HardBounce implements Store.
+func (s *LocalStore) HardBounce(_ context.Context, key, msg string, window time.Duration) (int, error) {
+	if msg == "" || len(msg) > 255 {
+		return 0, fmt.Errorf("policy: hard bounce: message key of %d bytes, want 1 to 255", len(msg))
+	}
+	now := s.now().UnixNano()
+	var n int
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.maybePrune(tx); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketHard)
+		end := now + int64(window)
+		var msgs []string
+		if v := b.Get([]byte(key)); len(v) >= 8 {
+			if e := int64(binary.BigEndian.Uint64(v)); e > now {
+				end, msgs = e, hardMsgs(v[8:])
+			}
+		}
+		if !slices.Contains(msgs, msg) && len(msgs) < maxHardMsgs {
+			msgs = append(msgs, msg)
+		}
+		n = len(msgs)
+		v := binary.BigEndian.AppendUint64(nil, uint64(end))
+		for _, m := range msgs {
+			v = append(append(v, byte(len(m))), m...)
+		}
+		return b.Put([]byte(key), v)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("policy: write hard bounce: %w", err)
+	}
+	return n, nil
+}
+
+// hardMsgs decodes the message keys of a hard-bounce record, stopping at
+// the first that does not fit.
+func hardMsgs(b []byte) []string {
+	var msgs []string
+	for len(b) > 0 && int(b[0]) < len(b) {
+		msgs = append(msgs, string(b[1:1+b[0]]))
+		b = b[1+b[0]:]
+	}
+	return msgs
+}
+
 // Close implements Store.
 func (s *LocalStore) Close() error {
 	if err := s.db.Close(); err != nil {
@@ -179,8 +237,8 @@ func (s *LocalStore) maybePrune(tx *bolt.Tx) error {
 	return s.prune(tx)
 }
 
-// prune deletes expired suppressions and closed soft-bounce windows, so
-// that the file holds no more than what still changes a decision.
+// prune deletes expired suppressions and closed bounce windows, so that
+// the file holds no more than what still changes a decision.
 func (s *LocalStore) prune(tx *bolt.Tx) error {
 	now := s.now().UnixNano()
 	var dead [][]byte
@@ -209,7 +267,13 @@ func (s *LocalStore) prune(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	return collect(tx.Bucket(bucketSoft), func(v []byte) bool {
+	err = collect(tx.Bucket(bucketSoft), func(v []byte) bool {
 		return len(v) != 16 || int64(binary.BigEndian.Uint64(v[8:])) <= now
+	})
+	if err != nil {
+		return err
+	}
+	return collect(tx.Bucket(bucketHard), func(v []byte) bool {
+		return len(v) < 8 || int64(binary.BigEndian.Uint64(v)) <= now
 	})
 }

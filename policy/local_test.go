@@ -30,10 +30,13 @@ func TestLocalDurable(t *testing.T) {
 	if err := s.SetOptOut(ctx, e.RecipientHash("out@example.com"), true); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Bounce(ctx, "hard@example.com", true); err != nil {
+	if err := e.Bounce(ctx, "hard@example.com", "q1", true); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Bounce(ctx, "soft@example.com", false); err != nil {
+	if err := e.Bounce(ctx, "soft@example.com", "", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Bounce(ctx, "hard2@example.com", "q1", true); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -48,17 +51,22 @@ func TestLocalDurable(t *testing.T) {
 	if e, err = Open(opts, s); err != nil {
 		t.Fatal(err)
 	}
+	// The hard-bounce record survived: a second message makes two.
+	if err := e.Bounce(ctx, "hard@example.com", "q2", true); err != nil {
+		t.Fatal(err)
+	}
 	for r, want := range map[string]string{
-		"out@example.com":  PolicyOptOut,
-		"hard@example.com": PolicySuppressed,
-		"soft@example.com": "",
+		"out@example.com":   PolicyOptOut,
+		"hard@example.com":  PolicySuppressed,
+		"hard2@example.com": "",
+		"soft@example.com":  "",
 	} {
 		if d := e.Rcpt(ctx, r); d.Policy != want {
 			t.Errorf("after reopen, Rcpt(%s) = %+v, want %q", r, d, want)
 		}
 	}
 	// The soft-bounce count survived: one more makes two.
-	if err := e.Bounce(ctx, "soft@example.com", false); err != nil {
+	if err := e.Bounce(ctx, "soft@example.com", "", false); err != nil {
 		t.Fatal(err)
 	}
 	if d := e.Rcpt(ctx, "soft@example.com"); d.Policy != PolicySuppressed {
@@ -86,8 +94,8 @@ func TestLocalStoresOnlyHashes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Bounce(ctx, "victim@example.com", true)
-	e.Bounce(ctx, "victim2@example.com", false)
+	e.Bounce(ctx, "victim@example.com", "q1", true)
+	e.Bounce(ctx, "victim2@example.com", "", false)
 	s.SetOptOut(ctx, e.RecipientHash("victim3@example.com"), true)
 	err = s.db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {

@@ -24,11 +24,17 @@ type Options struct {
 	// counts messages at the end of DATA.
 	IP, Net, Sender, SenderDomain, AuthDomain, Recipient, Global Limit
 
-	// SuppressFor is how long a hard bounce (or SoftBounceLimit soft
-	// bounces within SuppressFor) suppresses a recipient; 0 turns
+	// SuppressFor is how long a recipient is suppressed once it bounced:
+	// HardBounceLimit distinct messages refused for it within SuppressFor,
+	// a DSN, or SoftBounceLimit soft bounces within SuppressFor. 0 turns
 	// suppression off. SoftBounceLimit 0 never suppresses on soft bounces.
 	SuppressFor     time.Duration
 	SoftBounceLimit int
+	// HardBounceLimit is how many distinct messages must fail permanently
+	// for a recipient before it is suppressed, so that no one message can
+	// get anyone blocked. 0 means the default, 2; 1 suppresses at the
+	// first.
+	HardBounceLimit int
 
 	// Domain list files: one domain per line, '#' comments; an entry
 	// covers its subdomains. A non-empty allow list admits only its
@@ -59,6 +65,7 @@ func DefaultOptions() Options {
 		Global:          Limit{Rate: 20000, Period: time.Minute},
 		SuppressFor:     30 * 24 * time.Hour,
 		SoftBounceLimit: 5,
+		HardBounceLimit: 2,
 	}
 }
 
@@ -69,8 +76,11 @@ func (o *Options) validate() error {
 	if o.ConnPerIP < 0 || o.ConnTotal < 0 {
 		return fmt.Errorf("policy: connection limits must not be negative")
 	}
-	if o.SuppressFor < 0 || o.SoftBounceLimit < 0 {
-		return fmt.Errorf("policy: suppress_for and soft_bounce_limit must not be negative")
+	if o.SuppressFor < 0 || o.SoftBounceLimit < 0 || o.HardBounceLimit < 0 {
+		return fmt.Errorf("policy: suppress_for, soft_bounce_limit and hard_bounce_limit must not be negative")
+	}
+	if o.HardBounceLimit == 0 {
+		o.HardBounceLimit = 2
 	}
 	for _, l := range []struct {
 		name string

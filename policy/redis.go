@@ -13,8 +13,9 @@ import (
 
 // RedisStore is the Store that several Leak instances share: rate limits
 // (redis_rate's GCRA, one Lua script per check, so two instances never
-// both spend the last token), opt-outs, suppressions (keys with a TTL) and
-// soft-bounce counters all live in one Redis database.
+// both spend the last token), opt-outs, suppressions (keys with a TTL),
+// soft-bounce counters and hard-bounce sets all live in one Redis
+// database.
 //
 // When Redis does not answer, every method returns an error and the Engine
 // defers (see the package comment): mail waits, it is never let through
@@ -111,7 +112,7 @@ func (s *RedisStore) SetOptOut(ctx context.Context, key string, out bool) error 
 func (s *RedisStore) Suppress(ctx context.Context, key string, d time.Duration) error {
 	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, prefixSuppress+key, "1", d)
-		p.Del(ctx, prefixSoft+key)
+		p.Del(ctx, prefixSoft+key, prefixHard+key)
 		return nil
 	})
 	if err != nil {
@@ -136,6 +137,29 @@ func (s *RedisStore) SoftBounce(ctx context.Context, key string, window time.Dur
 	n, err := softBounce.Run(ctx, s.client, []string{prefixSoft + key}, window.Milliseconds()).Int()
 	if err != nil {
 		return 0, fmt.Errorf("policy: redis soft bounce: %w", err)
+	}
+	return n, nil
+}
+
+// hardBounce adds a message to a key's set and starts its window (TTL)
+// when the set is new, atomically, and returns the set's size. Two
+// instances recording the same message count it once.
+var hardBounce = redis.NewScript(`
+redis.call("SADD", KEYS[1], ARGV[1])
+if redis.call("PTTL", KEYS[1]) < 0 then
+  redis.call("PEXPIRE", KEYS[1], ARGV[2])
+end
+return redis.call("SCARD", KEYS[1])
+`)
+
+// HardBounce implements Store.
+func (s *RedisStore) HardBounce(ctx context.Context, key, msg string, window time.Duration) (int, error) {
+	if msg == "" {
+		return 0, errors.New("policy: redis hard bounce: empty message key")
+	}
+	n, err := hardBounce.Run(ctx, s.client, []string{prefixHard + key}, msg, window.Milliseconds()).Int()
+	if err != nil {
+		return 0, fmt.Errorf("policy: redis hard bounce: %w", err)
 	}
 	return n, nil
 }

@@ -200,12 +200,16 @@ func TestRedisSharedByTwoEngines(t *testing.T) {
 		t.Errorf("other instance's page does not show the opt-out: %s", r.body)
 	}
 
-	// A bounce recorded by one suppresses on the other.
-	if err := e1.Bounce(ctx, "dave@example.com", true); err != nil {
+	// Hard bounces of two messages, one recorded by each instance,
+	// suppress on both.
+	if err := e2.Bounce(ctx, "dave@example.com", "q1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e1.Bounce(ctx, "dave@example.com", "q2", true); err != nil {
 		t.Fatal(err)
 	}
 	if d := e2.Rcpt(ctx, "dave@example.com"); d.Policy != PolicySuppressed {
-		t.Errorf("other instance after a hard bounce: %+v", d)
+		t.Errorf("other instance after two messages' hard bounces: %+v", d)
 	}
 	// Each instance counts what it did itself.
 	if a, b := counter(t, m1.PolicyOptOuts, metrics.OptOut), counter(t, m2.PolicyOptOuts, metrics.OptOut); a != 1 || b != 0 {
@@ -245,7 +249,7 @@ func TestRedisUnreachable(t *testing.T) {
 			t.Errorf("%s allowed %d times with Redis down", p, got)
 		}
 	}
-	if err := e.Bounce(ctx, "bob@example.com", true); err == nil {
+	if err := e.Bounce(ctx, "bob@example.com", "q1", true); err == nil {
 		t.Error("Bounce with Redis down succeeded")
 	}
 	// Connection limits are per instance and work on.

@@ -6,10 +6,11 @@ import (
 )
 
 // Store keeps the state of the policies: rate-limit buckets, opt-outs,
-// suppressions and soft-bounce counters. Every key it is given is a keyed
-// hash (hex); a Store never sees an address. Implementations are safe for
-// concurrent use. [OpenLocal] keeps limits in memory and the rest on disk;
-// [OpenRedis] shares everything between instances.
+// suppressions, and the hard- and soft-bounce counters. Every key it is
+// given is a keyed hash (hex); a Store never sees an address.
+// Implementations are safe for concurrent use. [OpenLocal] keeps limits in
+// memory and the rest on disk; [OpenRedis] shares everything between
+// instances.
 type Store interface {
 	// Name is "local" or "redis": the policy label of the store's errors
 	// in leak_policy_decisions_total and the store label of
@@ -23,13 +24,18 @@ type Store interface {
 	// SetOptOut records (out) or removes (!out) key's opt-out. Opt-outs do
 	// not expire.
 	SetOptOut(ctx context.Context, key string, out bool) error
-	// Suppress suppresses key for d from now and clears its soft-bounce
-	// count.
+	// Suppress suppresses key for d from now and clears its soft- and
+	// hard-bounce counts.
 	Suppress(ctx context.Context, key string, d time.Duration) error
 	// SoftBounce counts one soft bounce of key and returns the count in
 	// the current window: the window opens at the first soft bounce and
 	// lasts window.
 	SoftBounce(ctx context.Context, key string, window time.Duration) (int, error)
+	// HardBounce records that message msg (a keyed hash too) failed
+	// permanently for key, and returns how many distinct messages did in
+	// the current window: the window opens at the first and lasts window.
+	// The same msg recorded again counts once.
+	HardBounce(ctx context.Context, key, msg string, window time.Duration) (int, error)
 	// Spend records key as spent for ttl from now and reports whether it
 	// was fresh (not spent before, or its earlier record expired). Two
 	// concurrent calls for one key: exactly one is told fresh. It keeps
@@ -53,4 +59,5 @@ const (
 	prefixOptOut   = "leak:optout:"   // opt-out of a recipient
 	prefixSuppress = "leak:suppress:" // suppression of a recipient, with a TTL
 	prefixSoft     = "leak:soft:"     // soft-bounce counter, with a TTL
+	prefixHard     = "leak:hard:"     // set of messages that hard-bounced, with a TTL
 )

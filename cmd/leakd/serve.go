@@ -106,10 +106,15 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 			case queue.Delivered:
 				m.DeliveryLatency.Observe(r.Latency.Seconds())
 			case queue.Bounced, queue.Expired:
-				// A refusal by the next hop suppresses the recipient; giving
-				// up after the lifetime counts as a soft bounce.
-				if engine != nil && r.Rcpt != "" {
-					engine.Bounce(context.Background(), r.Rcpt, r.Outcome == queue.Bounced)
+				// Only a failure about the recipient counts against it: a
+				// refusal of the recipient is a hard bounce (policy
+				// suppresses at the second message), giving up on one that
+				// kept failing is a soft one. A refusal of the message
+				// (queue.Failed) or a next hop that was down never counts.
+				if engine != nil && r.Rcpt != "" && r.About == courier.AboutRecipient {
+					if err := engine.Bounce(context.Background(), r.Rcpt, r.ID, r.Outcome == queue.Bounced); err != nil {
+						log.Warn("policy: cannot record a bounce", "qid", r.ID, "err", err)
+					}
 				}
 			}
 		},

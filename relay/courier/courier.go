@@ -1,9 +1,15 @@
 // Package courier delivers one copy of a message to its one recipient.
 //
 // A Courier either delivers the copy (nil), fails in a way that will never
-// succeed (an *Error with Permanent set: the queue bounces it), or fails in
-// any other way, which the queue retries later. Network errors, timeouts and
-// local I/O errors are temporary.
+// succeed (an *Error with Permanent set), or fails in any other way, which
+// the queue retries later. Network errors, timeouts and local I/O errors
+// are temporary.
+//
+// Every *Error also says what it is About: the recipient, the message, or
+// the next hop (the way there, including Leak's own setup). Only a failure
+// about the recipient may count against the recipient: a next hop that
+// refuses the sender, the content or the size, or is misconfigured, says
+// nothing about whether the recipient exists.
 package courier
 
 import (
@@ -31,13 +37,18 @@ type Courier interface {
 
 // Error is a classified delivery failure.
 type Error struct {
-	// Permanent is set when retrying can never succeed (a 5xx reply,
-	// RFC 5321 section 4.2.1; an address that cannot be written). The
-	// message is bounced. Otherwise it is retried.
+	// Permanent is set when retrying the same thing would fail the same way
+	// (a 5xx reply, RFC 5321 section 4.2.1; an address that cannot be
+	// written). Otherwise the failure is temporary.
 	Permanent bool
-	Code      int    // SMTP reply code, 0 when not from a server
-	Text      string // reply text or a short description
-	Err       error  // underlying error, if any
+	// About says what the failure is about. The queue bounces a permanent
+	// failure only when it is about the recipient; a permanent failure
+	// about the message or the next hop is retried for a bounded time,
+	// since a relay misconfigured for a few minutes says so too.
+	About About
+	Code  int    // SMTP reply code, 0 when not from a server
+	Text  string // reply text or a short description
+	Err   error  // underlying error, if any
 }
 
 func (e *Error) Error() string {
@@ -66,12 +77,19 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &e) && e.Permanent
 }
 
-// temporary wraps a local failure as a temporary *Error.
+// temporary wraps a failure on the way to the next hop (or of the next hop)
+// as a temporary *Error.
 func temporary(text string, err error) *Error {
 	return &Error{Text: text, Err: err}
 }
 
-// permanent returns a permanent *Error.
-func permanent(text string) *Error {
-	return &Error{Permanent: true, Text: text}
+// localFailure wraps a failure of Leak's own I/O (reading the spool,
+// writing a file) as a temporary *Error.
+func localFailure(text string, err error) *Error {
+	return &Error{About: AboutLocal, Text: text, Err: err}
+}
+
+// permanent returns a permanent *Error about about.
+func permanent(about About, text string) *Error {
+	return &Error{Permanent: true, About: about, Text: text}
 }

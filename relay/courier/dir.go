@@ -38,10 +38,13 @@ func NewDir(path string) (*Dir, error) {
 // a file name, or addresses that would break the header, are permanent.
 func (d *Dir) Deliver(ctx context.Context, m *Message) error {
 	if !safeName(m.ID) {
-		return permanent("dir: message id unusable as a file name")
+		return permanent(AboutMessage, "dir: message id unusable as a file name")
 	}
-	if strings.ContainsAny(m.From, "\r\n\x00") || strings.ContainsAny(m.To, "\r\n\x00") || m.To == "" {
-		return permanent("dir: address unusable in a header field")
+	if strings.ContainsAny(m.To, "\r\n\x00") || m.To == "" {
+		return permanent(AboutRecipient, "dir: recipient address unusable in a header field")
+	}
+	if strings.ContainsAny(m.From, "\r\n\x00") {
+		return permanent(AboutMessage, "dir: sender address unusable in a header field")
 	}
 	if err := ctx.Err(); err != nil {
 		return temporary("dir: not attempted", err)
@@ -56,11 +59,11 @@ func (d *Dir) Deliver(ctx context.Context, m *Message) error {
 	newDir := filepath.Join(d.Path, "new")
 	if err := os.Rename(tmp, filepath.Join(newDir, name)); err != nil {
 		os.Remove(tmp)
-		return temporary("dir: rename", err)
+		return localFailure("dir: rename", err)
 	}
 	// The rename is only durable once new/ itself is synced.
 	if err := syncDir(newDir); err != nil {
-		return temporary("dir: sync new/", err)
+		return localFailure("dir: sync new/", err)
 	}
 	return nil
 }
@@ -70,24 +73,24 @@ func (d *Dir) Deliver(ctx context.Context, m *Message) error {
 func writeFile(ctx context.Context, path string, m *Message) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return temporary("dir: create", err)
+		return localFailure("dir: create", err)
 	}
 	defer f.Close()
 	if _, err := fmt.Fprintf(f, "Return-Path: <%s>\r\nDelivered-To: %s\r\n", m.From, m.To); err != nil {
-		return temporary("dir: write", err)
+		return localFailure("dir: write", err)
 	}
 	n, err := io.Copy(f, ctxReader{ctx, m.Body})
 	if err != nil {
-		return temporary("dir: copy body", err)
+		return localFailure("dir: copy body", err)
 	}
 	if m.Size > 0 && n != m.Size {
-		return temporary(fmt.Sprintf("dir: body is %d bytes, expected %d", n, m.Size), nil)
+		return localFailure(fmt.Sprintf("dir: body is %d bytes, expected %d", n, m.Size), nil)
 	}
 	if err := f.Sync(); err != nil {
-		return temporary("dir: sync", err)
+		return localFailure("dir: sync", err)
 	}
 	if err := f.Close(); err != nil {
-		return temporary("dir: close", err)
+		return localFailure("dir: close", err)
 	}
 	return nil
 }

@@ -30,16 +30,16 @@ var (
 // The permanent routing failures. Their texts do not name the domain: the
 // queue logs them.
 func errNoDomain() *Error {
-	return &Error{Permanent: true, Code: 550, Text: "5.1.2 the recipient domain does not exist"}
+	return &Error{Permanent: true, About: AboutRecipient, Code: 550, Text: "5.1.2 the recipient domain does not exist"}
 }
 
 func errNullMX() *Error {
 	// RFC 7505 section 3.2 and its enhanced code X.1.10.
-	return &Error{Permanent: true, Code: 550, Text: "5.1.10 the recipient domain accepts no mail (null MX)"}
+	return &Error{Permanent: true, About: AboutRecipient, Code: 550, Text: "5.1.10 the recipient domain accepts no mail (null MX)"}
 }
 
 func errNotMailDomain() *Error {
-	return &Error{Permanent: true, Code: 550, Text: "5.1.2 the recipient domain has no MX and no address records"}
+	return &Error{Permanent: true, About: AboutRecipient, Code: 550, Text: "5.1.2 the recipient domain has no MX and no address records"}
 }
 
 // mxHost is one host to try, with its addresses when already known.

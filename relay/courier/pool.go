@@ -7,11 +7,13 @@ import (
 )
 
 // pool keeps idle sessions per destination key, newest first out, so that
-// the oldest age out. A sweeper closes those idle longer than the timeout;
-// take skips them too, in case the sweeper is late.
+// the oldest age out. A sweeper closes those idle longer than the timeout,
+// or open longer than maxAge; take skips them too, in case the sweeper is
+// late.
 type pool struct {
 	maxIdle int // per key
 	timeout time.Duration
+	maxAge  time.Duration
 
 	mu     sync.Mutex
 	idle   map[string][]*session
@@ -21,8 +23,8 @@ type pool struct {
 	closing sync.WaitGroup // the sweeper and sessions being closed
 }
 
-func newPool(maxIdle int, timeout time.Duration) *pool {
-	p := &pool{maxIdle: maxIdle, timeout: timeout, idle: map[string][]*session{}, stop: make(chan struct{})}
+func newPool(maxIdle int, timeout, maxAge time.Duration) *pool {
+	p := &pool{maxIdle: maxIdle, timeout: timeout, maxAge: maxAge, idle: map[string][]*session{}, stop: make(chan struct{})}
 	p.closing.Go(p.sweeper)
 	return p
 }
@@ -36,7 +38,7 @@ func (p *pool) take(key string) *session {
 		ss := list[len(list)-1]
 		list[len(list)-1] = nil
 		list = list[:len(list)-1]
-		if time.Since(ss.idleSince) < p.timeout {
+		if !p.expired(ss, time.Now()) {
 			p.setLocked(key, list)
 			return ss
 		}
@@ -51,11 +53,12 @@ func (p *pool) take(key string) *session {
 func (p *pool) put(key string, ss *session) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || len(p.idle[key]) >= p.maxIdle {
+	now := time.Now()
+	if p.closed || len(p.idle[key]) >= p.maxIdle || now.Sub(ss.opened) >= p.maxAge {
 		p.closeLocked(ss)
 		return
 	}
-	ss.idleSince = time.Now()
+	ss.idleSince = now
 	p.idle[key] = append(p.idle[key], ss)
 }
 
@@ -89,7 +92,7 @@ func (p *pool) closeLocked(ss *session) {
 
 // sweeper closes sessions idle too long until the pool is closed.
 func (p *pool) sweeper() {
-	t := time.NewTicker(max(p.timeout/2, 10*time.Millisecond))
+	t := time.NewTicker(max(min(p.timeout, p.maxAge)/2, 10*time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
@@ -106,16 +109,25 @@ func (p *pool) sweep() {
 	defer p.mu.Unlock()
 	now := time.Now()
 	for key, list := range p.idle {
-		// Oldest first: stop at the first one still fresh.
-		n := 0
-		for n < len(list) && now.Sub(list[n].idleSince) >= p.timeout {
-			p.closeLocked(list[n])
-			n++
+		// Sessions are not idle in the order they were opened: look at
+		// each one.
+		keep := list[:0]
+		for _, ss := range list {
+			if p.expired(ss, now) {
+				p.closeLocked(ss)
+				continue
+			}
+			keep = append(keep, ss)
 		}
-		if n > 0 {
-			p.setLocked(key, append(list[:0], list[n:]...))
-		}
+		clear(list[len(keep):])
+		p.setLocked(key, keep)
 	}
+}
+
+// expired reports whether an idle session has been idle too long, or open
+// too long, to carry another transaction.
+func (p *pool) expired(ss *session, now time.Time) bool {
+	return now.Sub(ss.idleSince) >= p.timeout || now.Sub(ss.opened) >= p.maxAge
 }
 
 // close closes every idle session and stops the sweeper. It waits for the

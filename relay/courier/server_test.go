@@ -53,8 +53,10 @@ type testServer struct {
 	ln   *countingListener
 	opts serverOpts
 
-	mu      sync.Mutex
-	replies map[string]*smtp.SMTPError // per recipient
+	mu sync.Mutex
+	// replies are the refusals to give: "MAIL" at MAIL, a recipient
+	// address at its RCPT, "DATA " + a recipient at the end of DATA.
+	replies map[string]*smtp.SMTPError
 	msgs    []received
 	helos   []string
 	mails   int // MAIL commands seen
@@ -122,10 +124,17 @@ func (ts *testServer) stop() {
 	ts.ln.Close()
 }
 
-func (ts *testServer) reply(rcpt string, code int, enh smtp.EnhancedCode, text string) {
+func (ts *testServer) reply(key string, code int, enh smtp.EnhancedCode, text string) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	ts.replies[rcpt] = &smtp.SMTPError{Code: code, EnhancedCode: enh, Message: text}
+	ts.replies[key] = &smtp.SMTPError{Code: code, EnhancedCode: enh, Message: text}
+}
+
+// accept drops the refusal set for key: the server is fixed.
+func (ts *testServer) accept(key string) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	delete(ts.replies, key)
 }
 
 // got returns the messages accepted for rcpt.
@@ -197,6 +206,12 @@ func (s *testSession) Mail(from string, opts *smtp.MailOptions) error {
 	s.ts.mu.Unlock()
 	if len(s.ts.opts.auth) > 0 && s.user == "" {
 		return smtp.ErrAuthRequired
+	}
+	s.ts.mu.Lock()
+	e := s.ts.replies["MAIL"]
+	s.ts.mu.Unlock()
+	if e != nil {
+		return e
 	}
 	_, isTLS := s.c.TLSConnectionState()
 	s.cur = received{from: from, tls: isTLS, user: s.user}

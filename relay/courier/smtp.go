@@ -57,8 +57,13 @@ type SMTPOptions struct {
 	AllowPrivateMX bool
 
 	MaxPerDest      int           // concurrent deliveries per destination (the smarthost; a recipient domain), default 20
-	MaxMsgsPerConn  int           // messages per SMTP session before reconnecting, default 100
+	MaxMsgsPerConn  int           // transactions (delivered or not) per SMTP session before reconnecting, default 100
 	IdleConnTimeout time.Duration // pooled sessions idle longer are closed, default 30s
+	// MaxConnAge bounds how long one session is reused, default 5m. A
+	// session knows the server's limits (SIZE, SMTPUTF8) from its EHLO:
+	// under steady traffic it is never idle, and without an age limit it
+	// would keep a restarted server's old limits for good.
+	MaxConnAge time.Duration
 
 	DialTimeout    time.Duration // default 30s
 	CommandTimeout time.Duration // each command's reply, default 5m (RFC 5321 section 4.5.3.2)
@@ -80,6 +85,9 @@ type SMTPOptions struct {
 // timeouts are temporary. Replies before the transaction (greeting, EHLO,
 // STARTTLS, AUTH) are about the connection, not the message: they are
 // temporary whatever their code, and in MX mode the next host is tried.
+// Each failure also says what it is about (see About and replyAbout): a
+// 5xx at RCPT about the recipient, a 5xx at MAIL or for the content about
+// the message.
 type SMTP struct {
 	opts SMTPOptions
 	log  *slog.Logger
@@ -135,7 +143,7 @@ func NewSMTP(opts SMTPOptions) (*SMTP, error) {
 		s.dns.publicOnly = !opts.AllowPrivateMX
 		s.domains = newDomainCache(domainCacheSize, 10*time.Minute, time.Minute)
 	}
-	s.pool = newPool(opts.MaxPerDest, opts.IdleConnTimeout)
+	s.pool = newPool(opts.MaxPerDest, opts.IdleConnTimeout, opts.MaxConnAge)
 	return s, nil
 }
 
@@ -186,6 +194,9 @@ func fillSMTPOptions(o *SMTPOptions) error {
 	if o.IdleConnTimeout <= 0 {
 		o.IdleConnTimeout = 30 * time.Second
 	}
+	if o.MaxConnAge <= 0 {
+		o.MaxConnAge = 5 * time.Minute
+	}
 	if o.DialTimeout <= 0 {
 		o.DialTimeout = 30 * time.Second
 	}
@@ -233,8 +244,11 @@ func (s *SMTP) Deliver(ctx context.Context, m *Message) error {
 // without changing the command.
 func checkEnvelope(m *Message) error {
 	bad := func(a string) bool { return strings.ContainsAny(a, "\r\n\x00<>") }
-	if m.To == "" || !strings.Contains(m.To, "@") || bad(m.To) || bad(m.From) {
-		return permanent("smtp: address unusable in the SMTP envelope")
+	if m.To == "" || !strings.Contains(m.To, "@") || bad(m.To) {
+		return permanent(AboutRecipient, "smtp: recipient address unusable in the SMTP envelope")
+	}
+	if bad(m.From) {
+		return permanent(AboutMessage, "smtp: sender address unusable in the SMTP envelope")
 	}
 	return nil
 }
@@ -299,12 +313,13 @@ func (s *SMTP) deliverMX(ctx context.Context, m *Message, b *body) error {
 	if private == len(hosts) {
 		// Not a passing fault: the domain points its mail at addresses
 		// Leak refuses to reach (see SMTPOptions.AllowPrivateMX).
-		return &Error{Permanent: true, Code: 550, Text: "smtp: 5.4.4 the recipient domain's MX hosts have no public address"}
+		return &Error{Permanent: true, About: AboutRecipient, Code: 550, Text: "smtp: 5.4.4 the recipient domain's MX hosts have no public address"}
 	}
 	return &Error{
-		Code: last.Code,
-		Text: fmt.Sprintf("smtp: %d of %d MX hosts tried, last: %s", tried, len(hosts), last.Text),
-		Err:  last.Err,
+		About: last.About,
+		Code:  last.Code,
+		Text:  fmt.Sprintf("smtp: %d of %d MX hosts tried, last: %s", tried, len(hosts), last.Text),
+		Err:   last.Err,
 	}
 }
 
@@ -322,14 +337,17 @@ func asError(err error) *Error {
 func asciiDomain(domain string) (string, error) {
 	a, err := idna.Lookup.ToASCII(strings.TrimSuffix(domain, "."))
 	if _, ok := dns.IsDomainName(a); err != nil || !ok || a == "" || strings.Contains(a, "..") {
-		return "", &Error{Permanent: true, Code: 550, Text: "5.1.2 invalid recipient domain"}
+		return "", &Error{Permanent: true, About: AboutRecipient, Code: 550, Text: "5.1.2 invalid recipient domain"}
 	}
 	return a, nil
 }
 
 // deliverTo delivers m to one destination, on a pooled session if there is
-// one. A pooled session found dead before anything of m was sent (the
-// server timed it out, or restarted) is replaced by a fresh one, once.
+// one. A pooled session is replaced by a fresh one, once, when it turns out
+// dead before anything of m was sent (the server timed it out, or
+// restarted), or when it would refuse m from what it learnt at its EHLO:
+// the server may have restarted with other limits since, and only a new
+// EHLO says which.
 func (s *SMTP) deliverTo(ctx context.Context, d *dest, m *Message, b *body) error {
 	for attempt := 0; ; attempt++ {
 		var sess *session
@@ -344,10 +362,15 @@ func (s *SMTP) deliverTo(ctx context.Context, d *dest, m *Message, b *body) erro
 			}
 		}
 		out := s.transact(ctx, sess, m, b)
+		// Every transaction counts, delivered or not: a session that only
+		// ever fails must reach its end too.
+		sess.used++
 		switch {
 		case !out.keep:
 			sess.close(false)
-		case sess.sent >= s.opts.MaxMsgsPerConn:
+		case out.cached && reused:
+			sess.close(true)
+		case sess.used >= s.opts.MaxMsgsPerConn || time.Since(sess.opened) >= s.opts.MaxConnAge:
 			sess.close(true)
 		default:
 			s.pool.put(d.key, sess)
@@ -363,6 +386,13 @@ func (s *SMTP) deliverTo(ctx context.Context, d *dest, m *Message, b *body) erro
 			s.pool.flush(d.key)
 			continue
 		}
+		if reused && out.cached && ctx.Err() == nil {
+			// Its siblings are left alone: a copy over a limit the server
+			// still has would otherwise empty the pool at every retry.
+			// Each checks again the same way, and MaxConnAge bounds what
+			// they may still believe.
+			continue
+		}
 		return out.err
 	}
 }
@@ -372,6 +402,9 @@ type outcome struct {
 	err   error
 	keep  bool // the session can carry another transaction
 	stale bool // the session failed before any of the message was sent
+	// cached: err was decided from the capabilities the session learnt at
+	// its EHLO, without asking the server.
+	cached bool
 }
 
 // transact runs one mail transaction (RFC 5321 section 3.3) on sess,
@@ -394,23 +427,23 @@ func (s *SMTP) run(sess *session, m *Message, b *body) outcome {
 	if ok, _ := c.Extension("SMTPUTF8"); utf8 && !ok {
 		// Downgrading would alter the signed message (RFC 6531 section
 		// 3.4): it can only be refused.
-		return outcome{err: permanent("smtp: the server does not offer SMTPUTF8, which the message needs"), keep: true}
+		return outcome{err: permanent(AboutMessage, "smtp: the server does not offer SMTPUTF8, which the message needs"), keep: true, cached: true}
 	}
 	if max, ok := c.MaxMessageSize(); ok && max > 0 && m.Size > int64(max) {
 		// RFC 1870 section 6.
-		return outcome{err: permanent(fmt.Sprintf("smtp: message of %d bytes over the server's SIZE limit of %d", m.Size, max)), keep: true}
+		return outcome{err: permanent(AboutMessage, fmt.Sprintf("smtp: message of %d bytes over the server's SIZE limit of %d", m.Size, max)), keep: true, cached: true}
 	}
 	// go-smtp adds BODY=8BITMIME when offered (RFC 6152), and SIZE= when
 	// the server offers SIZE.
 	if err := c.Mail(m.From, &smtp.MailOptions{Size: m.Size, UTF8: utf8}); err != nil {
-		return s.failed(sess, "MAIL", err, true)
+		return s.failed(sess, stageMail, err)
 	}
 	if err := c.Rcpt(m.To, nil); err != nil {
-		return s.failed(sess, "RCPT", err, true)
+		return s.failed(sess, stageRcpt, err)
 	}
 	w, err := c.Data()
 	if err != nil {
-		return s.failed(sess, "DATA", err, true)
+		return s.failed(sess, stageData, err)
 	}
 	sess.conn.setLimit(time.Now().Add(s.opts.DataTimeout))
 	defer sess.conn.setLimit(time.Time{})
@@ -418,41 +451,43 @@ func (s *SMTP) run(sess *session, m *Message, b *body) outcome {
 	n, err := io.CopyBuffer(w, b, *buf)
 	copyBufs.Put(buf)
 	if err == nil && m.Size > 0 && n != m.Size {
-		err = fmt.Errorf("body is %d bytes, expected %d", n, m.Size)
+		// The spooled copy is not what its entry says.
+		b.err = fmt.Errorf("body is %d bytes, expected %d", n, m.Size)
+		err = b.err
 	}
 	if err != nil {
 		// Ending DATA now would deliver a truncated message. Dropping the
 		// connection instead makes the server discard it (RFC 5321
 		// section 4.1.1.4).
 		if b.err != nil {
-			return outcome{err: temporary("smtp: reading the message", b.err)}
+			return outcome{err: localFailure("smtp: reading the message", b.err)}
 		}
 		return outcome{err: temporary("smtp: sending the message", netError(err))}
 	}
 	if err := w.Close(); err != nil {
-		return s.failed(sess, "end of DATA", err, false)
+		return s.failed(sess, stageEnd, err)
 	}
-	sess.sent++
 	return outcome{keep: true}
 }
 
-// failed classifies a failed command. A 4xx or 5xx reply leaves a usable
-// session once the transaction is reset; anything else, and 421 (the server
-// is closing the channel, RFC 5321 section 3.8), does not. beforeBody says
-// that none of the message was sent yet.
-func (s *SMTP) failed(sess *session, stage string, err error, beforeBody bool) outcome {
+// failed classifies a failed command at st: permanent or not, and what it
+// is about (replyAbout). A 4xx or 5xx reply leaves a usable session once
+// the transaction is reset; anything else, and 421 (the server is closing
+// the channel, RFC 5321 section 3.8), does not.
+func (s *SMTP) failed(sess *session, st stage, err error) outcome {
 	var se *smtp.SMTPError
 	if errors.As(err, &se) && (se.Code/100 == 4 || se.Code/100 == 5) {
-		e := &Error{Permanent: se.Code/100 == 5, Code: se.Code, Text: replyText(se)}
+		e := &Error{Permanent: se.Code/100 == 5, About: replyAbout(st, se.EnhancedCode), Code: se.Code, Text: replyText(se)}
 		if se.Code == 421 {
-			return outcome{err: e, stale: beforeBody}
+			e.About = AboutNextHop
+			return outcome{err: e, stale: st.beforeBody()}
 		}
 		// go-smtp's Reset forgets the EHLO; greet again at once so that the
 		// extensions are known before the next transaction.
 		keep := sess.client.Reset() == nil && sess.client.Hello(s.opts.Hostname) == nil
 		return outcome{err: e, keep: keep}
 	}
-	return outcome{err: temporary("smtp: "+stage, netError(err)), stale: beforeBody}
+	return outcome{err: temporary("smtp: "+st.String(), netError(err)), stale: st.beforeBody()}
 }
 
 // replyText renders a reply's enhanced code (RFC 3463) and text as one

@@ -55,8 +55,9 @@ func (s *SMTP) mxDest(h mxHost) *dest {
 type session struct {
 	client    *smtp.Client
 	conn      *deadlineConn
-	tls       string // TLSNone, TLSStartTLS or TLSImplicit
-	sent      int    // messages accepted on it
+	tls       string    // TLSNone, TLSStartTLS or TLSImplicit
+	used      int       // transactions attempted on it, delivered or not
+	opened    time.Time // when its EHLO was answered: its capabilities date from then
 	idleSince time.Time
 }
 
@@ -176,7 +177,7 @@ func (s *SMTP) setup(ctx context.Context, dc *deadlineConn, d *dest, tryTLS bool
 			return nil, false, err
 		}
 	}
-	return &session{client: c, conn: dc, tls: mode}, false, nil
+	return &session{client: c, conn: dc, tls: mode, opened: time.Now()}, false, nil
 }
 
 // newClient returns a go-smtp client on conn with our timeouts.

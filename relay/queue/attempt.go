@@ -22,6 +22,7 @@ func (q *Queue) attempt(ctx context.Context, e *entry) {
 		return
 	}
 	var secrets []string
+	about := courier.AboutLocal // the spool could not be read
 	if err == nil {
 		secrets = []string{msg.Meta.Rcpt, msg.Meta.From}
 		err = q.c.Deliver(ctx, &courier.Message{
@@ -33,36 +34,33 @@ func (q *Queue) attempt(ctx context.Context, e *entry) {
 			Body: msg,
 		})
 		msg.Close()
+		about = courier.AboutOf(err)
 	}
 
 	now := time.Now()
-	expiry := e.created.Add(q.opts.Lifetime)
 	r := Result{ID: e.id, Attempt: e.attempt, Err: err}
 	if msg != nil {
 		r.Rcpt = msg.Meta.Rcpt
 	}
-	switch {
-	case err == nil:
-		r.Outcome = Delivered
+	if err != nil {
+		r.About = about
+	}
+	var giveUp time.Time
+	r.Outcome, giveUp = q.judge(e, err, about, now)
+	if r.Outcome == Delivered {
 		r.Latency = now.Sub(e.created)
-	case courier.IsPermanent(err):
-		r.Outcome = Bounced
-	case !now.Before(expiry):
-		r.Outcome = Expired
-	default:
-		r.Outcome = Deferred
 	}
 
 	attrs := []any{"qid", e.id, "outcome", r.Outcome, "attempt", e.attempt}
 	if err != nil {
-		attrs = append(attrs, "err", redact(err.Error(), secrets...))
+		attrs = append(attrs, "about", r.About.String(), "err", redact(err.Error(), secrets...))
 	}
 	if r.Outcome == Deferred {
-		// The last retry happens at the expiry instant at the latest; if it
-		// fails too, the entry expires.
+		// The last retry happens at the instant of giving up at the
+		// latest; if it fails too, the entry expires or fails.
 		due := now.Add(q.opts.Backoff(e.attempt))
-		if due.After(expiry) {
-			due = expiry
+		if due.After(giveUp) {
+			due = giveUp
 		}
 		q.mu.Lock()
 		q.schedule(e, due)
@@ -86,6 +84,38 @@ func (q *Queue) attempt(ctx context.Context, e *entry) {
 	if q.opts.OnResult != nil {
 		q.opts.OnResult(r)
 	}
+}
+
+// judge decides the outcome of an attempt of e that ended with err (about
+// what it is about) at now, and when to give up on e if it is deferred.
+func (q *Queue) judge(e *entry, err error, about courier.About, now time.Time) (outcome string, giveUp time.Time) {
+	giveUp = e.created.Add(q.opts.Lifetime)
+	switch {
+	case err == nil:
+		return Delivered, giveUp
+	case courier.IsPermanent(err) && about == courier.AboutRecipient:
+		return Bounced, giveUp
+	case courier.IsPermanent(err):
+		// Refused for the message or by the next hop: retried until such
+		// refusals have lasted FailureLifetime (or Lifetime is over).
+		if e.refused.IsZero() {
+			e.refused = now
+		}
+		if f := e.refused.Add(q.opts.FailureLifetime); f.Before(giveUp) {
+			giveUp = f
+		}
+		if !now.Before(giveUp) {
+			return Failed, giveUp
+		}
+		return Deferred, giveUp
+	}
+	// A temporary failure ends a run of refusals: the next hop is not in
+	// the state that refused.
+	e.refused = time.Time{}
+	if !now.Before(giveUp) {
+		return Expired, giveUp
+	}
+	return Deferred, giveUp
 }
 
 // forget drops e from memory.

@@ -1,11 +1,19 @@
 // Package queue schedules the delivery of spooled copies through a
 // courier: it tries each new entry at once, retries temporary failures with
 // backoff, and removes an entry from the spool once it is delivered,
-// bounced (a permanent failure) or expired (still failing after Lifetime).
+// bounced (a permanent failure about the recipient), failed (a permanent
+// failure about the message or the next hop, still so after
+// FailureLifetime) or expired (still failing after Lifetime).
+//
+// A permanent refusal is only final when it is about the recipient
+// (courier.AboutRecipient). A next hop that refuses the sender, the
+// content or the size may be misconfigured for a few minutes, or restarted
+// with other limits: the copy is retried with the usual backoff until such
+// refusals have lasted FailureLifetime.
 //
 // What it promises:
 //   - Every entry in the spool when Run starts, and every entry given to
-//     Add, is attempted until one of those three outcomes; nothing is
+//     Add, is attempted until one of those four outcomes; nothing is
 //     dropped because the workers are busy.
 //   - At most Workers deliveries run at once, and one entry is never in
 //     two deliveries at once.
@@ -14,7 +22,9 @@
 //
 // Attempt counts live in memory only: after a restart every entry is tried
 // at once and its backoff starts over. Expiry does not depend on them: it is
-// judged from Meta.Created + Lifetime, which is on disk.
+// judged from Meta.Created + Lifetime, which is on disk. The start of a run
+// of permanent refusals is in memory too: a restart grants a copy a new
+// FailureLifetime, never less than one.
 //
 // A bounce sends nothing back: Leak does not keep the original sender. The
 // copy is dropped and the outcome reported.
@@ -32,11 +42,13 @@ import (
 	"leak/relay/spool"
 )
 
-// Outcomes reported in Result.Outcome.
+// Outcomes reported in Result.Outcome. They are the result label values of
+// leak_delivery_attempts_total (metrics.Delivery*).
 const (
 	Delivered = "delivered"
 	Deferred  = "deferred"
-	Bounced   = "bounced"
+	Bounced   = "bounced" // refused for good, about the recipient
+	Failed    = "failed"  // refused about the message or the next hop for FailureLifetime
 	Expired   = "expired"
 )
 
@@ -44,6 +56,14 @@ const (
 type Options struct {
 	Workers  int           // concurrent deliveries, default 8
 	Lifetime time.Duration // give up after this long since Meta.Created, default 120h (5 days)
+	// FailureLifetime is how long a copy is retried while the next hop
+	// refuses it permanently for a reason other than its recipient (a 5xx
+	// at MAIL, for the content, a SIZE or SMTPUTF8 mismatch), counted from
+	// the first such refusal in a row; default 1h. With DefaultBackoff
+	// that is six attempts, the second a minute after the first: a relay
+	// misconfigured for a few minutes loses nothing, and mail it will
+	// never take does not wait for Lifetime.
+	FailureLifetime time.Duration
 
 	// Backoff gives the delay before the next attempt after attempt
 	// failures (attempt ≥ 1). Default DefaultBackoff.
@@ -61,10 +81,14 @@ type Options struct {
 type Result struct {
 	ID      string
 	Rcpt    string        // the copy's recipient, for bounce handling; never logged
-	Outcome string        // Delivered, Deferred, Bounced or Expired
+	Outcome string        // Delivered, Deferred, Bounced, Failed or Expired
 	Attempt int           // 1 for the first attempt since the queue started
 	Latency time.Duration // since Meta.Created; set for Delivered
 	Err     error         // nil for Delivered
+	// About is what Err is about (courier.AboutOf; courier.AboutLocal when
+	// the spool could not be read). Only a failure about the recipient
+	// should count against it: Bounced always is, Expired may be.
+	About courier.About
 }
 
 // DefaultBackoff waits 1m, 5m, 15m and 30m after the first four failures,
@@ -103,6 +127,10 @@ type entry struct {
 	id      string
 	created time.Time
 	attempt int // attempts started so far
+	// refused is when the current run of permanent refusals about the
+	// message or the next hop began; zero when the last attempt was not
+	// one.
+	refused time.Time
 	state   state
 	due     time.Time // when waiting
 	index   int       // position in the heap when waiting
@@ -124,6 +152,9 @@ func New(sp *spool.Spool, c courier.Courier, opts Options) *Queue {
 	}
 	if opts.Lifetime <= 0 {
 		opts.Lifetime = 120 * time.Hour
+	}
+	if opts.FailureLifetime <= 0 {
+		opts.FailureLifetime = time.Hour
 	}
 	if opts.Backoff == nil {
 		opts.Backoff = DefaultBackoff

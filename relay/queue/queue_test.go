@@ -259,14 +259,14 @@ func TestPermanentFailureBounces(t *testing.T) {
 	sp := openSpool(t)
 	m := commit(t, sp, "body")
 	fc := &fakeCourier{fail: func(string, int) error {
-		return &courier.Error{Permanent: true, Code: 550, Text: "5.1.1 unknown user"}
+		return &courier.Error{Permanent: true, About: courier.AboutRecipient, Code: 550, Text: "5.1.1 unknown user"}
 	}}
 	var res results
 	q := New(sp, fc, Options{Backoff: fastBackoff, OnResult: res.add, Logger: slog.New(slog.DiscardHandler)})
 	start(t, q)
 	waitFor(t, "bounce", func() bool { return res.finished(m.ID) })
 	rs := res.forID(m.ID)
-	if outcomes(rs) != "bounced#1" || !courier.IsPermanent(rs[0].Err) {
+	if outcomes(rs) != "bounced#1" || !courier.IsPermanent(rs[0].Err) || rs[0].About != courier.AboutRecipient {
 		t.Errorf("results %q (%v), want bounced#1 with the courier's error", outcomes(rs), rs)
 	}
 	if n := spoolLen(t, sp); n != 0 {
@@ -514,7 +514,7 @@ func TestLogsCarryNoAddresses(t *testing.T) {
 	fc := &fakeCourier{fail: func(id string, n int) error {
 		switch id {
 		case ms[0].ID:
-			return &courier.Error{Permanent: true, Code: 550, Text: "5.1.1 <bob@example.COM>: no such user (from " + testFrom + ")"}
+			return &courier.Error{Permanent: true, About: courier.AboutRecipient, Code: 550, Text: "5.1.1 <bob@example.COM>: no such user (from " + testFrom + ")"}
 		case ms[1].ID:
 			if n == 1 {
 				return &courier.Error{Code: 450, Text: "4.2.0 <" + testRcpt + ">: greylisted"}
