@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +50,10 @@ type Config struct {
 		MaxConnections int      `yaml:"max_connections"`
 		IdleTimeout    Duration `yaml:"idle_timeout"`
 	} `yaml:"http"`
+
+	TLS struct {
+		ACME ACMEConfig `yaml:"acme"`
+	} `yaml:"tls"`
 
 	Policy PolicyConfig `yaml:"policy"`
 
@@ -106,6 +111,18 @@ type PolicyConfig struct {
 	SenderDomainAllow    string   `yaml:"sender_domain_allow"`
 }
 
+// ACMEConfig is tls.acme: certificates obtained and renewed from an ACME CA
+// (Let's Encrypt by default) instead of smtp.tls_cert files; see tls.go.
+type ACMEConfig struct {
+	Enabled      bool     `yaml:"enabled"`
+	Email        string   `yaml:"email"`
+	DirectoryURL string   `yaml:"directory_url"`
+	Hostnames    []string `yaml:"hostnames"`
+	CacheDir     string   `yaml:"cache_dir"`
+	HTTPListen   string   `yaml:"http_listen"`
+	CAFile       string   `yaml:"ca_file"`
+}
+
 // Limit is a rate limit: Rate events per Period, bursts of up to Burst.
 // Rate 0 turns the limit off.
 type Limit struct {
@@ -160,6 +177,7 @@ func defaultConfig() *Config {
 	c.HTTP.PublicURL = "http://127.0.0.1:8025"
 	c.HTTP.MaxConnections = 256
 	c.HTTP.IdleTimeout = Duration{time.Minute}
+	c.TLS.ACME.DirectoryURL = letsEncrypt
 	p := policy.DefaultOptions()
 	c.Policy = PolicyConfig{
 		// Off on a laptop with no network; the shipped production configs
@@ -253,7 +271,7 @@ func (c *Config) checkFiles() error {
 	if sameListener(c.SMTP.Listen, c.HTTP.Listen) {
 		return fmt.Errorf("smtp.listen and http.listen: both are %q", c.HTTP.Listen)
 	}
-	return nil
+	return c.TLS.ACME.checkFiles(c)
 }
 
 // sameListener reports whether two host:port addresses would collide: the
@@ -339,6 +357,7 @@ func (c *Config) fill() {
 	if c.Delivery.Dir == "" {
 		c.Delivery.Dir = filepath.Join(c.DataDir, "outbox")
 	}
+	c.TLS.ACME.fill(c)
 }
 
 func (c *Config) validate() error {
@@ -472,6 +491,128 @@ func (c *Config) validate() error {
 	}
 	if c.Delivery.MaxPerDestination < 1 {
 		return errors.New("delivery.max_per_destination: must be at least 1")
+	}
+	return c.TLS.ACME.validate(c)
+}
+
+// letsEncrypt is the default tls.acme.directory_url: Let's Encrypt's
+// production CA.
+const letsEncrypt = "https://acme-v02.api.letsencrypt.org/directory"
+
+// fill derives tls.acme's defaults from the rest of the config: the cache
+// under data_dir, and the SMTP hostname plus, when Leak's pages are public
+// over https, the host of http.public_url.
+func (a *ACMEConfig) fill(c *Config) {
+	if !a.Enabled {
+		return
+	}
+	if a.CacheDir == "" {
+		a.CacheDir = filepath.Join(c.DataDir, "acme")
+	}
+	a.CacheDir = filepath.Clean(a.CacheDir)
+	if len(a.Hostnames) == 0 {
+		a.Hostnames = []string{certName(c.Hostname)}
+		if h := publicHost(c.HTTP.PublicURL); h != "" && h != certName(c.Hostname) {
+			a.Hostnames = append(a.Hostnames, h)
+		}
+	}
+	for i, h := range a.Hostnames {
+		a.Hostnames[i] = certName(h)
+	}
+}
+
+func (a *ACMEConfig) validate(c *Config) error {
+	if !a.Enabled {
+		for _, k := range []struct {
+			key string
+			set bool
+		}{
+			{"email", a.Email != ""}, {"hostnames", len(a.Hostnames) > 0}, {"cache_dir", a.CacheDir != ""},
+			{"http_listen", a.HTTPListen != ""}, {"ca_file", a.CAFile != ""},
+		} {
+			if k.set {
+				return fmt.Errorf("tls.acme.%s: set, but tls.acme.enabled is false", k.key)
+			}
+		}
+		return nil
+	}
+	if c.SMTP.TLSCert != "" || c.SMTP.TLSKey != "" {
+		return errors.New("tls.acme.enabled and smtp.tls_cert/smtp.tls_key: use one or the other (ACME obtains the certificate itself)")
+	}
+	if u, err := url.Parse(a.DirectoryURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("tls.acme.directory_url: must be an https URL like %s, got %q", letsEncrypt, a.DirectoryURL)
+	}
+	if a.Email != "" && (!strings.Contains(a.Email, "@") || strings.ContainsAny(a.Email, " \t<>,")) {
+		return fmt.Errorf("tls.acme.email: must be one email address, got %q", a.Email)
+	}
+	for i, h := range a.Hostnames {
+		if err := checkCertName(h); err != nil {
+			return fmt.Errorf("tls.acme.hostnames[%d]: %v, got %q", i, err, h)
+		}
+	}
+	if !slices.Contains(a.Hostnames, certName(c.Hostname)) {
+		return fmt.Errorf("tls.acme.hostnames: must include hostname %q, the name sending servers reach by MX", c.Hostname)
+	}
+	if a.HTTPListen != "" {
+		if _, _, err := net.SplitHostPort(a.HTTPListen); err != nil {
+			return fmt.Errorf("tls.acme.http_listen: not a host:port address: %q", a.HTTPListen)
+		}
+	}
+	return nil
+}
+
+// checkFiles is checkFiles for tls.acme: the CA file is read, the cache
+// is a directory if it exists, and the HTTP-01 listener has a port of its own.
+func (a *ACMEConfig) checkFiles(c *Config) error {
+	if !a.Enabled {
+		return nil
+	}
+	if a.CAFile != "" {
+		if _, err := loadCAFile(a.CAFile); err != nil {
+			return fmt.Errorf("tls.acme.ca_file: %w", err)
+		}
+	}
+	if st, err := os.Stat(a.CacheDir); err == nil && !st.IsDir() {
+		return fmt.Errorf("tls.acme.cache_dir: %s is not a directory", a.CacheDir)
+	}
+	for _, l := range []struct{ key, addr string }{{"smtp.listen", c.SMTP.Listen}, {"http.listen", c.HTTP.Listen}} {
+		if a.HTTPListen != "" && sameListener(a.HTTPListen, l.addr) {
+			return fmt.Errorf("tls.acme.http_listen and %s: both are %q", l.key, a.HTTPListen)
+		}
+	}
+	return nil
+}
+
+// certName is a host name as certificates carry it: lower case, without
+// the root's trailing dot.
+func certName(h string) string { return strings.ToLower(strings.TrimSuffix(h, ".")) }
+
+// publicHost is the host of http.public_url when Leak's pages are public
+// over https under a DNS name, else "".
+func publicHost(publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Scheme != "https" || net.ParseIP(u.Hostname()) != nil || !strings.Contains(u.Hostname(), ".") {
+		return ""
+	}
+	return certName(u.Hostname())
+}
+
+// checkCertName checks a name an ACME CA can issue for over HTTP-01 or
+// TLS-ALPN-01: a DNS name, no IP address and no wildcard.
+func checkCertName(h string) error {
+	switch {
+	case strings.HasPrefix(h, "*."):
+		return errors.New("a wildcard needs the DNS-01 challenge, which leakd does not answer; list each name")
+	case net.ParseIP(h) != nil:
+		return errors.New("must be a DNS name, not an IP address")
+	case len(h) > 253 || !strings.Contains(h, "."):
+		return errors.New("must be a fully qualified DNS name like mx.leak.example")
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' ||
+			strings.Trim(label, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			return errors.New("must be a DNS name of letters, digits and hyphens (an IDN in its xn-- form)")
+		}
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -121,17 +120,14 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	})
 	m.SetQueueFuncs(q.Len, q.Oldest)
 
-	var tlsConf *tls.Config
-	if cfg.SMTP.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey)
-		if err != nil {
-			return fmt.Errorf("smtp.tls_cert/smtp.tls_key: %w", err)
-		}
-		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		if cert.Leaf != nil {
-			m.CertExpiry.WithLabelValues(metrics.ListenerSMTP).Set(float64(cert.Leaf.NotAfter.Unix()))
-		}
+	// Files or ACME (tls.go); the web listener takes
+	// certs.TLSConfig(metrics.ListenerHTTP).
+	certs, err := openCertificates(cfg, m, log)
+	if err != nil {
+		return err
 	}
+	defer certs.Close()
+	tlsConf := certs.TLSConfig(metrics.ListenerSMTP)
 
 	bounces, err := openBounces(cfg, engine)
 	if err != nil {
@@ -232,11 +228,15 @@ wait:
 	for {
 		select {
 		case <-hup:
-			// SIGHUP re-reads the domain lists (systemctl reload).
+			// SIGHUP re-reads the domain lists and the certificate
+			// files (systemctl reload).
 			if err := engine.Reload(); err != nil {
 				log.Error("reload failed; keeping the previous lists", "err", err)
 			} else {
 				log.Info("reloaded domain lists")
+			}
+			if err := certs.Reload(); err != nil {
+				log.Error("certificate reload failed", "err", err)
 			}
 		case <-ctx.Done():
 			log.Info("shutting down")
