@@ -74,6 +74,7 @@ type Config struct {
 		Dir                  string   `yaml:"dir"`
 		Workers              int      `yaml:"workers"`
 		Lifetime             Duration `yaml:"lifetime"`
+		FailureLifetime      Duration `yaml:"failure_lifetime"`
 		Smarthost            string   `yaml:"smarthost"`
 		SmarthostTLS         string   `yaml:"smarthost_tls"`
 		SmarthostTLSInsecure bool     `yaml:"smarthost_tls_insecure"`
@@ -105,6 +106,7 @@ type PolicyConfig struct {
 	RateGlobal           Limit    `yaml:"rate_global"`
 	SuppressFor          Duration `yaml:"suppress_for"`
 	SoftBounceLimit      int      `yaml:"soft_bounce_limit"`
+	HardBounceLimit      int      `yaml:"hard_bounce_limit"`
 	RecipientDomainDeny  string   `yaml:"recipient_domain_deny"`
 	RecipientDomainAllow string   `yaml:"recipient_domain_allow"`
 	SenderDomainDeny     string   `yaml:"sender_domain_deny"`
@@ -194,6 +196,7 @@ func defaultConfig() *Config {
 		RateGlobal:       limitFrom(p.Global),
 		SuppressFor:      Duration{p.SuppressFor},
 		SoftBounceLimit:  p.SoftBounceLimit,
+		HardBounceLimit:  2,
 	}
 	// Instant delivery on a laptop; the shipped production configs wait.
 	c.Anonymity.DatePrecision = Duration{time.Minute}
@@ -202,6 +205,7 @@ func defaultConfig() *Config {
 	c.Delivery.Mode = "dir"
 	c.Delivery.Workers = 8
 	c.Delivery.Lifetime = Duration{120 * time.Hour}
+	c.Delivery.FailureLifetime = Duration{time.Hour}
 	c.Delivery.SmarthostTLS = "starttls"
 	c.Delivery.MXPort = 25
 	c.Delivery.MaxPerDestination = 20
@@ -400,6 +404,10 @@ func (c *Config) validate() error {
 		return errors.New("delivery.workers: must be at least 1")
 	case c.Delivery.Lifetime.Duration < time.Minute:
 		return errors.New("delivery.lifetime: must be at least 1m")
+	case c.Delivery.FailureLifetime.Duration < time.Minute || c.Delivery.FailureLifetime.Duration > c.Delivery.Lifetime.Duration:
+		return errors.New("delivery.failure_lifetime: must be at least 1m and at most delivery.lifetime")
+	case c.Policy.HardBounceLimit < 1:
+		return errors.New("policy.hard_bounce_limit: must be at least 1 (2 or more, so that one crafted message cannot block a recipient)")
 	}
 	for i, t := range c.Anonymity.PassTypes {
 		typ, sub, ok := strings.Cut(t, "/")

@@ -177,13 +177,37 @@ func TestChromiumUnsubscribe(t *testing.T) {
 	if r, _ := send(t, d.smtpAddr, "to+bob=example.com@leak.example", "after click"); !strings.HasPrefix(r, "550 5.7.1") {
 		t.Errorf("after clicking unsubscribe in Chromium, RCPT got %q", r)
 	}
-	// The same page now offers to opt back in.
-	wd.call("POST", "/url", map[string]any{"url": link})
+	// The link in a delivered copy cannot opt back in: the recipient asks
+	// for a confirmation mailed to the address itself, and follows it.
+	base := strings.TrimSuffix(link, link[strings.Index(link, "/u/"):])
+	wd.call("POST", "/url", map[string]any{"url": base + "/u/resubscribe"})
+	field := wd.find("input[type=email]")
+	wd.call("POST", "/element/"+field+"/value", map[string]any{"text": "bob@example.com"})
 	wd.call("POST", "/element/"+wd.find("button")+"/click", map[string]any{})
-	time.Sleep(300 * time.Millisecond)
-	if r, _ := send(t, d.smtpAddr, "to+bob=example.com@leak.example", "after opt-in"); !strings.HasPrefix(r, "250") {
-		t.Errorf("after opting back in, RCPT got %q", r)
+	confirm := resubscribeRE.FindString(readFile(t, newest(d.waitDelivered(2))))
+	if confirm == "" {
+		t.Fatalf("no confirmation link mailed to bob@example.com")
 	}
+	if r, _ := send(t, d.smtpAddr, "to+bob=example.com@leak.example", "before confirming"); !strings.HasPrefix(r, "550 5.7.1") {
+		t.Errorf("asking for a confirmation opted back in already: RCPT got %q", r)
+	}
+	wd.call("POST", "/url", map[string]any{"url": confirm})
+	wd.call("POST", "/element/"+wd.find("button")+"/click", map[string]any{})
+	waitUntil(t, "the opt-in to take effect", func() bool {
+		r, _ := send(t, d.smtpAddr, "to+bob=example.com@leak.example", "after opt-in")
+		return strings.HasPrefix(r, "250")
+	})
+}
+
+var resubscribeRE = regexp.MustCompile(`http://[^\s/]+/u/resubscribe/[A-Za-z0-9_-]+`)
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestRedisSharedState runs two daemons on one real redis-server: they

@@ -39,6 +39,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	// Whatever logs through the default logger (a library, a readiness
+	// check) goes through the configured handler and level too.
+	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, cfg, log)
@@ -48,6 +51,15 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat != "json" && os.Getenv("JOURNAL_STREAM") != "" {
+		// journald stamps every line itself; a second timestamp is noise.
+		opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey && len(groups) == 0 {
+				return slog.Attr{}
+			}
+			return a
+		}
+	}
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
@@ -98,7 +110,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	q := queue.New(sp, inFlight{cour, m}, queue.Options{
 		Workers:  cfg.Delivery.Workers,
 		Lifetime: cfg.Delivery.Lifetime.Duration,
-		Logger:   log,
+		// A copy the next hop refuses for itself (content, size, sender)
+		// is retried this long before it is given up: a relay
+		// misconfigured for a few minutes must not drop that window's mail.
+		FailureLifetime: cfg.Delivery.FailureLifetime.Duration,
+		Logger:          log,
 		OnResult: func(r queue.Result) {
 			m.DeliveryAttempts.WithLabelValues(r.Outcome).Inc()
 			switch r.Outcome {
@@ -192,7 +208,15 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	spoolDir := filepath.Join(cfg.DataDir, "spool")
 	mux := http.NewServeMux()
-	mux.Handle("/u/", engine.UnsubscribeHandler())
+	// The unsubscribe pages: a delivered copy's link opts out; opting back
+	// in needs a link Leak mails to the address itself.
+	pages, err := engine.Pages(policy.ResubscribeOptions{Notify: srv.Notice, BaseURL: cfg.HTTP.PublicURL})
+	if err != nil {
+		smtpL.Close()
+		httpL.Close()
+		return fmt.Errorf("policy: %w", err)
+	}
+	mux.Handle("/u/", pages)
 	mux.Handle("/", metrics.Handler(m, map[string]metrics.Check{
 		"spool":  func(context.Context) error { return writable(spoolDir) },
 		"policy": engine.Ping,
@@ -341,6 +365,7 @@ func openPolicy(cfg *Config, m *metrics.Metrics, log *slog.Logger) (*policy.Engi
 		Global:               p.RateGlobal.policy(),
 		SuppressFor:          p.SuppressFor.Duration,
 		SoftBounceLimit:      p.SoftBounceLimit,
+		HardBounceLimit:      p.HardBounceLimit,
 		RecipientDomainDeny:  p.RecipientDomainDeny,
 		RecipientDomainAllow: p.RecipientDomainAllow,
 		SenderDomainDeny:     p.SenderDomainDeny,
