@@ -53,6 +53,9 @@ type Options struct {
 	// unchanged: that is how the world reaches the operator. Empty: those
 	// addresses are refused.
 	Operator string
+	// OperatorAliases are the local parts at the Leak domain that reach
+	// Operator, in any case; empty means DefaultOperatorAliases.
+	OperatorAliases []string
 	// Auth, when set and not off, authenticates each inbound message (SPF,
 	// DKIM, DMARC) before it is rewritten; in enforce mode a DMARC failure
 	// of a p=reject domain is refused.

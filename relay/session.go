@@ -144,8 +144,7 @@ func (s *Server) recipient(ctx context.Context, to string) (target, *smtp.SMTPEr
 		return target{bounce: qid}, nil, ""
 	}
 	if local, domain, ok := strings.Cut(to, "@"); ok && s.codec.IsLeakDomain(domain) && !strings.Contains(local, "+") {
-		switch strings.ToLower(local) {
-		case "postmaster", "abuse":
+		if s.operatorAlias(local) {
 			// RFC 5321 4.5.1 and RFC 2142: the operator must be reachable.
 			if s.opts.Operator == "" {
 				return target{}, reply(550, smtp.EnhancedCode{5, 1, 1}, "No operator mailbox is configured on this relay"), metrics.ReasonInvalidRcpt

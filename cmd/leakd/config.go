@@ -18,6 +18,8 @@ import (
 
 	"leak/policy"
 	"leak/policy/auth"
+	"leak/relay"
+	"leak/relay/sign"
 )
 
 // Config is leakd's whole configuration. Every key is listed in README.md;
@@ -67,6 +69,9 @@ type Config struct {
 
 	DKIM struct {
 		KeyDir string `yaml:"key_dir"`
+		// Sign lists the selectors each copy is signed with; every key
+		// in KeyDir is published (see relay/sign/selectors.go).
+		Sign []string `yaml:"sign"`
 	} `yaml:"dkim"`
 
 	Delivery struct {
@@ -93,6 +98,7 @@ type PolicyConfig struct {
 	Redis                string   `yaml:"redis"`
 	SecretFile           string   `yaml:"secret_file"`
 	Operator             string   `yaml:"operator"`
+	OperatorAliases      []string `yaml:"operator_aliases"`
 	InboundAuth          string   `yaml:"inbound_auth"`
 	AuthResolver         string   `yaml:"auth_resolver"`
 	ConnPerIP            int      `yaml:"conn_per_ip"`
@@ -198,6 +204,8 @@ func defaultConfig() *Config {
 		SoftBounceLimit:  p.SoftBounceLimit,
 		HardBounceLimit:  2,
 	}
+	c.Policy.OperatorAliases = slices.Clone(relay.DefaultOperatorAliases)
+	c.DKIM.Sign = []string{sign.SelectorRSA, sign.SelectorEd25519}
 	// Instant delivery on a laptop; the shipped production configs wait.
 	c.Anonymity.DatePrecision = Duration{time.Minute}
 	c.Anonymity.MaxDocumentBytes = 20 << 20
@@ -214,7 +222,12 @@ func defaultConfig() *Config {
 
 // loadConfig reads path over the defaults ("" means defaults only) and
 // validates the result. Errors name the file and the key.
-func loadConfig(path string) (*Config, error) {
+func loadConfig(path string) (*Config, error) { return readConfig(path, true) }
+
+// readConfig is loadConfig; with keys false it leaves out the check of the
+// DKIM signing keys, for the commands that make keys or only read the
+// published ones (dkim keygen, dkim dns, dns, health).
+func readConfig(path string, keys bool) (*Config, error) {
 	c := defaultConfig()
 	if path != "" {
 		data, err := os.ReadFile(path)
@@ -235,6 +248,9 @@ func loadConfig(path string) (*Config, error) {
 	err := c.validate()
 	if err == nil {
 		err = c.checkFiles()
+	}
+	if err == nil && keys {
+		err = c.checkKeys()
 	}
 	if err != nil {
 		name := path
@@ -454,6 +470,12 @@ func (c *Config) validate() error {
 	}
 	if c.Policy.Operator != "" && !strings.Contains(c.Policy.Operator, "@") {
 		return fmt.Errorf("policy.operator: must be an email address, got %q", c.Policy.Operator)
+	}
+	if err := c.checkOperator(); err != nil {
+		return err
+	}
+	if err := c.validateDKIM(); err != nil {
+		return err
 	}
 	for key, l := range map[string]Limit{
 		"policy.rate_ip": c.Policy.RateIP, "policy.rate_net": c.Policy.RateNet,

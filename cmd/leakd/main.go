@@ -4,6 +4,9 @@
 //	leakd config check --config FILE      validate a config file
 //	leakd dkim keygen [--config FILE]     create the DKIM keys that are missing
 //	leakd dkim dns [--config FILE]        print the DNS TXT records for the DKIM keys
+//	leakd dns records | check [--config FILE]
+//	leakd init --domain D --hostname H --operator ADDRESS [--dir DIR]
+//	leakd health [--config FILE]
 //	leakd queue list | show ID | retry ID|all | delete ID  [--config FILE]
 //	leakd version
 package main
@@ -30,6 +33,13 @@ const usage = `usage:
   leakd dkim keygen [--config FILE] [--selector NAME --algorithm rsa|ed25519]
                                            create the DKIM keys that are missing
   leakd dkim dns [--config FILE]           print the DNS TXT records of the DKIM keys
+  leakd dns records [--config FILE] [--format zone|value]
+                                           print every DNS record the domain needs
+  leakd dns check [--config FILE] [--resolver IP:PORT]
+                                           look the records up and say what is missing or wrong
+  leakd init --domain D --hostname H --operator ADDRESS [--dir DIR] [--data-dir DIR]
+                                           write a production config, make the keys, print the records
+  leakd health [--config FILE]             exit 0 if the running relay is ready, 1 if not
   leakd queue list | show ID | retry ID|all | delete ID  [--config FILE]
                                            list and act on queued copies
   leakd version                            print the version
@@ -43,6 +53,10 @@ var describe = map[string]string{
 	"config print": "print the effective config as YAML: the file's settings over the embedded defaults",
 	"dkim keygen":  "create the DKIM keys that are missing (RSA-2048 and Ed25519, or one --selector)",
 	"dkim dns":     "print the DNS TXT records to publish for the DKIM keys",
+	"dns records":  "print every DNS record the Leak domain needs (MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT), in zone-file syntax or one name, type and value a line",
+	"dns check":    "look up the records dns records prints, and the relay's A/AAAA and PTR, and say what is missing or wrong (exit 1 if anything is)",
+	"init":         "write a production config for a real domain, make its DKIM keys and print its DNS records; never overwrites",
+	"health":       "ask the running relay's /readyz on http.listen: exit 0 when ready, 1 when not (for a container HEALTHCHECK)",
 	"queue list":   "list queued copies: id, age, size, attempts, state, recipient",
 	"queue show":   "show one queued copy and its clean header",
 	"queue retry":  "make a waiting copy (or all) due now",
@@ -74,6 +88,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDKIMKeygen(args[2:], stdout, stderr)
 	case cmd == "dkim" && len(args) > 1 && args[1] == "dns":
 		err = cmdDKIMDNS(args[2:], stdout, stderr)
+	case cmd == "dns" && len(args) > 1 && args[1] == "records":
+		err = cmdDNSRecords(args[2:], stdout, stderr)
+	case cmd == "dns" && len(args) > 1 && args[1] == "check":
+		err = cmdDNSCheck(args[2:], stdout, stderr)
+	case cmd == "init":
+		err = cmdInit(args[1:], stdout, stderr)
+	case cmd == "health":
+		err = cmdHealth(args[1:], stdout, stderr)
 	case cmd == "queue":
 		err = cmdQueue(args[1:], stdout, stderr)
 	case cmd == "version" || cmd == "--version":
@@ -141,8 +163,12 @@ func cmdConfigCheck(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "config check: --config FILE is required")
 		return errUsage
 	}
-	if _, err := loadConfig(path); err != nil {
+	cfg, err := loadConfig(path)
+	if err != nil {
 		return err
+	}
+	for _, w := range cfg.warnings() {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", path, w)
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", path)
 	return nil

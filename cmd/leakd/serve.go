@@ -76,9 +76,12 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	defer lock.Close()
 
-	keys, created, err := sign.Ensure(cfg.DKIM.KeyDir, cfg.Domain)
+	for _, w := range cfg.warnings() {
+		log.Warn("config: " + w)
+	}
+	keys, created, err := sign.Ensure(cfg.DKIM.KeyDir, cfg.Domain, cfg.DKIM.Sign...)
 	if err != nil {
-		return err
+		return dkimSignError(err)
 	}
 	for _, f := range created {
 		log.Warn("generated a new DKIM key; publish its DNS record (leakd dkim dns)", "file", f)
@@ -184,6 +187,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		Policy:          engine,
 		UnsubscribeBase: cfg.HTTP.PublicURL,
 		Operator:        cfg.Policy.Operator,
+		OperatorAliases: cfg.Policy.OperatorAliases,
 		Domains:         domainChecker(cour),
 		Bounces:         bounces,
 		Auth:            checker,

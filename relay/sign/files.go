@@ -202,23 +202,34 @@ func readKey(path string) (crypto.Signer, error) {
 	return s, nil
 }
 
-// Ensure loads the default keys (SelectorRSA, SelectorEd25519) from dir,
-// first generating whichever is missing, and returns the paths it created so
-// the caller can log them (their DNS records must be published).
-func Ensure(dir, domain string) (keys *Keys, created []string, err error) {
-	defaults := []struct{ selector, algorithm string }{
-		{SelectorRSA, RSASHA256},
-		{SelectorEd25519, Ed25519SHA256},
+// Ensure loads the keys for selectors (default: SelectorRSA and
+// SelectorEd25519) from dir, first generating whichever of those two
+// default selectors is listed but missing, and returns the paths it created
+// so the caller can log them (their DNS records must be published). Any
+// other selector must already have its key (Generate): a key made at start
+// would sign before anyone could have published its record. The set must
+// hold one RSA key and at most one Ed25519 key (see Check).
+func Ensure(dir, domain string, selectors ...string) (keys *Keys, created []string, err error) {
+	if len(selectors) == 0 {
+		selectors = []string{SelectorRSA, SelectorEd25519}
 	}
-	for _, d := range defaults {
-		_, err := os.Lstat(keyPath(dir, d.selector))
+	// Refuse a set that cannot sign before writing anything.
+	if err := Check(dir, domain, selectors...); err != nil {
+		return nil, nil, err
+	}
+	for _, sel := range selectors {
+		alg, ok := defaultAlgorithm(sel)
+		if !ok {
+			continue
+		}
+		_, err := os.Lstat(keyPath(dir, sel))
 		if err == nil {
 			continue
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			return nil, created, fmt.Errorf("sign: ensure: %w", err)
 		}
-		path, err := Generate(dir, d.selector, d.algorithm)
+		path, err := Generate(dir, sel, alg)
 		switch {
 		case err == nil:
 			created = append(created, path)
@@ -228,8 +239,11 @@ func Ensure(dir, domain string) (keys *Keys, created []string, err error) {
 			return nil, created, err
 		}
 	}
-	keys, err = Load(dir, domain, SelectorRSA, SelectorEd25519)
+	keys, err = Load(dir, domain, selectors...)
 	if err != nil {
+		return nil, created, err
+	}
+	if err := checkSet(keys.Keys); err != nil {
 		return nil, created, err
 	}
 	return keys, created, nil
