@@ -1,13 +1,15 @@
 package spool
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 )
 
-// commitReq is one Writer.Commit waiting for the committer.
+// commitReq is one Writer.Commit waiting for the committer, or a chunk of
+// compaction copies (copies set).
 type commitReq struct {
 	id      string
 	rec     []byte // a small entry's sealed record; nil for an entry file in tmp/
@@ -16,6 +18,16 @@ type commitReq struct {
 	err     error         // set by the committer before done is closed
 	done    chan struct{} // closed when the commit is durable or has failed
 	moved   bool          // the entry file has been renamed into q/
+	size    int64         // an entry file's size
+
+	// A compaction copy: from is the record copied. Once the copy is
+	// durable the committer sets wipe to the record whose bytes must go
+	// (from, or the copy itself if the entry was removed meanwhile), with
+	// a reference held on its segment.
+	from   loc
+	isCopy bool
+	wipe   loc
+	copies []*commitReq
 }
 
 // committer is the group commit loop. It takes whatever commits are waiting
@@ -64,22 +76,37 @@ func (s *Spool) commitBatch(batch []*commitReq) {
 	start := time.Now()
 	s.small, s.files = s.small[:0], s.files[:0]
 	for _, r := range batch {
-		if r.rec != nil {
+		switch {
+		case r.copies != nil:
+			s.small = append(s.small, r.copies...)
+		case r.rec != nil:
 			s.small = append(s.small, r)
-		} else {
+		default:
 			s.files = append(s.files, r)
 		}
 	}
 	if len(s.small) > 0 {
 		s.appendRecords(s.small)
 	}
+	for _, r := range batch {
+		for _, c := range r.copies {
+			r.err = cmp.Or(r.err, c.err)
+		}
+	}
 	if len(s.files) > 0 {
 		s.moveFiles(s.files)
 	}
+	commits := len(s.files) + len(s.small)
+	for _, r := range s.small {
+		if r.isCopy {
+			commits--
+		}
+	}
 	clear(s.small)
 	clear(s.files)
-	if s.opts.OnCommit != nil {
-		s.opts.OnCommit(len(batch), time.Since(start))
+	if s.opts.OnCommit != nil && commits > 0 {
+		// Compaction copies ride along; they are not commits.
+		s.opts.OnCommit(commits, time.Since(start))
 	}
 	for _, r := range batch {
 		close(r.done)
@@ -93,8 +120,10 @@ func (s *Spool) commitBatch(batch []*commitReq) {
 // marked removed too, in case some of their bytes reached the disk anyway.
 func (s *Spool) appendRecords(rs []*commitReq) {
 	var total int64
+	copies := false
 	for _, r := range rs {
 		total += int64(len(r.rec))
+		copies = copies || r.isCopy
 	}
 	seg, err := s.segmentFor(total)
 	if err != nil {
@@ -104,7 +133,8 @@ func (s *Spool) appendRecords(rs []*commitReq) {
 		return
 	}
 	off := seg.size
-	for _, r := range rs {
+	for i, r := range rs {
+		sealHeader(r.rec, &seg.salt, seg.nrec+int64(i))
 		r.off = off
 		off += int64(len(r.rec))
 		if _, err = s.segw.Write(r.rec); err != nil {
@@ -114,30 +144,72 @@ func (s *Spool) appendRecords(rs []*commitReq) {
 	if err == nil {
 		err = s.segw.Flush()
 	}
+	if copies {
+		s.hook("compact-written")
+	}
 	if err == nil {
 		err = datasync(seg.f)
 	}
 	if err != nil {
-		err = fmt.Errorf("spool: append to segment %s: %w", segName(seg.seq, segExt), err)
+		err = fmt.Errorf("spool: append to segment %s: %w", seg.name(), err)
 		s.abandon(seg, rs)
 		for _, r := range rs {
 			r.err = err
 		}
 		return
 	}
+	if copies {
+		s.hook("compact-synced")
+	}
+	s.size.Add(off - seg.size)
 	seg.size = off
+	seg.nrec += int64(len(rs))
 	s.mu.Lock()
 	for _, r := range rs {
-		s.index[r.id] = loc{seg: seg, off: r.off, bodyLen: r.bodyLen, metaLen: int64(len(r.rec)) - recHdrLen - r.bodyLen}
+		l := loc{seg: seg, off: r.off, bodyLen: r.bodyLen, metaLen: int64(len(r.rec)) - recHdrLen - r.bodyLen}
+		if r.isCopy {
+			s.placeCopyLocked(r, l)
+			continue
+		}
+		s.indexLocked(r.id, l)
 	}
-	seg.live += len(rs)
 	s.mu.Unlock()
+	if copies {
+		s.hook("compact-indexed")
+	}
+}
+
+// placeCopyLocked makes the durable compaction copy r, at l, the entry's
+// record, and marks the record it was copied from removed; or marks the
+// copy removed if the entry was removed (or moved) since it was read. The
+// record marked is left in r.wipe for the compactor to wipe, outside the
+// committer, with a reference on its segment; unless a Message reads it:
+// then its last reader wipes it. s.mu is held.
+func (s *Spool) placeCopyLocked(r *commitReq, l loc) {
+	old := r.from
+	if cur, ok := s.index[r.id]; !ok || cur != old {
+		old = l
+	} else {
+		s.unindexLocked(r.id, old)
+		s.indexLocked(r.id, l)
+	}
+	if err := markDead(old); err != nil {
+		// Both copies stay live on disk: recovery keeps one.
+		s.log.Error("spool: cannot mark a compacted record removed", "qid", r.id, "segment", old.seg.name(), "err", err.Error())
+	}
+	s.dirtyLocked(old.seg)
+	if s.opens[old.key()] > 0 {
+		s.wipeLater[old.key()] = r.id
+		return
+	}
+	old.seg.refs++
+	r.wipe = old
 }
 
 // segmentFor returns the segment to append n bytes to: the active one,
 // unless they would take it past SegmentMax, else a new one.
 func (s *Spool) segmentFor(n int64) (*segment, error) {
-	if a := s.active; a != nil && a.size > int64(len(segMagic)) && a.size+n > s.opts.SegmentMax {
+	if a := s.active; a != nil && a.size > int64(segHdrLen) && a.size+n > s.opts.SegmentMax {
 		s.retire(a)
 	}
 	if s.active == nil {
@@ -158,9 +230,10 @@ func (s *Spool) abandon(seg *segment, rs []*commitReq) {
 	var size int64
 	if fi, err := seg.f.Stat(); err != nil {
 		s.log.Error("spool: cannot mark a failed batch removed; it may be delivered after a restart",
-			"segment", segName(seg.seq, segExt), "err", err.Error())
+			"segment", seg.name(), "err", err.Error())
 	} else {
 		size = fi.Size()
+		s.size.Add(max(0, size-seg.size))
 	}
 	for _, r := range rs {
 		if r.off+int64(len(r.rec)) > size {
@@ -178,6 +251,7 @@ func (s *Spool) abandon(seg *segment, rs []*commitReq) {
 	s.dirtyLocked(seg)
 	s.mu.Unlock()
 	s.retire(seg)
+	s.writeManifest()
 }
 
 // moveFiles renames entry files, already fsync'd by their writers, into
@@ -206,6 +280,12 @@ func (s *Spool) moveFiles(rs []*commitReq) {
 				os.Remove(filepath.Join(s.q, r.id))
 				r.err = err
 			}
+		}
+		return
+	}
+	for _, r := range rs {
+		if r.moved {
+			s.size.Add(r.size)
 		}
 	}
 }

@@ -16,8 +16,12 @@ import (
 	"time"
 )
 
-// crashEnv names the spool directory for the child process of TestCrash.
-const crashEnv = "LEAK_SPOOL_CRASH_DIR"
+// crashEnv names the spool directory for the child process of TestCrash;
+// crashModeEnv is "compact" for TestCrashCompaction.
+const (
+	crashEnv     = "LEAK_SPOOL_CRASH_DIR"
+	crashModeEnv = "LEAK_SPOOL_CRASH_MODE"
+)
 
 // crashBody is the content of a crash test entry: the parent can check it
 // from the id and the repeat count alone.
@@ -30,18 +34,32 @@ var crashOpts = Options{SmallMax: 64 << 10, SegmentMax: 1 << 20}
 // TestCrashChild is the child side of TestCrash: it commits entries from a
 // few goroutines until killed, printing each id once Commit has returned,
 // and removes every third one, printing its id before Remove is called and
-// once it has returned.
+// once it has returned. In compact mode it removes 19 of every 20, so that
+// segments are compacted all the time, and prints a line for each chunk
+// of copies compacted.
 func TestCrashChild(t *testing.T) {
 	dir := os.Getenv(crashEnv)
 	if dir == "" {
 		t.Skip("run by TestCrash only")
 	}
-	s, err := Open(dir, crashOpts)
+	var mu sync.Mutex
+	opts := crashOpts
+	remove := func(i int) bool { return i%3 == 2 }
+	if os.Getenv(crashModeEnv) == "compact" {
+		remove = func(i int) bool { return i%20 != 0 }
+		opts.hook = func(step string) {
+			if step == "compact-wiped" {
+				mu.Lock()
+				fmt.Println("compacted")
+				mu.Unlock()
+			}
+		}
+	}
+	s, err := Open(dir, opts)
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
@@ -66,7 +84,7 @@ func TestCrashChild(t *testing.T) {
 				// One write(2) per line on an unbuffered os.Stdout.
 				fmt.Println("committed", w.ID())
 				mu.Unlock()
-				if i%3 == 2 {
+				if remove(i) {
 					mu.Lock()
 					fmt.Println("removing", w.ID())
 					mu.Unlock()
@@ -92,13 +110,23 @@ func TestCrashChild(t *testing.T) {
 // checks the framing of records and the tmp → rename → q protocol, not the
 // fsyncs themselves. A kill lands mid-write often enough: the log line
 // "segment tail ignored" shows it.
-func TestCrash(t *testing.T) {
+func TestCrash(t *testing.T) { runCrash(t, "", 0) }
+
+// TestCrashCompaction is TestCrash with compaction going on when the kill
+// lands: every entry reported committed and not removed must still be
+// there once, intact, and no entry may be counted lost.
+func TestCrashCompaction(t *testing.T) { runCrash(t, "compact", 3) }
+
+// runCrash runs the child in mode, kills it once it has reported
+// killAfter commits and at least compactions compactions, and checks the
+// spool it left.
+func runCrash(t *testing.T, mode string, compactions int) {
 	if testing.Short() {
 		t.Skip("starts a child process")
 	}
 	dir := filepath.Join(t.TempDir(), "spool")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashEnv+"="+dir)
+	cmd.Env = append(os.Environ(), crashEnv+"="+dir, crashModeEnv+"="+mode)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +139,7 @@ func TestCrash(t *testing.T) {
 	const killAfter = 300
 	var ids []string
 	removing, removed := map[string]bool{}, map[string]bool{}
+	compacted := 0
 	sc := bufio.NewScanner(out)
 	killed := false
 	deadline := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() })
@@ -123,10 +152,12 @@ func TestCrash(t *testing.T) {
 			removing[id] = true
 		} else if id, ok := strings.CutPrefix(line, "removed "); ok {
 			removed[id] = true
+		} else if line == "compacted" {
+			compacted++
 		} else if strings.HasPrefix(line, "error") {
 			t.Errorf("child: %s", line)
 		}
-		if len(ids) == killAfter && !killed {
+		if len(ids) >= killAfter && compacted >= compactions && !killed {
 			cmd.Process.Signal(syscall.SIGKILL)
 			killed = true
 		}
@@ -150,8 +181,11 @@ func TestCrash(t *testing.T) {
 	defer s.Close()
 	// The page cache survives SIGKILL, and a record is marked removed
 	// before it is wiped: no record may look damaged.
-	if strings.Contains(logs.String(), "corrupt") {
+	if strings.Contains(logs.String(), "level=WARN") || strings.Contains(logs.String(), "level=ERROR") {
 		t.Errorf("recovery found damage:\n%s", logs.String())
+	}
+	if c, tr := s.Dropped(); c+tr != 0 {
+		t.Errorf("Dropped() = %d, %d", c, tr)
 	}
 	if n := dirNames(t, filepath.Join(dir, tmpDir)); len(n) != 0 {
 		t.Errorf("tmp/ after reopen: %v", n)
@@ -191,6 +225,7 @@ func TestCrash(t *testing.T) {
 			t.Errorf("%s: content differs", id)
 		}
 	}
-	t.Logf("%d commits and %d removals reported, %d entries listed, %d segments, %d partial files in tmp/ after SIGKILL, torn tail: %v",
-		len(ids), len(removed), len(list), len(segFiles(t, dir, segExt)), leftovers, strings.Contains(logs.String(), "tail ignored"))
+	t.Logf("%d commits, %d removals and %d compaction chunks reported, %d entries listed, %d segments, %d partial files in tmp/ after SIGKILL, torn tail: %v, duplicates resolved: %v",
+		len(ids), len(removed), compacted, len(list), len(segFiles(t, dir, segExt)), leftovers,
+		strings.Contains(logs.String(), "tail ignored"), strings.Contains(logs.String(), "duplicates="))
 }

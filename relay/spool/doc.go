@@ -8,7 +8,11 @@
 //   - A crash at any point leaves either nothing or complete entries:
 //     nothing half-written is ever listed or delivered.
 //   - Entries are read back without loading the message into memory, and
-//     a Message stays readable after Remove.
+//     a Message stays readable after Remove and through a compaction.
+//   - Every byte stored is under a checksum, checked at Open and again as
+//     a Message is read: damaged bytes are never delivered. What is
+//     damaged is set aside in corrupt/, counted (Dropped, Options.OnDrop)
+//     and logged, and costs only the entries it held.
 //   - Remove overwrites the entry's recipient, DKIM prefix and message
 //     bytes with zeros in the file (an entry file is unlinked instead), at
 //     once or when the last Message reading it is closed.
@@ -18,6 +22,9 @@
 //     second time. Mail allows that: RFC 5321 section 6.1 prefers a
 //     duplicate to a loss, and the project accepts a handful delivered
 //     twice.
+//   - The disk it takes stays in proportion to what it holds (compaction),
+//     and Size, Free and CheckSpace tell how much that is and how much
+//     room is left.
 //
 // # Why a log
 //
@@ -27,28 +34,33 @@
 // already open costs a few microseconds, and one fdatasync covers every
 // record of a batch. So most entries are records in segment files:
 //
-//	seg/<seq>.seg    a segment: "LEAKSEG1", then records (record.go)
-//	q/<id>           an entry file: one large entry (docs/design.md)
+//	seg/<seq>.seg    a segment: "LEAKSEG2" and a salt, then records (record.go)
+//	q/<id>           an entry file: one large entry (meta.go)
+//	manifest         the segments that exist, and how long the closed ones are (manifest.go)
 //	tmp/             entry files being written; emptied by Open
-//	corrupt/         entry files and segments that could not be read
+//	corrupt/         damaged entry files and segments, and copies of damaged spans
 //
 // # Small entries: records in segments
 //
 // An entry of at most Options.SmallMax message bytes (256 KiB by default)
 // is buffered by its Writer in memory, in a pooled buffer that already has
-// room for the record header. Commit adds the meta and the CRC-32C and
-// hands the record to the committer goroutine, which appends every record
-// waiting for it with one write, makes them durable with one fdatasync
-// (group commit, commit.go), indexes them and only then wakes the writers.
-// A new segment's directory entry is fsync'd once, before the first batch
-// in it.
+// room for the record header. Commit adds the meta, the lengths and the
+// data checksum (CRC-32C of body and meta) and hands the record to the
+// committer goroutine, which numbers each record and seals its header
+// with the header checksum, appends every record waiting for it with one
+// write, makes them durable with one fdatasync (group commit, commit.go),
+// indexes them and only then wakes the writers.
 //
-// The active segment is closed to appends at Options.SegmentMax (64 MiB by
-// default), after any write or sync error, and at every Open: a record is
-// never appended after a tail a crash or an error may have torn, so a
-// segment needs no truncation, and a failed batch cannot be revived by a
-// later successful fdatasync of the same file. (Its records are also
-// marked removed, in case they reached the disk.)
+// A new segment is created with its header fdatasync'd, its directory
+// entry fsync'd and its name added to the manifest, all before the first
+// batch in it. The active segment is closed to appends at
+// Options.SegmentMax (64 MiB by default), after any write or sync error,
+// at Close and at every Open: a record is never appended after a tail a
+// crash or an error may have torn, so a segment needs no truncation, and a
+// failed batch cannot be revived by a later successful fdatasync of the
+// same file. (Its records are also marked removed, in case they reached
+// the disk.) The manifest records the length and record count of each
+// closed segment.
 //
 // # Removal in place
 //
@@ -60,17 +72,32 @@
 // once, so a killed process forgets nothing, and the segments written to
 // are fdatasync'd every removeSync. Once every record of a segment that is
 // no longer active has been removed, and nothing reads it, the segment is
-// deleted.
+// deleted, in the background: first from the manifest, then from seg/.
 //
 // Why not a separate log of tombstones: the dead mark is the tombstone, in
 // the one place recovery reads anyway, so there is no second file to
 // create, sync, compact and delete in the right order. And the wipe is
-// needed in any case: a segment lives until its last entry is
-// gone, which may be days for an entry its recipient's server defers, and
-// the copies already delivered must not stay readable beside it (see
-// "What is stored, and for how long" in docs/design.md). The price is
-// writing a removed record twice; the wipe of a record that a Message
-// still reads waits for Message.Close.
+// needed in any case: the copies already delivered must not stay readable
+// beside the ones a segment still holds (see "What is stored, and for how
+// long" in relay/DESIGN.md). The price is writing a removed
+// record twice; the wipe of a record that a Message still reads waits for
+// Message.Close.
+//
+// # Compaction
+//
+// A segment lives until its last record goes, so one copy deferred for
+// days would pin a whole segment: a soak with 1% deferred grew by 417 MB
+// for 1.3 MB queued. When the live records of a segment closed to appends
+// take less than Options.CompactBelow of it (a quarter by default) and it
+// has at least SegmentMax/16 of removed bytes, a background goroutine
+// copies its live records into the active segment, checking each one's
+// checksum on the way, with the commits of the next batches, and the
+// segment is deleted when its last reader is done. The copy is durable
+// before the original is marked removed, so a crash leaves every entry at
+// least once; recovery keeps the newer of two copies. compact.go lists the
+// steps and what a crash at each leaves. The disk taken is then at most
+// about four times the live bytes, plus the active segment and the one
+// being compacted.
 //
 // # Large entries: one file each
 //
@@ -78,27 +105,54 @@
 // file-per-entry path, so a 25 MiB message is never held in memory: the
 // Writer fsyncs its file, the committer renames it into q/ and fsyncs q/
 // once per batch. For such entries the file costs are small next to the
-// bytes. Remove unlinks the file without an fsync of q/.
+// bytes. The meta in the file's trailer holds the CRC-32C of the message
+// bytes (files written by earlier versions have none, and are read
+// unchecked). Remove unlinks the file without an fsync of q/.
 //
 // # Recovery
 //
 // Open rebuilds the index (id → segment, offset, lengths) by reading every
-// segment and skipping the records marked removed. A record is believed only
-// if its CRC-32C, which covers its lengths, body and meta, matches. Reading
-// a segment stops at a record cut short by the end of the file (the write a
-// crash interrupted) or at bytes that are not a record header. A record
-// whose checksum or meta is bad but that is followed by a record header or
-// the end of the file is skipped, counted and logged by id only (the id is
-// random; nothing else of an untrusted record is logged), and the rest of
-// the segment is kept. Segments without live entries are deleted. Entry
-// files in q/ are read by List as before: one that cannot be read is moved
-// to corrupt/.
+// segment and skipping the records marked removed, and checks every entry
+// file in q/ whole: a large spool takes as long to open as it takes to read.
+//
+// A record is believed only if its header checksum (which covers the
+// lengths and the record number, and the segment's salt) and its data
+// checksum match. Damage is handled so that it costs only what it hit:
+//   - A record with a sound header but damaged data is skipped: it is
+//     copied to corrupt/<segment>.<offset>, marked removed and wiped.
+//   - After a damaged header, reading resumes at the next offset that
+//     holds a record magic and a header whose checksum matches with the
+//     segment's salt: a sender cannot forge one inside a message body,
+//     since the salt never leaves the disk. The record numbers tell how
+//     many entries the damaged span held; the span is copied to corrupt/
+//     and zeroed.
+//   - A segment closed to appends must end where the manifest says, with
+//     as many records: what is missing was truncated. A segment that is in
+//     the manifest but missing, or shorter than its header, lost all its
+//     entries. Bytes after the closing length are a batch whose write
+//     failed, and are ignored.
+//   - The segment that was active when the process stopped may end in a
+//     write cut short (a record running past the end of the file, a
+//     partial header or zeros): never acknowledged, so nothing is lost.
+//     Other unreadable bytes at its end are damage to at least one entry.
+//   - A record of zeros that is still marked live was wiped by a removal
+//     whose dead mark a power loss lost: it is marked removed, quietly.
+//
+// Every entry lost is counted "corrupt" (a checksum or framing failed) or
+// "truncated" (a segment ended early or was missing) and logged at WARN
+// through Options.Logger, by segment file name and byte offset, and by id
+// if a damaged record still names one; nothing else of a damaged record is
+// logged, since it may hold addresses. The manifest remembers what was
+// counted, so a second Open does not count it again. Entry files whose
+// trailer or message bytes fail their checksums are moved to corrupt/,
+// counted and logged by id. Damage found later, while a Message is read,
+// fails that read at its end with ErrCorrupt and sets the entry aside the
+// same way.
+//
+// Segments from earlier versions ("LEAKSEG1", 16-byte headers with one
+// checksum over lengths, body and meta) are still read, without resync
+// after a damaged header; compaction moves their records into format 2.
 //
 // The index holds locations only; the meta, which holds addresses, stays
 // on disk and is read back by List and Open.
-//
-// Segments are not compacted: a segment lives until its last entry is
-// delivered or expires (the queue's Lifetime, five days by default), and
-// holds about SegmentMax of disk, mostly zeros, and a file descriptor until
-// then.
 package spool

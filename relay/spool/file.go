@@ -10,8 +10,8 @@ import (
 	"strings"
 )
 
-// This file handles entry files: large entries, one file each in q/, in the
-// format of docs/design.md.
+// This file handles entry files: large entries, one file each in q/: the
+// message bytes, then the trailer of meta.go.
 
 // clearDir removes everything inside dir, which holds only files that were
 // never committed.
@@ -32,13 +32,20 @@ func clearDir(dir string) error {
 // removeFile deletes the entry file q/<id>. q/ is not fsync'd: a crash
 // soon after may bring the entry back, and it would be delivered again.
 func (s *Spool) removeFile(id string) error {
-	if err := os.Remove(filepath.Join(s.q, id)); err != nil {
+	p := filepath.Join(s.q, id)
+	fi, err := os.Lstat(p)
+	if err == nil {
+		err = os.Remove(p)
+	}
+	if err != nil {
 		return fmt.Errorf("spool: remove %s: %w", id, err)
 	}
+	s.size.Add(-fi.Size())
 	return nil
 }
 
-// openFile opens the entry file q/<id> for delivery.
+// openFile opens the entry file q/<id> for delivery. One whose trailer is
+// damaged is set aside.
 func (s *Spool) openFile(id string) (*Message, error) {
 	f, err := os.Open(filepath.Join(s.q, id))
 	if err != nil {
@@ -49,18 +56,25 @@ func (s *Spool) openFile(id string) (*Message, error) {
 		f.Close()
 		return nil, fmt.Errorf("spool: open %s: %w", id, err)
 	}
-	m, bodyLen, err := readTrailer(f, fi.Size())
+	m, bodyLen, sum, err := readTrailer(f, fi.Size())
 	if err == nil && m.ID != id {
 		err = fmt.Errorf("%w: trailer id does not match the file name", errCorrupt)
 	}
 	if err != nil {
 		f.Close()
+		if errors.Is(err, errCorrupt) {
+			s.dropFile(id, err)
+		}
 		return nil, fmt.Errorf("spool: open %s: %w", id, err)
+	}
+	var body io.Reader = io.NewSectionReader(f, 0, bodyLen)
+	if sum.ok {
+		body = &checked{r: body, want: sum.v, bad: func(err error) { s.dropFile(id, err) }}
 	}
 	return &Message{
 		Meta: m,
 		f:    f,
-		r:    io.MultiReader(strings.NewReader(m.Prefix), io.NewSectionReader(f, 0, bodyLen)),
+		r:    io.MultiReader(strings.NewReader(m.Prefix), body),
 	}, nil
 }
 
@@ -83,7 +97,11 @@ func (s *Spool) listFiles() ([]Meta, error) {
 			continue
 		}
 		if err != nil {
-			s.quarantine(name, err)
+			if validID(name) {
+				s.dropFile(name, err)
+			} else {
+				s.moveToCorrupt(filepath.Join(s.q, name), name, "file", err)
+			}
 			continue
 		}
 		metas = append(metas, m)
@@ -105,7 +123,7 @@ func (s *Spool) readMeta(name string) (Meta, error) {
 	if err != nil {
 		return Meta{}, err
 	}
-	m, _, err := readTrailer(f, fi.Size())
+	m, _, _, err := readTrailer(f, fi.Size())
 	if err != nil {
 		return Meta{}, err
 	}
@@ -113,26 +131,4 @@ func (s *Spool) readMeta(name string) (Meta, error) {
 		return Meta{}, errors.New("trailer id does not match the file name")
 	}
 	return m, nil
-}
-
-// quarantine moves q/<name> to corrupt/<name> so it is neither delivered
-// nor lost, and logs it. Only the file name (a random id) is logged: the
-// trailer is not trusted and may hold addresses.
-func (s *Spool) quarantine(name string, cause error) {
-	s.moveToCorrupt(filepath.Join(s.q, name), name, "qid", cause)
-}
-
-// moveToCorrupt moves the file at path to corrupt/<name> and logs it,
-// naming it by key ("qid" or "segment").
-func (s *Spool) moveToCorrupt(path, name, key string, cause error) {
-	cdir := filepath.Join(s.dir, corruptDir)
-	err := os.MkdirAll(cdir, 0o700)
-	if err == nil {
-		err = os.Rename(path, filepath.Join(cdir, name))
-	}
-	if err != nil {
-		s.log.Error("spool: cannot move corrupt entry", key, name, "cause", cause.Error(), "err", err.Error())
-		return
-	}
-	s.log.Warn("spool: corrupt entry moved to corrupt/", key, name, "cause", cause.Error())
 }

@@ -1,7 +1,9 @@
 package spool
 
 import (
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"strings"
@@ -11,12 +13,17 @@ import (
 // the message bytes, straight from the disk: the body is never held in
 // memory. Close it when done. A Message stays readable after Remove, and
 // after the Spool is closed.
+//
+// The bytes are checked as they are read: if they do not match the
+// checksum stored with them, the read that reaches the end returns an
+// error wrapping ErrCorrupt instead of io.EOF, and the entry is set aside.
+// A delivery must therefore read to io.EOF before it completes.
 type Message struct {
 	Meta Meta
 
 	s      *Spool
 	id     string
-	seg    *segment // a record's segment, held until Close; or nil
+	l      loc      // a record, whose segment is held until Close; l.seg nil for an entry file
 	f      *os.File // an entry file; or nil
 	r      io.Reader
 	closed bool
@@ -36,36 +43,46 @@ func (s *Spool) Open(id string) (*Message, error) {
 	l, ok := s.index[id]
 	if ok {
 		l.seg.refs++
-		s.opens[id]++ // a Remove now leaves the bytes for us
+		s.opens[l.key()]++ // a Remove now leaves the bytes for us
 	}
 	s.mu.Unlock()
 	if !ok {
 		return s.openFile(id)
 	}
-	m, err := readRecordMeta(l, id)
+	m, head, err := readRecordMeta(l, id)
 	if err != nil {
-		s.release(id, l.seg)
+		if errors.Is(err, errCorrupt) {
+			s.dropRecord(id, l, err)
+		}
+		s.release(l)
 		return nil, fmt.Errorf("spool: open %s: %w", id, err)
 	}
-	body := io.NewSectionReader(l.seg.f, l.off+recHdrLen, l.bodyLen)
+	body := &checked{
+		r:    io.NewSectionReader(l.seg.f, l.off+l.seg.hdrLen(), l.bodyLen),
+		sum:  head.start,
+		tail: head.js,
+		want: head.want,
+		bad:  func(err error) { s.dropRecord(id, l, err) },
+	}
 	return &Message{
 		Meta: m,
 		s:    s,
 		id:   id,
-		seg:  l.seg,
+		l:    l,
 		r:    io.MultiReader(strings.NewReader(m.Prefix), body),
 	}, nil
 }
 
-// release ends a reading of record id in seg: the last reader of a record
+// release ends a reading of the record at l: the last reader of a record
 // removed meanwhile wipes it.
-func (s *Spool) release(id string, seg *segment) {
+func (s *Spool) release(l loc) {
+	k := l.key()
 	s.mu.Lock()
-	s.opens[id]--
-	l, wipe := s.wipeLater[id]
-	if s.opens[id] == 0 {
-		delete(s.opens, id)
-		delete(s.wipeLater, id)
+	s.opens[k]--
+	id, wipe := s.wipeLater[k]
+	if s.opens[k] == 0 {
+		delete(s.opens, k)
+		delete(s.wipeLater, k)
 	} else {
 		wipe = false
 	}
@@ -73,10 +90,10 @@ func (s *Spool) release(id string, seg *segment) {
 	if wipe {
 		s.wipe(id, l)
 		s.mu.Lock()
-		s.dirtyLocked(seg)
+		s.dirtyLocked(l.seg)
 		s.mu.Unlock()
 	}
-	s.unref(seg)
+	s.unref(l.seg)
 }
 
 // Read reads the prefix, then the message bytes.
@@ -88,9 +105,38 @@ func (m *Message) Close() error {
 		return nil
 	}
 	m.closed = true
-	if m.seg != nil {
-		m.s.release(m.id, m.seg)
+	if m.l.seg != nil {
+		m.s.release(m.l)
 		return nil
 	}
 	return m.f.Close()
+}
+
+// checked passes a body through, computing its CRC-32C from sum, and at its
+// end adds tail (a record's meta, which its checksum covers after the
+// body) and compares the result with want. A mismatch turns io.EOF into an
+// error wrapping ErrCorrupt, and is reported to bad once.
+type checked struct {
+	r    io.Reader
+	sum  uint32
+	tail []byte
+	want uint32
+	bad  func(error)
+	err  error
+}
+
+func (c *checked) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.r.Read(p)
+	c.sum = crc32.Update(c.sum, castagnoli, p[:n])
+	if err == io.EOF {
+		if crc32.Update(c.sum, castagnoli, c.tail) != c.want {
+			c.err = fmt.Errorf("%w: message bytes do not match their checksum", errCorrupt)
+			c.bad(c.err)
+			return n, c.err
+		}
+	}
+	return n, err
 }

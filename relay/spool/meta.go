@@ -26,6 +26,12 @@ type Meta struct {
 	// anonymity delay, kept with the copy so a restart does not deliver it
 	// early (which would date its sending).
 	NotBefore time.Time `json:"not_before,omitzero"`
+	// MessageID is the Message-ID field of the clean copy, which Leak
+	// made up ("<random@leak domain>"): it names nothing of the sender,
+	// and lets a copy forwarded to abuse@ be found in the logs. Empty for
+	// operator copies (their Message-ID is the sender's) and for entries
+	// written before it was stored.
+	MessageID string `json:"message_id,omitempty"`
 }
 
 // diskMeta is the stored meta JSON, exactly as in docs/design.md. Size is
@@ -40,6 +46,17 @@ type diskMeta struct {
 	Prefix  string `json:"prefix"`
 	UTF8    bool   `json:"utf8"`
 	Hold    int64  `json:"not_before_ms,omitempty"` // unix milliseconds
+	MsgID   string `json:"message_id,omitempty"`    // absent before it was stored
+	// Sum is the CRC-32C of the message bytes of an entry file; absent
+	// in a record (whose header holds its checksum) and in entry files
+	// written by earlier versions. Readers of those ignore it.
+	Sum *uint32 `json:"body_crc32c,omitempty"`
+}
+
+// bodySum is the checksum of an entry file's message bytes, if it has one.
+type bodySum struct {
+	v  uint32
+	ok bool
 }
 
 const (
@@ -79,9 +96,10 @@ func validID(id string) bool {
 }
 
 // encodeMeta returns the meta JSON stored with an entry, in a segment
-// record or in an entry file's trailer.
-func encodeMeta(m Meta) ([]byte, error) {
-	js, err := json.Marshal(diskMeta{
+// record or (with the checksum of its message bytes) in an entry file's
+// trailer.
+func encodeMeta(m Meta, sum bodySum) ([]byte, error) {
+	dm := diskMeta{
 		V:       formatVersion,
 		ID:      m.ID,
 		From:    m.From,
@@ -91,7 +109,13 @@ func encodeMeta(m Meta) ([]byte, error) {
 		Prefix:  m.Prefix,
 		UTF8:    m.UTF8,
 		Hold:    unixMilli(m.NotBefore),
-	})
+		MsgID:   m.MessageID,
+	}
+	if sum.ok {
+		v := sum.v // only an entry file's meta pays for the allocation
+		dm.Sum = &v
+	}
+	js, err := json.Marshal(dm)
 	if err != nil {
 		return nil, fmt.Errorf("spool: encode meta: %w", err)
 	}
@@ -107,15 +131,26 @@ var errCorrupt = errors.New("corrupt spool entry")
 // decodeMeta parses the stored meta JSON of an entry whose message bytes
 // are bodyLen long.
 func decodeMeta(js []byte, bodyLen int64) (Meta, error) {
+	m, _, err := decodeMetaSum(js, bodyLen)
+	return m, err
+}
+
+// decodeMetaSum is decodeMeta, and also returns the checksum of the
+// message bytes that an entry file's meta holds.
+func decodeMetaSum(js []byte, bodyLen int64) (Meta, bodySum, error) {
 	var dm diskMeta
 	if err := json.Unmarshal(js, &dm); err != nil {
-		return Meta{}, fmt.Errorf("%w: meta: %v", errCorrupt, err)
+		return Meta{}, bodySum{}, fmt.Errorf("%w: meta: %v", errCorrupt, err)
 	}
 	if dm.V != formatVersion {
-		return Meta{}, fmt.Errorf("%w: version %d", errCorrupt, dm.V)
+		return Meta{}, bodySum{}, fmt.Errorf("%w: version %d", errCorrupt, dm.V)
 	}
 	if !validID(dm.ID) {
-		return Meta{}, fmt.Errorf("%w: invalid id", errCorrupt)
+		return Meta{}, bodySum{}, fmt.Errorf("%w: invalid id", errCorrupt)
+	}
+	var sum bodySum
+	if dm.Sum != nil {
+		sum = bodySum{*dm.Sum, true}
 	}
 	created := time.Unix(dm.Created, 0).UTC()
 	if dm.MS != 0 {
@@ -134,7 +169,8 @@ func decodeMeta(js []byte, bodyLen int64) (Meta, error) {
 		Prefix:    dm.Prefix,
 		UTF8:      dm.UTF8,
 		Size:      int64(len(dm.Prefix)) + bodyLen,
-	}, nil
+		MessageID: dm.MsgID,
+	}, sum, nil
 }
 
 // unixMilli is t in unix milliseconds, or 0 for the zero time.
@@ -145,9 +181,10 @@ func unixMilli(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// appendTrailer appends the trailer of an entry file for m to dst.
-func appendTrailer(dst []byte, m Meta) ([]byte, error) {
-	js, err := encodeMeta(m)
+// appendTrailer appends the trailer of an entry file for m, whose message
+// bytes have the checksum sum, to dst.
+func appendTrailer(dst []byte, m Meta, sum bodySum) ([]byte, error) {
+	js, err := encodeMeta(m, sum)
 	if err != nil {
 		return nil, err
 	}
@@ -158,35 +195,35 @@ func appendTrailer(dst []byte, m Meta) ([]byte, error) {
 }
 
 // readTrailer decodes the trailer of an entry file of the given size. It
-// returns the meta (with Size filled) and the length of the message bytes,
-// which start at offset 0.
-func readTrailer(r io.ReaderAt, size int64) (Meta, int64, error) {
+// returns the meta (with Size filled), the length of the message bytes,
+// which start at offset 0, and their checksum if the file has one.
+func readTrailer(r io.ReaderAt, size int64) (Meta, int64, bodySum, error) {
 	if size < int64(tailLen) {
-		return Meta{}, 0, fmt.Errorf("%w: %d bytes, shorter than a trailer", errCorrupt, size)
+		return Meta{}, 0, bodySum{}, fmt.Errorf("%w: %d bytes, shorter than a trailer", errCorrupt, size)
 	}
 	var tail [tailLen]byte
 	if _, err := r.ReadAt(tail[:], size-int64(tailLen)); err != nil {
-		return Meta{}, 0, fmt.Errorf("spool: read trailer: %w", err)
+		return Meta{}, 0, bodySum{}, fmt.Errorf("spool: read trailer: %w", err)
 	}
 	if string(tail[8:]) != magic {
-		return Meta{}, 0, fmt.Errorf("%w: bad magic", errCorrupt)
+		return Meta{}, 0, bodySum{}, fmt.Errorf("%w: bad magic", errCorrupt)
 	}
 	n := int64(binary.BigEndian.Uint32(tail[0:4]))
-	sum := binary.BigEndian.Uint32(tail[4:8])
+	crc := binary.BigEndian.Uint32(tail[4:8])
 	if n > maxMetaLen || n > size-int64(tailLen) {
-		return Meta{}, 0, fmt.Errorf("%w: meta length %d out of range", errCorrupt, n)
+		return Meta{}, 0, bodySum{}, fmt.Errorf("%w: meta length %d out of range", errCorrupt, n)
 	}
 	js := make([]byte, n)
 	bodyLen := size - int64(tailLen) - n
 	if _, err := r.ReadAt(js, bodyLen); err != nil {
-		return Meta{}, 0, fmt.Errorf("spool: read meta: %w", err)
+		return Meta{}, 0, bodySum{}, fmt.Errorf("spool: read meta: %w", err)
 	}
-	if crc32.ChecksumIEEE(js) != sum {
-		return Meta{}, 0, fmt.Errorf("%w: meta checksum mismatch", errCorrupt)
+	if crc32.ChecksumIEEE(js) != crc {
+		return Meta{}, 0, bodySum{}, fmt.Errorf("%w: meta checksum mismatch", errCorrupt)
 	}
-	m, err := decodeMeta(js, bodyLen)
+	m, sum, err := decodeMetaSum(js, bodyLen)
 	if err != nil {
-		return Meta{}, 0, err
+		return Meta{}, 0, bodySum{}, err
 	}
-	return m, bodyLen, nil
+	return m, bodyLen, sum, nil
 }

@@ -19,13 +19,17 @@ func TestTrailerRoundTrip(t *testing.T) {
 	}
 	for _, m := range tests {
 		body := []byte("Subject: x\r\n\r\nbody\r\n")
-		file, err := appendTrailer(bytes.Clone(body), m)
+		want := bodySum{crc32.Checksum(body, castagnoli), true}
+		file, err := appendTrailer(bytes.Clone(body), m, want)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, bodyLen, err := readTrailer(bytes.NewReader(file), int64(len(file)))
+		got, bodyLen, sum, err := readTrailer(bytes.NewReader(file), int64(len(file)))
 		if err != nil {
 			t.Fatalf("readTrailer: %v", err)
+		}
+		if sum != want {
+			t.Errorf("body checksum %+v, want %+v", sum, want)
 		}
 		m.Size = int64(len(m.Prefix) + len(body))
 		if !metaEqual(got, m) || bodyLen != int64(len(body)) {
@@ -45,7 +49,7 @@ func TestTrailerRejects(t *testing.T) {
 		`not json`,
 	} {
 		file := frame([]byte("body"), []byte(js))
-		if _, _, err := readTrailer(bytes.NewReader(file), int64(len(file))); !errors.Is(err, errCorrupt) {
+		if _, _, _, err := readTrailer(bytes.NewReader(file), int64(len(file))); !errors.Is(err, errCorrupt) {
 			t.Errorf("%s: err %v, want errCorrupt", js, err)
 		}
 	}
@@ -65,7 +69,7 @@ func FuzzReadTrailer(f *testing.F) {
 	valid, _ := appendTrailer([]byte("Subject: x\r\n\r\nhi\r\n"), Meta{
 		ID: "0123456789abcdef0123456789abcdef", From: "b@leak.example", Rcpt: "a@b.example",
 		Created: time.Unix(1_800_000_000, 0), Prefix: "DKIM-Signature: x\r\n",
-	})
+	}, bodySum{0x1234, true})
 	f.Add(valid)
 	f.Add(valid[:len(valid)-1])
 	f.Add([]byte(magic))
@@ -73,7 +77,7 @@ func FuzzReadTrailer(f *testing.F) {
 	f.Add(frame([]byte("x"), []byte(`{}`)))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, file []byte) {
-		m, bodyLen, err := readTrailer(bytes.NewReader(file), int64(len(file)))
+		m, bodyLen, sum, err := readTrailer(bytes.NewReader(file), int64(len(file)))
 		if err != nil {
 			return
 		}
@@ -87,12 +91,12 @@ func FuzzReadTrailer(f *testing.F) {
 			t.Fatalf("Size %d, want %d", m.Size, int64(len(m.Prefix))+bodyLen)
 		}
 		// What was accepted must survive a rewrite unchanged.
-		again, err := appendTrailer(bytes.Clone(file[:bodyLen]), m)
+		again, err := appendTrailer(bytes.Clone(file[:bodyLen]), m, sum)
 		if err != nil {
 			t.Fatalf("re-encode: %v", err)
 		}
-		m2, bodyLen2, err := readTrailer(bytes.NewReader(again), int64(len(again)))
-		if err != nil || !metaEqual(m, m2) || bodyLen2 != bodyLen {
+		m2, bodyLen2, sum2, err := readTrailer(bytes.NewReader(again), int64(len(again)))
+		if err != nil || !metaEqual(m, m2) || bodyLen2 != bodyLen || sum2 != sum {
 			t.Fatalf("re-encoded trailer reads back as %+v, %d, %v; want %+v, %d", m2, bodyLen2, err, m, bodyLen)
 		}
 	})

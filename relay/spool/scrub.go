@@ -33,7 +33,7 @@ func markDead(l loc) error {
 // reference to l.seg. A failure is logged: the record is already removed,
 // only its bytes stay.
 func (s *Spool) wipe(id string, l loc) {
-	off := l.off + recHdrLen
+	off := l.off + l.seg.hdrLen()
 	for n := l.bodyLen + l.metaLen; n > 0; {
 		k := min(n, int64(len(zeros)))
 		if _, err := l.seg.f.WriteAt(zeros[:k], off); err != nil {
@@ -81,7 +81,7 @@ func (s *Spool) flushRemoves() error {
 	var first error
 	for _, seg := range segs {
 		if err := datasync(seg.f); err != nil {
-			err = fmt.Errorf("spool: sync removals in %s: %w", segName(seg.seq, segExt), err)
+			err = fmt.Errorf("spool: sync removals in %s: %w", seg.name(), err)
 			s.log.Error("spool: removals may not survive a power loss", "err", err.Error())
 			first = cmp.Or(first, err)
 		}

@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,18 +14,38 @@ import (
 const segExt = ".seg"
 
 // segment is one segment file. Its counters and flags are guarded by
-// Spool.mu; size belongs to the committer.
+// Spool.mu; size and nrec belong to the committer while it is active.
 type segment struct {
 	seq  uint64
-	f    *os.File // read, wiped and (while active) appended to, until gone
-	size int64    // bytes written and synced; the committer's, while active
+	f    *os.File      // read, wiped and (while active) appended to, until gone
+	v    int           // format: 2, or 1 for a segment of an earlier version
+	salt [saltLen]byte // format 2: in every header checksum
+	size int64         // bytes written and synced
+	nrec int64         // records written: the next record number
 
-	live   int  // records in the index
-	refs   int  // open Messages, Lists, removals and flushes using f
-	active bool // the committer may still append
-	dirty  bool // written to by a removal since the last flush, and in Spool.dirty
-	gone   bool // f is closed (and the file deleted, if it had no live record)
+	closedSize int64 // size and nrec once closed to appends: for the manifest
+	closedRecs int64
+	lost       int64 // records lost in damaged spans, already counted
+
+	live       int   // records in the index
+	liveBytes  int64 // their bytes, headers included
+	refs       int   // open Messages, Lists, removals, flushes and compactions using f
+	active     bool  // the committer may still append
+	dirty      bool  // written to by a removal since the last flush, and in Spool.dirty
+	gone       bool  // f is closed (and the file deleted, if it had no live record)
+	compacting bool  // its live records are being copied out
 }
+
+// hdrLen is the length of a record header in seg.
+func (seg *segment) hdrLen() int64 {
+	if seg.v == 1 {
+		return recHdrLenV1
+	}
+	return recHdrLen
+}
+
+// name is seg's file name, as logged.
+func (seg *segment) name() string { return segName(seg.seq, segExt) }
 
 // segName is the file name of segment seq. The sequence number is
 // fixed-width hex, so names sort in creation order. Open continues after
@@ -48,41 +69,55 @@ func (s *Spool) segPath(seq uint64) string {
 	return filepath.Join(s.seg, segName(seq, segExt))
 }
 
-// createSegment starts a new active segment. Its directory entry is
-// fsync'd here; its magic is made durable by the fdatasync of the first
-// batch written to it. Not O_APPEND: removals write into it with pwrite(2),
-// which O_APPEND would send to the end. Called by the committer.
+// createSegment starts a new active segment: its header is fdatasync'd,
+// then its directory entry, then it is added to the manifest, all before
+// the first record is written to it. So a segment in the manifest is never
+// legitimately shorter than its header. Not O_APPEND: removals write into
+// it with pwrite(2), which O_APPEND would send to the end. Called by the
+// committer.
 func (s *Spool) createSegment() (*segment, error) {
 	seq := s.nextSeq
 	s.nextSeq++
+	seg := &segment{seq: seq, v: 2, size: int64(segHdrLen), active: true}
+	if _, err := rand.Read(seg.salt[:]); err != nil {
+		return nil, fmt.Errorf("spool: create segment: %w", err)
+	}
 	path := s.segPath(seq)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("spool: create segment: %w", err)
 	}
-	_, err = f.WriteString(segMagic)
+	_, err = f.Write(append([]byte(segMagic), seg.salt[:]...))
+	if err == nil {
+		err = datasync(f)
+	}
 	if err == nil {
 		err = syncDir(s.seg)
 	}
 	if err != nil {
 		f.Close()
 		os.Remove(path)
-		return nil, fmt.Errorf("spool: create segment %s: %w", segName(seq, segExt), err)
+		return nil, fmt.Errorf("spool: create segment %s: %w", seg.name(), err)
 	}
-	seg := &segment{seq: seq, f: f, size: int64(len(segMagic)), active: true}
+	seg.f = f
+	s.size.Add(int64(segHdrLen))
 	s.mu.Lock()
 	s.segs[seq] = seg
 	s.mu.Unlock()
+	s.writeManifest()
 	return seg, nil
 }
 
-// retire closes seg to appends. Called by the committer.
+// retire closes seg to appends. The manifest learns of it with the next
+// write. Called by the committer, or by Close once it has stopped.
 func (s *Spool) retire(seg *segment) {
 	if s.active == seg {
 		s.active = nil
 	}
 	s.mu.Lock()
 	seg.active = false
+	seg.closedSize, seg.closedRecs = seg.size, seg.nrec
+	s.wakeCompactorLocked(seg)
 	act := s.settleLocked(seg)
 	s.mu.Unlock()
 	act()
@@ -101,11 +136,18 @@ func (s *Spool) settleLocked(seg *segment) func() {
 	if seg.live == 0 && (!seg.active || s.closed) {
 		seg.gone = true
 		delete(s.segs, seg.seq)
-		return func() { s.deleteSegment(seg) }
+		if s.closed {
+			return func() { s.deleteSegments([]*segment{seg}) }
+		}
+		// The compactor deletes it: the manifest is rewritten (and
+		// fsync'd) first, which a removal should not wait for.
+		s.doomed = append(s.doomed, seg)
+		s.wakeCompactor()
+		return nop
 	}
 	if s.closed {
+		// Closed but kept: it stays in s.segs, which the manifest lists.
 		seg.gone = true
-		delete(s.segs, seg.seq)
 		return func() { seg.f.Close() }
 	}
 	return nop
@@ -125,14 +167,49 @@ func (s *Spool) unref(segs ...*segment) {
 	}
 }
 
-// deleteSegment closes and deletes a segment without live records. seg/ is
-// not fsync'd: should the deletion not survive a crash, every record in
-// the segment is marked removed, or was so less than removeSync before.
-func (s *Spool) deleteSegment(seg *segment) {
+// deleteSegments deletes segments without live records: first from the
+// manifest, then from seg/, so that a crash between the two never makes a
+// deleted segment look lost. seg/ is not fsync'd: should a deletion not
+// survive a crash, every record in the segment is marked removed, or was
+// so less than removeSync before. If the manifest cannot be written, the
+// files are left for the next Open to delete.
+func (s *Spool) deleteSegments(segs []*segment) {
+	if err := s.writeManifest(); err != nil {
+		for _, seg := range segs {
+			seg.f.Close()
+		}
+		return
+	}
+	s.hook("segment-forgotten")
+	for _, seg := range segs {
+		s.unlinkSegment(seg)
+	}
+	s.hook("segment-deleted")
+}
+
+// deleteDoomed deletes the segments waiting for it, if any.
+func (s *Spool) deleteDoomed() {
+	s.mu.Lock()
+	segs := s.doomed
+	s.doomed = nil
+	s.mu.Unlock()
+	if len(segs) > 0 {
+		s.deleteSegments(segs)
+	}
+}
+
+// unlinkSegment closes seg and deletes its file.
+func (s *Spool) unlinkSegment(seg *segment) {
+	var n int64
+	if fi, err := seg.f.Stat(); err == nil {
+		n = fi.Size()
+	}
 	seg.f.Close()
 	if err := os.Remove(s.segPath(seg.seq)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		s.log.Error("spool: cannot delete segment", "segment", segName(seg.seq, segExt), "err", err.Error())
+		s.log.Error("spool: cannot delete segment", "segment", seg.name(), "err", err.Error())
+		return
 	}
+	s.size.Add(-n)
 }
 
 // syncDir fsyncs a directory, making the entries created, renamed or

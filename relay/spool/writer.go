@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,7 +21,9 @@ type Writer struct {
 	rec   *[]byte // small entry: header room, then the message bytes; nil once spilled
 	f     *os.File
 	bw    *bufio.Writer
-	n     int64 // message bytes written so far
+	n     int64  // message bytes written so far
+	sum   uint32 // CRC-32C of the message bytes of a spilled entry
+	size  int64  // a spilled entry's file size, once its trailer is written
 	state writerState
 	meta  Meta
 }
@@ -80,6 +83,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	n, err := w.bw.Write(p)
 	w.n += int64(n)
+	w.sum = crc32.Update(w.sum, castagnoli, p[:n])
 	if err != nil {
 		return n, fmt.Errorf("spool: write %s: %w", w.id, err)
 	}
@@ -98,6 +102,7 @@ func (w *Writer) spill() error {
 	bw := w.s.bufs.Get().(*bufio.Writer)
 	bw.Reset(f)
 	if w.rec != nil {
+		w.sum = crc32.Update(0, castagnoli, (*w.rec)[recHdrLen:])
 		if _, err := bw.Write((*w.rec)[recHdrLen:]); err != nil {
 			bw.Reset(nil)
 			w.s.bufs.Put(bw)
@@ -124,7 +129,8 @@ func (w *Writer) Commit(m Meta) error {
 	if m.Created.IsZero() {
 		m.Created = time.Now()
 	}
-	m.Created = time.Unix(m.Created.Unix(), 0).UTC() // what is stored
+	// What is stored: milliseconds, from which delivery latency is measured.
+	m.Created = time.UnixMilli(m.Created.UnixMilli()).UTC()
 	m.Size = int64(len(m.Prefix)) + w.n
 	if m.Rcpt == "" {
 		w.Abort()
@@ -134,18 +140,20 @@ func (w *Writer) Commit(m Meta) error {
 	r := &commitReq{id: w.id, done: make(chan struct{})}
 	var buf *[]byte // a small entry's buffer, lent to the committer
 	if w.rec != nil {
-		js, err := encodeMeta(m)
+		js, err := encodeMeta(m, bodySum{})
 		if err != nil {
 			w.Abort()
 			return fmt.Errorf("spool: commit %s: %w", w.id, err)
 		}
 		*w.rec = append(*w.rec, js...)
-		sealRecord(*w.rec, int(w.n))
+		sealData(*w.rec, int(w.n))
 		r.rec, r.bodyLen = *w.rec, w.n
 		buf, w.rec = w.rec, nil
 	} else if err := w.syncFile(m); err != nil {
 		w.Abort()
 		return fmt.Errorf("spool: commit %s: %w", w.id, err)
+	} else {
+		r.size = w.size
 	}
 	w.state = ended
 
@@ -176,7 +184,8 @@ func (w *Writer) Commit(m Meta) error {
 // done here, by each writer in parallel, not by the committer, so one large
 // message does not hold up a batch of small ones.
 func (w *Writer) syncFile(m Meta) error {
-	trailer, err := appendTrailer(nil, m)
+	trailer, err := appendTrailer(nil, m, bodySum{w.sum, true})
+	w.size = w.n + int64(len(trailer))
 	if err == nil {
 		_, err = w.bw.Write(trailer)
 	}
