@@ -27,6 +27,9 @@ type Message struct {
 	UTF8 bool      // needs SMTPUTF8 (RFC 6531)
 	Size int64     // len of Body when known, 0 if unknown
 	Body io.Reader // DKIM prefix then the message, CRLF line endings
+	// Report, if set, is filled by Deliver with what the attempt learnt
+	// of the way to the next hop, delivered or not (the delivery log).
+	Report *Report
 }
 
 // Courier delivers a message. Deliver must honour ctx and must not keep
@@ -34,6 +37,36 @@ type Message struct {
 type Courier interface {
 	Deliver(ctx context.Context, m *Message) error
 }
+
+// Report is what one delivery attempt learnt, for a log line like
+// Postfix's "relay=… status=…": the next hop, the TLS of the session, the
+// next hop's last reply. Fields of steps never reached stay empty; a
+// courier that has no next hop (Dir) leaves them all empty.
+type Report struct {
+	// Step is the last step of the delivery that was reached: StepDNS,
+	// StepSTS, StepConnect, StepTLS or StepSMTP. A failure happened there.
+	Step string
+	Host string // the next hop: the MX host or the smarthost, by name
+	// Addr is the address connected to, or last tried, as "ip:port" ("name:port"
+	// for a smarthost that could not be reached).
+	Addr string
+	TLS  string // the session's TLS version ("TLSv1.3"), or TLSNone
+	// Code and Text are the next hop's last reply: 250 and its text when
+	// it took the copy, or its refusal. Text is one line without control
+	// characters, the enhanced status code first when there is one; it
+	// may quote the recipient.
+	Code int
+	Text string
+}
+
+// The steps of a delivery, as Report.Step names them.
+const (
+	StepDNS     = "dns"     // looking up the MX hosts, or a host's addresses
+	StepSTS     = "sts"     // the recipient domain's MTA-STS policy (RFC 8461)
+	StepConnect = "connect" // opening the TCP connection
+	StepTLS     = "tls"     // the TLS handshake, implicit or after STARTTLS
+	StepSMTP    = "smtp"    // the SMTP dialogue, from the greeting to the end of DATA
+)
 
 // Error is a classified delivery failure.
 type Error struct {

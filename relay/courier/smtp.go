@@ -228,6 +228,12 @@ func (s *SMTP) Deliver(ctx context.Context, m *Message) error {
 	if err := ctx.Err(); err != nil {
 		return temporary("smtp: not attempted", err)
 	}
+	if m.Report == nil {
+		// Filled all the same: it is simpler than asking at every step.
+		cp := *m
+		cp.Report = new(Report)
+		m = &cp
+	}
 	b := &body{r: m.Body}
 	if s.opts.Mode == ModeSmarthost {
 		release, err := s.limit.acquire(ctx, s.smarthost.key)
@@ -282,6 +288,7 @@ func (s *SMTP) deliverMX(ctx context.Context, m *Message, b *body) error {
 	}
 	defer release()
 
+	m.Report.Step = StepDNS
 	hosts, err := s.route(ctx, domain)
 	if err != nil {
 		return err
@@ -349,7 +356,9 @@ func asciiDomain(domain string) (string, error) {
 // the server may have restarted with other limits since, and only a new
 // EHLO says which.
 func (s *SMTP) deliverTo(ctx context.Context, d *dest, m *Message, b *body) error {
+	rep := m.Report
 	for attempt := 0; ; attempt++ {
+		*rep = Report{Host: d.host}
 		var sess *session
 		if attempt == 0 {
 			sess = s.pool.take(d.key)
@@ -357,10 +366,12 @@ func (s *SMTP) deliverTo(ctx context.Context, d *dest, m *Message, b *body) erro
 		reused := sess != nil
 		if !reused {
 			var err error
-			if sess, err = s.connect(ctx, d); err != nil {
+			if sess, err = s.connect(ctx, d, rep); err != nil {
+				rep.refused(err)
 				return err
 			}
 		}
+		rep.reached(sess)
 		out := s.transact(ctx, sess, m, b)
 		// Every transaction counts, delivered or not: a session that only
 		// ever fails must reach its end too.
@@ -376,6 +387,7 @@ func (s *SMTP) deliverTo(ctx context.Context, d *dest, m *Message, b *body) erro
 			s.pool.put(d.key, sess)
 		}
 		if out.err == nil {
+			rep.Code, rep.Text = 250, out.reply
 			if s.opts.OnTLS != nil {
 				s.opts.OnTLS(sess.tls)
 			}
@@ -393,13 +405,40 @@ func (s *SMTP) deliverTo(ctx context.Context, d *dest, m *Message, b *body) erro
 			// they may still believe.
 			continue
 		}
+		rep.refused(out.err)
 		return out.err
 	}
+}
+
+// reached records the session a transaction runs on.
+func (r *Report) reached(sess *session) {
+	r.Step, r.TLS = StepSMTP, tlsVersion(sess.version)
+	if a := sess.conn.RemoteAddr(); a != nil {
+		r.Addr = a.String()
+	}
+}
+
+// refused records the next hop's reply that err carries, if any.
+func (r *Report) refused(err error) {
+	var e *Error
+	if errors.As(err, &e) && e.Code != 0 {
+		r.Code, r.Text = e.Code, e.Text
+	}
+}
+
+// tlsVersion names a TLS version as OpenSSL and Postfix's logs do
+// ("TLSv1.3"), or TLSNone for 0.
+func tlsVersion(v uint16) string {
+	if v == 0 {
+		return TLSNone
+	}
+	return strings.Replace(tls.VersionName(v), "TLS ", "TLSv", 1)
 }
 
 // outcome is the result of one transaction on a session.
 type outcome struct {
 	err   error
+	reply string // the text of the final 250, when delivered
 	keep  bool // the session can carry another transaction
 	stale bool // the session failed before any of the message was sent
 	// cached: err was decided from the capabilities the session learnt at
@@ -464,10 +503,11 @@ func (s *SMTP) run(sess *session, m *Message, b *body) outcome {
 		}
 		return outcome{err: temporary("smtp: sending the message", netError(err))}
 	}
-	if err := w.Close(); err != nil {
+	resp, err := w.CloseWithResponse()
+	if err != nil {
 		return s.failed(sess, stageEnd, err)
 	}
-	return outcome{keep: true}
+	return outcome{keep: true, reply: replyText(&smtp.SMTPError{Code: 250, Message: resp.StatusText})}
 }
 
 // failed classifies a failed command at st: permanent or not, and what it

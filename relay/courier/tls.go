@@ -56,6 +56,7 @@ type session struct {
 	client    *smtp.Client
 	conn      *deadlineConn
 	tls       string    // TLSNone, TLSStartTLS or TLSImplicit
+	version   uint16    // the TLS version (tls.VersionTLS13, …), 0 without TLS
 	used      int       // transactions attempted on it, delivered or not
 	opened    time.Time // when its EHLO was answered: its capabilities date from then
 	idleSince time.Time
@@ -74,29 +75,39 @@ func (ss *session) close(polite bool) {
 
 // connect opens a session to d. When opportunistic TLS fails, it connects
 // again to the same address and stays in plaintext: a broken TLS stack is
-// no reason not to deliver (RFC 7435 section 1.2).
-func (s *SMTP) connect(ctx context.Context, d *dest) (*session, error) {
-	raw, addr, err := s.dial(ctx, d)
+// no reason not to deliver (RFC 7435 section 1.2). rep gets the step
+// reached and the address.
+func (s *SMTP) connect(ctx context.Context, d *dest, rep *Report) (*session, error) {
+	raw, addr, err := s.dial(ctx, d, rep)
 	if err != nil {
 		return nil, err
 	}
+	rep.Step = StepSMTP
 	sess, tlsFailed, err := s.open(ctx, raw, d, true)
+	if tlsFailed {
+		rep.Step = StepTLS
+	}
 	if tlsFailed && d.policy == policyOpportunistic && ctx.Err() == nil {
 		s.log.Warn("courier: smtp: TLS with an MX host failed; delivering in plaintext", "err", err.Error())
+		rep.Step = StepConnect
 		raw, err = s.dialer.DialContext(ctx, "tcp", addr)
 		if err != nil {
 			return nil, temporary("smtp: dial", netError(err))
 		}
+		rep.Step = StepSMTP
 		sess, _, err = s.open(ctx, raw, d, false)
 	}
 	return sess, err
 }
 
 // dial connects to d: the smarthost by name, an MX host by trying its
-// addresses in turn. It returns the address it reached.
-func (s *SMTP) dial(ctx context.Context, d *dest) (net.Conn, string, error) {
+// addresses in turn. It returns the address it reached, and notes the step
+// and the address it tries in rep.
+func (s *SMTP) dial(ctx context.Context, d *dest, rep *Report) (net.Conn, string, error) {
+	rep.Step = StepConnect
 	if !d.mx {
 		addr := net.JoinHostPort(d.host, d.port)
+		rep.Addr = addr
 		c, err := s.dialer.DialContext(ctx, "tcp", addr)
 		if err != nil {
 			return nil, "", temporary("smtp: dial", netError(err))
@@ -105,14 +116,17 @@ func (s *SMTP) dial(ctx context.Context, d *dest) (net.Conn, string, error) {
 	}
 	addrs := d.addrs
 	if addrs == nil {
+		rep.Step = StepDNS
 		var err error
 		if addrs, err = s.dns.lookupAddrs(ctx, d.host); err != nil {
 			return nil, "", temporary("smtp: MX host address lookup", err)
 		}
+		rep.Step = StepConnect
 	}
 	var last error
 	for _, a := range addrs[:min(len(addrs), maxAddrsPerHost)] {
 		addr := net.JoinHostPort(a.String(), d.port)
+		rep.Addr = addr
 		c, err := s.dialer.DialContext(ctx, "tcp", addr)
 		if err == nil {
 			return c, addr, nil
@@ -143,12 +157,13 @@ func (s *SMTP) open(ctx context.Context, raw net.Conn, d *dest, tryTLS bool) (se
 func (s *SMTP) setup(ctx context.Context, dc *deadlineConn, d *dest, tryTLS bool) (*session, bool, error) {
 	var conn net.Conn = dc
 	mode := TLSNone
+	var version uint16
 	if d.policy == TLSImplicit {
 		tc := tls.Client(dc, s.tlsConfig(d))
 		if err := s.handshake(ctx, tc); err != nil {
 			return nil, true, temporary("smtp: TLS handshake", netError(err))
 		}
-		conn, mode = tc, TLSImplicit
+		conn, mode, version = tc, TLSImplicit, tc.ConnectionState().Version
 	}
 	c := s.newClient(conn)
 	if err := c.Hello(s.opts.Hostname); err != nil {
@@ -166,7 +181,7 @@ func (s *SMTP) setup(ctx context.Context, dc *deadlineConn, d *dest, tryTLS bool
 			if err := c.Hello(s.opts.Hostname); err != nil {
 				return nil, true, setupError("EHLO after STARTTLS", err)
 			}
-			mode = TLSStartTLS
+			mode, version = TLSStartTLS, tc.ConnectionState().Version
 		} else if d.policy == TLSStartTLS {
 			// Perhaps an attacker stripped it; the queue retries.
 			return nil, false, temporary("smtp: the smarthost does not offer STARTTLS", nil)
@@ -177,7 +192,7 @@ func (s *SMTP) setup(ctx context.Context, dc *deadlineConn, d *dest, tryTLS bool
 			return nil, false, err
 		}
 	}
-	return &session{client: c, conn: dc, tls: mode, opened: time.Now()}, false, nil
+	return &session{client: c, conn: dc, tls: mode, version: version, opened: time.Now()}, false, nil
 }
 
 // newClient returns a go-smtp client on conn with our timeouts.
