@@ -31,6 +31,10 @@ type Config struct {
 	LogLevel  string `yaml:"log_level"`
 	LogFormat string `yaml:"log_format"`
 
+	Spool struct {
+		ReserveBytes int64 `yaml:"reserve_bytes"`
+	} `yaml:"spool"`
+
 	SMTP struct {
 		Listen          string   `yaml:"listen"`
 		MaxMessageBytes int64    `yaml:"max_message_bytes"`
@@ -213,6 +217,7 @@ func defaultConfig() *Config {
 	c.Delivery.Mode = "dir"
 	c.Delivery.Workers = 8
 	c.Delivery.Lifetime = Duration{120 * time.Hour}
+	c.Spool.ReserveBytes = 64 << 20
 	c.Delivery.FailureLifetime = Duration{time.Hour}
 	c.Delivery.SmarthostTLS = "starttls"
 	c.Delivery.MXPort = 25
@@ -416,6 +421,8 @@ func (c *Config) validate() error {
 		// A document is counted at four times its size (input, output and
 		// the cleaner's working copies): one must fit.
 		return errors.New("anonymity.document_budget: must be at least 4 × anonymity.max_document_bytes")
+	case c.Spool.ReserveBytes < 0:
+		return errors.New("spool.reserve_bytes: must be >= 0 (0 turns the free-space check off)")
 	case c.Delivery.Workers < 1:
 		return errors.New("delivery.workers: must be at least 1")
 	case c.Delivery.Lifetime.Duration < time.Minute:

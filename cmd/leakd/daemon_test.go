@@ -153,6 +153,13 @@ func newDaemon(t *testing.T, s sections) *daemon {
 // start runs leakd serve and waits until /readyz answers 200.
 func (d *daemon) start() {
 	d.t.Helper()
+	d.launch()
+	d.waitReady()
+}
+
+// launch runs leakd serve without waiting for it.
+func (d *daemon) launch() {
+	d.t.Helper()
 	args := append(append([]string{}, d.wrap...), leakdBin, "serve", "--config", d.config)
 	d.cmd = exec.Command(args[0], args[1:]...)
 	d.cmd.Stdout = d.log
@@ -166,6 +173,11 @@ func (d *daemon) start() {
 			d.cmd.Wait()
 		}
 	})
+}
+
+// waitReady waits until /readyz answers 200.
+func (d *daemon) waitReady() {
+	d.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get("http://" + d.httpAddr + "/readyz")

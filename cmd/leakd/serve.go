@@ -89,11 +89,15 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 
 	sp, err := spool.Open(filepath.Join(cfg.DataDir, "spool"), spool.Options{
 		OnCommit: func(batch int, d time.Duration) { m.SpoolBatchSize.Observe(float64(batch)) },
+		Reserve:  spoolReserve(cfg),
+		OnDrop:   func(reason string) { m.SpoolDropped.WithLabelValues(reason).Inc() },
+		Logger:   log,
 	})
 	if err != nil {
 		return err
 	}
 	defer sp.Close()
+	m.SetSpoolFuncs(sp.Size, func() int64 { n, _ := sp.Free(); return n })
 
 	cour, err := newCourier(cfg, m, log)
 	if err != nil {
@@ -222,7 +226,12 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	mux.Handle("/u/", pages)
 	mux.Handle("/", metrics.Handler(m, map[string]metrics.Check{
-		"spool":  func(context.Context) error { return writable(spoolDir) },
+		"spool": func(context.Context) error {
+			if err := sp.CheckSpace(); err != nil {
+				return err
+			}
+			return writable(spoolDir)
+		},
 		"policy": engine.Ping,
 	}))
 	hs := newHTTPServer(cfg, mux, m, log)
@@ -446,6 +455,15 @@ func watchStore(ctx context.Context, ping func(context.Context) error, set func(
 		case <-t.C:
 		}
 	}
+}
+
+// spoolReserve maps spool.reserve_bytes onto spool.Options.Reserve, where
+// a negative value turns the check off.
+func spoolReserve(cfg *Config) int64 {
+	if cfg.Spool.ReserveBytes == 0 {
+		return -1
+	}
+	return cfg.Spool.ReserveBytes
 }
 
 // writable checks that the spool can take a file right now.
