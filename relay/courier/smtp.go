@@ -17,6 +17,8 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/miekg/dns"
 	"golang.org/x/net/idna"
+
+	"leak/relay/sts"
 )
 
 // Delivery modes of SMTPOptions.Mode.
@@ -73,6 +75,17 @@ type SMTPOptions struct {
 	// mode its session used (metrics). It must be quick.
 	OnTLS func(mode string)
 
+	// MTASTS applies the recipient domains' MTA-STS policies in MX mode
+	// (RFC 8461): under "enforce", a copy goes only to an MX host the
+	// policy lists, over TLS verified for the host's name, or is
+	// deferred; never in plaintext. Policies are kept in memory.
+	MTASTS bool
+	// OnSTS, if set, is called once per MX delivery attempt that got as
+	// far as its MX hosts, with what MTA-STS made of it: STSNone,
+	// STSTesting, STSEnforceOK or STSEnforceFailed (metrics). It must
+	// be quick.
+	OnSTS func(result string)
+
 	Logger *slog.Logger // default slog.Default()
 }
 
@@ -95,13 +108,14 @@ type SMTP struct {
 	smarthost *dest        // smarthost mode
 	dns       *resolver    // MX mode
 	domains   *domainCache // CheckDomain results
+	policies  *sts.Cache   // MX mode with MTASTS
 
 	pool  *pool
 	limit *limiter
 
 	dialer net.Dialer
 	// roots, if set, replaces the system roots when verifying the
-	// smarthost (tests).
+	// smarthost or an MX host under MTA-STS (tests).
 	roots    *x509.CertPool
 	sessions tls.ClientSessionCache
 }
@@ -142,6 +156,12 @@ func NewSMTP(opts SMTPOptions) (*SMTP, error) {
 		s.dns = newResolver(opts.Resolver)
 		s.dns.publicOnly = !opts.AllowPrivateMX
 		s.domains = newDomainCache(domainCacheSize, 10*time.Minute, time.Minute)
+		if opts.MTASTS {
+			var err error
+			if s.policies, err = sts.New(s.stsOptions()); err != nil {
+				return nil, fmt.Errorf("courier: smtp: %w", err)
+			}
+		}
 	}
 	s.pool = newPool(opts.MaxPerDest, opts.IdleConnTimeout, opts.MaxConnAge)
 	return s, nil
@@ -296,26 +316,35 @@ func (s *SMTP) deliverMX(ctx context.Context, m *Message, b *body) error {
 	if len(hosts) == 0 {
 		return temporary("smtp: no MX host to try", nil)
 	}
+	chk := s.checkSTS(ctx, domain, m.Report)
+	defer chk.finish()
 	var last *Error
 	tried, private := 0, 0
 	for _, h := range hosts {
+		d := chk.dest(h)
+		if d == nil {
+			continue // not in the domain's MTA-STS policy
+		}
 		if !b.rewind() {
 			// The body was partly sent to the previous host and cannot
 			// be read again: the queue retries later.
 			break
 		}
 		tried++
-		err := s.deliverTo(ctx, s.mxDest(h), m, b)
+		err := s.deliverTo(ctx, d, m, b)
 		if err == nil || IsPermanent(err) {
 			return err
 		}
 		if errors.Is(err, errPrivate) {
 			private++
 		}
-		last = asError(err)
+		last = chk.failed(asError(err))
 		if ctx.Err() != nil {
 			break
 		}
+	}
+	if last == nil {
+		return chk.excluded(len(hosts))
 	}
 	if private == len(hosts) {
 		// Not a passing fault: the domain points its mail at addresses
@@ -387,6 +416,9 @@ func (s *SMTP) deliverTo(ctx context.Context, d *dest, m *Message, b *body) erro
 			s.pool.put(d.key, sess)
 		}
 		if out.err == nil {
+			if d.delivered != nil {
+				d.delivered(sess)
+			}
 			rep.Code, rep.Text = 250, out.reply
 			if s.opts.OnTLS != nil {
 				s.opts.OnTLS(sess.tls)

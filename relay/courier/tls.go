@@ -36,6 +36,9 @@ type dest struct {
 	auth   bool   // AUTH after TLS
 	mx     bool
 	addrs  []netip.Addr // MX: addresses already known; nil: resolve on connect
+	// delivered, if set, is given the session of each copy delivered
+	// (MX: what MTA-STS makes of it).
+	delivered func(*session)
 }
 
 // mxDest returns the destination of one MX host.
@@ -57,6 +60,7 @@ type session struct {
 	conn      *deadlineConn
 	tls       string    // TLSNone, TLSStartTLS or TLSImplicit
 	version   uint16    // the TLS version (tls.VersionTLS13, …), 0 without TLS
+	verified  bool      // TLS with a trusted certificate valid for the host's name
 	used      int       // transactions attempted on it, delivered or not
 	opened    time.Time // when its EHLO was answered: its capabilities date from then
 	idleSince time.Time
@@ -158,6 +162,7 @@ func (s *SMTP) setup(ctx context.Context, dc *deadlineConn, d *dest, tryTLS bool
 	var conn net.Conn = dc
 	mode := TLSNone
 	var version uint16
+	verified := false
 	if d.policy == TLSImplicit {
 		tc := tls.Client(dc, s.tlsConfig(d))
 		if err := s.handshake(ctx, tc); err != nil {
@@ -182,9 +187,10 @@ func (s *SMTP) setup(ctx context.Context, dc *deadlineConn, d *dest, tryTLS bool
 				return nil, true, setupError("EHLO after STARTTLS", err)
 			}
 			mode, version = TLSStartTLS, tc.ConnectionState().Version
+			verified = d.verify || d.mx && s.policies != nil && s.verified(tc, d.host)
 		} else if d.policy == TLSStartTLS {
 			// Perhaps an attacker stripped it; the queue retries.
-			return nil, false, temporary("smtp: the smarthost does not offer STARTTLS", nil)
+			return nil, false, temporary("smtp: TLS required", errNoStartTLS)
 		}
 	}
 	if d.auth {
@@ -192,7 +198,7 @@ func (s *SMTP) setup(ctx context.Context, dc *deadlineConn, d *dest, tryTLS bool
 			return nil, false, err
 		}
 	}
-	return &session{client: c, conn: dc, tls: mode, version: version, opened: time.Now()}, false, nil
+	return &session{client: c, conn: dc, tls: mode, version: version, verified: verified, opened: time.Now()}, false, nil
 }
 
 // newClient returns a go-smtp client on conn with our timeouts.
