@@ -68,8 +68,10 @@ func loadCatalogue(t *testing.T) map[string]*metricDef {
 			defs[first] = d
 		}
 	}
+	// "reason (see below)" is the SMTP reason table; a metric with its own
+	// reason values (leak_spool_dropped_entries_total) keeps them.
 	for _, d := range defs {
-		if _, ok := d.labels["reason"]; ok {
+		if v, ok := d.labels["reason"]; ok && v == nil {
 			d.labels["reason"] = reasons
 		}
 	}
@@ -87,7 +89,11 @@ func TestCatalogueParse(t *testing.T) {
 		want          []string // nil: open set
 	}{
 		{"leak_smtp_commands_total", "class", []string{"2xx", "3xx", "4xx", "5xx"}},
-		{"leak_delivery_attempts_total", "result", []string{"delivered", "deferred", "bounced", "expired"}},
+		{"leak_delivery_attempts_total", "result", []string{"delivered", "deferred", "bounced", "failed", "expired"}},
+		{"leak_spool_dropped_entries_total", "reason", []string{"corrupt", "truncated"}},
+		{"leak_http_requests_total", "handler", []string{"unsubscribe", "metrics", "health", "other"}},
+		{"leak_http_requests_total", "class", []string{"2xx", "3xx", "4xx", "5xx"}},
+		{"leak_tls_cert_expiry_timestamp_seconds", "listener", []string{"smtp", "http"}},
 		{"leak_build_info", "goversion", nil},
 		{"leak_policy_decisions_total", "policy", nil},
 		{"leak_policy_decisions_total", "result", []string{"allow", "defer", "reject", "error"}},
@@ -108,8 +114,10 @@ func TestCatalogueParse(t *testing.T) {
 			t.Errorf("%s{%s}: values %q (present %v), want %q", tt.metric, tt.label, got, ok, tt.want)
 		}
 	}
-	if d := defs["leak_queue_depth_messages"]; d == nil || len(d.labels) != 0 || d.typ != "gauge" {
-		t.Errorf("leak_queue_depth_messages: %+v, want a gauge without labels", d)
+	for _, name := range []string{"leak_queue_depth_messages", "leak_policy_store_up", "leak_spool_free_bytes"} {
+		if d := defs[name]; d == nil || len(d.labels) != 0 || d.typ != "gauge" {
+			t.Errorf("%s: %+v, want a gauge without labels", name, d)
+		}
 	}
 }
 
@@ -302,10 +310,16 @@ func isAlnum(c byte) bool {
 }
 
 // standardMetric reports whether name is one of the collectors every
-// Prometheus target or Go process has (metrics/README.md, "Also exported").
+// Prometheus target or Go process has (metrics/README.md, "Also exported"),
+// or a series Prometheus makes itself (up, and ALERTS for the alert rules).
 func standardMetric(name string) bool {
-	return name == "up" || strings.HasPrefix(name, "go_") || strings.HasPrefix(name, "process_")
+	return name == "up" || name == "ALERTS" || strings.HasPrefix(name, "go_") || strings.HasPrefix(name, "process_")
 }
+
+// targetLabels are the labels Prometheus attaches to every series of a
+// target: instance and job always, namespace under Kubernetes service
+// discovery (the Prometheus Operator's ServiceMonitor).
+var targetLabels = map[string]bool{"instance": true, "job": true, "namespace": true}
 
 // resolve maps a series name to its catalogue entry: a histogram's _bucket,
 // _sum and _count series belong to the histogram.
@@ -341,7 +355,10 @@ func checkExpr(defs map[string]*metricDef, expr string) []string {
 		return []string{err.Error()}
 	}
 	var errs []string
-	groupable := map[string]bool{"instance": true, "job": true}
+	groupable := map[string]bool{}
+	for l := range targetLabels {
+		groupable[l] = true
+	}
 	nonLeak := false
 	for _, sel := range info.selectors {
 		if standardMetric(sel.metric) {
@@ -362,7 +379,7 @@ func checkExpr(defs map[string]*metricDef, expr string) []string {
 		for _, m := range sel.matchers {
 			values, known := d.labels[m.label]
 			switch {
-			case m.label == "instance" || m.label == "job":
+			case targetLabels[m.label]:
 				continue
 			case m.label == "le" && suffix == "_bucket":
 				continue
@@ -415,6 +432,11 @@ func TestCheckExpr(t *testing.T) {
 		{`leak_smtp_commands_total{class=~"4xx|6xx"}`, `value "6xx"`},
 		{`sum by (reasons) (leak_smtp_messages_total)`, `groups by "reasons"`},
 		{`leak_spool_errors_total_bucket`, "not in metrics/README.md"},
+		{`leak_policy_store_up{namespace=~".*",job="leak"} == 0`, ""},
+		{`sum by (alertname, severity) (ALERTS{alertstate="firing"})`, ""},
+		{`leak_http_requests_total{class="5xx",handler!="healthz"}`, `value "healthz"`},
+		{`sum without (reason) (leak_spool_dropped_entries_total{pod="leak-0"})`, `no label "pod"`},
+		{`leak_spool_dropped_entries_total{reason="internal"}`, `value "internal"`},
 		{`{__name__="leak_build_info"}`, "without a metric name"},
 	}
 	for _, tt := range tests {

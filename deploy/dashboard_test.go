@@ -15,7 +15,10 @@ type dashboard struct {
 	Title         string  `json:"title"`
 	SchemaVersion int     `json:"schemaVersion"`
 	Panels        []panel `json:"panels"`
-	Templating    struct {
+	Annotations   struct {
+		List []annotation `json:"list"`
+	} `json:"annotations"`
+	Templating struct {
 		List []struct {
 			Name       string          `json:"name"`
 			Type       string          `json:"type"`
@@ -24,6 +27,17 @@ type dashboard struct {
 			Datasource *datasource     `json:"datasource"`
 		} `json:"list"`
 	} `json:"templating"`
+}
+
+// annotation is a Grafana annotation query; the tests read the Prometheus
+// ones (expr set).
+type annotation struct {
+	Name            string      `json:"name"`
+	Datasource      *datasource `json:"datasource"`
+	Enable          bool        `json:"enable"`
+	Expr            string      `json:"expr"`
+	UseValueForTime bool        `json:"useValueForTime"`
+	TagKeys         string      `json:"tagKeys"`
 }
 
 type datasource struct {
@@ -78,10 +92,42 @@ var grafanaVars = strings.NewReplacer(
 	"${__interval}", "5s",
 	"${instance}", ".*",
 	"$instance", ".*",
+	"${job}", ".*",
+	"$job", ".*",
+	"${namespace}", ".*",
+	"$namespace", ".*",
 )
 
+// scopeVars are the variables that scope every query to the instances
+// picked, in the order each depends on the ones before: namespace (set by
+// Kubernetes service discovery, empty elsewhere), job, instance.
+var scopeVars = []struct{ name, query string }{
+	{"namespace", `label_values(leak_build_info, namespace)`},
+	{"job", `label_values(leak_build_info{namespace=~"$namespace"}, job)`},
+	{"instance", `label_values(leak_build_info{namespace=~"$namespace",job=~"$job"}, instance)`},
+}
+
+// checkScoped reports the selectors of expr not filtered by every scope
+// variable.
+func checkScoped(expr string) []string {
+	info, err := parseExpr(expr)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var errs []string
+	for _, sel := range info.selectors {
+		for _, v := range scopeVars {
+			if !hasMatcher(sel, v.name, "=~", "$"+v.name) {
+				errs = append(errs, fmt.Sprintf("%s is not filtered by %s=~\"$%s\"", sel.metric, v.name, v.name))
+			}
+		}
+	}
+	return errs
+}
+
 // TestDashboard checks the dashboard model: variables, data sources, ids,
-// layout, and every query against metrics/README.md.
+// layout, every query against metrics/README.md, and that every Leak metric
+// is on it.
 func TestDashboard(t *testing.T) {
 	d := loadDashboard(t)
 	defs := loadCatalogue(t)
@@ -92,25 +138,55 @@ func TestDashboard(t *testing.T) {
 		t.Errorf("schemaVersion %d: too old for the datasource-variable form used here", d.SchemaVersion)
 	}
 
-	vars := map[string]bool{}
-	for _, v := range d.Templating.List {
-		vars[v.Name] = true
-		switch v.Name {
-		case "datasource":
-			if v.Type != "datasource" || string(v.Query) != `"prometheus"` {
-				t.Errorf("variable datasource: type %q query %s, want a prometheus datasource variable", v.Type, v.Query)
+	var names []string
+	for i, v := range d.Templating.List {
+		names = append(names, v.Name)
+		if i == 0 {
+			if v.Name != "datasource" || v.Type != "datasource" || string(v.Query) != `"prometheus"` {
+				t.Errorf("variable %s: type %q query %s, want a prometheus datasource variable first", v.Name, v.Type, v.Query)
 			}
-		case "instance":
-			if v.Type != "query" || v.Datasource == nil || v.Datasource.UID != "${datasource}" {
-				t.Errorf("variable instance: type %q datasource %+v", v.Type, v.Datasource)
-			}
-			if v.Definition != "label_values(leak_build_info, instance)" || !strings.Contains(string(v.Query), "label_values(leak_build_info, instance)") {
-				t.Errorf("variable instance: query %s, want label_values(leak_build_info, instance)", v.Query)
-			}
+			continue
+		}
+		if i > len(scopeVars) {
+			continue
+		}
+		want := scopeVars[i-1]
+		if v.Name != want.name {
+			continue // reported below
+		}
+		if v.Type != "query" || v.Datasource == nil || v.Datasource.UID != "${datasource}" {
+			t.Errorf("variable %s: type %q datasource %+v", v.Name, v.Type, v.Datasource)
+		}
+		var q struct {
+			Query string `json:"query"`
+		}
+		if err := json.Unmarshal(v.Query, &q); err != nil || q.Query != want.query || v.Definition != want.query {
+			t.Errorf("variable %s: query %s, definition %q, want %s", v.Name, v.Query, v.Definition, want.query)
 		}
 	}
-	if !vars["datasource"] || !vars["instance"] {
-		t.Errorf("variables %v, want datasource and instance", vars)
+	if got := strings.Join(names, " "); got != "datasource namespace job instance" {
+		t.Errorf("variables %q, want datasource namespace job instance", got)
+	}
+
+	// The annotation marking each start of leakd, with the build it runs.
+	starts := 0
+	for _, a := range d.Annotations.List {
+		if a.Expr == "" {
+			continue
+		}
+		if a.Datasource == nil || a.Datasource.UID != "${datasource}" {
+			t.Errorf("annotation %q: datasource %+v, want ${datasource}", a.Name, a.Datasource)
+		}
+		for _, e := range append(checkScoped(a.Expr), checkExpr(defs, grafanaVars.Replace(a.Expr))...) {
+			t.Errorf("annotation %q: %s", a.Name, e)
+		}
+		if strings.Contains(a.Expr, "process_start_time_seconds") && strings.Contains(a.Expr, "group_left (version)") &&
+			a.UseValueForTime && a.Enable && strings.Contains(a.TagKeys, "version") {
+			starts++
+		}
+	}
+	if starts != 1 {
+		t.Errorf("%d annotations mark leakd's starts with the version (process_start_time_seconds * 1000, useValueForTime, tag version), want 1", starts)
 	}
 
 	ids := map[int]string{}
@@ -120,6 +196,7 @@ func TestDashboard(t *testing.T) {
 	}
 	var rects []rect
 	ranged := regexp.MustCompile(`\[[^\]]*\]`)
+	shown := map[string]bool{} // the series the queries read
 	for _, p := range d.allPanels() {
 		if prev, dup := ids[p.ID]; dup || p.ID == 0 {
 			t.Errorf("panel %q: id %d already used by %q (or zero)", p.Title, p.ID, prev)
@@ -163,14 +240,12 @@ func TestDashboard(t *testing.T) {
 					t.Errorf("%s: range %s, use [$__rate_interval]", where, r)
 				}
 			}
-			info, err := parseExpr(tg.Expr)
-			if err != nil {
-				t.Errorf("%s: %v", where, err)
-				continue
+			for _, e := range checkScoped(tg.Expr) {
+				t.Errorf("%s: %s", where, e)
 			}
-			for _, sel := range info.selectors {
-				if !hasMatcher(sel, "instance", "=~", "$instance") {
-					t.Errorf("%s: %s is not filtered by instance=~\"$instance\"", where, sel.metric)
+			if info, err := parseExpr(tg.Expr); err == nil {
+				for _, sel := range info.selectors {
+					shown[sel.metric] = true
 				}
 			}
 			for _, e := range checkExpr(defs, grafanaVars.Replace(tg.Expr)) {
@@ -183,6 +258,22 @@ func TestDashboard(t *testing.T) {
 	}
 	if len(ids) < 20 {
 		t.Errorf("only %d panels", len(ids))
+	}
+	// Every metric of the catalogue has a panel (a histogram through any
+	// of its series).
+	for name, def := range defs {
+		found := shown[name]
+		if def.typ == "histogram" {
+			for _, sfx := range []string{"_bucket", "_sum", "_count"} {
+				found = found || shown[name+sfx]
+			}
+		}
+		if !found {
+			t.Errorf("%s (metrics/README.md) is on no panel", name)
+		}
+	}
+	if !shown["ALERTS"] {
+		t.Error("no panel shows the firing alerts (ALERTS)")
 	}
 }
 

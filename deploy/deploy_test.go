@@ -90,14 +90,17 @@ func run(t *testing.T, dir, name string, args ...string) (string, error) {
 	return out.String(), err
 }
 
+// ruleTestFiles are the unit tests of alerts.yml (promtool test rules).
+var ruleTestFiles = []string{"prometheus/alerts_test.yml", "prometheus/alerts_day_test.yml"}
+
 // TestPromtool checks the Prometheus config and rules, and runs the rules'
-// unit tests (prometheus/alerts_test.yml).
+// unit tests.
 func TestPromtool(t *testing.T) {
 	promtool := needTool(t, "promtool", "prometheus")
 	for _, args := range [][]string{
 		{"check", "config", "prometheus/prometheus.yml"},
 		{"check", "rules", "prometheus/alerts.yml"},
-		{"test", "rules", "prometheus/alerts_test.yml"},
+		append([]string{"test", "rules"}, ruleTestFiles...),
 	} {
 		out, err := run(t, ".", promtool, args...)
 		if err != nil {
@@ -134,20 +137,72 @@ func loadRules(t *testing.T) *ruleFile {
 	return &rf
 }
 
+// ruleTests is the part of a promtool test file the tests read.
+type ruleTests struct {
+	Tests []struct {
+		Name          string `yaml:"name"`
+		AlertRuleTest []struct {
+			EvalTime  string `yaml:"eval_time"`
+			Alertname string `yaml:"alertname"`
+			ExpAlerts []struct {
+				ExpLabels map[string]string `yaml:"exp_labels"`
+			} `yaml:"exp_alerts"`
+		} `yaml:"alert_rule_test"`
+	} `yaml:"tests"`
+}
+
+// healthyGroup is the test group where every rule stays quiet; the other
+// groups must hold a near miss of each rule.
+const healthyGroup = "healthy relay is quiet"
+
+// ruleCoverage reads the promtool test files: for each alert, the
+// severities some case expects it to fire with, and whether a case other
+// than the healthy relay expects it to stay quiet.
+func ruleCoverage(t *testing.T) (fires map[string]map[string]bool, quiet map[string]bool) {
+	t.Helper()
+	fires, quiet = map[string]map[string]bool{}, map[string]bool{}
+	for _, f := range ruleTestFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rt ruleTests
+		if err := yaml.Unmarshal(data, &rt); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, g := range rt.Tests {
+			for _, a := range g.AlertRuleTest {
+				if len(a.ExpAlerts) == 0 {
+					quiet[a.Alertname] = quiet[a.Alertname] || g.Name != healthyGroup
+					continue
+				}
+				for _, e := range a.ExpAlerts {
+					if fires[a.Alertname] == nil {
+						fires[a.Alertname] = map[string]bool{}
+					}
+					fires[a.Alertname][e.ExpLabels["severity"]] = true
+				}
+			}
+		}
+	}
+	return fires, quiet
+}
+
 // TestAlertRules checks what promtool does not: the rules' metrics against
-// metrics/README.md, and the conventions every rule follows. That each alert
-// fires is promtool's part (alerts_test.yml).
+// metrics/README.md, the conventions every rule follows, and that the unit
+// tests make each rule fire (at each of its severities) and hold a case
+// where it must not. That the rules behave as the tests say is promtool's
+// part (TestPromtool).
 func TestAlertRules(t *testing.T) {
 	defs := loadCatalogue(t)
 	rf := loadRules(t)
-	want := []string{"LeakQueueGrowing", "LeakQueueOldestTooOld", "LeakDeliveryFailureRatioHigh",
-		"LeakNoAcceptsWhileConnections", "LeakDKIMSigningFailures", "LeakSpoolWriteErrors",
-		"LeakRedisUnreachable", "LeakInstanceDown"}
+	want := []string{"LeakInstanceDown", "LeakRefusingAllMail", "LeakRestartLoop", "LeakPanics",
+		"LeakNothingDelivered", "LeakQueueGrowing", "LeakQueueBacklog", "LeakHardBounceRatioHigh",
+		"LeakDeliveryFailures", "LeakSpoolWriteErrors", "LeakSpoolDroppedEntries", "LeakSpoolDiskLow",
+		"LeakSpoolDiskFillingUp", "LeakPolicyStoreDown", "LeakPolicyStoreErrors", "LeakOptOutSpike",
+		"LeakDKIMSigningFailures", "LeakHTTPServerErrors", "LeakTLSCertExpiring"}
 	seen := map[string]bool{}
-	tests, err := os.ReadFile("prometheus/alerts_test.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fires, quiet := ruleCoverage(t)
 	for _, g := range rf.Groups {
 		for _, r := range g.Rules {
 			if r.Alert == "" {
@@ -161,18 +216,23 @@ func TestAlertRules(t *testing.T) {
 			if r.For == "" {
 				t.Errorf("%s: no for:", r.Alert)
 			}
-			if s := r.Labels["severity"]; s != "critical" && s != "warning" {
-				t.Errorf("%s: severity %q, want critical or warning", r.Alert, s)
+			sev := r.Labels["severity"]
+			if sev != "critical" && sev != "warning" {
+				t.Errorf("%s: severity %q, want critical or warning", r.Alert, sev)
 			}
-			if r.Annotations["summary"] == "" || r.Annotations["description"] == "" {
-				t.Errorf("%s: needs summary and description annotations", r.Alert)
+			for _, a := range []string{"summary", "description", "runbook"} {
+				if strings.TrimSpace(r.Annotations[a]) == "" {
+					t.Errorf("%s: needs a %s annotation", r.Alert, a)
+				}
 			}
 			if !strings.Contains(r.Expr, `job="leak"`) {
 				t.Errorf("%s: does not select job=\"leak\"", r.Alert)
 			}
-			// Each alert must be shown to fire in the unit tests.
-			if !bytes.Contains(tests, []byte("alertname: "+r.Alert+"\n")) {
-				t.Errorf("%s: alerts_test.yml has no test that expects it to fire", r.Alert)
+			if !fires[r.Alert][sev] {
+				t.Errorf("%s: no unit test expects it to fire with severity %s", r.Alert, sev)
+			}
+			if !quiet[r.Alert] {
+				t.Errorf("%s: no unit test besides %q expects it to stay quiet", r.Alert, healthyGroup)
 			}
 		}
 	}
@@ -183,13 +243,66 @@ func TestAlertRules(t *testing.T) {
 	}
 }
 
-// TestConfigs runs `leakd config check` on every leakd config shipped here.
+// shippedConfigs are the leakd configs shipped here; TestShippedConfigs
+// (cmd/leakd/shipped_test.go) runs each and delivers a message through it.
+var shippedConfigs = []string{"docker/leak.yaml", "docker/demo.yaml", "systemd/leak.yaml", "kubernetes/leak.yaml"}
+
+// TestConfigs runs `leakd config check` on every leakd config shipped here,
+// and checks that the production ones deliver (mx) under placeholders an
+// admin cannot miss: every name under .example, the operator and the
+// public URL set.
 func TestConfigs(t *testing.T) {
 	bin := leakd(t)
-	for _, f := range []string{"docker/leak.yaml", "systemd/leak.yaml", "kubernetes/leak.yaml"} {
+	for _, f := range shippedConfigs {
 		out, err := run(t, ".", bin, "config", "check", "--config", f)
 		if err != nil {
 			t.Errorf("leakd config check %s: %v\n%s", f, err, out)
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			Domain, Hostname string
+			HTTP             struct {
+				PublicURL string `yaml:"public_url"`
+			}
+			Policy struct{ Operator string }
+			Delivery struct{ Mode string }
+			TLS      struct {
+				ACME struct{ Enabled bool }
+			}
+		}
+		if err := yaml.Unmarshal(data, &c); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if c.Policy.Operator == "" {
+			t.Errorf("%s: no policy.operator: postmaster@ would be refused", f)
+		}
+		for _, name := range []string{c.Domain, c.Hostname, c.Policy.Operator} {
+			if !strings.HasSuffix(name, ".example") {
+				t.Errorf("%s: %q is not a placeholder under .example", f, name)
+			}
+		}
+		if f == "docker/demo.yaml" {
+			if c.Delivery.Mode != "smarthost" {
+				t.Errorf("%s: delivery.mode %q, the demo delivers to Mailpit (smarthost)", f, c.Delivery.Mode)
+			}
+			continue
+		}
+		if c.Delivery.Mode != "mx" {
+			t.Errorf("%s: delivery.mode %q, want mx", f, c.Delivery.Mode)
+		}
+		if !strings.HasPrefix(c.HTTP.PublicURL, "https://") {
+			t.Errorf("%s: http.public_url %q: unsubscribe links need https", f, c.HTTP.PublicURL)
+		}
+		if !c.TLS.ACME.Enabled {
+			t.Errorf("%s: no TLS: tls.acme.enabled is false", f)
+		}
+		for _, stale := range []string{"come later", "mode: dir", "for now"} {
+			if bytes.Contains(data, []byte(stale)) {
+				t.Errorf("%s: stale text %q", f, stale)
+			}
 		}
 	}
 }
@@ -203,6 +316,13 @@ type leakConfig struct {
 	HTTP struct {
 		Listen string `yaml:"listen"`
 	} `yaml:"http"`
+	Policy struct {
+		Redis string `yaml:"redis"`
+	} `yaml:"policy"`
+	Delivery struct {
+		Mode      string `yaml:"mode"`
+		Smarthost string `yaml:"smarthost"`
+	} `yaml:"delivery"`
 }
 
 func readLeakConfig(t *testing.T, path string) *leakConfig {
@@ -329,7 +449,7 @@ func TestCompose(t *testing.T) {
 	if err := yaml.Unmarshal(data, &c); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"leakd", "prometheus", "grafana"} {
+	for _, name := range []string{"leakd", "mailpit", "redis", "prometheus", "grafana"} {
 		if _, ok := c.Services[name]; !ok {
 			t.Errorf("service %s is missing", name)
 		}
@@ -354,9 +474,25 @@ func TestCompose(t *testing.T) {
 			}
 		}
 	}
-	leak := readLeakConfig(t, "docker/leak.yaml")
+	// leakd runs the demo config, whose next hop and policy store are
+	// services of the stack.
+	if src := mounts["/etc/leak/leak.yaml"]; src != "./docker/demo.yaml" {
+		t.Errorf("leakd's /etc/leak/leak.yaml is %q, want ./docker/demo.yaml", src)
+	}
+	leak := readLeakConfig(t, "docker/demo.yaml")
 	if mounts[leak.DataDir] == "" {
 		t.Errorf("leakd's data_dir %s is not on a volume", leak.DataDir)
+	}
+	if leak.Delivery.Mode != "smarthost" || leak.Delivery.Smarthost != "mailpit:1025" {
+		t.Errorf("leakd delivers %s to %q, want smarthost mailpit:1025 (Mailpit's SMTP port)", leak.Delivery.Mode, leak.Delivery.Smarthost)
+	}
+	if leak.Policy.Redis != "redis://redis:6379/0" {
+		t.Errorf("policy.redis %q, want the stack's redis://redis:6379/0", leak.Policy.Redis)
+	}
+	for _, p := range c.Services["mailpit"].Ports {
+		if !strings.HasPrefix(p, "127.0.0.1:") {
+			t.Errorf("mailpit publishes %q beyond the host's loopback", p)
+		}
 	}
 	// Prometheus scrapes leakd by service name on http.listen's port.
 	prom, err := os.ReadFile("prometheus/prometheus.yml")
@@ -409,6 +545,8 @@ func TestSystemdUnit(t *testing.T) {
 		"ExecStart=/usr/local/bin/leakd serve --config /etc/leak/leak.yaml\n",
 		"ExecReload=/bin/kill -HUP $MAINPID\n",
 		"Restart=on-failure\n", "KillSignal=SIGTERM\n", "TimeoutStopSec=45\n",
+		// leakd speaks sd_notify (cmd/leakd/notify.go, TestSystemdNotify).
+		"Type=notify\n", "NotifyAccess=main\n", "WatchdogSec=30s\n",
 	} {
 		if !bytes.Contains(data, []byte(want)) {
 			t.Errorf("leakd.service lacks %q", strings.TrimSpace(want))

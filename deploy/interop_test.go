@@ -3,10 +3,17 @@ package deploy
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,27 +34,48 @@ import (
 // policy registers its name). A query on them has no data until then.
 var lazyMetrics = []string{"leak_policy_decisions_total"}
 
-// TestLiveDashboardAndAlerts runs leakd and a real Prometheus scraping it
-// every second with alerts.yml loaded, sends mail through the relay, and
-// then evaluates every dashboard query and checks every alert rule through
-// Prometheus's HTTP API.
+// emptyOnHealthyRelay are the dashboard targets that rightly have no data
+// after this test's traffic, with the reason.
+var emptyOnHealthyRelay = map[string]string{
+	"Alerts firing / A":      "no alert fires on a healthy relay",
+	"Alerts now / A":         "no alert fires or is pending on a healthy relay",
+	"Outbound TLS share / A": "delivery.mode dir sends nothing over SMTP, and the share is left empty rather than NaN",
+}
+
+// certLifetime is how long the SMTP certificate the test makes is valid.
+const certLifetime = 365 * 24 * time.Hour
+
+// TestLiveDashboardAndAlerts runs leakd (with a real Redis as its policy
+// store and a certificate on its SMTP listener) and a real Prometheus
+// scraping it every second with alerts.yml loaded. It sends mail through
+// the relay, evaluates every dashboard query and checks every alert rule
+// through Prometheus's HTTP API; then it stops Redis and waits for
+// LeakPolicyStoreDown to fire with no other traffic, brings Redis back, and
+// restarts leakd for the dashboard's start annotation.
 func TestLiveDashboardAndAlerts(t *testing.T) {
 	promBin := needTool(t, "prometheus", "prometheus")
+	redisBin := needTool(t, "redis-server", "redis-server")
 	bin := leakd(t)
 	dir := t.TempDir()
+
+	redisAddr := freePort(t)
+	redis := startRedis(t, redisBin, redisAddr)
 
 	// leakd, configured the way cmd/leakd's tests do it.
 	smtpAddr, httpAddr := freePort(t), freePort(t)
 	outbox := filepath.Join(dir, "outbox")
+	certFile, keyFile := writeCert(t, dir, "mx.leak.example", certLifetime)
 	cfg := fmt.Sprintf("domain: leak.example\nhostname: mx.leak.example\ndata_dir: %s\n"+
 		// public_url points at the daemon itself, so that the delivered
 		// unsubscribe links work.
-		"smtp:\n  listen: %s\nhttp:\n  listen: %s\n  public_url: http://%s\ndelivery:\n  mode: dir\n  dir: %s\n"+
+		"smtp:\n  listen: %s\n  tls_cert: %s\n  tls_key: %s\n"+
+		"http:\n  listen: %s\n  public_url: http://%s\ndelivery:\n  mode: dir\n  dir: %s\n"+
 		// Policies stay on (their panel needs data), but the default of 5
 		// messages a day per recipient would defer this test's traffic.
-		"policy:\n  rate_recipient: {rate: 1000, burst: 1000, period: 1m}\n  rate_sender: {rate: 1000, burst: 1000, period: 1m}\n"+
+		"policy:\n  redis: redis://%s/0\n"+
+		"  rate_recipient: {rate: 1000, burst: 1000, period: 1m}\n  rate_sender: {rate: 1000, burst: 1000, period: 1m}\n"+
 		"  rate_ip: {rate: 1000, burst: 1000, period: 1m}\n",
-		filepath.Join(dir, "data"), smtpAddr, httpAddr, httpAddr, outbox)
+		filepath.Join(dir, "data"), smtpAddr, certFile, keyFile, httpAddr, httpAddr, outbox, redisAddr)
 	leakCfg := filepath.Join(dir, "leak.yaml")
 	if err := os.WriteFile(leakCfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -120,29 +148,12 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 			api.want(fmt.Sprintf(`leak_delivery_attempts_total{result="delivered"} == %d`, accepted), now, 1),
 			api.want(`leak_smtp_messages_total{reason="line_ending"} == 1`, now, 1),
 			api.want(`leak_policy_optouts_total{action="optout"} == 1`, now, 1),
+			api.want(`leak_http_requests_total{handler="unsubscribe",class="2xx"} >= 1`, now, 1),
 		)
 	})
 	at := time.Now()
 
-	metricsBody := httpBody(t, "http://"+httpAddr+"/metrics")
-	titles, exprs := dashboardExprs(t)
-	values := map[string][]sample{}
-	for i, expr := range exprs {
-		q := grafanaVars.Replace(expr)
-		res, err := api.query(q, at)
-		if err != nil {
-			t.Errorf("%s: %s: %v", titles[i], q, err)
-			continue
-		}
-		values[titles[i]] = res
-		if len(res) == 0 {
-			if m := lazyIn(q, metricsBody); m != "" {
-				t.Logf("%s: no data until a policy registers %s (metrics/README.md); the query is kept", titles[i], m)
-				continue
-			}
-			t.Errorf("%s: no data: %s", titles[i], q)
-		}
-	}
+	values := evalDashboard(t, api, "http://"+httpAddr+"/metrics", at)
 
 	// The panels that must show this traffic, not only exist.
 	positive := []struct {
@@ -165,9 +176,15 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 		{"Anonymize duration / B", nil},
 		{"Spool commit duration / B", nil},
 		{"Spool group commit batch size / A", nil},
-		{"Policy store latency / A", map[string]string{"store": "local"}},
-		{"Policy store latency / B", map[string]string{"store": "local"}},
+		{"Spool disk / A", nil},
+		{"Spool disk / B", nil},
+		{"Policy store latency / A", map[string]string{"store": "redis"}},
+		{"Policy store latency / B", map[string]string{"store": "redis"}},
+		{"Policy store up / A", nil},
 		{"Opt-outs and opt-ins (per hour) / A", map[string]string{"action": "optout"}},
+		{"HTTP requests / A", map[string]string{"handler": "unsubscribe", "class": "2xx"}},
+		{"HTTP requests / A", map[string]string{"handler": "metrics", "class": "2xx"}},
+		{"TLS certificate expires in / A", map[string]string{"listener": "smtp"}},
 		{"Inbound TLS share / A", map[string]string{"used": "no"}},
 		{"Resident memory / A", nil},
 		{"Build / A", nil},
@@ -191,57 +208,278 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 			t.Errorf("%s: no series with %v in %v", p.panel, p.labels, res)
 		}
 	}
+	// The store not in use (local: leakd runs on Redis) draws nothing
+	// rather than a NaN quantile.
+	for _, ref := range []string{"A", "B"} {
+		for _, s := range values["Policy store latency / "+ref] {
+			if s.labels["store"] != "redis" {
+				t.Errorf("Policy store latency / %s: a series for the unused store %v", ref, s.labels)
+			}
+		}
+	}
+	// The certificate's remaining life, as leakd read it from the file.
+	for _, s := range values["TLS certificate expires in / A"] {
+		if left := time.Duration(s.value) * time.Second; left > certLifetime || left < certLifetime-time.Hour {
+			t.Errorf("TLS certificate expires in: %v, want just under %v", left, certLifetime)
+		}
+	}
 
-	// The instance variable's query, as the series API answers it.
-	var inst []string
-	api.get("/api/v1/label/instance/values?match[]=leak_build_info", &inst)
-	if len(inst) != 1 || inst[0] != httpAddr {
-		t.Errorf("label_values(leak_build_info, instance) = %v, want [%s]", inst, httpAddr)
+	// The variables' queries, as the series API answers them.
+	for _, v := range []struct{ label, want string }{{"job", "leak"}, {"instance", httpAddr}} {
+		var got []string
+		api.get("/api/v1/label/"+v.label+"/values?match[]="+url.QueryEscape(grafanaVars.Replace(`leak_build_info{namespace=~"$namespace",job=~"$job"}`)), &got)
+		if len(got) != 1 || got[0] != v.want {
+			t.Errorf("label_values(leak_build_info, %s) = %v, want [%s]", v.label, got, v.want)
+		}
+	}
+	firstStart, err := startAnnotation(t, api)
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	// Every alert rule loaded, evaluated without error, and quiet.
-	want := map[string]bool{}
+	nRules := 0
 	for _, g := range loadRules(t).Groups {
-		for _, r := range g.Rules {
-			want[r.Alert] = true
-		}
+		nRules += len(g.Rules)
 	}
 	waitFor(t, "every rule evaluated", 20*time.Second, func() error {
 		rs := api.rules()
 		var errs []string
-		for name := range want {
-			r, ok := rs[name]
-			switch {
-			case !ok:
-				errs = append(errs, name+": not loaded")
-			case r.Health != "ok" || r.LastError != "":
-				errs = append(errs, fmt.Sprintf("%s: health %q, error %q", name, r.Health, r.LastError))
+		for _, r := range rs {
+			if r.Health != "ok" || r.LastError != "" {
+				errs = append(errs, fmt.Sprintf("%s: health %q, error %q", r.Name, r.Health, r.LastError))
 			}
 		}
-		if len(rs) != len(want) {
-			errs = append(errs, fmt.Sprintf("%d rules loaded, want %d", len(rs), len(want)))
+		if len(rs) != nRules {
+			errs = append(errs, fmt.Sprintf("%d rules loaded, want %d", len(rs), nRules))
 		}
 		if len(errs) > 0 {
 			return fmt.Errorf("%s", strings.Join(errs, "; "))
 		}
 		return nil
 	})
-	for name, r := range api.rules() {
+	for _, r := range api.rules() {
 		if r.State != "inactive" {
-			t.Errorf("%s: %s on a healthy relay", name, r.State)
+			t.Errorf("%s (%s): %s on a healthy relay", r.Name, r.Labels["severity"], r.State)
 		}
 	}
+
+	redis = redisOutage(t, api, redis, redisBin, redisAddr)
 
 	// Stop leakd: LeakInstanceDown goes pending at once (it fires after
 	// its for: of 2m, longer than this test waits).
 	leak.stop(t)
 	waitFor(t, "LeakInstanceDown pending", 20*time.Second, func() error {
-		if s := api.rules()["LeakInstanceDown"].State; s != "pending" && s != "firing" {
+		if s := api.state("LeakInstanceDown"); s != "pending" && s != "firing" {
 			return fmt.Errorf("state %q", s)
 		}
 		return nil
 	})
+
+	// Start it again: the start annotation moves to the new start time.
+	leak = start(t, "leakd", bin, "serve", "--config", leakCfg)
+	waitFor(t, "leakd /readyz after the restart", 20*time.Second, func() error {
+		return httpOK("http://" + httpAddr + "/readyz")
+	})
+	waitFor(t, "the restarted leakd in Prometheus", 20*time.Second, func() error {
+		s, err := startAnnotation(t, api)
+		if err == nil && !s.After(firstStart) {
+			err = fmt.Errorf("the start annotation says %v, the first start was %v", s, firstStart)
+		}
+		return err
+	})
+	if s := api.state("LeakRestartLoop"); s != "inactive" {
+		t.Errorf("LeakRestartLoop %s after one restart", s)
+	}
+	leak.stop(t)
+	redis.stop(t)
 	prom.stop(t)
+}
+
+// evalDashboard runs every dashboard query at ts and returns the samples by
+// panel title and refId. A query that fails, returns NaN, or has no data
+// without a reason (lazy metrics, emptyOnHealthyRelay) is an error.
+func evalDashboard(t *testing.T, api *promAPI, metricsURL string, ts time.Time) map[string][]sample {
+	t.Helper()
+	metricsBody := httpBody(t, metricsURL)
+	titles, exprs := dashboardExprs(t)
+	values := map[string][]sample{}
+	for i, expr := range exprs {
+		q := grafanaVars.Replace(expr)
+		res, err := api.query(q, ts)
+		if err != nil {
+			t.Errorf("%s: %s: %v", titles[i], q, err)
+			continue
+		}
+		values[titles[i]] = res
+		for _, s := range res {
+			if math.IsNaN(s.value) {
+				t.Errorf("%s: NaN for %v: %s", titles[i], s.labels, q)
+			}
+		}
+		if len(res) == 0 {
+			if m := lazyIn(q, metricsBody); m != "" {
+				t.Logf("%s: no data until a policy registers %s (metrics/README.md); the query is kept", titles[i], m)
+				continue
+			}
+			if why := emptyOnHealthyRelay[titles[i]]; why != "" {
+				t.Logf("%s: no data: %s", titles[i], why)
+				continue
+			}
+			t.Errorf("%s: no data: %s", titles[i], q)
+		}
+	}
+	return values
+}
+
+// startAnnotation evaluates the dashboard's start annotation now and
+// returns the start time it marks; it must carry the running version.
+func startAnnotation(t *testing.T, api *promAPI) (time.Time, error) {
+	t.Helper()
+	var expr string
+	for _, a := range loadDashboard(t).Annotations.List {
+		if strings.Contains(a.Expr, "process_start_time_seconds") {
+			expr = grafanaVars.Replace(a.Expr)
+		}
+	}
+	res, err := api.query(expr, time.Now())
+	if err != nil || len(res) != 1 || res[0].labels["version"] == "" {
+		return time.Time{}, fmt.Errorf("start annotation %s: %v %v, want one series with a version", expr, res, err)
+	}
+	return time.UnixMilli(int64(res[0].value)), nil
+}
+
+// redisOutage stops Redis with no traffic at all and waits for
+// LeakPolicyStoreDown to fire within its for: (plus leakd's 5 s check, a
+// scrape and an evaluation), with no other alert going off; then starts
+// Redis again, waits for the alert to resolve and returns the new Redis.
+func redisOutage(t *testing.T, api *promAPI, redis *proc, redisBin, redisAddr string) *proc {
+	t.Helper()
+	var forDur time.Duration
+	for _, g := range loadRules(t).Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "LeakPolicyStoreDown" {
+				d, err := time.ParseDuration(r.For)
+				if err != nil {
+					t.Fatalf("LeakPolicyStoreDown: for: %q: %v", r.For, err)
+				}
+				forDur = d
+			}
+		}
+	}
+	errsBefore, _ := api.query(`leak_policy_store_errors_total{store="redis"}`, time.Now())
+
+	redis.stop(t)
+	stopped := time.Now()
+	waitFor(t, "leak_policy_store_up 0 in Prometheus", 15*time.Second, func() error {
+		return api.want(`leak_policy_store_up{job="leak"} == 0`, time.Now(), 1)
+	})
+	waitFor(t, "LeakPolicyStoreDown firing", forDur+30*time.Second, func() error {
+		if s := api.state("LeakPolicyStoreDown"); s != "firing" {
+			return fmt.Errorf("state %q", s)
+		}
+		return nil
+	})
+	t.Logf("LeakPolicyStoreDown fired %v after Redis stopped (for: %v)", time.Since(stopped).Round(time.Second), forDur)
+	for _, r := range api.rules() {
+		if r.Name == "LeakPolicyStoreDown" {
+			if r.Labels["severity"] != "critical" {
+				t.Errorf("LeakPolicyStoreDown: severity %q, want critical", r.Labels["severity"])
+			}
+			continue
+		}
+		if r.State != "inactive" {
+			t.Errorf("%s (%s): %s while only Redis is down, with no traffic", r.Name, r.Labels["severity"], r.State)
+		}
+	}
+	// The dashboard's alert panels show it.
+	for _, title := range []string{"Alerts firing / A", "Alerts now / A"} {
+		titles, exprs := dashboardExprs(t)
+		for i := range titles {
+			if titles[i] != title {
+				continue
+			}
+			res, err := api.query(grafanaVars.Replace(exprs[i]), time.Now())
+			if err != nil || len(res) != 1 || res[0].labels["alertname"] != "LeakPolicyStoreDown" || res[0].labels["severity"] != "critical" {
+				t.Errorf("%s: %v %v, want LeakPolicyStoreDown (critical) alone", title, res, err)
+			}
+		}
+	}
+	errsAfter, _ := api.query(`leak_policy_store_errors_total{store="redis"}`, time.Now())
+	t.Logf("leak_policy_store_errors_total{store=\"redis\"} during the outage: %v -> %v", errsBefore, errsAfter)
+
+	redis = startRedis(t, redisBin, redisAddr)
+	waitFor(t, "LeakPolicyStoreDown resolved", 30*time.Second, func() error {
+		if s := api.state("LeakPolicyStoreDown"); s != "inactive" {
+			return fmt.Errorf("state %q", s)
+		}
+		return nil
+	})
+	return redis
+}
+
+// startRedis runs a Redis without persistence on addr (loopback) and waits
+// until it answers PING.
+func startRedis(t *testing.T, bin, addr string) *proc {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, "redis-server", bin, "--port", port, "--bind", host, "--save", "", "--appendonly", "no")
+	waitFor(t, "redis PING", 10*time.Second, func() error {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(time.Second))
+		if _, err := io.WriteString(c, "PING\r\n"); err != nil {
+			return err
+		}
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil || line != "+PONG\r\n" {
+			return fmt.Errorf("PING: %q %v", line, err)
+		}
+		return nil
+	})
+	return p
+}
+
+// writeCert writes a self-signed certificate for host, valid from now for
+// lifetime, and its key; it returns their paths.
+func writeCert(t *testing.T, dir, host string, lifetime time.Duration) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: host},
+		DNSNames:     []string{host},
+		NotBefore:    now.Add(-time.Minute),
+		NotAfter:     now.Add(lifetime),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
 }
 
 // unsubscribeLink finds Leak's one-click link in a delivered copy.
@@ -557,30 +795,42 @@ func (a *promAPI) get(path string, v any) {
 	}
 }
 
-type ruleState struct {
-	State     string `json:"state"`
-	Health    string `json:"health"`
-	LastError string `json:"lastError"`
+// alertRule is one alerting rule as Prometheus reports it.
+type alertRule struct {
+	Name      string            `json:"name"`
+	State     string            `json:"state"`
+	Health    string            `json:"health"`
+	LastError string            `json:"lastError"`
+	Labels    map[string]string `json:"labels"`
 }
 
-// rules returns the alerting rules Prometheus has loaded, by name.
-func (a *promAPI) rules() map[string]ruleState {
+// rules returns the alerting rules Prometheus has loaded. A name may come
+// more than once (LeakTLSCertExpiring has a warning and a critical rule).
+func (a *promAPI) rules() []alertRule {
 	a.t.Helper()
 	var d struct {
 		Groups []struct {
-			Rules []struct {
-				ruleState
-				Name string `json:"name"`
-				Type string `json:"type"`
-			} `json:"rules"`
+			Rules []alertRule `json:"rules"`
 		} `json:"groups"`
 	}
 	a.get("/api/v1/rules?type=alert", &d)
-	out := map[string]ruleState{}
+	var out []alertRule
 	for _, g := range d.Groups {
-		for _, r := range g.Rules {
-			out[r.Name] = r.ruleState
-		}
+		out = append(out, g.Rules...)
 	}
 	return out
+}
+
+// state returns the state of the alert called name: firing if one of its
+// rules fires, else pending if one is pending, else inactive ("" when no
+// rule has that name).
+func (a *promAPI) state(name string) string {
+	rank := map[string]int{"": 0, "inactive": 1, "pending": 2, "firing": 3}
+	best := ""
+	for _, r := range a.rules() {
+		if r.Name == name && rank[r.State] > rank[best] {
+			best = r.State
+		}
+	}
+	return best
 }
