@@ -114,6 +114,15 @@ const (
 	StoreRedis = "redis"
 )
 
+// Values of result on leak_delivery_mta_sts_total: what the recipient
+// domain's MTA-STS policy (RFC 8461) made of a delivery in MX mode.
+const (
+	STSNone          = "none"           // no policy published
+	STSTesting       = "testing"        // mode testing: opportunistic, problems logged
+	STSEnforceOK     = "enforce_ok"     // mode enforce, every host tried met it
+	STSEnforceFailed = "enforce_failed" // mode enforce kept the copy from every host: deferred
+)
+
 // Values of handler on leak_http_requests_total: the page family served.
 const (
 	HandlerUnsubscribe = "unsubscribe"
@@ -157,6 +166,7 @@ var (
 	optOutActions    = []string{OptOut, OptIn}
 	suppressionKinds = []string{SuppressHard, SuppressSoft}
 	policyStores     = []string{StoreLocal, StoreRedis}
+	stsResults       = []string{STSNone, STSTesting, STSEnforceOK, STSEnforceFailed}
 	httpHandlers     = []string{HandlerUnsubscribe, HandlerMetrics, HandlerHealth, HandlerOther}
 	httpClasses      = []string{"2xx", "3xx", "4xx", "5xx"}
 	tlsListeners     = []string{ListenerSMTP, ListenerHTTP}

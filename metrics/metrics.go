@@ -83,6 +83,8 @@ type Metrics struct {
 	DeliveryTLS *prometheus.CounterVec
 	// DeliveryInFlight is leak_delivery_in_flight.
 	DeliveryInFlight prometheus.Gauge
+	// DeliverySTS is leak_delivery_mta_sts_total{result}.
+	DeliverySTS *prometheus.CounterVec
 
 	// Policy.
 
@@ -260,6 +262,11 @@ func NewBuild(version, rsa string) *Metrics {
 			Help: "Delivery attempts currently running.",
 		}),
 
+		DeliverySTS: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_delivery_mta_sts_total",
+			Help: "MX deliveries by what the recipient domain's MTA-STS policy made of them.",
+		}, []string{"result"}),
+
 		PolicyDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "leak_policy_decisions_total",
 			Help: "Policy decisions, by policy and result.",
@@ -349,7 +356,7 @@ func NewBuild(version, rsa string) *Metrics {
 		m.ReceivedBytes, m.MessageSize, m.TLS,
 		m.AnonymizeDuration, m.Signatures, m.SignDuration,
 		m.SpoolCommitDuration, m.SpoolBatchSize, m.SpoolErrors, m.SpoolDropped, m.Panics,
-		m.DeliveryAttempts, m.DeliveryLatency, m.DeliveryTLS, m.DeliveryInFlight,
+		m.DeliveryAttempts, m.DeliveryLatency, m.DeliveryTLS, m.DeliveryInFlight, m.DeliverySTS,
 		m.PolicyDecisions, m.PolicyOptOuts, m.PolicySuppressions,
 		m.PolicyStoreDuration, m.PolicyStoreErrors, m.PolicyStoreUp,
 		m.HTTPRequests, m.CertExpiry,
@@ -398,6 +405,9 @@ func (m *Metrics) preinit() {
 	}
 	for _, t := range deliveryTLS {
 		m.DeliveryTLS.WithLabelValues(t)
+	}
+	for _, r := range stsResults {
+		m.DeliverySTS.WithLabelValues(r)
 	}
 	for _, a := range optOutActions {
 		m.PolicyOptOuts.WithLabelValues(a)

@@ -92,6 +92,7 @@ type Config struct {
 		Resolver             string   `yaml:"resolver"`
 		MXPort               int      `yaml:"mx_port"`
 		AllowPrivateMX       bool     `yaml:"allow_private_mx"`
+		MTASTS               bool     `yaml:"mta_sts"`
 		MaxPerDestination    int      `yaml:"max_per_destination"`
 		BounceKeyFile        string   `yaml:"bounce_key_file"`
 	} `yaml:"delivery"`
@@ -221,6 +222,7 @@ func defaultConfig() *Config {
 	c.Delivery.FailureLifetime = Duration{time.Hour}
 	c.Delivery.SmarthostTLS = "starttls"
 	c.Delivery.MXPort = 25
+	c.Delivery.MTASTS = true
 	c.Delivery.MaxPerDestination = 20
 	return c
 }

@@ -311,6 +311,8 @@ func newCourier(cfg *Config, m *metrics.Metrics, log *slog.Logger) (courier.Cour
 			Resolver:       d.Resolver,
 			MXPort:         d.MXPort,
 			AllowPrivateMX: d.AllowPrivateMX,
+			MTASTS:         d.MTASTS,
+			OnSTS:          func(r string) { m.DeliverySTS.WithLabelValues(r).Inc() },
 			MaxPerDest:     d.MaxPerDestination,
 			OnTLS:          func(tls string) { m.DeliveryTLS.WithLabelValues(tls).Inc() },
 			Logger:         log,
