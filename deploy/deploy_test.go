@@ -267,7 +267,7 @@ func TestConfigs(t *testing.T) {
 			HTTP             struct {
 				PublicURL string `yaml:"public_url"`
 			}
-			Policy struct{ Operator string }
+			Policy   struct{ Operator string }
 			Delivery struct{ Mode string }
 			TLS      struct {
 				ACME struct{ Enabled bool }

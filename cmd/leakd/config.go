@@ -48,6 +48,9 @@ type Config struct {
 		MaxMIMEDepth    int      `yaml:"max_mime_depth"`
 		MaxMIMEParts    int      `yaml:"max_mime_parts"`
 		MaxReceived     int      `yaml:"max_received"`
+		// ProxyProtocol takes the client's address from a load
+		// balancer's PROXY header (proxy.go).
+		ProxyProtocol ProxyProtocolConfig `yaml:"proxy_protocol"`
 	} `yaml:"smtp"`
 
 	HTTP struct {
@@ -439,6 +442,9 @@ func (c *Config) validate() error {
 		if !ok || typ == "" || sub == "" || strings.ContainsAny(t, " ;,\t") || t != strings.ToLower(t) {
 			return fmt.Errorf("anonymity.pass_types[%d]: must be a lower-case media type like application/x-foo, got %q", i, t)
 		}
+	}
+	if err := c.SMTP.ProxyProtocol.validate(); err != nil {
+		return err
 	}
 	for key, addr := range map[string]string{"smtp.listen": c.SMTP.Listen, "http.listen": c.HTTP.Listen} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {

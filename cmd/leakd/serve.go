@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -205,7 +205,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		return err
 	}
 
-	smtpL, err := net.Listen("tcp", cfg.SMTP.Listen)
+	smtpL, err := listenSMTP(cfg) // behind the PROXY protocol if on (proxy.go)
 	if err != nil {
 		return fmt.Errorf("smtp.listen: %w", err)
 	}
@@ -225,7 +225,16 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		return fmt.Errorf("policy: %w", err)
 	}
 	mux.Handle("/u/", pages)
+	// Not ready from the moment the drain begins: balancers and
+	// Kubernetes stop sending new connections while sessions finish.
+	var draining atomic.Bool
 	mux.Handle("/", metrics.Handler(m, map[string]metrics.Check{
+		"drain": func(context.Context) error {
+			if draining.Load() {
+				return errors.New("shutting down")
+			}
+			return nil
+		},
 		"spool": func(context.Context) error {
 			if err := sp.CheckSpace(); err != nil {
 				return err
@@ -256,6 +265,9 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	log.Info("leakd started", "version", version(), "domain", cfg.Domain,
 		"smtp", smtpL.Addr().String(), "http", httpL.Addr().String(),
 		"delivery", cfg.Delivery.Mode, "data_dir", cfg.DataDir, "rsa", sign.Backend)
+	sd := notifier{log}
+	sd.ready()
+	watchdog := sd.watchdog(ctx)
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -264,9 +276,12 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 wait:
 	for {
 		select {
+		case <-watchdog:
+			sd.ping()
 		case <-hup:
 			// SIGHUP re-reads the domain lists and the certificate
 			// files (systemctl reload).
+			sd.reloading()
 			if err := engine.Reload(); err != nil {
 				log.Error("reload failed; keeping the previous lists", "err", err)
 			} else {
@@ -275,6 +290,7 @@ wait:
 			if err := certs.Reload(); err != nil {
 				log.Error("certificate reload failed", "err", err)
 			}
+			sd.ready()
 		case <-ctx.Done():
 			log.Info("shutting down")
 			break wait
@@ -283,6 +299,8 @@ wait:
 			break wait
 		}
 	}
+	draining.Store(true)
+	sd.stopping()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.SMTP.ShutdownGrace.Duration)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

@@ -15,7 +15,7 @@ import (
 
 // externalSecrets are the Secrets the manifests use but do not contain: they
 // hold key material and are made with kubectl (deploy/README.md).
-var externalSecrets = map[string]bool{"leak-dkim": true}
+var externalSecrets = map[string]bool{"leak-dkim": true, "leak-keys": true}
 
 // wantJob is the job label the alert rules select (deploy/prometheus/alerts.yml).
 const wantJob = "leak"
@@ -29,8 +29,8 @@ func (p *problems) add(format string, args ...any) {
 // check returns every problem found in objs, sorted.
 func check(o *objects) []string {
 	var p problems
-	if len(o.statefulSets) == 0 {
-		p.add("no StatefulSet in the build")
+	if !hasLeakd(o) {
+		p.add("no StatefulSet with a container named leakd in the build")
 	}
 	checkNamespaces(&p, o)
 	for _, ss := range o.statefulSets {
@@ -45,6 +45,9 @@ func check(o *objects) []string {
 	for _, pm := range o.podMonitors {
 		checkPodMonitor(&p, o, pm)
 	}
+	checkNetworkPolicies(&p, o)
+	checkPDBs(&p, o)
+	checkIngresses(&p, o)
 	sort.Strings(p)
 	return p
 }
@@ -73,6 +76,15 @@ func checkNamespaces(p *problems, o *objects) {
 	}
 	for _, v := range o.podMonitors {
 		metas["PodMonitor "+v.Name] = v.ObjectMeta
+	}
+	for _, v := range o.pdbs {
+		metas["PodDisruptionBudget "+v.Name] = v.ObjectMeta
+	}
+	for _, v := range o.networkPolicies {
+		metas["NetworkPolicy "+v.Name] = v.ObjectMeta
+	}
+	for _, v := range o.ingresses {
+		metas["Ingress "+v.Name] = v.ObjectMeta
 	}
 	for what, m := range metas {
 		switch {
@@ -112,12 +124,41 @@ func checkStatefulSet(p *problems, o *objects, ss *appsv1.StatefulSet) {
 			p.add("%s: volumeClaimTemplate %q requests no storage", where, c.Name)
 		}
 	}
-	checkPod(p, o, where, &ss.Spec.Template.Spec, claims)
+	checkPod(p, o, where, &ss.Spec.Template.Spec, claims, replicas(ss.Spec.Replicas))
+}
+
+// replicas is a StatefulSet's replica count, 1 when unset.
+func replicas(n *int32) int32 {
+	if n == nil {
+		return 1
+	}
+	return *n
+}
+
+// podTemplate is a pod template of the build, with its labels.
+type podTemplate struct {
+	labels map[string]string
+	spec   *corev1.PodSpec
+	leakd  bool // it runs a container named leakd
+}
+
+func podTemplates(o *objects) []podTemplate {
+	var out []podTemplate
+	for _, ss := range o.statefulSets {
+		spec := &ss.Spec.Template.Spec
+		out = append(out, podTemplate{labels: ss.Spec.Template.Labels, spec: spec,
+			leakd: slices.ContainsFunc(spec.Containers, func(c corev1.Container) bool { return c.Name == "leakd" })})
+	}
+	return out
+}
+
+func hasLeakd(o *objects) bool {
+	return slices.ContainsFunc(podTemplates(o), func(pt podTemplate) bool { return pt.leakd })
 }
 
 // checkPod checks references inside a pod spec and the parts of the
 // "restricted" Pod Security Standard a manifest can get wrong.
-func checkPod(p *problems, o *objects, where string, spec *corev1.PodSpec, claims map[string]bool) {
+func checkPod(p *problems, o *objects, where string, spec *corev1.PodSpec, claims map[string]bool, replicas int32) {
 	if spec.HostNetwork || spec.HostPID || spec.HostIPC {
 		p.add("%s: uses a host namespace", where)
 	}
@@ -199,11 +240,9 @@ func checkPod(p *problems, o *objects, where string, spec *corev1.PodSpec, claim
 	}
 	for i := range spec.Containers {
 		if spec.Containers[i].Name == "leakd" {
-			checkLeakd(p, o, where, spec, &spec.Containers[i], volumes, claims)
-			return
+			checkLeakd(p, o, where, spec, &spec.Containers[i], volumes, claims, replicas)
 		}
 	}
-	p.add("%s: no container named leakd", where)
 }
 
 func checkContainerSecurity(p *problems, cw string, sc *corev1.SecurityContext, podSeccomp bool) {

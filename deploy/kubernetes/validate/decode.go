@@ -7,6 +7,8 @@ import (
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
@@ -21,11 +23,15 @@ type objects struct {
 	statefulSets    []*appsv1.StatefulSet
 	serviceMonitors []*monitoringv1.ServiceMonitor
 	podMonitors     []*monitoringv1.PodMonitor
+	pdbs            []*policyv1.PodDisruptionBudget
+	networkPolicies []*networkingv1.NetworkPolicy
+	ingresses       []*networkingv1.Ingress
 }
 
 func (o *objects) count() int {
 	return len(o.namespaces) + len(o.services) + len(o.configMaps) + len(o.secrets) +
-		len(o.statefulSets) + len(o.serviceMonitors) + len(o.podMonitors)
+		len(o.statefulSets) + len(o.serviceMonitors) + len(o.podMonitors) +
+		len(o.pdbs) + len(o.networkPolicies) + len(o.ingresses)
 }
 
 // build runs kustomize on dir and decodes each resulting object.
@@ -82,6 +88,18 @@ func (o *objects) add(apiVersion, kind string, y []byte) error {
 	case "monitoring.coreos.com/v1/ServiceMonitor":
 		v := &monitoringv1.ServiceMonitor{}
 		o.serviceMonitors = append(o.serviceMonitors, v)
+		return strict(v)
+	case "policy/v1/PodDisruptionBudget":
+		v := &policyv1.PodDisruptionBudget{}
+		o.pdbs = append(o.pdbs, v)
+		return strict(v)
+	case "networking.k8s.io/v1/NetworkPolicy":
+		v := &networkingv1.NetworkPolicy{}
+		o.networkPolicies = append(o.networkPolicies, v)
+		return strict(v)
+	case "networking.k8s.io/v1/Ingress":
+		v := &networkingv1.Ingress{}
+		o.ingresses = append(o.ingresses, v)
 		return strict(v)
 	case "monitoring.coreos.com/v1/PodMonitor":
 		v := &monitoringv1.PodMonitor{}

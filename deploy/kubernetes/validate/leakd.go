@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -16,21 +19,37 @@ import (
 type leakConfig struct {
 	DataDir string `json:"data_dir"`
 	SMTP    struct {
-		Listen string `json:"listen"`
+		Listen        string `json:"listen"`
+		ShutdownGrace string `json:"shutdown_grace"`
 	} `json:"smtp"`
 	HTTP struct {
 		Listen string `json:"listen"`
 	} `json:"http"`
+	Web struct {
+		Listen string `json:"listen"`
+	} `json:"web"`
+	TLS struct {
+		ACME struct {
+			Enabled    bool   `json:"enabled"`
+			HTTPListen string `json:"http_listen"`
+			CacheDir   string `json:"cache_dir"`
+		} `json:"acme"`
+	} `json:"tls"`
 	DKIM struct {
 		KeyDir string `json:"key_dir"`
 	} `json:"dkim"`
+	Policy struct {
+		Redis      string `json:"redis"`
+		SecretFile string `json:"secret_file"`
+	} `json:"policy"`
 	Delivery struct {
-		Dir string `json:"dir"`
+		Dir           string `json:"dir"`
+		BounceKeyFile string `json:"bounce_key_file"`
 	} `json:"delivery"`
 }
 
 // checkLeakd checks the leakd container against the config it is given.
-func checkLeakd(p *problems, o *objects, where string, spec *corev1.PodSpec, c *corev1.Container, volumes map[string]*corev1.Volume, claims map[string]bool) {
+func checkLeakd(p *problems, o *objects, where string, spec *corev1.PodSpec, c *corev1.Container, volumes map[string]*corev1.Volume, claims map[string]bool, replicas int32) {
 	cw := fmt.Sprintf("%s: container %q", where, c.Name)
 	args := append(append([]string{}, c.Command...), c.Args...)
 	cfgPath := ""
@@ -61,7 +80,12 @@ func checkLeakd(p *problems, o *objects, where string, spec *corev1.PodSpec, c *
 	for _, l := range []struct{ key, addr, port string }{
 		{"smtp.listen", cfg.SMTP.Listen, "smtp"},
 		{"http.listen", cfg.HTTP.Listen, "metrics"},
+		{"web.listen", cfg.Web.Listen, "web"},
+		{"tls.acme.http_listen", cfg.TLS.ACME.HTTPListen, "acme"},
 	} {
+		if l.addr == "" && l.port != "smtp" && l.port != "metrics" {
+			continue // off
+		}
 		_, ps, err := net.SplitHostPort(l.addr)
 		n, _ := strconv.Atoi(ps)
 		cp, found := containerPort(c, l.port)
@@ -89,6 +113,9 @@ func checkLeakd(p *problems, o *objects, where string, spec *corev1.PodSpec, c *
 			p.add("%s: %s %s is not on a volumeClaimTemplate: accepted mail would be lost with the pod", cw, d.key, d.dir)
 		}
 	}
+
+	checkShared(p, o, cw, c, volumes, claims, &cfg, replicas)
+	checkGrace(p, where, spec, c, cfg.SMTP.ShutdownGrace)
 
 	// Keys on an emptyDir must be put there before leakd starts, or leakd
 	// makes new ones at every start and the published DNS records go stale.
@@ -163,4 +190,84 @@ func mountFor(c *corev1.Container, dir string) *corev1.VolumeMount {
 		}
 	}
 	return best
+}
+
+// checkShared checks what replicas must share. Each replica has its own
+// claim, so anything leakd would otherwise keep under data_dir differs
+// between replicas: rate limits and opt-outs (policy.redis), the secret
+// behind every stored hash and unsubscribe link (policy.secret_file), the
+// key of the bounce addresses (delivery.bounce_key_file), and an ACME
+// cache. The key files come from a Secret whatever the count.
+func checkShared(p *problems, o *objects, cw string, c *corev1.Container, volumes map[string]*corev1.Volume, claims map[string]bool, cfg *leakConfig, replicas int32) {
+	for _, f := range []struct{ key, path string }{
+		{"policy.secret_file", cfg.Policy.SecretFile},
+		{"delivery.bounce_key_file", cfg.Delivery.BounceKeyFile},
+	} {
+		if f.path == "" {
+			if replicas > 1 {
+				p.add("%s: replicas %d without %s: each replica makes its own key under data_dir, so they disagree (deploy/README.md, Several replicas)", cw, replicas, f.key)
+			}
+			continue
+		}
+		m := mountFor(c, f.path)
+		if m == nil || volumes[m.Name] == nil || volumes[m.Name].Secret == nil {
+			p.add("%s: %s %s is not on a mounted Secret", cw, f.key, f.path)
+		}
+	}
+	if cfg.Policy.Redis == "" {
+		if replicas > 1 {
+			p.add("%s: replicas %d without policy.redis: each replica would count its own limits and keep its own opt-outs", cw, replicas)
+		}
+	} else if u, err := url.Parse(cfg.Policy.Redis); err != nil || u.Hostname() == "" {
+		p.add("%s: policy.redis %q is not a redis:// URL with a host", cw, cfg.Policy.Redis)
+	} else if !strings.Contains(u.Hostname(), ".") && net.ParseIP(u.Hostname()) == nil {
+		// A bare name is a Service of this namespace.
+		svc := findService(o, u.Hostname())
+		port := u.Port()
+		if port == "" {
+			port = "6379"
+		}
+		switch {
+		case svc == nil:
+			p.add("%s: policy.redis names %q, which is not a Service of the build", cw, u.Hostname())
+		case !slices.ContainsFunc(svc.Spec.Ports, func(sp corev1.ServicePort) bool { return strconv.Itoa(int(sp.Port)) == port }):
+			p.add("%s: policy.redis port %s is not a port of Service %s", cw, port, svc.Name)
+		}
+	}
+	if cfg.TLS.ACME.Enabled && replicas > 1 {
+		cache := cfg.TLS.ACME.CacheDir
+		if cache == "" {
+			cache = path.Join(cfg.DataDir, "acme")
+		}
+		if m := mountFor(c, cache); m == nil || claims[m.Name] || volumes[m.Name] == nil || volumes[m.Name].PersistentVolumeClaim == nil {
+			p.add("%s: replicas %d with tls.acme: cache_dir %s is not one shared (ReadWriteMany) claim; each replica would order its own certificate", cw, replicas, cache)
+		}
+	}
+}
+
+// checkGrace: the kubelet's SIGKILL comes terminationGracePeriodSeconds
+// after the pod starts terminating, preStop included; the messages in
+// DATA need smtp.shutdown_grace after SIGTERM, and the spool a moment to
+// close.
+func checkGrace(p *problems, where string, spec *corev1.PodSpec, c *corev1.Container, shutdownGrace string) {
+	grace := int64(30)
+	if spec.TerminationGracePeriodSeconds != nil {
+		grace = *spec.TerminationGracePeriodSeconds
+	}
+	sd := 30 * time.Second
+	if shutdownGrace != "" {
+		d, err := time.ParseDuration(shutdownGrace)
+		if err != nil {
+			p.add("%s: smtp.shutdown_grace %q is not a duration", where, shutdownGrace)
+			return
+		}
+		sd = d
+	}
+	var pre int64
+	if c.Lifecycle != nil && c.Lifecycle.PreStop != nil && c.Lifecycle.PreStop.Sleep != nil {
+		pre = c.Lifecycle.PreStop.Sleep.Seconds
+	}
+	if need := pre + int64(sd/time.Second) + 5; grace < need {
+		p.add("%s: terminationGracePeriodSeconds %d < preStop %ds + smtp.shutdown_grace %s + 5s: messages in DATA would be cut", where, grace, pre, sd)
+	}
 }
