@@ -2,9 +2,11 @@ package relay
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,18 +20,31 @@ import (
 // are bounded separately by the strict reader.
 const maxCommandLine = 4096
 
-// listener wraps accepted connections so that every read and write pushes an
-// idle deadline forward. go-smtp's ReadTimeout is one deadline for the whole
-// DATA phase (upstream issue #196), which would cut off a slow 25 MiB upload
-// and still let a silent client hold a DATA slot for the full period.
+// The server's last words on a connection it ends itself.
+const (
+	sayShutdown = "421 4.3.2 Service shutting down, try again later"
+	sayEvicted  = "421 4.4.2 Idle connection closed: the server is busy, try again later"
+)
+
+// limits are the time limits of a connection (Options, defaults applied).
+type limits struct {
+	idle    time.Duration // no byte either way
+	command time.Duration // from our reply to the client's next complete command
+	first   time.Duration // from the greeting to the first complete command
+	stress  time.Duration // replaces command and first while the connection limit is hit
+	minRate int64         // bytes/s a message body must average after a grace of command
+}
+
+// listener wraps accepted connections (see conn) and applies the connection
+// limits before the greeting.
 type listener struct {
 	net.Listener
-	idle  time.Duration
-	conns *connSet
+	set   *connSet
+	lim   limits
 	count func(verb string, code int) // counts one command and its reply
 	// admit decides whether a new connection may be served: a non-empty
 	// refusal is written before closing; release runs when it closes.
-	admit func(net.Addr) (refusal string, release func())
+	admit func(netip.Addr) (refusal string, release func())
 }
 
 func (l *listener) Accept() (net.Conn, error) {
@@ -38,9 +53,10 @@ func (l *listener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		ip := peerIP(c.RemoteAddr())
 		release := func() {}
 		if l.admit != nil {
-			refusal, rel := l.admit(c.RemoteAddr())
+			refusal, rel := l.admit(ip)
 			if refusal != "" {
 				// Refused before the greeting (RFC 5321 3.1: a 421 in
 				// place of the 220), off the accept loop.
@@ -53,109 +69,276 @@ func (l *listener) Accept() (net.Conn, error) {
 			}
 			release = rel
 		}
-		cc := &conn{Conn: c, idle: l.idle, set: l.conns, count: l.count, release: release}
-		l.conns.add(cc)
+		cc := &conn{Conn: c, ip: ip, set: l.set, lim: l.lim, count: l.count, release: release}
+		cc.waitSince.Store(time.Now().UnixNano())
+		l.set.add(cc)
 		return cc, nil
 	}
 }
 
-// conn is one client connection. Outside DATA it also limits the length of a
-// command line, since go-smtp's own line limit would otherwise also apply to
-// message lines and close the connection mid-message.
+func peerIP(a net.Addr) netip.Addr {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		ip, _ := netip.AddrFromSlice(ta.IP)
+		return ip.Unmap()
+	}
+	return netip.Addr{}
+}
+
+// conn is one client connection, between the socket and go-smtp. It
+//
+//   - hands go-smtp one command line per Read, so that go-smtp never holds
+//     commands it has not asked for (after "500 Too many errors" it would
+//     run them on a closed session and panic), and limits their length
+//     (go-smtp's own limit would also apply to message lines);
+//   - follows DATA as go-smtp's reader does, to hand over a body up to its
+//     end in bulk, and to see the "\r\n.\r" go-smtp drops without a word;
+//   - enforces the time limits: the idle timeout, a deadline for each
+//     command independent of the bytes that trickle in, and a minimum rate
+//     for message bodies (go-smtp's ReadTimeout is one deadline for all of
+//     DATA, upstream issue #196);
+//   - counts commands and replies;
+//   - keeps the client's address out of errors (scrub, peerAddr).
+//
+// After STARTTLS only ciphertext passes: lines are no longer seen, and the
+// phase of the session comes from the session's own calls instead.
 type conn struct {
 	net.Conn
-	idle time.Duration
-	set  *connSet
-
-	inData  atomic.Bool
-	eod     eodState // where DATA stands; only touched by Read
-	lineLen int      // bytes since the last LF, outside DATA; only touched by Read
-
-	// Command accounting: verbs read, waiting for their replies in order
-	// (PIPELINING keeps replies in command order, RFC 2920 3.1). After
-	// STARTTLS only ciphertext passes here, so counting stops.
+	ip      netip.Addr // for policy and fairness only; never logged or stored
+	set     *connSet
+	lim     limits
 	count   func(verb string, code int)
-	verb    []byte   // start of the command line being read
-	skip    int64    // bytes of a BDAT chunk still to pass unparsed
-	pending []string // verbs whose final reply has not been written
-	tls     bool
+	release func() // gives the connection's slot back to the policy; may run twice
 
-	release   func() // gives the connection's slot back to the policy
+	// Read side: touched only by the goroutine go-smtp serves the
+	// connection on (Read, Write, and the session's calls).
+	mem       [2 * maxCommandLine]byte
+	buf       []byte   // read from the socket, not yet handed to go-smtp
+	dataMode  bool     // handing a DATA body over, up to its end
+	eod       eodState // where DATA stands
+	dotCR     bool     // this DATA had "\r\n.\r" without LF: a bare CR
+	lineLen   int      // bytes since the last LF, outside DATA
+	verb      []byte   // start of the command line being read
+	skip      int64    // bytes of a BDAT chunk still to pass unparsed
+	commands  int      // complete command lines read
+	pending   []string // verbs whose final reply has not been written
+	dataStart time.Time
+	dataBytes int64 // body bytes since dataStart
+	readErr   error // a timeout, or the end after a failed TLS handshake: every later read fails the same way
+
+	// Shared with shutdown, eviction and the stress poke.
+	tls       atomic.Bool  // STARTTLS done: ciphertext from here on
+	phase     atomic.Int32 // phaseIdle, phaseMail or phaseEvicted
+	receiving atomic.Bool  // a message body is coming in
+	waitSince atomic.Int64 // unix ns of our last write: the command clock starts there
+	lost      atomic.Bool  // the socket failed or hit EOF: the client is gone
+	said421   atomic.Bool  // we said goodbye: go-smtp's later words are dropped
+	panicked  atomic.Bool  // go-smtp recovered a panic on this connection
+	closed    atomic.Bool
+	topMu     sync.Mutex
+	top       *tls.Conn // the TLS layer go-smtp talks through, once a session runs on it
 	closeOnce sync.Once
 }
 
+// Phases that decide whether a connection may be evicted.
+const (
+	phaseIdle    int32 = iota // no transaction: may be evicted under pressure
+	phaseMail                 // from MAIL until the transaction ends
+	phaseEvicted              // told to leave; says 421 at its next read
+)
+
+// RemoteAddr hides the client's address from go-smtp, which only logs it.
+func (c *conn) RemoteAddr() net.Addr { return peerAddr{c} }
+
 func (c *conn) Read(p []byte) (int, error) {
-	if c.set.draining.Load() && !c.inData.Load() {
-		return 0, c.bye()
+	if c.closed.Load() {
+		// go-smtp closed the connection ("500 Too many errors", a panic)
+		// but reads on: it must not get the commands still buffered here.
+		return 0, net.ErrClosed
 	}
-	if c.idle > 0 {
-		c.Conn.SetReadDeadline(time.Now().Add(c.idle))
-	}
-	n, err := c.Conn.Read(p)
-	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() && c.set.draining.Load() && !c.inData.Load() {
-			return 0, c.bye()
+	if len(c.buf) == 0 {
+		if err := c.fill(); err != nil {
+			return 0, err
 		}
-		return n, err
 	}
-	rest := p[:n]
-	if c.inData.Load() {
-		i := c.eod.scan(rest)
-		if i < 0 {
-			return n, nil
+	body := c.inBody()
+	var b []byte
+	switch {
+	case c.tls.Load():
+		// Ciphertext: handed over as it is.
+		b = c.buf
+	case c.dataMode:
+		b = c.buf
+		if i := c.eod.scan(b[:min(len(b), len(p))], &c.dotCR); i >= 0 {
+			// What follows the end-of-data line is commands again.
+			b = b[:i]
+			c.dataMode = false
+			c.lineLen = 0
 		}
-		// DATA ended inside this read: what follows is commands again.
-		c.inData.Store(false)
-		c.lineLen = 0
-		rest = rest[i:]
+	case c.skip > 0:
+		b = c.buf[:min(int64(len(c.buf)), c.skip)]
+		c.skip -= int64(min(len(b), len(p)))
+	default:
+		// Only whole command lines: a line cut short by a timeout or a
+		// reset would otherwise run as a command (go-smtp's reader
+		// returns a partial line before the error).
+		i := bytes.IndexByte(c.buf, '\n')
+		for i < 0 {
+			if len(c.buf) > maxCommandLine {
+				// go-smtp answers this error with 500 5.4.0 and closes.
+				return 0, smtp.ErrTooLongLine
+			}
+			if err := c.fill(); err != nil {
+				return 0, err
+			}
+			i = bytes.IndexByte(c.buf, '\n')
+		}
+		b = c.buf[:min(i+1, len(p))]
+		if err := c.scanCommand(b); err != nil {
+			return 0, err
+		}
 	}
-	for i := 0; i < len(rest); i++ {
-		if c.skip > 0 {
-			k := min(c.skip, int64(len(rest)-i))
-			c.skip -= k
-			i += int(k) - 1
+	n := copy(p, b)
+	if body {
+		c.dataBytes += int64(n)
+	}
+	c.buf = c.buf[n:]
+	return n, nil
+}
+
+// fill reads from the socket, after what buf holds already, under the
+// connection's deadlines. A wake-up before the deadline (shutdown,
+// eviction, the start of stress) looks again at why, and at a deadline
+// that may have moved closer.
+func (c *conn) fill() error {
+	if c.readErr != nil {
+		return c.readErr
+	}
+	have := copy(c.mem[:], c.buf)
+	c.buf = c.mem[:have]
+	for {
+		if err := c.check(); err != nil {
+			return err
+		}
+		dl := c.deadline(time.Now())
+		c.Conn.SetReadDeadline(dl)
+		// Whoever changes the state below pokes the deadline afterwards;
+		// looking again after arming it means no poke is lost.
+		if err := c.check(); err != nil {
+			return err
+		}
+		if c.deadline(time.Now()).Before(dl) {
 			continue
 		}
-		b := rest[i]
-		if b == '\n' {
+		n, err := c.Conn.Read(c.mem[have:])
+		if n > 0 {
+			c.buf = c.mem[:have+n]
+			return nil
+		}
+		if err == nil {
+			continue
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			if time.Now().Before(dl) {
+				continue // poked
+			}
+			c.readErr = scrub(err)
+			return c.readErr
+		}
+		c.lost.Store(true)
+		return scrub(err)
+	}
+}
+
+// check ends the connection if the server wants it gone: evicted to make
+// room, or shutting down while no message is coming in. io.EOF makes
+// go-smtp end the connection quietly.
+func (c *conn) check() error {
+	if c.phase.Load() == phaseEvicted {
+		c.say(sayEvicted)
+		return io.EOF
+	}
+	if c.set.draining.Load() && !c.receiving.Load() {
+		c.say(sayShutdown)
+		return io.EOF
+	}
+	return nil
+}
+
+// deadline is when the current read must give up: the idle timeout, and
+// either the command deadline (counted from our last reply, so a client
+// cannot hold a connection by trickling a byte at a time) or, inside a
+// message body, a grace plus one second per minRate bytes received.
+func (c *conn) deadline(now time.Time) time.Time {
+	dl := now.Add(c.lim.idle)
+	stressed := c.set.stressed(now)
+	wait := c.lim.command
+	if c.commands == 0 && !c.tls.Load() {
+		wait = c.lim.first
+	}
+	if stressed {
+		wait = min(wait, c.lim.stress)
+	}
+	var d time.Time
+	if c.inBody() {
+		grace := c.lim.command
+		if stressed {
+			grace = min(grace, c.lim.stress)
+		}
+		d = c.dataStart.Add(grace + time.Duration(c.dataBytes)*time.Second/time.Duration(c.lim.minRate))
+	} else {
+		d = time.Unix(0, c.waitSince.Load()).Add(wait)
+	}
+	if d.Before(dl) {
+		return d
+	}
+	return dl
+}
+
+// inBody reports whether the bytes being read are a message body.
+func (c *conn) inBody() bool {
+	if c.tls.Load() {
+		return c.receiving.Load()
+	}
+	return c.dataMode || c.skip > 0
+}
+
+// scanCommand follows the command line b (at most one, ending in LF or
+// unfinished).
+func (c *conn) scanCommand(b []byte) error {
+	for _, x := range b {
+		if x == '\n' {
 			c.endCommand()
 			c.lineLen = 0
 			continue
 		}
 		if c.lineLen < 32 {
-			c.verb = append(c.verb, b)
+			c.verb = append(c.verb, x)
 		}
 		c.lineLen++
 		if c.lineLen > maxCommandLine {
 			// go-smtp answers this error with 500 5.4.0 and closes.
-			return 0, smtp.ErrTooLongLine
+			return smtp.ErrTooLongLine
 		}
 	}
-	return n, nil
-}
-
-func (c *conn) Write(p []byte) (int, error) {
-	if c.idle > 0 {
-		c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
-	}
-	c.countReplies(p)
-	return c.Conn.Write(p)
+	return nil
 }
 
 // endCommand notes the verb of a command line just read. "BDAT n" is
 // followed by n bytes of message that are not command lines (RFC 3030 2):
 // they pass unparsed, whether go-smtp takes or refuses the chunk.
 func (c *conn) endCommand() {
+	c.commands++
 	f := bytes.Fields(c.verb)
 	c.verb = c.verb[:0]
-	if c.tls || len(f) == 0 {
+	if len(f) == 0 {
 		return
 	}
 	verb := string(bytes.ToUpper(f[0]))
 	if verb == "BDAT" && len(f) > 1 {
 		if n, err := strconv.ParseInt(string(f[1]), 10, 64); err == nil && n > 0 {
 			c.skip = n
+			c.dataStart, c.dataBytes = time.Now(), 0
 		}
 	}
 	if c.count != nil {
@@ -163,158 +346,149 @@ func (c *conn) endCommand() {
 	}
 }
 
-// countReplies pairs each final reply line ("250 ...", not "250-...") in p
-// with the oldest command waiting for one. go-smtp writes each reply in one
-// call, so a reply line is never split across writes.
-func (c *conn) countReplies(p []byte) {
-	if c.count == nil || c.tls {
-		return
+func (c *conn) Write(p []byte) (int, error) {
+	if c.said421.Load() {
+		// We already said goodbye (a timeout, a shutdown): go-smtp's
+		// own 421 after ours would only repeat it.
+		return len(p), nil
 	}
-	for len(p) >= 4 && len(c.pending) > 0 {
+	c.Conn.SetWriteDeadline(time.Now().Add(c.lim.idle))
+	bye := false
+	switch {
+	case !c.tls.Load():
+		bye = c.replies(p)
+	case len(p) > 0 && p[0] >= '0' && p[0] <= '9':
+		// Plaintext after STARTTLS is go-smtp's reply to a failed
+		// handshake (a TLS record starts with a byte below 0x20). It
+		// would go on reading commands from a stream the handshake left
+		// in pieces: the connection ends after this reply.
+		c.readErr, c.buf = io.EOF, nil
+	default:
+		// Under TLS the end of a body is only seen in the session's
+		// reader; a reply surely ends it.
+		c.receiving.Store(false)
+	}
+	n, err := c.Conn.Write(p)
+	c.waitSince.Store(time.Now().UnixNano())
+	if bye {
+		c.said421.Store(true)
+	}
+	return n, scrub(err)
+}
+
+// replies follows the plaintext replies in p: it pairs each final reply
+// line ("250 ...", not "250-...") with the oldest command waiting for one
+// (PIPELINING keeps replies in command order, RFC 2920 3.1), notes a
+// STARTTLS that succeeded, and reports a 421, after which nothing more is
+// said. go-smtp writes each reply line in one call.
+func (c *conn) replies(p []byte) (bye bool) {
+	for len(p) >= 4 {
 		if p[3] == ' ' || p[3] == '\r' {
 			code, err := strconv.Atoi(string(p[:3]))
 			if err == nil {
-				verb := c.pending[0]
-				c.pending = c.pending[1:]
-				c.count(verb, code)
-				if verb == "STARTTLS" && code == 220 {
-					c.tls = true
-					return
+				c.receiving.Store(false)
+				bye = code == 421
+				if len(c.pending) > 0 {
+					verb := c.pending[0]
+					c.pending = c.pending[1:]
+					if c.count != nil {
+						c.count(verb, code)
+					}
+					if verb == "STARTTLS" && code == 220 {
+						// Anything the client sent after STARTTLS
+						// in plaintext is dropped, not run after
+						// the handshake (RFC 3207 5, CVE-2011-0411).
+						c.tls.Store(true)
+						c.buf = nil
+						return bye
+					}
 				}
 			}
 		}
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
-			return
+			break
 		}
 		p = p[i+1:]
 	}
+	return bye
 }
 
-// startData switches the connection to DATA mode: no command line limit
-// until the end-of-data line. go-smtp drains a refused message after Session.Data
-// returns, so DATA mode must last until the terminator is read, not until
-// Data returns.
+// startData is called as a DATA body begins: it is handed over up to its
+// end-of-data line, under the body's rate limit. go-smtp drains a refused
+// body after Session.Data returns, so DATA mode lasts until the end-of-data
+// line is read, not until Data returns.
 func (c *conn) startData() {
+	c.dataMode = !c.tls.Load()
 	c.eod = eodBeginLine
-	c.inData.Store(true)
+	c.dotCR = false
+	c.dataStart, c.dataBytes = time.Now(), 0
+	c.receiving.Store(true)
 }
 
-// eodState follows go-smtp's DATA reader state machine (data.go), so both
-// agree on where DATA ends: at <CRLF>.<CRLF> and nowhere else.
-type eodState uint8
-
-const (
-	eodBeginLine eodState = iota
-	eodDot
-	eodDotCR
-	eodCR
-	eodMid
-)
-
-// scan advances the state over b and returns the index just past the
-// end-of-data line, or -1 if DATA goes on.
-func (s *eodState) scan(b []byte) int {
-	st := *s
-	for i, c := range b {
-		switch st {
-		case eodBeginLine:
-			switch c {
-			case '.':
-				st = eodDot
-			case '\r':
-				st = eodCR
-			default:
-				st = eodMid
-			}
-		case eodDot:
-			st = eodMid
-			if c == '\r' {
-				st = eodDotCR
-			}
-		case eodDotCR:
-			if c == '\n' {
-				*s = eodBeginLine
-				return i + 1
-			}
-			st = eodMid
-		case eodCR:
-			st = eodMid
-			if c == '\n' {
-				st = eodBeginLine
-			}
-		case eodMid:
-			if c == '\r' {
-				st = eodCR
-			}
-		}
+// bodyRead is called when the session's reader reaches the end of a DATA
+// body. It reports a bare CR that go-smtp's reader dropped.
+func (c *conn) bodyRead() error {
+	c.receiving.Store(false)
+	if c.dotCR {
+		return errBareCR
 	}
-	*s = st
-	return -1
+	return nil
 }
 
-// bye tells a client between transactions that the server is going away. The
-// io.EOF makes go-smtp end the connection quietly.
-func (c *conn) bye() error {
+// beginMail marks a transaction as started; false if the connection was
+// evicted just before.
+func (c *conn) beginMail() bool {
+	return c.phase.CompareAndSwap(phaseIdle, phaseMail) || c.phase.Load() == phaseMail
+}
+
+// endMail marks the end of a transaction.
+func (c *conn) endMail() { c.phase.CompareAndSwap(phaseMail, phaseIdle) }
+
+// setTop records the TLS layer go-smtp talks through (nil when none), so
+// that a goodbye from another goroutine is sent encrypted.
+func (c *conn) setTop(t *tls.Conn) {
+	c.topMu.Lock()
+	c.top = t
+	c.topMu.Unlock()
+}
+
+// say writes the server's last words. Over TLS they go through the TLS
+// layer, and only while a session runs on it (not mid-handshake);
+// otherwise the connection just closes.
+func (c *conn) say(line string) {
+	if c.said421.Load() {
+		return
+	}
+	c.topMu.Lock()
+	top := c.top
+	c.topMu.Unlock()
 	c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
-	io.WriteString(c.Conn, "421 4.3.2 Service shutting down, try again later\r\n")
-	return io.EOF
+	switch {
+	case top != nil:
+		top.Write([]byte(line + "\r\n"))
+	case !c.tls.Load():
+		io.WriteString(c.Conn, line+"\r\n")
+	}
+	c.said421.Store(true)
+}
+
+// hangUp ends the connection at the end of the shutdown grace: a client
+// still sending a message is told so (421), the others are cut.
+func (c *conn) hangUp() {
+	if c.receiving.Load() {
+		c.say(sayShutdown)
+	}
+	c.Close()
 }
 
 func (c *conn) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
+		c.closed.Store(true)
 		c.set.remove(c)
-		if c.release != nil {
-			c.release()
-		}
-		err = c.Conn.Close()
+		c.release()
+		err = scrub(c.Conn.Close())
 	})
 	return err
-}
-
-// connSet tracks open connections so a shutdown can wake idle ones.
-type connSet struct {
-	draining atomic.Bool
-	mu       sync.Mutex
-	m        map[*conn]struct{}
-}
-
-func newConnSet() *connSet { return &connSet{m: make(map[*conn]struct{})} }
-
-func (s *connSet) add(c *conn) {
-	s.mu.Lock()
-	s.m[c] = struct{}{}
-	s.mu.Unlock()
-}
-
-func (s *connSet) remove(c *conn) {
-	s.mu.Lock()
-	delete(s.m, c)
-	s.mu.Unlock()
-}
-
-// drain makes every connection that is not inside DATA say 421 and close at
-// its next read; sessions inside DATA finish their message first.
-func (s *connSet) drain() {
-	s.draining.Store(true)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for c := range s.m {
-		if !c.inData.Load() {
-			c.Conn.SetReadDeadline(time.Now())
-		}
-	}
-}
-
-func (s *connSet) closeAll() {
-	s.mu.Lock()
-	cs := make([]*conn, 0, len(s.m))
-	for c := range s.m {
-		cs = append(cs, c)
-	}
-	s.mu.Unlock()
-	for _, c := range cs {
-		c.Close()
-	}
 }

@@ -29,7 +29,7 @@ type copyOut struct {
 // accept runs one message through anonymizer, signers and spool. It returns
 // nil only when every copy is durable and queued; on any error nothing of the
 // message is left in the spool.
-func (s *Server) accept(id string, r io.Reader, from string, rcpts []target, tls bool, am *auth.Message) (err error) {
+func (s *Server) accept(ctx context.Context, id string, r io.Reader, from string, rcpts []target, tls bool, am *auth.Message) (err error) {
 	start := time.Now()
 	sr := newStrictReader(r)
 	if am != nil {
@@ -85,7 +85,7 @@ func (s *Server) accept(id string, r io.Reader, from string, rcpts []target, tls
 		return err
 	}
 	if am != nil {
-		if err := s.authenticated(id, am); err != nil {
+		if err := s.authenticated(ctx, id, am); err != nil {
 			return err
 		}
 	}
@@ -135,7 +135,7 @@ func (s *Server) accept(id string, r io.Reader, from string, rcpts []target, tls
 // authenticated finishes the inbound check: a refusal in enforce mode,
 // then the per-domain rate limit on the authenticated identity (its
 // organizational domain, so subdomains cannot multiply the allowance).
-func (s *Server) authenticated(id string, am *auth.Message) error {
+func (s *Server) authenticated(ctx context.Context, id string, am *auth.Message) error {
 	res, err := am.Close()
 	if err != nil {
 		return fmt.Errorf("inbound auth: %w", err)
@@ -147,7 +147,7 @@ func (s *Server) authenticated(id string, am *auth.Message) error {
 	}
 	s.m.PolicyDecisions.WithLabelValues(policyAuth, "allow").Inc()
 	if p := s.opts.Policy; p != nil && res.Identity != "" {
-		if rep := policyReply(p.Authenticated(context.Background(), auth.OrgDomain(res.Identity))); rep != nil {
+		if rep := policyReply(p.Authenticated(ctx, auth.OrgDomain(res.Identity))); rep != nil {
 			return rep
 		}
 	}

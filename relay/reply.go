@@ -2,8 +2,6 @@ package relay
 
 import (
 	"errors"
-	"fmt"
-	"log/slog"
 	"net"
 
 	"github.com/emersion/go-smtp"
@@ -27,6 +25,11 @@ var (
 	errTemporary    = reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary local problem, try again later")
 	errShutdown     = reply(421, smtp.EnhancedCode{4, 3, 2}, "Service shutting down, try again later")
 	errNoRcpt       = reply(554, smtp.EnhancedCode{5, 5, 1}, "No valid recipients")
+	// RFC 3463 3.4 and RFC 5321 4.2.5: the spool cannot take a message now.
+	errNoSpace = reply(452, smtp.EnhancedCode{4, 3, 1}, "Insufficient system storage, try again later")
+	errEvicted = reply(421, smtp.EnhancedCode{4, 4, 2}, "Idle connection closed: the server is busy, try again later")
+	// The client went away in the middle of a message: nobody reads this.
+	errLost = reply(421, smtp.EnhancedCode{4, 4, 2}, "Connection lost")
 	// RFC 7489 6.7: the sender's domain asks for failing mail to be refused.
 	errDMARCReject = reply(550, smtp.EnhancedCode{5, 7, 1}, "Message rejected: the sender's domain does not authorize it (DMARC policy reject)")
 )
@@ -104,30 +107,6 @@ func dataReply(err error) (*smtp.SMTPError, string) {
 		return reply(421, smtp.EnhancedCode{4, 4, 2}, "Timeout while reading message"), metrics.ReasonTimeout
 	}
 	return errTemporary, metrics.ReasonInternal
-}
-
-// errorLog adapts go-smtp's logger. go-smtp formats the peer's address into
-// its messages ("error handling 192.0.2.1:1234: ..."); the address is
-// replaced before anything reaches the log.
-type errorLog struct{ log *slog.Logger }
-
-func (l errorLog) Printf(format string, v ...any) {
-	l.log.Warn("smtp server", "err", fmt.Sprintf(format, redact(v)...))
-}
-
-func (l errorLog) Println(v ...any) {
-	l.log.Warn("smtp server", "err", fmt.Sprint(redact(v)...))
-}
-
-func redact(v []any) []any {
-	out := make([]any, len(v))
-	for i, x := range v {
-		if _, ok := x.(net.Addr); ok {
-			x = "[peer]"
-		}
-		out[i] = x
-	}
-	return out
 }
 
 // contentReply is the reply to content Leak will not deliver. The text is

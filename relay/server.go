@@ -16,6 +16,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -31,19 +33,49 @@ import (
 )
 
 // Options configure a Server. Domain, Hostname, Keys, Spool and Queue are
-// required.
+// required; New fills in the defaults of the others.
 type Options struct {
 	Domain          string
 	Hostname        string
 	MaxMessageBytes int64
 	MaxRecipients   int
-	IdleTimeout     time.Duration
 	TLS             *tls.Config // enables STARTTLS when set
 	Anonymize       anonymize.Options
 	// Delay holds each copy a uniform random time in [0, Delay) before its
 	// first delivery, so the moment it reaches its recipient does not tell
 	// when its sender sent it. The time is stored with the copy.
 	Delay time.Duration
+
+	// Time limits. A connection that breaks one is told 421 4.4.2 and
+	// closed; a message cut short is not accepted.
+	//
+	// IdleTimeout is the longest silence in either direction (default 5
+	// minutes).
+	IdleTimeout time.Duration
+	// CommandTimeout is how long the client has, from each reply, to send
+	// its next complete command; bytes that trickle in do not extend it
+	// (default 5 minutes, RFC 5321 4.5.3.2.7). It is also the grace before
+	// MinDataRate applies.
+	CommandTimeout time.Duration
+	// FirstCommandTimeout is how long the client has, from the greeting,
+	// to send its first command (default 1 minute: a mail server sends
+	// EHLO as soon as it reads the greeting).
+	FirstCommandTimeout time.Duration
+	// MinDataRate is the slowest a message body may arrive, in bytes per
+	// second averaged since DATA, once CommandTimeout has passed (default
+	// 500, as Postfix's smtpd_min_data_rate).
+	MinDataRate int64
+	// StressTimeout replaces CommandTimeout and FirstCommandTimeout, for
+	// everyone, for a minute after the connection limit (policy
+	// conn_total) was reached (default 10 seconds, as Postfix's smtpd_timeout
+	// under stress). Then, too, a newcomer takes the place of an idle
+	// connection: see connSet.evict.
+	StressTimeout time.Duration
+
+	// Space, when set, tells whether the spool can take a message now; an
+	// error makes MAIL answer 452 4.3.1, before the client sends anything
+	// (spool.CheckSpace).
+	Space func() error
 
 	// Policy, when set, decides at connect, MAIL and RCPT, and gives every
 	// copy its List-Unsubscribe link (under UnsubscribeBase) and footer.
@@ -73,8 +105,19 @@ type Options struct {
 	Spool   *spool.Spool
 	Queue   Enqueuer
 	Metrics *metrics.Metrics
-	Logger  *slog.Logger
+	// Logger receives the relay's log; every line passes through
+	// redactText on the way (see redact.go).
+	Logger *slog.Logger
 }
+
+// Defaults of the time limits in Options.
+const (
+	DefaultIdleTimeout         = 5 * time.Minute
+	DefaultCommandTimeout      = 5 * time.Minute
+	DefaultFirstCommandTimeout = time.Minute
+	DefaultMinDataRate         = 500
+	DefaultStressTimeout       = 10 * time.Second
+)
 
 // Bounces handles Leak's own envelope senders, bounce+TOKEN@domain. The
 // token is an HMAC over the spool id, so a bounce finds its copy and nobody
@@ -111,6 +154,16 @@ type Server struct {
 	smtp  *smtp.Server
 	conns *connSet
 
+	// ctx is the parent of every session's context; cancelled when the
+	// shutdown grace ends.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// done is closed once every session has ended after Shutdown.
+	done     chan struct{}
+	shutOnce sync.Once
+	// noSpace remembers that Space failed, to log only the changes.
+	noSpace atomic.Bool
+
 	// panicHook lets tests make a session panic at a named step.
 	panicHook func(step string)
 }
@@ -129,12 +182,15 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxRecipients <= 0 {
 		opts.MaxRecipients = 50
 	}
-	if opts.IdleTimeout <= 0 {
-		opts.IdleTimeout = 5 * time.Minute
-	}
+	setDefault(&opts.IdleTimeout, DefaultIdleTimeout)
+	setDefault(&opts.CommandTimeout, DefaultCommandTimeout)
+	setDefault(&opts.FirstCommandTimeout, DefaultFirstCommandTimeout)
+	setDefault(&opts.MinDataRate, DefaultMinDataRate)
+	setDefault(&opts.StressTimeout, DefaultStressTimeout)
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	opts.Logger = slog.New(redactHandler{opts.Logger.Handler()})
 	if opts.Metrics == nil {
 		opts.Metrics = metrics.New("dev")
 	}
@@ -146,13 +202,17 @@ func New(opts Options) (*Server, error) {
 	ao.Domain = opts.Domain
 	ao.Hostname = opts.Hostname
 
+	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		opts:  opts,
-		codec: codec,
-		anon:  anonymize.New(ao),
-		log:   opts.Logger,
-		m:     opts.Metrics,
-		conns: newConnSet(),
+		opts:   opts,
+		codec:  codec,
+		anon:   anonymize.New(ao),
+		log:    opts.Logger,
+		m:      opts.Metrics,
+		conns:  newConnSet(),
+		ctx:    ctx,
+		cancel: cancel,
+		done:   make(chan struct{}),
 	}
 	if opts.Auth != nil && opts.Auth.Mode() != auth.Off {
 		opts.Metrics.InitPolicy(policyAuth)
@@ -167,41 +227,94 @@ func New(opts Options) (*Server, error) {
 	srv.MaxLineLength = 0
 	srv.EnableSMTPUTF8 = true
 	srv.TLSConfig = opts.TLS
-	srv.ErrorLog = errorLog{opts.Logger}
+	srv.ErrorLog = errorLog{log: opts.Logger, m: opts.Metrics}
 	s.smtp = srv
 	return s, nil
 }
 
+// setDefault replaces a zero or negative option with its default.
+func setDefault[T int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
 // Serve accepts connections on l until Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	err := s.smtp.Serve(&listener{Listener: l, idle: s.opts.IdleTimeout, conns: s.conns,
-		count: s.countCommand, admit: s.admit})
+	o := s.opts
+	err := s.smtp.Serve(&listener{Listener: l, set: s.conns, count: s.countCommand, admit: s.admit,
+		lim: limits{idle: o.IdleTimeout, command: o.CommandTimeout, first: o.FirstCommandTimeout,
+			stress: o.StressTimeout, minRate: o.MinDataRate}})
 	if errors.Is(err, smtp.ErrServerClosed) {
 		return nil
 	}
 	return err
 }
 
+// hardStopWait bounds how long Shutdown waits, once the grace is over and
+// every connection cut, for the sessions to notice and end.
+const hardStopWait = 5 * time.Second
+
 // Shutdown stops accepting connections, says 421 to clients between
 // messages, lets messages in DATA finish, and waits for every session to end
-// or ctx to expire (then the remaining connections are cut: none of them has
-// had a 250 for its current message, so nothing accepted is lost).
+// or ctx to expire. Then the clients still sending a message are told 421
+// 4.3.2 and every connection is cut: none of them has had a 250 for its
+// current message, so nothing accepted is lost. It returns ctx's error if
+// the grace ran out.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.conns.drain()
-	err := s.smtp.Shutdown(ctx)
-	if err != nil {
-		s.conns.closeAll()
+	s.shutOnce.Do(func() {
+		go func() {
+			// go-smtp closes the listener and waits for its sessions.
+			s.smtp.Shutdown(context.Background())
+			close(s.done)
+		}()
+	})
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
 	}
-	return err
+	s.conns.closeAll()
+	s.cancel()
+	t := time.NewTimer(hardStopWait)
+	defer t.Stop()
+	select {
+	case <-s.done:
+	case <-t.C:
+	}
+	return ctx.Err()
+}
+
+// wait returns once every session has ended after Shutdown.
+func (s *Server) wait(ctx context.Context) error {
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // admit applies the connection limits before the greeting. The peer's
-// address is used for the decision and then forgotten.
-func (s *Server) admit(addr net.Addr) (string, func()) {
-	if s.opts.Policy == nil {
+// address is used for the decision and then forgotten. When the total is
+// reached, an idle connection makes room (connSet.evict) and the server is
+// under stress for a while: shorter command timeouts for everyone.
+func (s *Server) admit(ip netip.Addr) (string, func()) {
+	p := s.opts.Policy
+	if p == nil {
 		return "", func() {}
 	}
-	d, release := s.opts.Policy.Connect(context.Background(), peerIP(addr))
+	d, release := p.Connect(s.ctx, ip)
+	if d.Action != policy.Allow && d.Policy == policy.PolicyConnTotal {
+		if s.conns.stress(time.Now()) {
+			s.log.Warn("connection limit reached: idle connections make room for new ones, command timeouts shortened",
+				"stress_timeout", s.opts.StressTimeout.String())
+		}
+		if s.conns.evict(ip) {
+			d, release = p.Connect(s.ctx, ip)
+		}
+	}
 	if d.Action != policy.Allow {
 		s.m.Connections.WithLabelValues("refused").Inc()
 		release()
@@ -210,26 +323,31 @@ func (s *Server) admit(addr net.Addr) (string, func()) {
 	return "", release
 }
 
-func peerIP(a net.Addr) netip.Addr {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		ip, _ := netip.AddrFromSlice(ta.IP)
-		return ip.Unmap()
-	}
-	return netip.Addr{}
-}
-
 func (s *Server) countCommand(verb string, code int) {
 	s.m.Commands.WithLabelValues(metrics.CommandLabel(verb), metrics.ReplyClass(code)).Inc()
 }
 
 // NewSession implements smtp.Backend.
 func (s *Server) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	cc, _ := c.Conn().(*conn)
+	// After STARTTLS go-smtp talks through a TLS layer over our conn.
+	var cc *conn
+	tc, isTLS := c.Conn().(*tls.Conn)
+	if isTLS {
+		cc, _ = tc.NetConn().(*conn)
+	} else {
+		cc, _ = c.Conn().(*conn)
+	}
 	if s.conns.draining.Load() {
 		s.m.Connections.WithLabelValues("refused").Inc()
 		return nil, errShutdown
 	}
 	s.m.Connections.WithLabelValues("accepted").Inc()
 	s.m.ConnectionsOpen.Inc()
-	return &session{srv: s, conn: cc, smtp: c, ip: peerIP(c.Conn().RemoteAddr())}, nil
+	ss := &session{srv: s, conn: cc, smtp: c}
+	ss.ctx, ss.cancel = context.WithCancel(s.ctx)
+	if cc != nil {
+		ss.ip = cc.ip
+		cc.setTop(tc)
+	}
+	return ss, nil
 }

@@ -20,13 +20,17 @@ import (
 // current transaction and nothing of the sender: the envelope sender is
 // looked at (SIZE) and dropped.
 type session struct {
-	srv   *Server
-	conn  *conn
-	smtp  *smtp.Conn
-	ip    netip.Addr // for policy decisions only; never logged or stored
-	rcpts []target
-	auth  *auth.Message // the current transaction's authentication, from MAIL
-	from  string        // the envelope sender, for the content cleaners only; never logged or stored
+	srv  *Server
+	conn *conn
+	smtp *smtp.Conn
+	// ctx is cancelled when the client leaves or the shutdown grace ends;
+	// policy and DNS calls made for this session run under it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	ip     netip.Addr // for policy decisions only; never logged or stored
+	rcpts  []target
+	auth   *auth.Message // the current transaction's authentication, from MAIL
+	from   string        // the envelope sender, for the content cleaners only; never logged or stored
 }
 
 // target is one accepted recipient: an anonymous copy for a decoded Leak
@@ -51,10 +55,20 @@ func (s *session) Reset() {
 	s.rcpts = s.rcpts[:0]
 	s.from = ""
 	s.endAuth()
+	if s.conn != nil {
+		s.conn.endMail()
+	}
 }
 
 func (s *session) Logout() error {
 	s.endAuth()
+	s.cancel()
+	if s.conn != nil {
+		s.conn.endMail()
+		// go-smtp also logs a session out on STARTTLS: until the
+		// next one, there is no TLS layer to speak through.
+		s.conn.setTop(nil)
+	}
 	s.srv.m.ConnectionsOpen.Dec()
 	return nil
 }
@@ -72,6 +86,18 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	s.srv.hook("mail")
 	s.rcpts = s.rcpts[:0]
 	s.from = from
+	if s.conn != nil && !s.conn.beginMail() {
+		return errEvicted
+	}
+	err := s.mail(from, opts)
+	if err != nil && s.conn != nil {
+		// go-smtp opens no transaction after a refused MAIL.
+		s.conn.endMail()
+	}
+	return err
+}
+
+func (s *session) mail(from string, opts *smtp.MailOptions) error {
 	if s.srv.conns.draining.Load() {
 		return errShutdown
 	}
@@ -79,8 +105,12 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		s.srv.m.Messages.WithLabelValues("rejected", metrics.ReasonSize).Inc()
 		return errTooBig
 	}
+	if !s.srv.hasSpace() {
+		s.srv.m.Messages.WithLabelValues("rejected", metrics.ReasonInternal).Inc()
+		return errNoSpace
+	}
 	if p := s.srv.opts.Policy; p != nil {
-		if rep := policyReply(p.Mail(context.Background(), s.ip, from)); rep != nil {
+		if rep := policyReply(p.Mail(s.ctx, s.ip, from)); rep != nil {
 			s.srv.m.Messages.WithLabelValues("rejected", metrics.ReasonPolicy).Inc()
 			return rep
 		}
@@ -88,9 +118,28 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	s.endAuth()
 	if a := s.srv.opts.Auth; a != nil && a.Mode() != auth.Off {
 		// SPF starts now, while the recipients are given.
-		s.auth = a.Begin(context.Background(), s.ip, s.smtp.Hostname(), from)
+		s.auth = a.Begin(s.ctx, s.ip, s.smtp.Hostname(), from)
 	}
 	return nil
+}
+
+// hasSpace asks Options.Space whether the spool can take a message, and
+// logs when the answer changes (not once per client).
+func (s *Server) hasSpace() bool {
+	if s.opts.Space == nil {
+		return true
+	}
+	err := s.opts.Space()
+	if err != nil {
+		if !s.noSpace.Swap(true) {
+			s.log.Warn("spool cannot take messages: MAIL is answered 452 4.3.1", "err", err)
+		}
+		return false
+	}
+	if s.noSpace.Swap(false) {
+		s.log.Info("spool can take messages again")
+	}
+	return true
 }
 
 // Rcpt implements smtp.Session: every recipient is decoded here, so a typo
@@ -101,7 +150,7 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 		s.srv.m.Recipients.WithLabelValues("rejected", metrics.ReasonTooManyRcpts).Inc()
 		return errTooManyRcpts
 	}
-	t, rep, reason := s.srv.recipient(context.Background(), to)
+	t, rep, reason := s.srv.recipient(s.ctx, to)
 	if rep != nil {
 		s.srv.m.Recipients.WithLabelValues("rejected", reason).Inc()
 		s.srv.log.Info("recipient rejected", "reason", reason)
@@ -143,7 +192,13 @@ func (s *Server) recipient(ctx context.Context, to string) (target, *smtp.SMTPEr
 		}
 		return target{bounce: qid}, nil, ""
 	}
-	if local, domain, ok := strings.Cut(to, "@"); ok && s.codec.IsLeakDomain(domain) && !strings.Contains(local, "+") {
+	local, domain, ok := strings.Cut(to, "@")
+	if !ok && strings.EqualFold(to, "postmaster") {
+		// "RCPT TO:<Postmaster>" without a domain (RFC 5321 4.1.1.3),
+		// which go-smtp passes on since v0.26.
+		local, domain, ok = to, s.opts.Domain, true
+	}
+	if ok && s.codec.IsLeakDomain(domain) && !strings.Contains(local, "+") {
 		if s.operatorAlias(local) {
 			// RFC 5321 4.5.1 and RFC 2142: the operator must be reachable.
 			if s.opts.Operator == "" {
@@ -180,6 +235,7 @@ func (s *session) Data(r io.Reader) error {
 		// DATA is terminated by CRLF.CRLF; BDAT chunks are counted, and
 		// the connection skips them by their announced size.
 		s.conn.startData()
+		r = bodyReader{r: r, c: s.conn}
 	}
 	if len(s.rcpts) == 0 {
 		return errNoRcpt
@@ -196,7 +252,14 @@ func (s *session) Data(r io.Reader) error {
 		am.Abort()
 		am = nil
 	}
-	err := s.srv.accept(id, r, s.from, s.rcpts, tls, am)
+	err := s.srv.accept(s.ctx, id, r, s.from, s.rcpts, tls, am)
+	if err != nil && s.conn != nil && s.conn.lost.Load() {
+		// The client reset or closed the connection, or the shutdown
+		// grace ended: routine, not an internal error.
+		s.srv.m.Messages.WithLabelValues("rejected", metrics.ReasonTimeout).Inc()
+		s.srv.log.Info("message abandoned: connection lost", "mid", id, "err", err)
+		return errLost
+	}
 	if err != nil {
 		rep, reason := dataReply(err)
 		s.srv.m.Messages.WithLabelValues("rejected", reason).Inc()
@@ -209,6 +272,23 @@ func (s *session) Data(r io.Reader) error {
 	}
 	s.srv.m.Messages.WithLabelValues("accepted", metrics.ReasonOK).Inc()
 	return nil
+}
+
+// bodyReader tells the connection where a DATA body ends, and turns a bare
+// CR only the connection saw into the strict reader's error.
+type bodyReader struct {
+	r io.Reader
+	c *conn
+}
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		if berr := b.c.bodyRead(); berr != nil {
+			return n, berr
+		}
+	}
+	return n, err
 }
 
 func (s *Server) hook(step string) {

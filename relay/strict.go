@@ -42,6 +42,12 @@ func (s *strictReader) Read(p []byte) (int, error) {
 		s.err = verr
 		return 0, verr
 	}
+	if errors.Is(err, errBareCR) {
+		// The connection saw a bare CR that go-smtp's reader dropped
+		// ("\r\n.\r" followed by anything but LF).
+		s.err = err
+		return 0, err
+	}
 	if err == io.EOF && s.cr {
 		// DATA always ends in CRLF.CRLF, so a trailing CR cannot happen
 		// unless the transport is broken; refuse rather than guess.
@@ -85,4 +91,60 @@ func (s *strictReader) check(b []byte) error {
 		b = b[i+1:]
 	}
 	return nil
+}
+
+// eodState follows go-smtp's DATA reader state machine (data.go), so both
+// agree on where DATA ends: at <CRLF>.<CRLF> and nowhere else.
+type eodState uint8
+
+const (
+	eodBeginLine eodState = iota
+	eodDot
+	eodDotCR
+	eodCR
+	eodMid
+)
+
+// scan advances the state over b and returns the index just past the
+// end-of-data line, or -1 if DATA goes on. go-smtp's reader drops the dot
+// and the CR of "\r\n.\r" when no LF follows, so the strict reader never
+// sees that bare CR: scan reports it in dotCR.
+func (s *eodState) scan(b []byte, dotCR *bool) int {
+	st := *s
+	for i, c := range b {
+		switch st {
+		case eodBeginLine:
+			switch c {
+			case '.':
+				st = eodDot
+			case '\r':
+				st = eodCR
+			default:
+				st = eodMid
+			}
+		case eodDot:
+			st = eodMid
+			if c == '\r' {
+				st = eodDotCR
+			}
+		case eodDotCR:
+			if c == '\n' {
+				*s = eodBeginLine
+				return i + 1
+			}
+			*dotCR = true
+			st = eodMid
+		case eodCR:
+			st = eodMid
+			if c == '\n' {
+				st = eodBeginLine
+			}
+		case eodMid:
+			if c == '\r' {
+				st = eodCR
+			}
+		}
+	}
+	*s = st
+	return -1
 }
