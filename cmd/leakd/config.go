@@ -40,6 +40,10 @@ type Config struct {
 		MaxMessageBytes int64    `yaml:"max_message_bytes"`
 		MaxRecipients   int      `yaml:"max_recipients"`
 		IdleTimeout     Duration `yaml:"idle_timeout"`
+		CommandTimeout  Duration `yaml:"command_timeout"`
+		FirstCommand    Duration `yaml:"first_command_timeout"`
+		StressTimeout   Duration `yaml:"stress_timeout"`
+		MinDataRate     int64    `yaml:"min_data_rate"`
 		ShutdownGrace   Duration `yaml:"shutdown_grace"`
 		TLSCert         string   `yaml:"tls_cert"`
 		TLSKey          string   `yaml:"tls_key"`
@@ -182,7 +186,11 @@ func defaultConfig() *Config {
 	c.SMTP.Listen = "127.0.0.1:2525"
 	c.SMTP.MaxMessageBytes = 25 << 20
 	c.SMTP.MaxRecipients = 50
-	c.SMTP.IdleTimeout = Duration{5 * time.Minute}
+	c.SMTP.IdleTimeout = Duration{relay.DefaultIdleTimeout}
+	c.SMTP.CommandTimeout = Duration{relay.DefaultCommandTimeout}
+	c.SMTP.FirstCommand = Duration{relay.DefaultFirstCommandTimeout}
+	c.SMTP.StressTimeout = Duration{relay.DefaultStressTimeout}
+	c.SMTP.MinDataRate = relay.DefaultMinDataRate
 	c.SMTP.ShutdownGrace = Duration{30 * time.Second}
 	c.SMTP.MaxHeaderBytes = 64 << 10
 	c.SMTP.MaxHeaderFields = 1000
@@ -404,6 +412,14 @@ func (c *Config) validate() error {
 		return errors.New("smtp.max_recipients: must be positive")
 	case c.SMTP.IdleTimeout.Duration < time.Second:
 		return errors.New("smtp.idle_timeout: must be at least 1s")
+	case c.SMTP.CommandTimeout.Duration < time.Second:
+		return errors.New("smtp.command_timeout: must be at least 1s")
+	case c.SMTP.FirstCommand.Duration < time.Second:
+		return errors.New("smtp.first_command_timeout: must be at least 1s")
+	case c.SMTP.StressTimeout.Duration < time.Second:
+		return errors.New("smtp.stress_timeout: must be at least 1s")
+	case c.SMTP.MinDataRate < 1:
+		return errors.New("smtp.min_data_rate: must be at least 1 (bytes per second)")
 	case (c.SMTP.TLSCert == "") != (c.SMTP.TLSKey == ""):
 		return errors.New("smtp.tls_cert and smtp.tls_key: set both or neither")
 	case c.SMTP.MaxHeaderBytes < 1024:
