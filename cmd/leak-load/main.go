@@ -5,6 +5,7 @@
 //	leak-load send  --addr HOST:PORT [--n N --c C --size OCTETS ...]
 //	leak-load sink  --listen HOST:PORT [--expect N --timeout D --dkim-records FILE]
 //	leak-load bench --addr HOST:PORT --listen HOST:PORT [--pid PID,...] [--json FILE]
+//	leak-load form  --url URL [--n N --c C --form --presolve ...]
 //	leak-load table RESULT.json...
 //	leak-load ports N
 //
@@ -15,7 +16,7 @@
 // rate and latency. bench runs both against a relay whose next hop is the
 // sink, and samples the relay's memory. table turns bench results into
 // the markdown table of the README; ports prints free loopback ports for
-// scripts.
+// scripts. form measures the web form and its API (form.go).
 package main
 
 import (
@@ -38,6 +39,7 @@ const usageText = `usage:
   leak-load send  --addr HOST:PORT [--n N] [--c C] [--size OCTETS | --attach FILE] [--rcpt ADDR] [--duration D]
   leak-load sink  --listen HOST:PORT [--expect N] [--timeout D] [--dkim-records FILE]
   leak-load bench --addr HOST:PORT --listen HOST:PORT [send flags] [--pid PID,...] [--json FILE]
+  leak-load form  --url URL [--n N] [--c C] [--size OCTETS] [--rcpts K] [--form] [--presolve] [--json FILE]
   leak-load table RESULT.json...
   leak-load ports N
 `
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdSink(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = cmdBench(ctx, args[1:], stdout, stderr)
+	case "form":
+		err = cmdForm(ctx, args[1:], stdout, stderr)
 	case "table":
 		err = cmdTable(args[1:], stdout)
 	case "ports":
