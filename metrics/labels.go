@@ -14,6 +14,9 @@ const (
 	// ResultRefused counts connections turned away before the greeting
 	// (connection limit reached, shutting down).
 	ResultRefused = "refused"
+	// ResultEvicted counts idle connections closed (421 4.4.2) to make
+	// room for a newcomer while the connection total was reached.
+	ResultEvicted = "evicted"
 )
 
 // Values of reason on leak_smtp_messages_total and leak_smtp_recipients_total.
@@ -143,7 +146,7 @@ const CommandOther = "OTHER"
 // The closed sets, in the order they are documented. Unexported so that no
 // caller can widen them; the tests check every gathered series against them.
 var (
-	connectionResults = []string{ResultAccepted, ResultRefused}
+	connectionResults = []string{ResultAccepted, ResultRefused, ResultEvicted}
 	transactionResult = []string{ResultAccepted, ResultRejected}
 	reasons           = []string{
 		ReasonOK, ReasonRelay, ReasonInvalidRcpt, ReasonLoop, ReasonTooManyRcpts,

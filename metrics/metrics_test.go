@@ -150,7 +150,7 @@ func TestLabelCardinality(t *testing.T) {
 	m := newTest(t)
 	sets := labelSets()
 	wantSeries := map[string]int{
-		"leak_smtp_connections_total":        2,
+		"leak_smtp_connections_total":        3,
 		"leak_smtp_commands_total":           13 * 4,
 		"leak_smtp_messages_total":           13,
 		"leak_smtp_recipients_total":         13,

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"leak/metrics"
 	"leak/policy"
 )
 
@@ -164,6 +165,9 @@ func TestIdleFloodLeavesRoom(t *testing.T) {
 		ok, tries, 100*float64(ok)/tries, addrs*perAddr, addrs, evicted.Load())
 	if len(failures) > 0 {
 		t.Errorf("%d of %d messages failed, first: %s", len(failures), tries, failures[0])
+	}
+	if got := counterValue(t, tr.m.Connections.WithLabelValues(metrics.ResultEvicted)); got < 1 {
+		t.Errorf("leak_smtp_connections_total{result=\"evicted\"} = %v after evicting idle connections", got)
 	}
 	tr.delivered(t, ok)
 }

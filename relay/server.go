@@ -312,6 +312,7 @@ func (s *Server) admit(ip netip.Addr) (string, func()) {
 				"stress_timeout", s.opts.StressTimeout.String())
 		}
 		if s.conns.evict(ip) {
+			s.m.Connections.WithLabelValues(metrics.ResultEvicted).Inc()
 			d, release = p.Connect(s.ctx, ip)
 		}
 	}
