@@ -159,6 +159,13 @@ func TestFaultsLeaveNoAddress(t *testing.T) {
 		}
 	})
 
+	checkLogHasNoPeer(t, d, ports)
+}
+
+// checkLogHasNoPeer searches the daemon's whole log for faultIP and the
+// client's ports, and for panics.
+func checkLogHasNoPeer(t *testing.T, d *daemon, ports []string) {
+	t.Helper()
 	log := d.log.String()
 	if strings.Contains(log, faultIP) {
 		t.Errorf("the daemon's log holds the client's address %s", faultIP)

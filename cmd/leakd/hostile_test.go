@@ -20,6 +20,7 @@ func TestHostileCorpus(t *testing.T) {
 	d := newDaemon(t, sections{})
 	d.start()
 	delivered := 0
+	var ports []string // the client's, to be searched for in the log
 	runCorpus(t, []string{corpus.Hostile}, func(t *testing.T, m *corpus.Manifest) {
 		for _, e := range m.Messages {
 			t.Run(e.File, func(t *testing.T) {
@@ -31,7 +32,7 @@ func TestHostileCorpus(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				c := dialSMTP(t, d.smtpAddr)
+				c := dialFault(t, d.smtpAddr, &ports).smtpConn
 				c.cmd("EHLO client.example")
 				c.cmd("MAIL FROM:<" + e.Envelope.MailFrom + ">")
 				accepted := 0
@@ -91,6 +92,7 @@ func TestHostileCorpus(t *testing.T) {
 	if r := c.cmd("EHLO client.example"); !strings.HasPrefix(r, "250") {
 		t.Fatalf("daemon not serving after hostile input: %q", r)
 	}
+	checkLogHasNoPeer(t, d, ports)
 }
 
 func newest(files []string) string {
