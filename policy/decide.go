@@ -129,6 +129,12 @@ func (e *Engine) Rcpt(ctx context.Context, rcpt string) Decision {
 		return Decision{Action: Reject, Policy: PolicyOptOut, Text: textNoRcpt}
 	}
 	e.count(pOptOut, Allow)
+	if !st.Suppressed {
+		// A sub-address may be suppressed by itself (BounceKey).
+		if st.Suppressed, err = e.tagSuppressed(ctx, rcpt); err != nil {
+			return e.storeFailed(err)
+		}
+	}
 	if st.Suppressed {
 		e.count(pSuppressed, Reject)
 		return Decision{Action: Reject, Policy: PolicySuppressed, Text: textNoRcpt}
@@ -173,21 +179,17 @@ func (e *Engine) Authenticated(ctx context.Context, domain string) Decision {
 // one message against a greylisting server are not a recipient's fault.
 // Failures about the message or the next hop must not be reported at all.
 //
-// A permanent failure of a sub-address (bob+tag@example.com) is not
-// counted: it may only mean that the recipient's server has no
-// sub-addressing, and suppression would block bob@example.com, whose key
-// it shares.
+// A failure of a sub-address (bob+tag@example.com) counts against that
+// sub-address alone (BounceKey): it may only mean that the recipient's
+// server has no sub-addressing, and must not block bob@example.com.
 func (e *Engine) Bounce(ctx context.Context, rcpt, msg string, permanent bool) error {
+	key := e.BounceKey(rcpt)
 	if !permanent || e.opts.SuppressFor <= 0 {
-		return e.bounceKey(ctx, e.RecipientHash(rcpt), permanent)
+		return e.bounceKey(ctx, key, permanent)
 	}
 	if msg == "" {
 		return errors.New("policy: a permanent bounce needs the message's key")
 	}
-	if subaddressed(rcpt) {
-		return nil
-	}
-	key := e.RecipientHash(rcpt)
 	n, err := e.store.HardBounce(ctx, key, e.keys.key(kindBounceMsg, msg), e.opts.SuppressFor)
 	if err != nil || n < e.opts.HardBounceLimit {
 		return err

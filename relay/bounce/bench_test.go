@@ -20,7 +20,7 @@ func BenchmarkTokens(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
 }
 
-// BenchmarkSentRecord is the cost of Record to its caller, the writer
+// BenchmarkSentRecord is the cost of Put to its caller, the writer
 // running beside it.
 func BenchmarkSentRecord(b *testing.B) {
 	s, err := OpenSent(filepath.Join(b.TempDir(), "sent.db"), 0)
@@ -37,7 +37,7 @@ func BenchmarkSentRecord(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			for s.Record(qids[i%len(qids)], hash) != nil {
+			for s.Put(b.Context(), qids[i%len(qids)], hash) != nil {
 				// Backlog full: the disk sets the pace.
 				time.Sleep(time.Millisecond)
 			}
@@ -58,7 +58,7 @@ func BenchmarkSentDurable(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		for s.Record(qidN(i), hash) != nil {
+		for s.Put(b.Context(), qidN(i), hash) != nil {
 			time.Sleep(time.Millisecond)
 		}
 	}

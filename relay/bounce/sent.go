@@ -1,6 +1,7 @@
 package bounce
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,7 +20,7 @@ import (
 // (RFC 5321 section 4.5.4.1 suggests 4-5 days) comes later.
 const DefaultKeep = 7 * 24 * time.Hour
 
-// ErrClosed is returned by Record after Close.
+// ErrClosed is returned by Put after Close.
 var ErrClosed = errors.New("bounce: sent log closed")
 
 const (
@@ -30,18 +31,18 @@ const (
 	// flushAt wakes the writer early when this many entries wait.
 	flushAt = 4096
 	// maxPending bounds the entries held in memory (56 bytes each) when
-	// the disk cannot keep up; past it Record refuses.
+	// the disk cannot keep up; past it Put refuses.
 	maxPending = 1 << 16
 	// pruneEvery is how often the writer looks for expired shards.
 	pruneEvery = time.Minute
 	hashBytes  = 32 // policy's RecipientHash: HMAC-SHA256, 64 hex digits
 )
 
-// Sent is the sent log: for each copy Leak handed to a receiving MTA, the
-// keyed hash of its recipient, for as long as a bounce may come back. Its
-// methods are safe for concurrent use.
+// Sent is the sent log of one instance, in a bbolt file: for each copy
+// Leak handed to a receiving MTA, the keyed hash of its recipient, for as
+// long as a bounce may come back. Its methods are safe for concurrent use.
 //
-// Record only appends to memory; a writer goroutine commits what waits
+// Put only appends to memory; a writer goroutine commits what waits
 // every 100 ms in one bbolt transaction (one fsync). After a crash the
 // entries of the last 100 ms are missing: their bounces cannot be
 // attributed to a recipient, which only costs a suppression.
@@ -59,7 +60,7 @@ type Sent struct {
 
 	mu       sync.Mutex
 	pending  []sentEntry // waiting for the next flush, oldest first
-	flushing []sentEntry // being written: still visible to Lookup
+	flushing []sentEntry // being written: still visible to Get
 	closed   bool
 
 	flushMu   sync.Mutex  // serialises flushes
@@ -139,17 +140,15 @@ func openSent(path string, keep time.Duration, now func() time.Time) (*Sent, err
 	return s, nil
 }
 
-// Record notes that the copy with spool id qid, whose recipient has the
-// keyed hash rcptHash (the 64 hex digits of policy's Engine.RecipientHash),
-// was handed over. It only appends to memory. It fails, and the entry is
-// not recorded, on a malformed argument, after Close, or when the disk has
-// fallen 65536 entries behind.
-func (s *Sent) Record(qid, rcptHash string) error {
+// Put implements SentLog. It only appends to memory. It fails, and the
+// entry is not recorded, on a malformed argument, after Close, or when the
+// disk has fallen 65536 entries behind.
+func (s *Sent) Put(_ context.Context, qid, key string) error {
 	var e sentEntry
 	if !decodeQID(e.qid[:], qid) {
 		return errors.New("bounce: sent log: malformed spool id")
 	}
-	if !decodeHash(e.hash[:], rcptHash) {
+	if !decodeHash(e.hash[:], key) {
 		return errors.New("bounce: sent log: malformed recipient hash")
 	}
 	e.at = s.now().Unix()
@@ -174,12 +173,11 @@ func (s *Sent) Record(qid, rcptHash string) error {
 	return nil
 }
 
-// Lookup returns the recipient hash recorded for spool id qid, if it was
-// recorded less than the retention period ago. The newest record wins.
-func (s *Sent) Lookup(qid string) (rcptHash string, ok bool) {
+// Get implements SentLog. The newest entry of an id wins.
+func (s *Sent) Get(_ context.Context, qid string) (rcptHash string, ok bool, err error) {
 	var key [qidBytes]byte
 	if !decodeQID(key[:], qid) {
-		return "", false
+		return "", false, nil
 	}
 	cutoff := s.now().Unix() - s.keep
 	s.mu.Lock()
@@ -189,12 +187,12 @@ func (s *Sent) Lookup(qid string) (rcptHash string, ok bool) {
 			// next flush as soon as it is released.
 			if e := list[i]; e.qid == key && e.at >= cutoff {
 				s.mu.Unlock()
-				return hex.EncodeToString(e.hash[:]), true
+				return hex.EncodeToString(e.hash[:]), true, nil
 			}
 		}
 	}
 	s.mu.Unlock()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		parent := tx.Bucket(bucketSent)
 		if parent == nil {
 			return nil
@@ -220,12 +218,12 @@ func (s *Sent) Lookup(qid string) (rcptHash string, ok bool) {
 		return nil
 	})
 	if err != nil {
-		return "", false
+		return "", false, fmt.Errorf("bounce: read sent log: %w", err)
 	}
-	return rcptHash, ok
+	return rcptHash, ok, nil
 }
 
-// Close writes what waits in memory and closes the file. Record fails
+// Close writes what waits in memory and closes the file. Put fails
 // afterwards; Close may be called more than once.
 func (s *Sent) Close() error {
 	s.mu.Lock()
@@ -279,4 +277,16 @@ func decodeHash(dst []byte, h string) bool {
 	}
 	_, err := hex.Decode(dst, []byte(h))
 	return err == nil
+}
+
+// Record is Put without a context, for callers not yet moved to Desk.
+func (s *Sent) Record(qid, rcptHash string) error {
+	return s.Put(context.Background(), qid, rcptHash)
+}
+
+// Lookup is Get for callers not yet moved to Desk: a read error counts as
+// not found.
+func (s *Sent) Lookup(qid string) (rcptHash string, ok bool) {
+	rcptHash, ok, _ = s.Get(context.Background(), qid)
+	return rcptHash, ok
 }

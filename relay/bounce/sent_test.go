@@ -51,17 +51,20 @@ func openTestSent(t testing.TB, path string, keep time.Duration, c *clock) *Sent
 	return s
 }
 
-func wantLookup(t *testing.T, s *Sent, qid, want string) {
+func wantGet(t *testing.T, s SentLog, qid, want string) {
 	t.Helper()
-	got, ok := s.Lookup(qid)
+	got, ok, err := s.Get(t.Context(), qid)
+	if err != nil {
+		t.Fatalf("Get(%s): %v", qid, err)
+	}
 	if want == "" {
 		if ok {
-			t.Errorf("Lookup(%s) = %s, true; want nothing", qid, got)
+			t.Errorf("Get(%s) = %s, true; want nothing", qid, got)
 		}
 		return
 	}
 	if !ok || got != want {
-		t.Errorf("Lookup(%s) = %q, %v; want %q", qid, got, ok, want)
+		t.Errorf("Get(%s) = %q, %v; want %q", qid, got, ok, want)
 	}
 }
 
@@ -83,33 +86,33 @@ func shards(t *testing.T, s *Sent) int {
 	return n
 }
 
-func TestSentRecordLookup(t *testing.T) {
+func TestSentPutGet(t *testing.T) {
 	c := newClock()
 	s := openTestSent(t, filepath.Join(t.TempDir(), "sent.db"), 0, c)
-	if err := s.Record(qidN(1), hashN(1)); err != nil {
+	if err := s.Put(t.Context(), qidN(1), hashN(1)); err != nil {
 		t.Fatal(err)
 	}
 	// Visible before the flush, during it and after it.
-	wantLookup(t, s, qidN(1), hashN(1))
+	wantGet(t, s, qidN(1), hashN(1))
 	if err := s.flush(); err != nil {
 		t.Fatal(err)
 	}
-	wantLookup(t, s, qidN(1), hashN(1))
-	wantLookup(t, s, qidN(2), "")
-	wantLookup(t, s, "not an id", "")
-	wantLookup(t, s, "3F9C2A7E5B1D4C8FA0E6B2D9C7F1A354", "")
+	wantGet(t, s, qidN(1), hashN(1))
+	wantGet(t, s, qidN(2), "")
+	wantGet(t, s, "not an id", "")
+	wantGet(t, s, "3F9C2A7E5B1D4C8FA0E6B2D9C7F1A354", "")
 
 	// A later record of the same id wins, in memory and on disk.
-	if err := s.Record(qidN(1), hashN(7)); err != nil {
+	if err := s.Put(t.Context(), qidN(1), hashN(7)); err != nil {
 		t.Fatal(err)
 	}
-	wantLookup(t, s, qidN(1), hashN(7))
+	wantGet(t, s, qidN(1), hashN(7))
 	c.add(10 * time.Minute)
 	s.flush()
-	wantLookup(t, s, qidN(1), hashN(7))
+	wantGet(t, s, qidN(1), hashN(7))
 }
 
-func TestSentRecordRejects(t *testing.T) {
+func TestSentPutRejects(t *testing.T) {
 	s := openTestSent(t, filepath.Join(t.TempDir(), "sent.db"), 0, newClock())
 	for _, tt := range []struct{ qid, hash string }{
 		{"", hashN(1)},
@@ -119,16 +122,16 @@ func TestSentRecordRejects(t *testing.T) {
 		{qidN(1), hashN(1)[:62]},
 		{qidN(1), "AB" + hashN(1)[2:]},
 	} {
-		if err := s.Record(tt.qid, tt.hash); err == nil {
-			t.Errorf("Record(%q, %q) accepted", tt.qid, tt.hash)
+		if err := s.Put(t.Context(), tt.qid, tt.hash); err == nil {
+			t.Errorf("Put(%q, %q) accepted", tt.qid, tt.hash)
 		}
 	}
 	if n := len(s.pending); n != 0 {
 		t.Errorf("%d entries pending after refused records", n)
 	}
 	s.Close()
-	if err := s.Record(qidN(1), hashN(1)); !errors.Is(err, ErrClosed) {
-		t.Errorf("Record after Close: %v, want ErrClosed", err)
+	if err := s.Put(t.Context(), qidN(1), hashN(1)); !errors.Is(err, ErrClosed) {
+		t.Errorf("Put after Close: %v, want ErrClosed", err)
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
@@ -145,7 +148,7 @@ func TestSentPrune(t *testing.T) {
 	}
 	// One entry per hour over 100 hours, one shard each; no prune yet.
 	for i := range 100 {
-		if err := s.Record(qidN(i), hashN(i)); err != nil {
+		if err := s.Put(t.Context(), qidN(i), hashN(i)); err != nil {
 			t.Fatal(err)
 		}
 		s.lastPrune = c.now()
@@ -158,7 +161,7 @@ func TestSentPrune(t *testing.T) {
 		t.Fatalf("%d shards, want 100", n)
 	}
 	// Now is 100 h after entry 0: entries 0..35 are older than keep, and
-	// Lookup ignores them even while their shards are still there.
+	// Get ignores them even while their shards are still there.
 	check := func(expired int) {
 		t.Helper()
 		for i := range 100 {
@@ -166,7 +169,7 @@ func TestSentPrune(t *testing.T) {
 			if i < expired {
 				want = ""
 			}
-			wantLookup(t, s, qidN(i), want)
+			wantGet(t, s, qidN(i), want)
 		}
 	}
 	check(36)
@@ -205,7 +208,7 @@ func TestSentReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 1000 {
-		if err := s.Record(qidN(i), hashN(i)); err != nil {
+		if err := s.Put(t.Context(), qidN(i), hashN(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -215,7 +218,7 @@ func TestSentReopen(t *testing.T) {
 	}
 	s = openTestSent(t, path, 24*time.Hour, c)
 	for _, i := range []int{0, 1, 500, 999} {
-		wantLookup(t, s, qidN(i), hashN(i))
+		wantGet(t, s, qidN(i), hashN(i))
 	}
 	s.Close()
 
@@ -223,7 +226,7 @@ func TestSentReopen(t *testing.T) {
 	// dropped at open.
 	c.add(25 * time.Hour)
 	s = openTestSent(t, path, time.Hour, c)
-	wantLookup(t, s, qidN(0), "")
+	wantGet(t, s, qidN(0), "")
 	if n := shards(t, s); n != 0 {
 		t.Errorf("%d shards left after reopening past the retention", n)
 	}
@@ -246,14 +249,14 @@ func TestSentConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				n := w*each + i
-				if err := s.Record(qidN(n), hashN(n)); err != nil {
+				if err := s.Put(t.Context(), qidN(n), hashN(n)); err != nil {
 					t.Error(err)
 					return
 				}
 				if i%97 == 0 {
-					// Lookups run beside records and flushes.
-					if got, ok := s.Lookup(qidN(n)); !ok || got != hashN(n) {
-						t.Errorf("Lookup(%d) = %q, %v", n, got, ok)
+					// Gets run beside records and flushes.
+					if got, ok, err := s.Get(t.Context(), qidN(n)); !ok || got != hashN(n) || err != nil {
+						t.Errorf("Get(%d) = %q, %v, %v", n, got, ok, err)
 						return
 					}
 				}
@@ -281,8 +284,8 @@ func TestSentConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for n := range writers * each {
-		if got, ok := s.Lookup(qidN(n)); !ok || got != hashN(n) {
-			t.Fatalf("Lookup(%d) = %q, %v after all flushes", n, got, ok)
+		if got, ok, err := s.Get(t.Context(), qidN(n)); !ok || got != hashN(n) || err != nil {
+			t.Fatalf("Get(%d) = %q, %v, %v after all flushes", n, got, ok, err)
 		}
 	}
 }
@@ -294,7 +297,7 @@ func TestSentBacklog(t *testing.T) {
 	var err error
 	n := 0
 	for ; n < maxPending+1 && err == nil; n++ {
-		err = s.Record(qidN(n), hashN(n))
+		err = s.Put(t.Context(), qidN(n), hashN(n))
 	}
 	s.flushMu.Unlock()
 	if err == nil || errors.Is(err, ErrClosed) || n != maxPending+1 {

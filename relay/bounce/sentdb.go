@@ -37,7 +37,7 @@ func parseShard(name, v []byte) (start, width int64, ok bool) {
 }
 
 // flush commits the pending entries and, once a minute, drops expired
-// shards. Entries stay visible to Lookup while they are written; if the
+// shards. Entries stay visible to Get while they are written; if the
 // write fails they are lost (and logged as a count), which costs only the
 // attribution of their bounces.
 func (s *Sent) flush() error {
@@ -86,7 +86,7 @@ func (s *Sent) flush() error {
 	return err
 }
 
-// write puts batch into its shards. batch is only read: Lookup may be
+// write puts batch into its shards. batch is only read: Get may be
 // reading it too. Writing in order of shard then key turns random spool ids
 // into an in-order insert, which bbolt does with fewer page splits; the
 // sort is stable, so of two records of one id the later one is put last.
