@@ -159,7 +159,7 @@ func TestNextHopOutage(t *testing.T) {
 	var list string
 	waitUntil(t, "six deferred entries", func() bool {
 		list = d.queue("list")
-		return queued(list) == 6 && strings.Count(list, "waiting") == 6
+		return queued(list) == 6 && strings.Count(list, "deferred") == 6
 	})
 	if !strings.Contains(list, "bob@example.com") {
 		t.Errorf("queue list lacks the recipient:\n%s", list)
@@ -179,7 +179,7 @@ func TestNextHopOutage(t *testing.T) {
 	waitUntil(t, "second attempts", func() bool {
 		n := 0
 		for _, row := range strings.Split(d.queue("list"), "\n")[1:] {
-			if f := strings.Fields(row); len(f) >= 5 && f[3] == "2" && f[4] == "waiting" {
+			if f := strings.Fields(row); len(f) >= 5 && f[3] == "2" && f[4] == "deferred" {
 				n++
 			}
 		}
@@ -333,7 +333,7 @@ func TestAnonymityDelay(t *testing.T) {
 	}
 	// Five uniform delays below 3s: that none is still waiting now would
 	// be a bug, not chance.
-	if list := d.queue("list"); !strings.Contains(list, "waiting") {
+	if list := d.queue("list"); !strings.Contains(list, "deferred") {
 		t.Errorf("right after 250 no copy is waiting:\n%s", list)
 	}
 	files := d.waitDelivered(5)

@@ -8,6 +8,7 @@
 //	leakd init --domain D --hostname H --operator ADDRESS [--dir DIR]
 //	leakd health [--config FILE]
 //	leakd queue list | show ID | retry ID|all | delete ID  [--config FILE]
+//	leakd queue hold ID | release ID | retry --domain D  [--config FILE]
 //	leakd version
 package main
 
@@ -42,6 +43,9 @@ const usage = `usage:
   leakd health [--config FILE]             exit 0 if the running relay is ready, 1 if not
   leakd queue list | show ID | retry ID|all | delete ID  [--config FILE]
                                            list and act on queued copies
+  leakd queue list [--domain D] [--state active|deferred|held] [--older-than 1h] [--json]
+  leakd queue hold ID | release ID | retry --domain D
+                                           filter the list; hold a copy back, release it; retry a domain
   leakd version                            print the version
   leakd help                               this text; "leakd COMMAND --help" for one command
 `
@@ -57,10 +61,13 @@ var describe = map[string]string{
 	"dns check":    "look up the records dns records prints, and the relay's A/AAAA and PTR, and say what is missing or wrong (exit 1 if anything is)",
 	"init":         "write a production config for a real domain, make its DKIM keys and print its DNS records; never overwrites",
 	"health":       "ask the running relay's /readyz on http.listen: exit 0 when ready, 1 when not (for a container HEALTHCHECK)",
-	"queue list":   "list queued copies: id, age, size, attempts, state, recipient",
+	"queue list":   "list queued copies: id, age, size, attempts, state (active, deferred, held), recipient, last error",
 	"queue show":   "show one queued copy and its clean header",
-	"queue retry":  "make a waiting copy (or all) due now",
+	"queue retry":  "make a deferred copy, all of them, or those of one recipient domain (--domain) due now",
 	"queue delete": "delete a queued copy",
+
+	"queue hold":    "hold a queued copy back: it is not attempted until released, across restarts",
+	"queue release": "release a held copy: it is attempted when due, or at once",
 }
 
 // errHelp ends a subcommand that printed its help: exit status 0.

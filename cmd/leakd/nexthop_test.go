@@ -141,7 +141,7 @@ func (d *daemon) waitRefused(t *testing.T, n int) {
 			if len(f) < 5 {
 				continue
 			}
-			if a, _ := strconv.Atoi(f[3]); a >= 1 && f[4] == "waiting" {
+			if a, _ := strconv.Atoi(f[3]); a >= 1 && f[4] == "deferred" {
 				waiting++
 			}
 		}

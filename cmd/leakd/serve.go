@@ -121,6 +121,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		// is retried this long before it is given up: a relay
 		// misconfigured for a few minutes must not drop that window's mail.
 		FailureLifetime: cfg.Delivery.FailureLifetime.Duration,
+		HoldFile:        holdFile(cfg), // `leakd queue hold` survives a restart
 		Logger:          log,
 		OnResult: func(r queue.Result) {
 			m.DeliveryAttempts.WithLabelValues(r.Outcome).Inc()
@@ -170,17 +171,12 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 
 	srv, err := relay.New(relay.Options{
-		Domain:              cfg.Domain,
-		Hostname:            cfg.Hostname,
-		MaxMessageBytes:     cfg.SMTP.MaxMessageBytes,
-		MaxRecipients:       cfg.SMTP.MaxRecipients,
-		IdleTimeout:         cfg.SMTP.IdleTimeout.Duration,
-		CommandTimeout:      cfg.SMTP.CommandTimeout.Duration,
-		FirstCommandTimeout: cfg.SMTP.FirstCommand.Duration,
-		StressTimeout:       cfg.SMTP.StressTimeout.Duration,
-		MinDataRate:         cfg.SMTP.MinDataRate,
-		Space:               sp.CheckSpace,
-		TLS:                 tlsConf,
+		Domain:          cfg.Domain,
+		Hostname:        cfg.Hostname,
+		MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
+		MaxRecipients:   cfg.SMTP.MaxRecipients,
+		IdleTimeout:     cfg.SMTP.IdleTimeout.Duration,
+		TLS:             tlsConf,
 		Anonymize: anonymize.Options{
 			MaxHeaderBytes:   cfg.SMTP.MaxHeaderBytes,
 			MaxHeaderFields:  cfg.SMTP.MaxHeaderFields,
@@ -250,7 +246,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}))
 	hs := newHTTPServer(cfg, mux, m, log)
 
-	stopAdmin, err := serveAdmin(context.Background(), socketPath(cfg), adminHandler(q, sp))
+	stopAdmin, err := serveAdmin(context.Background(), socketPath(cfg), adminHandler(q, sp, log))
 	if err != nil {
 		smtpL.Close()
 		httpL.Close()

@@ -17,14 +17,25 @@
 //     dropped because the workers are busy.
 //   - At most Workers deliveries run at once, and one entry is never in
 //     two deliveries at once.
-//   - Logs carry the entry id, the outcome, the attempt and the error text,
-//     never the sender or the recipient.
+//   - Each attempt logs one line, as Postfix's "status=" line: the entry
+//     id, the copy's Message-ID (which Leak made up), the outcome, the
+//     attempt, the next hop by name and address, the TLS version, the
+//     delay since the copy was made, the DSN status, the next hop's reply
+//     and a bounded failure reason. Never the sender, and the recipient
+//     only with Options.LogRecipients: both are cut out of replies.
+//   - A held entry (Hold) is never attempted until it is released.
 //
 // Attempt counts live in memory only: after a restart every entry is tried
 // at once and its backoff starts over. Expiry does not depend on them: it is
 // judged from Meta.Created + Lifetime, which is on disk. The start of a run
 // of permanent refusals is in memory too: a restart grants a copy a new
-// FailureLifetime, never less than one.
+// FailureLifetime, never less than one. The last error of each entry is in
+// memory only too.
+//
+// Holds are kept in Options.HoldFile, if set, so an entry put on hold stays
+// so across restarts; without it they are in memory only. Hold does not
+// stop the clock: an entry held past Lifetime is given up at its first
+// attempt after release, unless that attempt delivers it.
 //
 // A bounce sends nothing back: Leak does not keep the original sender. The
 // copy is dropped and the outcome reported.
@@ -35,8 +46,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/idna"
 
 	"leak/relay/courier"
 	"leak/relay/spool"
@@ -74,6 +88,21 @@ type Options struct {
 	// may quote the recipient address in a server's reply.
 	OnResult func(r Result)
 
+	// OnAction, if set, is called once for every entry an operator acts
+	// on, with the action: "delete", "retry", "hold" or "release"
+	// (metrics). RetryAll and RetryDomain call it once per entry made due.
+	OnAction func(action string)
+
+	// HoldFile, if set, is where the ids of held entries are kept (one a
+	// line, replaced atomically), so holds survive a restart. Without it
+	// holds last as long as the process.
+	HoldFile string
+
+	// LogRecipients puts each copy's recipient in its delivery log lines
+	// ("to"), and leaves it in the next hop's replies. Off by default:
+	// the log then names no recipient.
+	LogRecipients bool
+
 	Logger *slog.Logger // default slog.Default()
 }
 
@@ -89,6 +118,9 @@ type Result struct {
 	// the spool could not be read). Only a failure about the recipient
 	// should count against it: Bounced always is, Expired may be.
 	About courier.About
+	// Reason is where the attempt failed, one of Reasons (a bounded metric
+	// label); "" for Delivered.
+	Reason string
 }
 
 // DefaultBackoff waits 1m, 5m, 15m and 30m after the first four failures,
@@ -118,6 +150,11 @@ type Queue struct {
 	waiting  retryHeap // to attempt later, earliest first
 	timer    *time.Timer
 	stopping bool
+	loaded   bool
+	// holds are the ids read from HoldFile, until Load has applied them.
+	holds map[string]bool
+
+	holdMu sync.Mutex // serialises writes of HoldFile
 }
 
 // entry is one spooled copy known to the queue. Only what scheduling needs
@@ -132,8 +169,13 @@ type entry struct {
 	// one.
 	refused time.Time
 	state   state
-	due     time.Time // when waiting
+	due     time.Time // when waiting; when parked, when it was due
 	index   int       // position in the heap when waiting
+	// held is set while the entry is on hold: parked, or busy and to be
+	// parked if its attempt does not end it.
+	held    bool
+	domain  string // the recipient's domain, as Domain gives it
+	lastErr string // the error of the last attempt, redacted
 }
 
 type state int
@@ -142,6 +184,7 @@ const (
 	ready   state = iota // in q.ready
 	waiting              // in q.waiting
 	busy                 // being delivered
+	parked               // on hold, in neither
 )
 
 // New returns a queue delivering the entries of sp through c. Nothing
@@ -170,13 +213,15 @@ func New(sp *spool.Spool, c courier.Courier, opts Options) *Queue {
 	return q
 }
 
-// Run loads every entry of the spool, then delivers with Workers workers
-// until ctx is done. It returns after the deliveries in flight have
-// finished: they are not cancelled (an interrupted SMTP transaction is how
-// duplicates happen), so the courier must bound its own time. Undelivered
-// entries stay in the spool for the next Run. Run is called once; it
-// returns an error only if the spool cannot be listed.
-func (q *Queue) Run(ctx context.Context) error {
+// Load reads every entry of the spool, and the holds of HoldFile. Run
+// calls it if it has not been; a tool working on the spool of a stopped
+// daemon calls Load alone, never Run, to list entries and act on them. It
+// returns an error if the spool cannot be listed or HoldFile read.
+func (q *Queue) Load() error {
+	holds, err := ReadHolds(q.opts.HoldFile)
+	if err != nil {
+		return err
+	}
 	metas, err := q.sp.List()
 	if err != nil {
 		return err
@@ -184,11 +229,32 @@ func (q *Queue) Run(ctx context.Context) error {
 	// Oldest first: they are the closest to expiry.
 	slices.SortFunc(metas, func(a, b spool.Meta) int { return a.Created.Compare(b.Created) })
 	q.mu.Lock()
+	q.holds = holds
 	for _, m := range metas {
 		q.addLocked(m)
 	}
+	q.holds = nil
+	q.loaded = true
 	q.mu.Unlock()
-	q.log.Info("queue: loaded", "entries", len(metas))
+	q.log.Info("queue: loaded", "entries", len(metas), "held", len(holds))
+	return nil
+}
+
+// Run loads the queue (Load) unless it is loaded, then delivers with
+// Workers workers until ctx is done. It returns after the deliveries in
+// flight have finished: they are not cancelled (an interrupted SMTP
+// transaction is how duplicates happen), so the courier must bound its
+// own time. Undelivered entries stay in the spool for the next Run. Run is
+// called once.
+func (q *Queue) Run(ctx context.Context) error {
+	q.mu.Lock()
+	loaded := q.loaded
+	q.mu.Unlock()
+	if !loaded {
+		if err := q.Load(); err != nil {
+			return err
+		}
+	}
 
 	dctx := context.WithoutCancel(ctx)
 	var wg sync.WaitGroup
@@ -207,7 +273,8 @@ func (q *Queue) Run(ctx context.Context) error {
 
 // Add schedules a newly committed entry for an attempt now, or at
 // m.NotBefore if that is later. It never blocks on delivery. An id already
-// known is ignored. Only m.ID, m.Created and m.NotBefore are used.
+// known is ignored. Only m.ID, m.Created, m.NotBefore and the domain of
+// m.Rcpt are kept.
 func (q *Queue) Add(m spool.Meta) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -221,8 +288,12 @@ func (q *Queue) addLocked(m spool.Meta) {
 	if m.ID == "" || q.entries[m.ID] != nil {
 		return
 	}
-	e := &entry{id: m.ID, created: m.Created}
+	e := &entry{id: m.ID, created: m.Created, domain: Domain(m.Rcpt)}
 	q.entries[m.ID] = e
+	if q.holds[m.ID] {
+		e.held, e.state, e.due = true, parked, m.NotBefore
+		return
+	}
 	if m.NotBefore.After(time.Now()) {
 		q.schedule(e, m.NotBefore)
 		return
@@ -253,13 +324,36 @@ func (q *Queue) Oldest() time.Time {
 	return oldest
 }
 
+// The states of Info.State, as Postfix names its queues.
+const (
+	StateActive   = "active"   // being delivered, or due now
+	StateDeferred = "deferred" // waiting for a retry, or for a first attempt held back by the anonymity delay
+	StateHeld     = "held"     // on hold: not attempted until released
+)
+
 // Info is what the queue knows of one entry, for operators.
 type Info struct {
-	ID      string    `json:"id"`
-	Created time.Time `json:"created"`
-	Attempt int       `json:"attempts"` // attempts started so far
-	State   string    `json:"state"`    // "ready", "waiting" or "delivering"
-	Due     time.Time `json:"due,omitzero"`
+	ID         string    `json:"id"`
+	Created    time.Time `json:"created"`
+	Attempt    int       `json:"attempts"` // attempts started since the queue started
+	State      string    `json:"state"`    // StateActive, StateDeferred or StateHeld
+	Delivering bool      `json:"delivering,omitempty"`
+	Due        time.Time `json:"due,omitzero"` // deferred: the next attempt
+	Domain     string    `json:"domain"`       // the recipient's domain, as Domain gives it
+	// LastError is the error of the last attempt, without the recipient
+	// and the sender; "" before the first. In memory only.
+	LastError string `json:"last_error,omitempty"`
+}
+
+// stateName is what Info.State says of e. q.mu is held.
+func stateName(e *entry) string {
+	switch e.state {
+	case waiting:
+		return StateDeferred
+	case parked:
+		return StateHeld
+	}
+	return StateActive
 }
 
 // Entries lists every entry, oldest first.
@@ -267,7 +361,8 @@ func (q *Queue) Entries() []Info {
 	q.mu.Lock()
 	out := make([]Info, 0, len(q.entries))
 	for _, e := range q.entries {
-		i := Info{ID: e.id, Created: e.created, Attempt: e.attempt, State: [...]string{"ready", "waiting", "delivering"}[e.state]}
+		i := Info{ID: e.id, Created: e.created, Attempt: e.attempt, State: stateName(e),
+			Delivering: e.state == busy, Domain: e.domain, LastError: e.lastErr}
 		if e.state == waiting {
 			i.Due = e.due
 		}
@@ -278,62 +373,33 @@ func (q *Queue) Entries() []Info {
 	return out
 }
 
-// Delete removes an entry from the queue and the spool, unless it is being
-// delivered at this moment. It reports whether the entry was deleted.
-func (q *Queue) Delete(id string) (bool, error) {
-	q.mu.Lock()
-	e := q.entries[id]
-	if e == nil || e.state == busy {
-		q.mu.Unlock()
-		return false, nil
-	}
-	switch e.state {
-	case waiting:
-		q.waiting.remove(e)
-		q.arm()
-	case ready:
-		q.ready = slices.DeleteFunc(q.ready, func(x *entry) bool { return x == e })
-	}
-	delete(q.entries, id)
-	q.mu.Unlock()
-	return true, q.sp.Remove(id)
-}
-
-// RetryAll makes every waiting entry due now and returns how many.
-func (q *Queue) RetryAll() int {
+// Counts returns how many entries are active (being delivered or due
+// now), deferred (waiting for a later attempt) and held. They add up to
+// Len. It scans every entry: meant for a metrics scrape.
+func (q *Queue) Counts() (active, deferred, held int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	n := 0
-	for len(q.waiting) > 0 {
-		e := q.waiting[0]
-		q.waiting.remove(e)
-		q.makeReady(e)
-		n++
+	for _, e := range q.entries {
+		switch e.state {
+		case waiting:
+			deferred++
+		case parked:
+			held++
+		default:
+			active++
+		}
 	}
-	q.arm()
-	return n
+	return active, deferred, held
 }
 
-// RetryNow moves a waiting entry to the front of the schedule. It reports
-// whether the entry is now due: false if the id is unknown or the entry is
-// being delivered at this moment.
-func (q *Queue) RetryNow(id string) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	e := q.entries[id]
-	if e == nil {
-		return false
+// Domain returns the domain of an address (or a domain) in the form the
+// queue compares: A-labels (RFC 5890), lower case, without a final dot.
+func Domain(addr string) string {
+	d := strings.ToLower(strings.TrimSuffix(addr[strings.LastIndexByte(addr, '@')+1:], "."))
+	if a, err := idna.ToASCII(d); err == nil {
+		d = a
 	}
-	switch e.state {
-	case ready:
-		return true
-	case waiting:
-		q.waiting.remove(e)
-		q.makeReady(e)
-		q.arm()
-		return true
-	}
-	return false
+	return d
 }
 
 // makeReady appends e to the ready list and wakes a worker. q.mu is held.

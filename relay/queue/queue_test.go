@@ -596,7 +596,7 @@ func TestEntriesDeleteRetryAll(t *testing.T) {
 	waitFor(t, "three deferrals", func() bool {
 		n := 0
 		for _, i := range q.Entries() {
-			if i.State == "waiting" && i.Attempt == 1 && !i.Due.IsZero() {
+			if i.State == StateDeferred && i.Attempt == 1 && !i.Due.IsZero() {
 				n++
 			}
 		}
@@ -653,8 +653,8 @@ func TestNotBeforeSurvivesRestart(t *testing.T) {
 	start(t, q)
 	waitFor(t, "the entries loaded", func() bool { return q.Len() == 2 })
 	for _, i := range q.Entries() {
-		if i.ID == held.ID && (i.State != "waiting" || i.Due.Sub(held.NotBefore).Abs() > time.Millisecond) {
-			t.Errorf("held entry: state %s due %v; want waiting until %v", i.State, i.Due, held.NotBefore)
+		if i.ID == held.ID && (i.State != StateDeferred || i.Due.Sub(held.NotBefore).Abs() > time.Millisecond) {
+			t.Errorf("held entry: state %s due %v; want deferred until %v", i.State, i.Due, held.NotBefore)
 		}
 	}
 	waitFor(t, "delivery of the entry whose time came", func() bool { return fc.totalCalls() == 1 })
