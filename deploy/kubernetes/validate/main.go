@@ -4,9 +4,12 @@
 // strictly into its typed struct from k8s.io/api or the Prometheus Operator's
 // API (an unknown field, a duplicate key or a value of the wrong type is an
 // error), and then checks what a schema cannot: that the objects refer to
-// each other correctly, that the pod meets the "restricted" Pod Security
-// Standard its namespace enforces, and that leakd's config agrees with the
-// ports and mounts.
+// each other correctly, that the pods meet the "restricted" Pod Security
+// Standard their namespace enforces, that leakd's config agrees with the
+// ports, mounts and Secrets, that the NetworkPolicy opens only SMTP to
+// everyone and the Ingress routes no metrics, that a disruption budget
+// lets drains proceed and the grace period covers the drain, and that
+// several replicas share Redis, their keys and their ACME cache.
 //
 // It is a module of its own so that Leak's main module carries no Kubernetes
 // dependency. Run it from this directory:
