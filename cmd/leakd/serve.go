@@ -171,12 +171,17 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 
 	srv, err := relay.New(relay.Options{
-		Domain:          cfg.Domain,
-		Hostname:        cfg.Hostname,
-		MaxMessageBytes: cfg.SMTP.MaxMessageBytes,
-		MaxRecipients:   cfg.SMTP.MaxRecipients,
-		IdleTimeout:     cfg.SMTP.IdleTimeout.Duration,
-		TLS:             tlsConf,
+		Domain:              cfg.Domain,
+		Hostname:            cfg.Hostname,
+		MaxMessageBytes:     cfg.SMTP.MaxMessageBytes,
+		MaxRecipients:       cfg.SMTP.MaxRecipients,
+		IdleTimeout:         cfg.SMTP.IdleTimeout.Duration,
+		CommandTimeout:      cfg.SMTP.CommandTimeout.Duration,
+		FirstCommandTimeout: cfg.SMTP.FirstCommand.Duration,
+		StressTimeout:       cfg.SMTP.StressTimeout.Duration,
+		MinDataRate:         cfg.SMTP.MinDataRate,
+		Space:               sp.CheckSpace,
+		TLS:                 tlsConf,
 		Anonymize: anonymize.Options{
 			MaxHeaderBytes:   cfg.SMTP.MaxHeaderBytes,
 			MaxHeaderFields:  cfg.SMTP.MaxHeaderFields,
