@@ -323,6 +323,11 @@ type leakConfig struct {
 		Mode      string `yaml:"mode"`
 		Smarthost string `yaml:"smarthost"`
 	} `yaml:"delivery"`
+	TLS struct {
+		ACME struct {
+			HTTPListen string `yaml:"http_listen"`
+		} `yaml:"acme"`
+	} `yaml:"tls"`
 }
 
 func readLeakConfig(t *testing.T, path string) *leakConfig {
@@ -393,7 +398,11 @@ func TestDockerfile(t *testing.T) {
 	if volume != cfg.DataDir {
 		t.Errorf("VOLUME %q, docker/leak.yaml data_dir %q", volume, cfg.DataDir)
 	}
-	if want := port(t, cfg.SMTP.Listen) + " " + port(t, cfg.HTTP.Listen); expose != want {
+	want := port(t, cfg.SMTP.Listen) + " " + port(t, cfg.HTTP.Listen)
+	if cfg.TLS.ACME.HTTPListen != "" {
+		want += " " + port(t, cfg.TLS.ACME.HTTPListen)
+	}
+	if expose != want {
 		t.Errorf("EXPOSE %q, want %q from docker/leak.yaml", expose, want)
 	}
 	if !strings.Contains(cmd, `"/etc/leak/leak.yaml"`) {
