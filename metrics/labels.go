@@ -117,6 +117,35 @@ const (
 	StoreRedis = "redis"
 )
 
+// Values of reason on leak_delivery_failures_total: where a failed
+// delivery attempt failed (the same strings as relay/queue's Reasons).
+const (
+	FailDNS     = "dns"     // resolving the destination
+	FailSTS     = "sts"     // the recipient domain's MTA-STS policy allowed no host
+	FailConnect = "connect" // reaching a host
+	FailTimeout = "timeout" // the host stopped answering
+	FailTLS     = "tls"     // the TLS handshake or its verification
+	Fail4xx     = "4xx"     // a temporary refusal
+	Fail5xx     = "5xx"     // a permanent refusal (or a SIZE/SMTPUTF8 mismatch)
+	FailLocal   = "local"   // Leak's own I/O (reading the spooled copy)
+)
+
+// Values of action on leak_queue_actions_total: what an operator did with
+// leakd queue.
+const (
+	ActionDelete  = "delete"
+	ActionRetry   = "retry"
+	ActionHold    = "hold"
+	ActionRelease = "release"
+)
+
+// Values of state on leak_queue_messages.
+const (
+	QueueActive   = "active"   // being delivered or due now
+	QueueDeferred = "deferred" // waiting for a retry (or for its anonymity delay)
+	QueueHeld     = "held"     // held by an operator
+)
+
 // Values of result on leak_delivery_mta_sts_total: what the recipient
 // domain's MTA-STS policy (RFC 8461) made of a delivery in MX mode.
 const (
@@ -169,6 +198,9 @@ var (
 	optOutActions    = []string{OptOut, OptIn}
 	suppressionKinds = []string{SuppressHard, SuppressSoft}
 	policyStores     = []string{StoreLocal, StoreRedis}
+	failReasons      = []string{FailDNS, FailSTS, FailConnect, FailTimeout, FailTLS, Fail4xx, Fail5xx, FailLocal}
+	queueActions     = []string{ActionDelete, ActionRetry, ActionHold, ActionRelease}
+	queueStates      = []string{QueueActive, QueueDeferred, QueueHeld}
 	stsResults       = []string{STSNone, STSTesting, STSEnforceOK, STSEnforceFailed}
 	httpHandlers     = []string{HandlerUnsubscribe, HandlerMetrics, HandlerHealth, HandlerOther}
 	httpClasses      = []string{"2xx", "3xx", "4xx", "5xx"}

@@ -83,6 +83,12 @@ type Metrics struct {
 	DeliveryTLS *prometheus.CounterVec
 	// DeliveryInFlight is leak_delivery_in_flight.
 	DeliveryInFlight prometheus.Gauge
+	// DeliveryFailures is leak_delivery_failures_total{reason}, one per
+	// failed attempt (deferred, bounced, failed or expired).
+	DeliveryFailures *prometheus.CounterVec
+	// QueueActions is leak_queue_actions_total{action}, one per entry an
+	// operator acted on.
+	QueueActions *prometheus.CounterVec
 	// DeliverySTS is leak_delivery_mta_sts_total{result}.
 	DeliverySTS *prometheus.CounterVec
 
@@ -116,10 +122,11 @@ type Metrics struct {
 	// the certificate a listener serves stops being valid (Unix time).
 	CertExpiry *prometheus.GaugeVec
 
-	queue atomic.Pointer[queueFuncs]
-	spool atomic.Pointer[spoolFuncs]
-	dests atomic.Pointer[func() (destinations, busiest int)]
-	now   func() time.Time
+	queue  atomic.Pointer[queueFuncs]
+	states atomic.Pointer[func() (active, deferred, held int)]
+	spool  atomic.Pointer[spoolFuncs]
+	dests  atomic.Pointer[func() (destinations, busiest int)]
+	now    func() time.Time
 }
 
 // queueFuncs are the scrape-time sources of the queue gauges.
@@ -262,6 +269,14 @@ func NewBuild(version, rsa string) *Metrics {
 			Help: "Delivery attempts currently running.",
 		}),
 
+		DeliveryFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_delivery_failures_total",
+			Help: "Failed delivery attempts, by where they failed.",
+		}, []string{"reason"}),
+		QueueActions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_queue_actions_total",
+			Help: "Queue entries an operator deleted, retried, held or released.",
+		}, []string{"action"}),
 		DeliverySTS: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "leak_delivery_mta_sts_total",
 			Help: "MX deliveries by what the recipient domain's MTA-STS policy made of them.",
@@ -345,6 +360,15 @@ func NewBuild(version, rsa string) *Metrics {
 		Help: "Bytes free for the spool on its file system, as an unprivileged process sees it.",
 	}, func() float64 { return m.spoolValue(func(f *spoolFuncs) func() int64 { return f.free }) })
 
+	var stateGauges []prometheus.Collector
+	for i, st := range queueStates {
+		stateGauges = append(stateGauges, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "leak_queue_messages",
+			Help:        "Copies in the queue by state: active (being delivered or due), deferred (waiting for a retry), held.",
+			ConstLabels: prometheus.Labels{"state": st},
+		}, func() float64 { return m.queueState(i) }))
+	}
+
 	// MustRegister can only fail here on a programming error (a duplicate
 	// or malformed name), which the tests catch.
 	m.Registry.MustRegister(
@@ -357,10 +381,12 @@ func NewBuild(version, rsa string) *Metrics {
 		m.AnonymizeDuration, m.Signatures, m.SignDuration,
 		m.SpoolCommitDuration, m.SpoolBatchSize, m.SpoolErrors, m.SpoolDropped, m.Panics,
 		m.DeliveryAttempts, m.DeliveryLatency, m.DeliveryTLS, m.DeliveryInFlight, m.DeliverySTS,
+		m.DeliveryFailures, m.QueueActions,
 		m.PolicyDecisions, m.PolicyOptOuts, m.PolicySuppressions,
 		m.PolicyStoreDuration, m.PolicyStoreErrors, m.PolicyStoreUp,
 		m.HTTPRequests, m.CertExpiry,
 	)
+	m.Registry.MustRegister(stateGauges...)
 	m.preinit()
 	return m
 }
@@ -406,6 +432,12 @@ func (m *Metrics) preinit() {
 	for _, t := range deliveryTLS {
 		m.DeliveryTLS.WithLabelValues(t)
 	}
+	for _, r := range failReasons {
+		m.DeliveryFailures.WithLabelValues(r)
+	}
+	for _, a := range queueActions {
+		m.QueueActions.WithLabelValues(a)
+	}
 	for _, r := range stsResults {
 		m.DeliverySTS.WithLabelValues(r)
 	}
@@ -447,6 +479,21 @@ func (m *Metrics) InitPolicy(names ...string) {
 // an earlier one.
 func (m *Metrics) SetQueueFuncs(depth func() int, oldest func() time.Time) {
 	m.queue.Store(&queueFuncs{depth: depth, oldest: oldest})
+}
+
+// SetQueueStates gives the source of leak_queue_messages{state}, called at
+// each scrape (queue.Queue.Counts). Until it is called every state reads 0.
+func (m *Metrics) SetQueueStates(counts func() (active, deferred, held int)) {
+	m.states.Store(&counts)
+}
+
+func (m *Metrics) queueState(i int) float64 {
+	f := m.states.Load()
+	if f == nil || *f == nil {
+		return 0
+	}
+	a, d, h := (*f)()
+	return float64([]int{a, d, h}[i])
 }
 
 // SetSpoolFuncs gives the sources of leak_spool_size_bytes and
