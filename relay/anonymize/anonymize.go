@@ -80,6 +80,7 @@ type Options struct {
 type Copy struct {
 	To           string        // the decoded recipient address (a UTF-8 local part is written raw, RFC 6532)
 	Relationship string        // noun phrase: "someone", "a friend", "a coworker", ...
+	MessageID    string        // the copy's Message-ID, "<id@leak-domain>"; empty: a random one
 	Extra        []HeaderField // extra top-level fields, written after the allowlisted ones
 	Footer       Footer        // appended to the copy's body text parts
 	W            io.Writer     // where this copy goes
@@ -238,6 +239,9 @@ func (a *Anonymizer) check(copies []Copy) error {
 		}
 		if !validAddress(c.To) {
 			return fmt.Errorf("anonymize: copy %d: recipient address is not usable in a header", i)
+		}
+		if c.MessageID != "" && (!validFieldValue(c.MessageID) || !strings.HasPrefix(c.MessageID, "<") || !strings.HasSuffix(c.MessageID, "@"+o.Domain+">")) {
+			return fmt.Errorf("anonymize: copy %d: Message-ID must be <id@%s>", i, o.Domain)
 		}
 		for _, f := range c.Extra {
 			if !validFieldName(f.Key) || !validFieldValue(f.Value) {

@@ -87,6 +87,13 @@ func (r *rewriter) checkLoop(h *textproto.Header) error {
 	return nil
 }
 
+// NewMessageID returns a random Message-ID under domain (RFC 5322 3.6.4):
+// it names nothing of the sender, so logs may carry it to match a copy a
+// recipient forwards to abuse@.
+func NewMessageID(domain string) string {
+	return "<" + randomHex(16) + "@" + domain + ">"
+}
+
 // topHeader appends the header of copy i: the allowlisted fields in their
 // fixed order, then the content fields of the top-level entity, then the
 // caller's extra fields.
@@ -99,13 +106,17 @@ func (r *rewriter) topHeader(dst []byte, i int, content []HeaderField) ([]byte, 
 	if subject == "" {
 		subject = "From " + rel + ", anonymously."
 	}
+	msgid := c.MessageID
+	if msgid == "" {
+		msgid = NewMessageID(o.Domain)
+	}
 	fields := []HeaderField{
 		{"Received", "by " + o.Hostname + " (Leak) id " + randomHex(8) + "; " + date},
 		{"Date", date},
 		{"From", `"` + capitalise(rel) + `, anonymously" <` + o.FromLocal + "@" + o.Domain + ">"},
 		{"To", c.To},
 		{"Subject", encodeText(subject)},
-		{"Message-ID", "<" + randomHex(16) + "@" + o.Domain + ">"},
+		{"Message-ID", msgid},
 		{"MIME-Version", "1.0"},
 	}
 	fields = append(fields, entityFields(content)...)
