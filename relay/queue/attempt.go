@@ -43,6 +43,11 @@ func (q *Queue) attempt(ctx context.Context, e *entry) {
 		about = courier.AboutOf(err)
 	}
 
+	if errors.Is(err, spool.ErrCorrupt) {
+		q.setAside(e, meta.Rcpt, err)
+		return
+	}
+
 	now := time.Now()
 	r := Result{ID: e.id, Rcpt: meta.Rcpt, Attempt: e.attempt, Err: err}
 	if err != nil {
@@ -184,6 +189,21 @@ func (q *Queue) judge(e *entry, err error, about courier.About, now time.Time) (
 		return Expired, giveUp
 	}
 	return Deferred, giveUp
+}
+
+// setAside ends an entry the spool found damaged: the spool has already
+// moved its bytes to corrupt/ and counted it (leak_spool_dropped_entries_
+// total), so there is nothing to remove and nothing a retry could do but
+// fail again or deliver damage. It is reported as Failed, about Leak's
+// own storage, so it never counts against the recipient.
+func (q *Queue) setAside(e *entry, rcpt string, err error) {
+	if q.forget(e) {
+		if herr := q.saveHolds(); herr != nil {
+			q.log.Warn("queue: cannot save the holds", "err", herr.Error())
+		}
+	}
+	q.log.Error("queue: copy damaged in the spool, set aside in corrupt/ and not delivered", "qid", e.id, "attempt", e.attempt)
+	q.report(Result{ID: e.id, Rcpt: rcpt, Attempt: e.attempt, Err: err, Outcome: Failed, About: courier.AboutLocal, Reason: ReasonLocal})
 }
 
 // forget drops e from memory. It reports whether e was held, and so is
