@@ -68,6 +68,11 @@ func OpenRedis(rawURL string) (*RedisStore, error) {
 // Name implements Store.
 func (s *RedisStore) Name() string { return "redis" }
 
+// Client returns the store's Redis client, for data that instances share
+// beside the policy's (the relay's bounce sent log); it stays the store's
+// to close.
+func (s *RedisStore) Client() *redis.Client { return s.client }
+
 // Ping implements Store: the server answers PING.
 func (s *RedisStore) Ping(ctx context.Context) error { return s.client.Ping(ctx).Err() }
 

@@ -5,54 +5,42 @@ import (
 	"errors"
 	"io"
 
-	"github.com/emersion/go-smtp"
-
 	"leak/metrics"
 	"leak/relay/bounce"
 )
 
-// takeBounce reads a bounce sent to one or more of Leak's bounce addresses,
-// and reports each failed recipient's outcome to policy: a hard failure
-// suppresses the recipient, soft ones count towards it. Nothing is relayed
-// and nothing of the bounce is kept; the reply is 250 whatever it said, so
-// a remote server has no reason to retry it.
-func (s *Server) takeBounce(id string, r io.Reader, rcpts []target) error {
-	sr := newStrictReader(r)
-	dsn, err := bounce.ParseDSN(sr, s.opts.MaxMessageBytes)
-	io.Copy(io.Discard, sr) // read to the end of DATA before replying
-	if sr.err != nil {
-		rep, reason := dataReply(sr.err)
+// takeBounce hands a bounce sent to one or more of Leak's bounce addresses
+// to the bounce desk, which reports each failed recipient to policy: a
+// hard failure suppresses the recipient, soft ones count towards it.
+// Nothing is relayed and nothing of the bounce is kept. The reply is 250
+// whatever the bounce said, so a remote server has no reason to retry it;
+// 451 if the desk could not record it, so that the server does retry.
+func (s *Server) takeBounce(ctx context.Context, id string, r io.Reader, rcpts []target) error {
+	qids := make([]string, len(rcpts))
+	for i, t := range rcpts {
+		qids[i] = t.bounce
+	}
+	sum, err := s.opts.Bounces.Take(ctx, newStrictReader(r), qids)
+	switch {
+	case errors.Is(err, bounce.ErrRead):
+		// Line endings, size, or the connection: as for any message.
+		rep, reason := dataReply(err)
 		s.m.Messages.WithLabelValues("rejected", reason).Inc()
 		return rep
+	case err != nil:
+		s.log.Warn("bounce not recorded", "mid", id, "hard", sum.Hard, "soft", sum.Soft, "err", err)
+		s.m.Messages.WithLabelValues("rejected", metrics.ReasonInternal).Inc()
+		return errTemporary
 	}
-	var se *smtp.SMTPError
-	if errors.As(err, &se) {
-		s.m.Messages.WithLabelValues("rejected", metrics.ReasonSize).Inc()
-		return errTooBig
+	args := []any{"mid", id, "hard", sum.Hard, "soft", sum.Soft, "dsn", sum.Ignored == nil}
+	if sum.Ignored != nil {
+		// Its text names a limit or a structure, never the message's content.
+		args = append(args, "ignored", sum.Ignored)
 	}
-	b := s.opts.Bounces
-	hard, soft := 0, 0
-	for _, t := range rcpts {
-		hash, ok := b.Sent.Lookup(t.bounce)
-		if !ok {
-			continue // older than the sent log keeps, or never recorded
-		}
-		for _, st := range dsn.Recipients {
-			if st.Action != "failed" {
-				continue
-			}
-			if err := b.Report(context.Background(), hash, st.Permanent); err != nil {
-				s.log.Warn("bounce not recorded", "mid", id, "err", err)
-				continue
-			}
-			if st.Permanent {
-				hard++
-			} else {
-				soft++
-			}
-		}
+	if sum.Unknown > 0 {
+		args = append(args, "expired", sum.Unknown)
 	}
-	s.log.Info("bounce received", "mid", id, "hard", hard, "soft", soft, "dsn", err == nil)
+	s.log.Info("bounce received", args...)
 	s.m.Messages.WithLabelValues("accepted", metrics.ReasonOK).Inc()
 	return nil
 }

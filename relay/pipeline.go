@@ -13,6 +13,7 @@ import (
 	"leak/policy/auth"
 	"leak/relay/address"
 	"leak/relay/anonymize"
+	"leak/relay/bounce"
 	"leak/relay/sign"
 	"leak/relay/spool"
 )
@@ -212,9 +213,10 @@ func (s *Server) commit(c *copyOut, prefix string) error {
 	}
 	s.m.SpoolCommitDuration.Observe(time.Since(start).Seconds())
 	c.meta = c.w.Meta()
-	if b := s.opts.Bounces; b != nil && s.opts.Policy != nil && c.t.operator == "" {
-		// Only the keyed hash: the sent log must not say who got what.
-		if err := b.Sent.Record(c.meta.ID, s.opts.Policy.RecipientHash(c.t.rcpt.Address())); err != nil {
+	if b := s.opts.Bounces; b != nil && c.t.operator == "" {
+		// Not the session's context: the copy goes out whether or not the
+		// client stays, so its entry must be written too.
+		if err := b.Record(context.Background(), c.meta.ID, c.t.rcpt.Address()); err != nil {
 			s.log.Warn("sent log: bounce attribution lost for one copy", "qid", c.meta.ID, "err", err)
 		}
 	}
@@ -226,11 +228,9 @@ func (s *Server) commit(c *copyOut, prefix string) error {
 // never to the anonymous sender (whose address Leak does not keep).
 func (s *Server) bounceAddress(id string) string {
 	if b := s.opts.Bounces; b != nil {
-		if a := b.Tokens.Address(id, s.opts.Domain); a != "" {
-			return a
-		}
+		return b.EnvelopeFrom(id)
 	}
-	return "bounce+" + id + "@" + s.opts.Domain
+	return bounce.Prefix + id + "@" + s.opts.Domain
 }
 
 // sizeBucket is what the log says of a message's size: its order of

@@ -94,8 +94,9 @@ type Options struct {
 	Auth *auth.Checker
 
 	// Bounces, when set, gives every copy a signed VERP envelope sender
-	// and takes the bounces that come back to it.
-	Bounces *Bounces
+	// and takes the bounces that come back to it; the relay only routes
+	// to it.
+	Bounces *bounce.Desk
 
 	// Domains, when set (MX delivery), checks each recipient domain at
 	// RCPT time: one that cannot receive mail is refused there and then.
@@ -118,17 +119,6 @@ const (
 	DefaultMinDataRate         = 500
 	DefaultStressTimeout       = 10 * time.Second
 )
-
-// Bounces handles Leak's own envelope senders, bounce+TOKEN@domain. The
-// token is an HMAC over the spool id, so a bounce finds its copy and nobody
-// can forge one; the sent log maps the id to the recipient's keyed hash for
-// as long as bounces may come back.
-type Bounces struct {
-	Tokens *bounce.Tokens
-	Sent   *bounce.Sent
-	// Report records a bounce against a recipient hash (policy.BounceHash).
-	Report func(ctx context.Context, rcptHash string, permanent bool) error
-}
 
 // DomainChecker tells whether a domain can receive mail (courier.SMTP).
 type DomainChecker interface {

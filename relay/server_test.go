@@ -3,12 +3,9 @@ package relay
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"leak/relay/bounce"
 )
 
 func TestAcceptAndDeliver(t *testing.T) {
@@ -304,28 +301,4 @@ func TestCommandsCounted(t *testing.T) {
 			t.Errorf("commands{%s,%s} = %v, want %v", tt.verb, tt.class, got, tt.want)
 		}
 	}
-}
-
-// Bounce addresses: a genuine token is accepted while the sent log knows
-// its copy; a forged one, or one whose entry has expired, gets 550.
-func TestBounceAddresses(t *testing.T) {
-	dir := t.TempDir()
-	sent, err := bounce.OpenSent(filepath.Join(dir, "sent.db"), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sent.Close()
-	tokens := bounce.NewTokens([]byte("0123456789abcdef0123456789abcdef"))
-	tr := startRelay(t, func(o *Options) {
-		o.Bounces = &Bounces{Tokens: tokens, Sent: sent, Report: func(context.Context, string, bool) error { return nil }}
-	})
-	known := "0123456789abcdef0123456789abcdef"
-	unknown := "fedcba9876543210fedcba9876543210"
-	sent.Record(known, strings.Repeat("ab", 32))
-	c := dial(t, tr.addr)
-	c.cmd("EHLO mx.example.com", "250")
-	c.cmd("MAIL FROM:<>", "250")
-	c.cmd("RCPT TO:<"+tokens.Address(unknown, "leak.example")+">", "550 5.1.1")
-	c.cmd("RCPT TO:<bounce+"+strings.Repeat("a", 42)+"@leak.example>", "550 5.1.1")
-	c.cmd("RCPT TO:<"+tokens.Address(known, "leak.example")+">", "250")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/netip"
 	"strings"
@@ -43,7 +44,7 @@ type target struct {
 
 func (t target) address() string {
 	if t.bounce != "" {
-		return "bounce+" + t.bounce
+		return bounce.Prefix + t.bounce
 	}
 	if t.operator != "" {
 		return t.operator
@@ -176,19 +177,19 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 // recipient decides one RCPT: the operator's mailboxes, then the codec,
 // then policy (opt-out, suppression, limits), then the destination domain.
 func (s *Server) recipient(ctx context.Context, to string) (target, *smtp.SMTPError, string) {
-	if b := s.opts.Bounces; b != nil && len(to) > len(bounce.Prefix) && strings.EqualFold(to[:len(bounce.Prefix)], bounce.Prefix) {
+	if b := s.opts.Bounces; b != nil && bounce.IsAddress(to) {
 		at := strings.LastIndexByte(to, '@')
 		if at < 0 || !s.codec.IsLeakDomain(to[at+1:]) {
 			return target{}, reply(550, smtp.EnhancedCode{5, 7, 1}, "Relaying denied: this server only accepts mail for its own domain"), metrics.ReasonRelay
 		}
-		qid, ok := b.Tokens.Parse(to)
-		if ok {
-			// A genuine token whose copy the sent log no longer knows has
-			// expired: nothing could be done with its bounce.
-			_, ok = b.Sent.Lookup(qid)
-		}
-		if !ok {
+		qid, err := b.Rcpt(ctx, to)
+		switch {
+		case errors.Is(err, bounce.ErrNoSuchAddress):
 			return target{}, reply(550, smtp.EnhancedCode{5, 1, 1}, "No such bounce address"), metrics.ReasonInvalidRcpt
+		case err != nil:
+			// The sent log cannot be read: the bounce may be genuine.
+			s.log.Warn("bounce address not checked", "err", err)
+			return target{}, errTemporary, metrics.ReasonInternal
 		}
 		return target{bounce: qid}, nil, ""
 	}
@@ -242,7 +243,7 @@ func (s *session) Data(r io.Reader) error {
 	}
 	id := newLogID()
 	if s.rcpts[0].bounce != "" {
-		return s.srv.takeBounce(id, r, s.rcpts)
+		return s.srv.takeBounce(s.ctx, id, r, s.rcpts)
 	}
 	_, tls := s.smtp.TLSConnectionState()
 	am := s.auth

@@ -114,6 +114,13 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
+	// Everything about bounces: each copy's envelope sender, the sent
+	// log, DSNs and the queue's failures about a recipient.
+	bounces, err := openBounces(cfg, engine, store)
+	if err != nil {
+		return err
+	}
+	defer bounces.Close()
 	q := queue.New(sp, inFlight{cour, m}, queue.Options{
 		Workers:  cfg.Delivery.Workers,
 		Lifetime: cfg.Delivery.Lifetime.Duration,
@@ -134,8 +141,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 				// suppresses at the second message), giving up on one that
 				// kept failing is a soft one. A refusal of the message
 				// (queue.Failed) or a next hop that was down never counts.
-				if engine != nil && r.Rcpt != "" && r.About == courier.AboutRecipient {
-					if err := engine.Bounce(context.Background(), r.Rcpt, r.ID, r.Outcome == queue.Bounced); err != nil {
+				if r.Rcpt != "" && r.About == courier.AboutRecipient {
+					if err := bounces.Result(context.Background(), r.ID, r.Rcpt, r.Outcome == queue.Bounced); err != nil {
 						log.Warn("policy: cannot record a bounce", "qid", r.ID, "err", err)
 					}
 				}
@@ -152,12 +159,6 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	defer certs.Close()
 	tlsConf := certs.TLSConfig(metrics.ListenerSMTP)
-
-	bounces, err := openBounces(cfg, engine)
-	if err != nil {
-		return err
-	}
-	defer bounces.Sent.Close()
 
 	mode, _ := auth.ParseMode(cfg.Policy.InboundAuth)
 	checker, err := auth.New(auth.Options{
@@ -420,20 +421,39 @@ func openPolicy(cfg *Config, m *metrics.Metrics, log *slog.Logger) (*policy.Engi
 	return engine, store, nil
 }
 
-// openBounces sets up Leak's VERP envelope senders: the token key (shared
-// by every instance, like policy.secret_file) and the sent log, which keeps
-// each copy's recipient hash for the queue lifetime plus two days of
-// bounce delay.
-func openBounces(cfg *Config, engine *policy.Engine) (*relay.Bounces, error) {
+// openBounces sets up the bounce desk: the token key of Leak's VERP
+// envelope senders (shared by every instance, like policy.secret_file),
+// the sent log, which keeps each copy's recipient key for the queue
+// lifetime plus two days of bounce delay, and policy's bounce records.
+// With policy.redis the sent log lives in that Redis, so that any instance
+// takes a bounce for a copy another one sent; otherwise in
+// data_dir/sent.db.
+func openBounces(cfg *Config, engine *policy.Engine, store policy.Store) (*bounce.Desk, error) {
 	key, err := bounce.LoadKey(cfg.Delivery.BounceKeyFile, cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("delivery.bounce_key_file: %w", err)
 	}
-	sent, err := bounce.OpenSent(filepath.Join(cfg.DataDir, "sent.db"), cfg.Delivery.Lifetime.Duration+48*time.Hour)
-	if err != nil {
+	keep := cfg.Delivery.Lifetime.Duration + 48*time.Hour
+	var sent bounce.SentLog
+	if rs, ok := store.(*policy.RedisStore); ok {
+		sent = bounce.NewRedisSent(rs.Client(), keep)
+	} else if sent, err = bounce.OpenSent(filepath.Join(cfg.DataDir, "sent.db"), keep); err != nil {
 		return nil, err
 	}
-	return &relay.Bounces{Tokens: bounce.NewTokens(key), Sent: sent, Report: engine.BounceHash}, nil
+	desk, err := bounce.NewDesk(bounce.Options{
+		Tokens:   bounce.NewTokens(key),
+		Domain:   cfg.Domain,
+		Sent:     sent,
+		Key:      engine.BounceKey,
+		Report:   engine.BounceHash,
+		Failed:   engine.Bounce,
+		MaxBytes: cfg.SMTP.MaxMessageBytes,
+	})
+	if err != nil {
+		sent.Close()
+		return nil, err
+	}
+	return desk, nil
 }
 
 // redisLog sends go-redis's own messages (pool dial failures) to slog

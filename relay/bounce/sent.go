@@ -278,15 +278,3 @@ func decodeHash(dst []byte, h string) bool {
 	_, err := hex.Decode(dst, []byte(h))
 	return err == nil
 }
-
-// Record is Put without a context, for callers not yet moved to Desk.
-func (s *Sent) Record(qid, rcptHash string) error {
-	return s.Put(context.Background(), qid, rcptHash)
-}
-
-// Lookup is Get for callers not yet moved to Desk: a read error counts as
-// not found.
-func (s *Sent) Lookup(qid string) (rcptHash string, ok bool) {
-	rcptHash, ok, _ = s.Get(context.Background(), qid)
-	return rcptHash, ok
-}
