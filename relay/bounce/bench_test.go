@@ -79,3 +79,24 @@ func BenchmarkParseDSN(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRedisSent is what one copy costs with the shared sent log: a
+// Put when it is spooled and a Get when its bounce comes back, each a
+// round trip to a local redis-server (over a Unix socket).
+func BenchmarkRedisSent(b *testing.B) {
+	s := NewRedisSent(startRedis(b), 0)
+	hash := hashN(1)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		qid := qidN(i)
+		if err := s.Put(b.Context(), qid, hash); err != nil {
+			b.Fatal(err)
+		}
+		if _, ok, err := s.Get(b.Context(), qid); !ok || err != nil {
+			b.Fatalf("Get: %v, %v", ok, err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "copies/s")
+}
