@@ -25,6 +25,11 @@ type copyOut struct {
 	w      *spool.Writer
 	signer *sign.Signer
 	meta   spool.Meta
+	// msgid is the clean copy's Message-ID, random under the Leak domain:
+	// it names nothing of the sender, so the accept and delivery log lines
+	// carry it, and a copy a recipient forwards to abuse@ can be matched
+	// to them. Empty for operator copies, whose Message-ID is the sender's.
+	msgid string
 }
 
 // accept runs one message through anonymizer, signers and spool. It returns
@@ -65,7 +70,10 @@ func (s *Server) accept(ctx context.Context, id string, r io.Reader, from string
 		if c.signer, err = s.opts.Keys.NewSigner(); err != nil {
 			return fmt.Errorf("signer: %w", err)
 		}
-		anon = append(anon, s.copyFor(t.rcpt, io.MultiWriter(w, c.signer)))
+		cp := s.copyFor(t.rcpt, io.MultiWriter(w, c.signer))
+		c.msgid = anonymize.NewMessageID(s.opts.Domain)
+		cp.MessageID = c.msgid
+		anon = append(anon, cp)
 	}
 
 	// Operator copies take the message as received, alongside the rewrite,
@@ -119,16 +127,20 @@ func (s *Server) accept(ctx context.Context, id string, r io.Reader, from string
 		}
 	}
 	qids := make([]string, len(copies))
+	var msgids []string
 	for i, c := range copies {
 		s.opts.Queue.Add(c.meta)
 		qids[i] = c.meta.ID
+		if c.msgid != "" {
+			msgids = append(msgids, c.msgid)
+		}
 	}
 	if tls {
 		s.m.TLS.WithLabelValues("yes").Inc()
 	} else {
 		s.m.TLS.WithLabelValues("no").Inc()
 	}
-	s.log.Info("message accepted", "mid", id, "qids", qids, "size", sizeBucket(sr.n),
+	s.log.Info("message accepted", "mid", id, "qids", qids, "msgids", msgids, "size", sizeBucket(sr.n),
 		"ms", time.Since(start).Milliseconds())
 	return nil
 }
@@ -197,11 +209,12 @@ func (s *Server) finish(c *copyOut) error {
 func (s *Server) commit(c *copyOut, prefix string) error {
 	now := time.Now()
 	meta := spool.Meta{
-		From:    s.bounceAddress(c.w.ID()),
-		Rcpt:    c.t.address(),
-		Created: now,
-		Prefix:  prefix,
-		UTF8:    c.t.operator == "" && c.t.rcpt.NeedsSMTPUTF8(),
+		From:      s.bounceAddress(c.w.ID()),
+		Rcpt:      c.t.address(),
+		Created:   now,
+		Prefix:    prefix,
+		UTF8:      c.t.operator == "" && c.t.rcpt.NeedsSMTPUTF8(),
+		MessageID: c.msgid,
 	}
 	if d := s.opts.Delay; d > 0 && c.t.operator == "" {
 		meta.NotBefore = now.Add(rand.N(d))
