@@ -30,6 +30,8 @@ type Config struct {
 	DataDir   string `yaml:"data_dir"`
 	LogLevel  string `yaml:"log_level"`
 	LogFormat string `yaml:"log_format"`
+	// LogRecipients puts recipient addresses in delivery log lines.
+	LogRecipients bool `yaml:"log_recipients"`
 
 	Spool struct {
 		ReserveBytes int64 `yaml:"reserve_bytes"`

@@ -130,8 +130,13 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		FailureLifetime: cfg.Delivery.FailureLifetime.Duration,
 		HoldFile:        holdFile(cfg), // `leakd queue hold` survives a restart
 		Logger:          log,
+		LogRecipients:   cfg.LogRecipients,
+		OnAction:        func(action string) { m.QueueActions.WithLabelValues(action).Inc() },
 		OnResult: func(r queue.Result) {
 			m.DeliveryAttempts.WithLabelValues(r.Outcome).Inc()
+			if r.Reason != "" {
+				m.DeliveryFailures.WithLabelValues(r.Reason).Inc()
+			}
 			switch r.Outcome {
 			case queue.Delivered:
 				m.DeliveryLatency.Observe(r.Latency.Seconds())
@@ -150,6 +155,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		},
 	})
 	m.SetQueueFuncs(q.Len, q.Oldest)
+	m.SetQueueStates(q.Counts)
 
 	// Files or ACME (tls.go); the web listener takes
 	// certs.TLSConfig(metrics.ListenerHTTP).
