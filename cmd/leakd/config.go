@@ -66,6 +66,8 @@ type Config struct {
 		IdleTimeout    Duration `yaml:"idle_timeout"`
 	} `yaml:"http"`
 
+	Web WebConfig `yaml:"web"`
+
 	TLS struct {
 		ACME ACMEConfig `yaml:"acme"`
 	} `yaml:"tls"`
@@ -203,6 +205,7 @@ func defaultConfig() *Config {
 	c.HTTP.PublicURL = "http://127.0.0.1:8025"
 	c.HTTP.MaxConnections = 256
 	c.HTTP.IdleTimeout = Duration{time.Minute}
+	c.Web = defaultWebConfig()
 	c.TLS.ACME.DirectoryURL = letsEncrypt
 	p := policy.DefaultOptions()
 	c.Policy = PolicyConfig{
@@ -487,6 +490,9 @@ func (c *Config) validate() error {
 	}
 	if c.HTTP.IdleTimeout.Duration <= 0 {
 		return fmt.Errorf("http.idle_timeout: must be positive, got %s", c.HTTP.IdleTimeout.Duration)
+	}
+	if err := c.Web.validate(c); err != nil {
+		return err
 	}
 	if c.Policy.Redis != "" && !strings.HasPrefix(c.Policy.Redis, "redis://") && !strings.HasPrefix(c.Policy.Redis, "rediss://") {
 		return fmt.Errorf("policy.redis: must be a redis:// or rediss:// URL")

@@ -229,6 +229,15 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 	spoolDir := filepath.Join(cfg.DataDir, "spool")
 	mux := http.NewServeMux()
+	// The public listener (web.listen, off by default): the form, its API
+	// and, from mux, the /u/ pages.
+	webL, err := listenWeb(cfg, srv, engine, mux, m, log)
+	if err != nil {
+		smtpL.Close()
+		httpL.Close()
+		return err
+	}
+	defer webL.Close()
 	// The unsubscribe pages: a delivered copy's link opts out; opting back
 	// in needs a link Leak mails to the address itself.
 	pages, err := engine.Pages(policy.ResubscribeOptions{Notify: srv.Notice, BaseURL: cfg.HTTP.PublicURL})
@@ -255,8 +264,9 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 			return writable(spoolDir)
 		},
 		"policy": engine.Ping,
+		"web":    webL.Ready,
 	}))
-	hs := newHTTPServer(cfg, mux, m, log)
+	hs := newHTTPServer(cfg, webL.Private(mux), m, log)
 
 	stopAdmin, err := serveAdmin(context.Background(), socketPath(cfg), adminHandler(q, sp, log))
 	if err != nil {
@@ -274,6 +284,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	smtpDone := make(chan error, 1)
 	go func() { smtpDone <- srv.Serve(smtpL) }()
 	go hs.Serve(httpL)
+	webL.Serve()
 
 	log.Info("leakd started", "version", version(), "domain", cfg.Domain,
 		"smtp", smtpL.Addr().String(), "http", httpL.Addr().String(),
@@ -320,6 +331,7 @@ wait:
 		log.Warn("smtp sessions cut at the end of the grace period", "err", err)
 	}
 	hs.Shutdown(sctx)
+	webL.Shutdown(sctx)
 	qcancel()
 	<-qdone
 	log.Info("leakd stopped")

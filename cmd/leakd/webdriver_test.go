@@ -20,7 +20,9 @@ type webDriver struct {
 
 func dialQuietTCP(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, time.Second) }
 
-func startWebDriver(t *testing.T, driver, browser string) *webDriver {
+// startWebDriver starts chromedriver and a headless Chromium session;
+// extra are more Chromium flags.
+func startWebDriver(t *testing.T, driver, browser string, extra ...string) *webDriver {
 	t.Helper()
 	addr := freePort(t)
 	_, port, _ := net.SplitHostPort(addr)
@@ -37,9 +39,9 @@ func startWebDriver(t *testing.T, driver, browser string) *webDriver {
 		"browserName": "chrome",
 		"goog:chromeOptions": map[string]any{
 			"binary": browser,
-			"args": []string{"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+			"args": append([]string{"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
 				"--disable-quic", "--no-first-run", "--disable-background-networking",
-				"--disable-component-update", "--disable-sync", "--user-data-dir=" + t.TempDir()},
+				"--disable-component-update", "--disable-sync", "--user-data-dir=" + t.TempDir()}, extra...),
 		},
 	}}}
 	var out struct {

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"leak/metrics"
+	"leak/policy"
+	"leak/relay"
+	"leak/relay/web"
+)
+
+// WebConfig is the web section: the public listener of the form, its API
+// and the recipients' pages (relay/web). See README.md "Sending from the
+// web".
+type WebConfig struct {
+	// Listen is off ("") by default: a public form is an abuse surface
+	// an operator opens on purpose, with a name and a contact on its
+	// pages and http.public_url pointing at it, and an upgrade must not
+	// open a port by itself.
+	Listen         string   `yaml:"listen"`
+	MaxConnections int      `yaml:"max_connections"`
+	PowDifficulty  int64    `yaml:"pow_difficulty"`
+	PowTTL         Duration `yaml:"pow_ttl"`
+	RateNet        Limit    `yaml:"rate_net"`
+	// OperatorName and OperatorContact say who runs the service on every
+	// public page; both are required with a listener.
+	OperatorName    string   `yaml:"operator_name"`
+	OperatorContact string   `yaml:"operator_contact"`
+	TrustedProxies  []string `yaml:"trusted_proxies"`
+}
+
+// defaultWebConfig: off; when turned on, the proof of work costs a
+// browser about 50,000 SHA-256 digests (a few seconds of WebCrypto,
+// spent while the sender writes), and one network may send 60 messages
+// an hour, 20 at once.
+func defaultWebConfig() WebConfig {
+	return WebConfig{
+		MaxConnections: 256,
+		PowDifficulty:  web.DefaultDifficulty,
+		PowTTL:         Duration{web.DefaultProofTTL},
+		RateNet:        Limit{Rate: 60, Burst: 20, Period: Duration{time.Hour}},
+	}
+}
+
+// validate checks the web section of c; with no listener only the values'
+// ranges.
+func (w *WebConfig) validate(c *Config) error {
+	switch {
+	case w.MaxConnections < 1:
+		return fmt.Errorf("web.max_connections: must be at least 1, got %d", w.MaxConnections)
+	case w.PowDifficulty < 1 || w.PowDifficulty > 1e9:
+		return fmt.Errorf("web.pow_difficulty: must be between 1 and 1000000000, got %d", w.PowDifficulty)
+	case w.PowTTL.Duration < time.Second || w.PowTTL.Duration > 24*time.Hour:
+		return fmt.Errorf("web.pow_ttl: must be between 1s and 24h, got %s", w.PowTTL.Duration)
+	case w.RateNet.Rate < 0 || w.RateNet.Burst < 0 || (w.RateNet.Rate > 0 && w.RateNet.Period.Duration <= 0):
+		return errors.New("web.rate_net: rate and burst must be >= 0, and period > 0 when rate is set")
+	case w.RateNet.Rate > 0 && w.RateNet.Period.Duration/time.Duration(w.RateNet.Rate) <= 0:
+		return fmt.Errorf("web.rate_net: rate %d per %s is too fast", w.RateNet.Rate, w.RateNet.Period.Duration)
+	}
+	if _, err := w.proxies(); err != nil {
+		return err
+	}
+	if w.Listen == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(w.Listen); err != nil {
+		return fmt.Errorf("web.listen: not a host:port address: %q", w.Listen)
+	}
+	for key, addr := range map[string]string{"smtp.listen": c.SMTP.Listen, "http.listen": c.HTTP.Listen} {
+		if sameListener(w.Listen, addr) {
+			return fmt.Errorf("web.listen and %s: both are %q", key, addr)
+		}
+	}
+	if strings.TrimSpace(w.OperatorName) == "" || strings.TrimSpace(w.OperatorContact) == "" {
+		return errors.New("web.operator_name and web.operator_contact: set both with web.listen; every public page says who runs the service and how to reach them")
+	}
+	return nil
+}
+
+// proxies parses trusted_proxies: networks (10.0.0.0/8) or addresses.
+func (w *WebConfig) proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for i, s := range w.TrustedProxies {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("web.trusted_proxies[%d]: not an address or network like 10.0.0.0/8: %q", i, s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// webListener is the public listener when web.listen is set; a nil
+// *webListener (web off) does nothing and is always ready.
+type webListener struct {
+	l      net.Listener
+	srv    *http.Server
+	log    *slog.Logger
+	failed atomic.Pointer[error]
+}
+
+// listenWeb opens the public listener, or returns nil when web.listen is
+// not set. srv submits the messages; engine keeps spent proofs and the
+// per-network limit, and derives the proofs' key from the policy secret,
+// so every instance sharing policy.secret_file accepts the others'
+// challenges. unsubscribe serves /u/ (the pages the private listener stops
+// serving, see Private).
+func listenWeb(cfg *Config, srv *relay.Server, engine *policy.Engine, unsubscribe http.Handler, m *metrics.Metrics, log *slog.Logger) (*webListener, error) {
+	w := cfg.Web
+	if w.Listen == "" {
+		return nil, nil
+	}
+	proxies, err := w.proxies()
+	if err != nil {
+		return nil, err
+	}
+	links, err := web.NewReportLinks(engine.DeriveKey("report links"))
+	if err != nil {
+		return nil, err
+	}
+	// The counter belongs in metrics/, with a row in its catalogue
+	// (metrics/README.md); it is registered here until it moves there.
+	reports := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "leak_web_reports_total",
+		Help: "Abuse reports of delivered copies sent to the operator from the report page.",
+	})
+	if err := m.Registry.Register(reports); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	h, err := web.New(web.Options{
+		Domain:          cfg.Domain,
+		Submitter:       srv,
+		Policy:          engine,
+		NetworkLimit:    w.RateNet.policy(),
+		ProofKey:        engine.DeriveKey("web proof of work"),
+		Difficulty:      w.PowDifficulty,
+		ProofTTL:        w.PowTTL.Duration,
+		OperatorName:    w.OperatorName,
+		OperatorContact: w.OperatorContact,
+		PublicURL:       cfg.HTTP.PublicURL,
+		TrustedProxies:  proxies,
+		Unsubscribe:     unsubscribe,
+		Reports: &web.ReportOptions{
+			Links:    links,
+			Operator: cfg.Policy.Operator,
+			Notify:   srv.Notice,
+			OnReport: reports.Inc,
+		},
+		Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	l, err := listenHTTP(w.Listen, w.MaxConnections)
+	if err != nil {
+		return nil, fmt.Errorf("web.listen: %w", err)
+	}
+	return &webListener{l: l, srv: newHTTPServer(cfg, h, m, log), log: log}, nil
+}
+
+// Serve serves in the background. If the listener stops, the daemon says
+// so once and is no longer ready: links in delivered copies would lead
+// nowhere.
+func (w *webListener) Serve() {
+	if w == nil {
+		return
+	}
+	w.log.Info("web listener started", "web", w.l.Addr().String())
+	go func() {
+		err := w.srv.Serve(w.l)
+		if errors.Is(err, http.ErrServerClosed) {
+			return
+		}
+		if err == nil {
+			err = errors.New("stopped")
+		}
+		w.failed.Store(&err)
+		w.log.Error("web listener stopped; not ready until restarted", "err", err)
+	}()
+}
+
+// Ready is the readiness check of the web listener.
+func (w *webListener) Ready(context.Context) error {
+	if w == nil {
+		return nil
+	}
+	if err := w.failed.Load(); err != nil {
+		return fmt.Errorf("web listener stopped: %w", *err)
+	}
+	return nil
+}
+
+// Private wraps the private listener's handler: with the web listener on,
+// the public pages (/u/) are served there only, so that the private one
+// can stay unreachable from outside.
+func (w *webListener) Private(h http.Handler) http.Handler {
+	if w == nil {
+		return h
+	}
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/u/") {
+			http.NotFound(rw, r)
+			return
+		}
+		h.ServeHTTP(rw, r)
+	})
+}
+
+// Shutdown stops the listener, letting requests in flight (a message
+// being made durable) finish until ctx is done.
+func (w *webListener) Shutdown(ctx context.Context) {
+	if w != nil {
+		w.srv.Shutdown(ctx)
+	}
+}
+
+// Close closes the listener if it is still open (a start that failed
+// later).
+func (w *webListener) Close() {
+	if w != nil {
+		w.l.Close()
+	}
+}
