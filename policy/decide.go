@@ -31,16 +31,19 @@ func (e *Engine) Connect(_ context.Context, ip netip.Addr) (Decision, func()) {
 		key = e.keys.sum(kindIP, connKey(ip))
 	}
 	e.connMu.Lock()
-	if total && e.connSum >= e.opts.ConnTotal {
-		e.connMu.Unlock()
-		return e.deferConn(pConnTotal, "too many connections, "), func() {}
-	}
+	// The per-address cap first: an address already at its share is told
+	// so (and, under pressure, may not evict anyone to make room), whatever
+	// the total.
 	if perIP && e.conns[key] >= e.opts.ConnPerIP {
 		e.connMu.Unlock()
-		if total {
-			e.count(pConnTotal, Allow)
-		}
 		return e.deferConn(pConnIP, "too many connections from your address, "), func() {}
+	}
+	if total && e.connSum >= e.opts.ConnTotal {
+		e.connMu.Unlock()
+		if perIP {
+			e.count(pConnIP, Allow)
+		}
+		return e.deferConn(pConnTotal, "too many connections, "), func() {}
 	}
 	e.connSum++
 	if perIP {

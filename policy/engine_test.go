@@ -383,6 +383,8 @@ func TestConnect(t *testing.T) {
 	connect("192.0.2.1", Defer, PolicyConnIP)
 	r3 := connect("192.0.2.2", Allow, "")
 	connect("192.0.2.3", Defer, PolicyConnTotal)
+	// At the total, an address at its own cap hears about its own cap.
+	connect("192.0.2.1", Defer, PolicyConnIP)
 	r1()
 	r1() // a second release changes nothing
 	r4 := connect("192.0.2.1", Allow, "")
@@ -397,8 +399,8 @@ func TestConnect(t *testing.T) {
 	connect("2001:db8:0:1::2", Allow, "")
 	a()
 	b()
-	if got := decisions(m, PolicyConnIP, "defer"); got != 2 {
-		t.Errorf("conn_ip defers = %d, want 2", got)
+	if got := decisions(m, PolicyConnIP, "defer"); got != 3 {
+		t.Errorf("conn_ip defers = %d, want 3", got)
 	}
 	if got := decisions(m, PolicyConnTotal, "defer"); got != 2 {
 		t.Errorf("conn_total defers = %d, want 2", got)
