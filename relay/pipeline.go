@@ -99,8 +99,8 @@ func (s *Server) accept(ctx context.Context, id string, r io.Reader, from string
 		}
 	}
 	s.m.AnonymizeDuration.Observe(time.Since(start).Seconds())
-	s.m.ReceivedBytes.Add(float64(sr.n))
-	s.m.MessageSize.Observe(float64(sr.n))
+	s.m.ReceivedBytes.Add(float64(sr.N()))
+	s.m.MessageSize.Observe(float64(sr.N()))
 
 	// Sign and commit the copies side by side: RSA signing is the largest
 	// CPU cost, and concurrent commits share one group fsync.
@@ -140,7 +140,7 @@ func (s *Server) accept(ctx context.Context, id string, r io.Reader, from string
 	} else {
 		s.m.TLS.WithLabelValues("no").Inc()
 	}
-	s.log.Info("message accepted", "mid", id, "qids", qids, "msgids", msgids, "size", sizeBucket(sr.n),
+	s.log.Info("message accepted", "mid", id, "qids", qids, "msgids", msgids, "size", sizeBucket(sr.N()),
 		"ms", time.Since(start).Milliseconds())
 	return nil
 }
@@ -160,7 +160,7 @@ func (s *Server) authenticated(ctx context.Context, id string, am *auth.Message)
 	}
 	s.m.PolicyDecisions.WithLabelValues(policyAuth, "allow").Inc()
 	if p := s.opts.Policy; p != nil && res.Identity != "" {
-		if rep := policyReply(p.Authenticated(ctx, auth.OrgDomain(res.Identity))); rep != nil {
+		if rep := s.refusedBy("DATA", p.Authenticated(ctx, auth.OrgDomain(res.Identity))); rep != nil {
 			return rep
 		}
 	}

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"errors"
+	"fmt"
 	"net"
 
 	"github.com/emersion/go-smtp"
@@ -37,6 +38,19 @@ var (
 // policyReply maps a policy decision to a reply, or nil to go on. Store
 // failures are temporary and generic; limits carry the policy's retry hint;
 // refusals carry its neutral text (it never says which policy refused).
+// refusedBy turns a policy decision into its reply, like policyReply, and
+// logs a refusal with the policy's name (a fixed name such as
+// "rate_recipient", never a value), the step and the reply code, so an
+// operator can tell which policy said no.
+func (s *Server) refusedBy(step string, d policy.Decision) *smtp.SMTPError {
+	rep := policyReply(d)
+	if rep != nil {
+		s.log.Info("refused by policy", "step", step, "policy", d.Policy, "code", rep.Code,
+			"status", fmt.Sprintf("%d.%d.%d", rep.EnhancedCode[0], rep.EnhancedCode[1], rep.EnhancedCode[2]))
+	}
+	return rep
+}
+
 func policyReply(d policy.Decision) *smtp.SMTPError {
 	switch d.Action {
 	case policy.Allow:

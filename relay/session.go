@@ -111,7 +111,7 @@ func (s *session) mail(from string, opts *smtp.MailOptions) error {
 		return errNoSpace
 	}
 	if p := s.srv.opts.Policy; p != nil {
-		if rep := policyReply(p.Mail(s.ctx, s.ip, from)); rep != nil {
+		if rep := s.srv.refusedBy("MAIL", p.Mail(s.ctx, s.ip, from)); rep != nil {
 			s.srv.m.Messages.WithLabelValues("rejected", metrics.ReasonPolicy).Inc()
 			return rep
 		}
@@ -154,7 +154,7 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	t, rep, reason := s.srv.recipient(s.ctx, to)
 	if rep != nil {
 		s.srv.m.Recipients.WithLabelValues("rejected", reason).Inc()
-		s.srv.log.Info("recipient rejected", "reason", reason)
+		s.srv.log.Info("recipient rejected", "reason", reason, "code", rep.Code)
 		return rep
 	}
 	if len(s.rcpts) > 0 && (s.rcpts[0].bounce != "") != (t.bounce != "") {
@@ -214,7 +214,7 @@ func (s *Server) recipient(ctx context.Context, to string) (target, *smtp.SMTPEr
 		return target{}, rep, reason
 	}
 	if p := s.opts.Policy; p != nil {
-		if rep := policyReply(p.Rcpt(ctx, r.Address())); rep != nil {
+		if rep := s.refusedBy("RCPT", p.Rcpt(ctx, r.Address())); rep != nil {
 			return target{}, rep, metrics.ReasonPolicy
 		}
 	}
