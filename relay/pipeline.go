@@ -70,7 +70,7 @@ func (s *Server) accept(ctx context.Context, id string, r io.Reader, from string
 		if c.signer, err = s.opts.Keys.NewSigner(); err != nil {
 			return fmt.Errorf("signer: %w", err)
 		}
-		cp := s.copyFor(t.rcpt, io.MultiWriter(w, c.signer))
+		cp := s.copyFor(t.rcpt, w.ID(), io.MultiWriter(w, c.signer))
 		c.msgid = anonymize.NewMessageID(s.opts.Domain)
 		cp.MessageID = c.msgid
 		anon = append(anon, cp)
@@ -169,7 +169,7 @@ func (s *Server) authenticated(ctx context.Context, id string, am *auth.Message)
 
 // copyFor describes one recipient's anonymous copy: with a policy, it
 // carries a one-click unsubscribe link (RFC 8058) in its header and footer.
-func (s *Server) copyFor(r address.Recipient, w io.Writer) anonymize.Copy {
+func (s *Server) copyFor(r address.Recipient, id string, w io.Writer) anonymize.Copy {
 	c := anonymize.Copy{To: r.Address(), Relationship: r.Relationship.Noun(), W: w}
 	if s.opts.Policy == nil {
 		return c
@@ -184,6 +184,11 @@ func (s *Server) copyFor(r address.Recipient, w io.Writer) anonymize.Copy {
 			"To receive no more Leak messages, open " + u + "\r\n",
 		HTML: `<hr><p style="font-size:small;color:#666">This message was sent anonymously through Leak. ` +
 			`<a href="` + html.EscapeString(u) + `">Receive no more Leak messages</a>.</p>`,
+	}
+	if s.opts.ReportURL != nil {
+		r := s.opts.ReportURL(id)
+		c.Footer.Text += "To report this message as abusive to the operator, open " + r + "\r\n"
+		c.Footer.HTML += `<p style="font-size:small;color:#666"><a href="` + html.EscapeString(r) + `">Report this message as abusive</a>.</p>`
 	}
 	return c
 }

@@ -1,97 +1,25 @@
 package relay
 
 import (
-	"bytes"
-	"errors"
 	"io"
+
+	"leak/relay/wire"
 )
 
-// maxLine is the longest line RFC 5322 section 2.1.1 allows, without CRLF.
-const maxLine = 998
-
-// Errors of the strict DATA reader. Each one is answered with 554 5.6.0 after
-// the rest of DATA has been read, so the dialogue stays in sync.
+// The strict DATA reader is wire.Reader: it passes DATA through unchanged
+// but fails on a bare CR, a bare LF, a NUL or an over-long line. Each of its
+// errors is answered with 554 5.6.0 (dataReply) after the rest of DATA has
+// been read, so the dialogue stays in sync.
 var (
-	errBareLF   = errors.New("bare LF in message")
-	errBareCR   = errors.New("bare CR in message")
-	errNUL      = errors.New("NUL in message")
-	errLongLine = errors.New("line longer than 998 octets")
+	errBareLF   = wire.ErrBareLF
+	errBareCR   = wire.ErrBareCR
+	errNUL      = wire.ErrNUL
+	errLongLine = wire.ErrLongLine
 )
 
-// strictReader passes DATA through unchanged but fails on a bare CR, a bare
-// LF, a NUL or an over-long line. Refusing bare line endings instead of
-// repairing them closes SMTP smuggling: a downstream server that ends DATA on
-// <LF>.<LF> can never see such a sequence from us (RFC 5321 2.3.8, RFC 5322 2.3).
-type strictReader struct {
-	r       io.Reader
-	n       int64 // bytes read
-	lineLen int
-	cr      bool // the previous byte was CR
-	err     error
-}
-
-func newStrictReader(r io.Reader) *strictReader { return &strictReader{r: r} }
-
-func (s *strictReader) Read(p []byte) (int, error) {
-	if s.err != nil {
-		return 0, s.err
-	}
-	n, err := s.r.Read(p)
-	s.n += int64(n)
-	if verr := s.check(p[:n]); verr != nil {
-		s.err = verr
-		return 0, verr
-	}
-	if errors.Is(err, errBareCR) {
-		// The connection saw a bare CR that go-smtp's reader dropped
-		// ("\r\n.\r" followed by anything but LF).
-		s.err = err
-		return 0, err
-	}
-	if err == io.EOF && s.cr {
-		// DATA always ends in CRLF.CRLF, so a trailing CR cannot happen
-		// unless the transport is broken; refuse rather than guess.
-		s.err = errBareCR
-		return 0, s.err
-	}
-	return n, err
-}
-
-func (s *strictReader) check(b []byte) error {
-	for len(b) > 0 {
-		if s.cr {
-			if b[0] != '\n' {
-				return errBareCR
-			}
-			s.cr = false
-			s.lineLen = 0
-			b = b[1:]
-			continue
-		}
-		// Fast path: find the next byte that needs a look.
-		i := bytes.IndexAny(b, "\r\n\x00")
-		run := i
-		if i < 0 {
-			run = len(b)
-		}
-		s.lineLen += run
-		if s.lineLen > maxLine {
-			return errLongLine
-		}
-		if i < 0 {
-			return nil
-		}
-		switch b[i] {
-		case '\n':
-			return errBareLF
-		case 0:
-			return errNUL
-		}
-		s.cr = true
-		b = b[i+1:]
-	}
-	return nil
-}
+// newStrictReader checks a message body as it streams. A bare CR that only
+// the connection saw (see eodState) reaches it as its source's errBareCR.
+func newStrictReader(r io.Reader) *wire.Reader { return wire.NewReader(r) }
 
 // eodState follows go-smtp's DATA reader state machine (data.go), so both
 // agree on where DATA ends: at <CRLF>.<CRLF> and nowhere else.

@@ -1,46 +1,6 @@
 package relay
 
-import (
-	"bytes"
-	"errors"
-	"io"
-	"strings"
-	"testing"
-	"testing/iotest"
-)
-
-func TestStrictReader(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		in   string
-		err  error
-	}{
-		{"clean", "Subject: x\r\n\r\nbody\r\n", nil},
-		{"empty", "", nil},
-		{"bare LF", "Subject: x\n\r\n", errBareLF},
-		{"bare CR", "Subject: x\r\r\n", errBareCR},
-		{"trailing CR", "body\r", errBareCR},
-		{"NUL", "a\x00b\r\n", errNUL},
-		{"998 octets", strings.Repeat("a", 998) + "\r\n", nil},
-		{"999 octets", strings.Repeat("a", 999) + "\r\n", errLongLine},
-		{"LF dot LF", "a\r\n\n.\n", errBareLF},
-	} {
-		for _, oneByte := range []bool{false, true} {
-			var r io.Reader = strings.NewReader(tt.in)
-			if oneByte {
-				r = iotest.OneByteReader(r)
-			}
-			sr := newStrictReader(r)
-			out, err := io.ReadAll(sr)
-			if !errors.Is(err, tt.err) {
-				t.Errorf("%s (one byte %v): err %v, want %v", tt.name, oneByte, err, tt.err)
-			}
-			if tt.err == nil && !bytes.Equal(out, []byte(tt.in)) {
-				t.Errorf("%s: output changed", tt.name)
-			}
-		}
-	}
-}
+import "testing"
 
 // The connection's idea of where DATA ends must match go-smtp's.
 func TestEODScan(t *testing.T) {
@@ -72,14 +32,5 @@ func TestEODScan(t *testing.T) {
 				t.Errorf("scan(%q) split at %d = %d, dotCR %v; want %d, %v", tt.in, split, got, dotCR, tt.want, tt.dotCR)
 			}
 		}
-	}
-}
-
-func BenchmarkStrictReader(b *testing.B) {
-	msg := []byte(strings.Repeat(strings.Repeat("x", 76)+"\r\n", 13000)) // ~1 MiB
-	b.SetBytes(int64(len(msg)))
-	b.ReportAllocs()
-	for b.Loop() {
-		io.Copy(io.Discard, newStrictReader(bytes.NewReader(msg)))
 	}
 }

@@ -256,7 +256,7 @@ func (a *Anonymizer) check(copies []Copy) error {
 // The rest of src is read first: if the source itself fails (the session's
 // strict reader, a timeout), that cause wins over whatever it made us see.
 func (r *rewriter) classify(err error) error {
-	if derr := r.in.drain(r.buf); derr != nil {
+	if derr := r.in.Drain(r.buf); derr != nil {
 		return fmt.Errorf("anonymize: read message: %w", derr)
 	}
 	if r.out.err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"leak/relay/wire"
 )
 
 // qpEncode encodes data, written in pieces of size chunk.
@@ -151,15 +153,16 @@ func TestInputCheck(t *testing.T) {
 		{"a\r\nb\r\n", nil},
 		{"no final line end", nil},
 		{strings.Repeat("x", 998) + "\r\n", nil},
-		{strings.Repeat("x", 999) + "\r\n", errLongLine},
-		{"a\nb", errBareEOL},
-		{"a\rb", errBareEOL},
-		{"ends in CR\r", errBareEOL},
-		{"\r\r\n", errBareEOL},
+		{strings.Repeat("x", 999) + "\r\n", wire.ErrLongLine},
+		{"a\nb", wire.ErrBareLF},
+		{"a\rb", wire.ErrBareCR},
+		{"ends in CR\r", wire.ErrBareCR},
+		{"\r\r\n", wire.ErrBareCR},
+		{"NUL\x00 passes\r\n", nil},
 	}
 	for _, tt := range tests {
 		for _, r := range []io.Reader{strings.NewReader(tt.in), iotest.OneByteReader(strings.NewReader(tt.in))} {
-			in := &input{r: r}
+			in := newInput(r)
 			got, err := io.ReadAll(in)
 			if err != tt.want {
 				t.Errorf("%.20q: err = %v, want %v", tt.in, err, tt.want)

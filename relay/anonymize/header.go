@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/textproto"
+
+	"leak/relay/wire"
 )
 
 // headerSlack is what the readers above a guard may pull ahead of the
@@ -36,7 +38,7 @@ func (r *rewriter) readHeader(g *guard, br *bufio.Reader) (textproto.Header, err
 // headerErr reports a failure met while reading a header: running out of
 // budget, or a line over 998 octets, means the header is too large.
 func (r *rewriter) headerErr(err error) error {
-	if r.headerTooLarge || errors.Is(err, errBudget) || errors.Is(err, errLongLine) {
+	if r.headerTooLarge || errors.Is(err, errBudget) || errors.Is(err, wire.ErrLongLine) {
 		r.headerTooLarge = true
 		return errHeaderTooLarge
 	}
@@ -186,7 +188,7 @@ func appendField(dst []byte, key, value string, structured bool) ([]byte, error)
 		dst = append(dst, ' ')
 		dst = append(dst, word...)
 		col += 1 + len(word)
-		if col > maxLine {
+		if col > wire.MaxLine {
 			return dst, fmt.Errorf("anonymize: header field %s cannot be folded within 998 octets", key)
 		}
 		first = false

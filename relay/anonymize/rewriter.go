@@ -9,6 +9,8 @@ import (
 	"hash"
 	"io"
 	"time"
+
+	"leak/relay/wire"
 )
 
 // rewriter is the state of one Rewrite call.
@@ -16,7 +18,7 @@ type rewriter struct {
 	opts    Options
 	textEnd func(int, string) []byte
 	copies  []Copy
-	in      *input
+	in      *wire.Reader
 	out     *fanout
 	buf     []byte // copy buffer for bodies
 	hbuf    []byte // scratch for header blocks
@@ -71,7 +73,7 @@ func newRewriter(a *Anonymizer, src io.Reader, copies []Copy, mailFrom []string)
 		opts:    a.opts,
 		textEnd: textEnd,
 		copies:  copies,
-		in:      &input{r: src},
+		in:      newInput(src),
 		out:     newFanout(copies),
 		buf:     make([]byte, 8<<10),
 		hbuf:    make([]byte, 0, 1024),
@@ -131,7 +133,7 @@ func (r *rewriter) run() error {
 	// The epilogue of a top-level multipart is dropped, whatever it holds;
 	// then the source is read to its end.
 	_ = r.drain(br)
-	return r.in.drain(r.buf)
+	return r.in.Drain(r.buf)
 }
 
 // partWriter writes the parts of one multipart being output: each part's
