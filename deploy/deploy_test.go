@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"leak/internal/testutil"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -29,21 +31,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// needTool returns the path of an external tool, or skips the test when it
-// is missing; with LEAK_INTEROP=1 (CI) a missing tool fails it instead.
-func needTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("LEAK_INTEROP") == "1" {
-		t.Fatalf("%s is not installed, and LEAK_INTEROP=1 requires it (apt-get install %s)", name, pkg)
-	}
-	t.Skipf("%s is not installed (apt-get install %s, or run .ci/run)", name, pkg)
-	return ""
 }
 
 var (
@@ -69,16 +56,6 @@ func leakd(t *testing.T) string {
 	return leakdPath
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 func run(t *testing.T, dir, name string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(name, args...)
@@ -96,7 +73,7 @@ var ruleTestFiles = []string{"prometheus/alerts_test.yml", "prometheus/alerts_da
 // TestPromtool checks the Prometheus config and rules, and runs the rules'
 // unit tests.
 func TestPromtool(t *testing.T) {
-	promtool := needTool(t, "promtool", "prometheus")
+	promtool := testutil.NeedTool(t, "promtool", "apt-get install prometheus")
 	for _, args := range [][]string{
 		{"check", "config", "prometheus/prometheus.yml"},
 		{"check", "rules", "prometheus/alerts.yml"},

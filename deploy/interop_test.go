@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -23,10 +22,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"leak/internal/testutil"
 )
 
 // lazyMetrics are created only when something registers them
@@ -53,16 +53,16 @@ const certLifetime = 365 * 24 * time.Hour
 // LeakPolicyStoreDown to fire with no other traffic, brings Redis back, and
 // restarts leakd for the dashboard's start annotation.
 func TestLiveDashboardAndAlerts(t *testing.T) {
-	promBin := needTool(t, "prometheus", "prometheus")
-	redisBin := needTool(t, "redis-server", "redis-server")
+	promBin := testutil.NeedTool(t, "prometheus", "apt-get install prometheus")
+	redisBin := testutil.NeedTool(t, "redis-server", "apt-get install redis-server")
 	bin := leakd(t)
 	dir := t.TempDir()
 
-	redisAddr := freePort(t)
+	redisAddr := testutil.ReservePort(t)
 	redis := startRedis(t, redisBin, redisAddr)
 
 	// leakd, configured the way cmd/leakd's tests do it.
-	smtpAddr, httpAddr := freePort(t), freePort(t)
+	smtpAddr, httpAddr := testutil.ReservePort(t), testutil.ReservePort(t)
 	outbox := filepath.Join(dir, "outbox")
 	certFile, keyFile := writeCert(t, dir, "mx.leak.example", certLifetime)
 	cfg := fmt.Sprintf("domain: leak.example\nhostname: mx.leak.example\ndata_dir: %s\n"+
@@ -81,7 +81,7 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 		t.Fatal(err)
 	}
 	leak := start(t, "leakd", bin, "serve", "--config", leakCfg)
-	waitFor(t, "leakd /readyz", 20*time.Second, func() error {
+	testutil.WaitForErr(t, "leakd /readyz", 20*time.Second, func() error {
 		return httpOK("http://" + httpAddr + "/readyz")
 	})
 
@@ -90,7 +90,7 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	promAddr := freePort(t)
+	promAddr := testutil.ReservePort(t)
 	promCfg := filepath.Join(dir, "prometheus.yml")
 	pc := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"+
 		"rule_files:\n  - %q\n"+
@@ -104,11 +104,11 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 		"--web.listen-address="+promAddr,
 		"--log.level=warn")
 	api := &promAPI{t: t, base: "http://" + promAddr}
-	waitFor(t, "prometheus /-/ready", 30*time.Second, func() error {
+	testutil.WaitForErr(t, "prometheus /-/ready", 30*time.Second, func() error {
 		return httpOK(api.base + "/-/ready")
 	})
 	// A first scrape before any mail, so that rate() sees the counters rise.
-	waitFor(t, "the first scrape", 20*time.Second, func() error {
+	testutil.WaitForErr(t, "the first scrape", 20*time.Second, func() error {
 		return api.want(`up{job="leak"} == 1`, time.Now(), 1)
 	})
 
@@ -129,7 +129,7 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 	c.transaction(t, "to+bob=example.com@leak.example", message(99, "\n"), "554 5.6.0")
 	c.close()
 	var delivered []string
-	waitFor(t, "delivery", 20*time.Second, func() error {
+	testutil.WaitForErr(t, "delivery", 20*time.Second, func() error {
 		delivered, _ = filepath.Glob(filepath.Join(outbox, "new", "*.eml"))
 		if len(delivered) != accepted {
 			return fmt.Errorf("%d delivered, want %d", len(delivered), accepted)
@@ -141,7 +141,7 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 	optOut(t, delivered[0])
 	// Evaluate at the first moment Prometheus has seen all of it: the 15s
 	// rate windows then hold samples from before and after the traffic.
-	waitFor(t, "the counters in Prometheus", 20*time.Second, func() error {
+	testutil.WaitForErr(t, "the counters in Prometheus", 20*time.Second, func() error {
 		now := time.Now()
 		return errorsJoin(
 			api.want(fmt.Sprintf(`leak_smtp_messages_total{result="accepted"} == %d`, accepted), now, 1),
@@ -242,7 +242,7 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 	for _, g := range loadRules(t).Groups {
 		nRules += len(g.Rules)
 	}
-	waitFor(t, "every rule evaluated", 20*time.Second, func() error {
+	testutil.WaitForErr(t, "every rule evaluated", 20*time.Second, func() error {
 		rs := api.rules()
 		var errs []string
 		for _, r := range rs {
@@ -269,7 +269,7 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 	// Stop leakd: LeakInstanceDown goes pending at once (it fires after
 	// its for: of 2m, longer than this test waits).
 	leak.stop(t)
-	waitFor(t, "LeakInstanceDown pending", 20*time.Second, func() error {
+	testutil.WaitForErr(t, "LeakInstanceDown pending", 20*time.Second, func() error {
 		if s := api.state("LeakInstanceDown"); s != "pending" && s != "firing" {
 			return fmt.Errorf("state %q", s)
 		}
@@ -278,10 +278,10 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 
 	// Start it again: the start annotation moves to the new start time.
 	leak = start(t, "leakd", bin, "serve", "--config", leakCfg)
-	waitFor(t, "leakd /readyz after the restart", 20*time.Second, func() error {
+	testutil.WaitForErr(t, "leakd /readyz after the restart", 20*time.Second, func() error {
 		return httpOK("http://" + httpAddr + "/readyz")
 	})
-	waitFor(t, "the restarted leakd in Prometheus", 20*time.Second, func() error {
+	testutil.WaitForErr(t, "the restarted leakd in Prometheus", 20*time.Second, func() error {
 		s, err := startAnnotation(t, api)
 		if err == nil && !s.After(firstStart) {
 			err = fmt.Errorf("the start annotation says %v, the first start was %v", s, firstStart)
@@ -371,10 +371,10 @@ func redisOutage(t *testing.T, api *promAPI, redis *proc, redisBin, redisAddr st
 
 	redis.stop(t)
 	stopped := time.Now()
-	waitFor(t, "leak_policy_store_up 0 in Prometheus", 15*time.Second, func() error {
+	testutil.WaitForErr(t, "leak_policy_store_up 0 in Prometheus", 15*time.Second, func() error {
 		return api.want(`leak_policy_store_up{job="leak"} == 0`, time.Now(), 1)
 	})
-	waitFor(t, "LeakPolicyStoreDown firing", forDur+30*time.Second, func() error {
+	testutil.WaitForErr(t, "LeakPolicyStoreDown firing", forDur+30*time.Second, func() error {
 		if s := api.state("LeakPolicyStoreDown"); s != "firing" {
 			return fmt.Errorf("state %q", s)
 		}
@@ -409,7 +409,7 @@ func redisOutage(t *testing.T, api *promAPI, redis *proc, redisBin, redisAddr st
 	t.Logf("leak_policy_store_errors_total{store=\"redis\"} during the outage: %v -> %v", errsBefore, errsAfter)
 
 	redis = startRedis(t, redisBin, redisAddr)
-	waitFor(t, "LeakPolicyStoreDown resolved", 30*time.Second, func() error {
+	testutil.WaitForErr(t, "LeakPolicyStoreDown resolved", 30*time.Second, func() error {
 		if s := api.state("LeakPolicyStoreDown"); s != "inactive" {
 			return fmt.Errorf("state %q", s)
 		}
@@ -427,7 +427,7 @@ func startRedis(t *testing.T, bin, addr string) *proc {
 		t.Fatal(err)
 	}
 	p := start(t, "redis-server", bin, "--port", port, "--bind", host, "--save", "", "--appendonly", "no")
-	waitFor(t, "redis PING", 10*time.Second, func() error {
+	testutil.WaitForErr(t, "redis PING", 10*time.Second, func() error {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err != nil {
 			return err
@@ -524,13 +524,13 @@ func message(i int, eol string) string {
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testutil.SyncBuffer
 	done bool
 }
 
 func start(t *testing.T, name, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(bin, args...), out: &syncBuffer{}}
+	p := &proc{name: name, cmd: exec.Command(bin, args...), out: &testutil.SyncBuffer{}}
 	p.cmd.Stdout = p.out
 	p.cmd.Stderr = p.out
 	if err := p.cmd.Start(); err != nil {
@@ -555,39 +555,6 @@ func (p *proc) stop(t *testing.T) {
 		t.Errorf("%s exited with %v", p.name, err)
 	}
 	p.done = true
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitFor polls f until it returns nil or the time is up.
-func waitFor(t *testing.T, what string, limit time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: %v", what, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 func errorsJoin(errs ...error) error {

@@ -2,11 +2,9 @@ package policy
 
 import (
 	"context"
-	"net"
 	"net/netip"
-	"os"
 	"os/exec"
-	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +13,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
+	"leak/internal/testutil"
 	"leak/metrics"
 )
 
@@ -101,16 +100,10 @@ func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
 // fails under LEAK_INTEROP=1.
 func startRedis(t testing.TB) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("LEAK_INTEROP") == "1" {
-			t.Fatal("redis-server not installed and LEAK_INTEROP=1")
-		}
-		t.Skip("redis-server not installed")
-	}
-	port := freePort(t)
+	bin := testutil.NeedTool(t, "redis-server", "apt-get install redis-server")
+	_, port, _ := strings.Cut(testutil.ReservePort(t), ":")
 	cmd := exec.Command(bin, "--save", "", "--appendonly", "no",
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1")
+		"--port", port, "--bind", "127.0.0.1")
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start redis-server: %v", err)
 	}
@@ -118,7 +111,7 @@ func startRedis(t testing.TB) string {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
-	url := "redis://127.0.0.1:" + strconv.Itoa(port) + "/0"
+	url := "redis://127.0.0.1:" + port + "/0"
 	opts, _ := redis.ParseURL(url)
 	c := redis.NewClient(opts)
 	defer c.Close()
@@ -134,18 +127,6 @@ func startRedis(t testing.TB) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// freePort returns a loopback TCP port nobody listens on (now).
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
 }
 
 // counter reads one series of a counter vector.

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
+	"leak/internal/testutil"
 	"leak/metrics"
 )
 
@@ -229,7 +229,7 @@ func TestRedisUnreachable(t *testing.T) {
 	ctx := context.Background()
 	opts := DefaultOptions()
 	opts.Secret = testSecret
-	e, m := redisEngine(t, fmt.Sprintf("redis://127.0.0.1:%d/0", freePort(t)), opts)
+	e, m := redisEngine(t, "redis://"+testutil.ReservePort(t)+"/0", opts)
 
 	for name, d := range map[string]Decision{
 		"mail":   e.Mail(ctx, addr("192.0.2.1"), "a@example.org"),

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
+
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -232,7 +234,7 @@ func TestLogHoldsNoPeerAddress(t *testing.T) {
 			port := c.port()
 			tc.run(t, tr, c)
 			// Let the server notice before the shutdown says goodbye.
-			waitFor(t, "the connection to close", func() bool { return len(tr.srv.conns.all()) == 0 })
+			testutil.WaitFor(t, "the connection to close", func() bool { return len(tr.srv.conns.all()) == 0 })
 			tr.stop(t, 2*time.Second)
 			log := sink.String()
 			if strings.Contains(log, testPeerIP) {
@@ -363,7 +365,7 @@ func TestShutdownGraceEndSays421(t *testing.T) {
 			c.open("to+bob=example.com@leak.example")
 			c.cmd("DATA", "354")
 			c.send("Subject: too slow\r\n\r\nstill sending\r\n")
-			waitFor(t, "the session to be in DATA", func() bool { return tr.srv.conns.receiving() == 1 })
+			testutil.WaitFor(t, "the session to be in DATA", func() bool { return tr.srv.conns.receiving() == 1 })
 			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 			defer cancel()
 			if err := tr.srv.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -409,18 +411,6 @@ func TestNoSpaceRefusedAtMail(t *testing.T) {
 	c.send(simpleMessage + ".\r\n")
 	c.expect("250")
 	tr.delivered(t, 1)
-}
-
-// waitFor polls cond until it holds or ten seconds pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // go-smtp v0.26 passes "RCPT TO:<Postmaster>" without a domain on (RFC

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
 	"leak/metrics"
 	"leak/policy"
 )
@@ -152,7 +153,7 @@ func TestIdleFloodLeavesRoom(t *testing.T) {
 		stop()
 		wg.Wait()
 	}()
-	waitFor(t, "1,000 idle connections", func() bool { return open.Load() == addrs*perAddr })
+	testutil.WaitFor(t, "1,000 idle connections", func() bool { return open.Load() == addrs*perAddr })
 
 	var failures []string
 	for range tries {

@@ -20,6 +20,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"leak/internal/testutil"
 	"leak/metrics"
 )
 
@@ -39,10 +40,10 @@ type pebble struct {
 // HTTP-01 on 127.0.0.1:httpPort and TLS-ALPN-01 on 127.0.0.1:tlsPort.
 func startPebble(t *testing.T, httpPort, tlsPort string) *pebble {
 	t.Helper()
-	pebbleBin := needTool(t, "pebble")
-	challBin := needTool(t, "pebble-challtestsrv")
+	pebbleBin := testutil.NeedTool(t, "pebble")
+	challBin := testutil.NeedTool(t, "pebble-challtestsrv")
 	dir := t.TempDir()
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("pebble and pebble-challtestsrv:\n%s", logs.String())
@@ -58,7 +59,7 @@ func startPebble(t *testing.T, httpPort, tlsPort string) *pebble {
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	}
 
-	dnsAddr, challMgmt := freePort(t), freePort(t)
+	dnsAddr, challMgmt := testutil.ReservePort(t), testutil.ReservePort(t)
 	run(challBin, nil, "-dns01", dnsAddr, "-management", challMgmt,
 		"-http01", "", "-https01", "", "-tlsalpn01", "", "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "")
 	waitPort(t, challMgmt)
@@ -66,7 +67,7 @@ func startPebble(t *testing.T, httpPort, tlsPort string) *pebble {
 	// Pebble's own HTTPS listener needs a certificate; the tests trust it
 	// through tls.acme.ca_file.
 	ca := makeCert(t, dir, "pebble", "localhost", time.Now().Add(24*time.Hour))
-	acmeAddr, mgmtAddr := freePort(t), freePort(t)
+	acmeAddr, mgmtAddr := testutil.ReservePort(t), testutil.ReservePort(t)
 	config := fmt.Sprintf(`{"pebble": {"listenAddress": %q, "managementListenAddress": %q,
 		"certificate": %q, "privateKey": %q, "httpPort": %s, "tlsPort": %s,
 		"ocspResponderURL": "", "externalAccountBindingRequired": false}}`,
@@ -95,7 +96,7 @@ func startPebble(t *testing.T, httpPort, tlsPort string) *pebble {
 		return io.ReadAll(resp.Body)
 	}
 	p := &pebble{dirURL: "https://" + acmeAddr + "/dir", caFile: filepath.Join(dir, "pebble.crt"), roots: x509.NewCertPool()}
-	waitUntil(t, "Pebble's directory", func() bool { _, err := get(p.dirURL); return err == nil })
+	testutil.WaitFor(t, "Pebble's directory", func() bool { _, err := get(p.dirURL); return err == nil })
 	root, err := get("https://" + mgmtAddr + "/roots/0")
 	if err != nil {
 		t.Fatal(err)
@@ -121,10 +122,10 @@ func port(t *testing.T, addr string) string {
 // gauge gives the certificate's expiry, and a restart serves the same
 // certificate from the cache instead of ordering another.
 func TestACMEStartTLS(t *testing.T) {
-	http01 := freePort(t)
+	http01 := testutil.ReservePort(t)
 	// Nothing listens on Pebble's TLS-ALPN-01 port here: autocert tries that
 	// challenge first, sees it fail, and orders again with HTTP-01.
-	p := startPebble(t, port(t, http01), port(t, freePort(t)))
+	p := startPebble(t, port(t, http01), port(t, testutil.ReservePort(t)))
 	d := newDaemon(t, sections{Top: "tls:\n  acme:\n    enabled: true\n    email: ops@leak.example\n" +
 		"    directory_url: " + p.dirURL + "\n    ca_file: " + p.caFile + "\n    http_listen: " + http01 + "\n"})
 	t.Cleanup(func() {
@@ -137,7 +138,7 @@ func TestACMEStartTLS(t *testing.T) {
 	expiry := `leak_tls_cert_expiry_timestamp_seconds{listener="smtp"}`
 	waitCert := func() float64 {
 		var v float64
-		waitUntil(t, "the ACME certificate (the expiry gauge)", func() bool { v = gauge(t, d.httpAddr, expiry); return v > 0 })
+		testutil.WaitFor(t, "the ACME certificate (the expiry gauge)", func() bool { v = gauge(t, d.httpAddr, expiry); return v > 0 })
 		return v
 	}
 	got := waitCert()
@@ -205,8 +206,8 @@ func TestACMEStartTLS(t *testing.T) {
 // serves every name in tls.acme.hostnames by SNI; a client without SNI gets
 // http.public_url's host.
 func TestACMETLSALPN(t *testing.T) {
-	httpsAddr := freePort(t)
-	p := startPebble(t, port(t, freePort(t)), port(t, httpsAddr))
+	httpsAddr := testutil.ReservePort(t)
+	p := startPebble(t, port(t, testutil.ReservePort(t)), port(t, httpsAddr))
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "leak.yaml")
 	yaml := "data_dir: " + dir + "\nhttp:\n  public_url: https://leak.example\n" +
@@ -222,7 +223,7 @@ func TestACMETLSALPN(t *testing.T) {
 		t.Errorf("tls.acme.hostnames = %q, want %q (hostname and public_url's host)", cfg.TLS.ACME.Hostnames, want)
 	}
 	m := metrics.New("test")
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("log:\n%s", logs.String())
@@ -258,7 +259,7 @@ func TestACMETLSALPN(t *testing.T) {
 	}
 	leaves := map[string]*x509.Certificate{}
 	for _, name := range cfg.TLS.ACME.Hostnames {
-		waitUntil(t, "a certificate for "+name+" from Pebble", func() bool {
+		testutil.WaitFor(t, "a certificate for "+name+" from Pebble", func() bool {
 			leaf, err := handshake(name)
 			leaves[name] = leaf
 			return err == nil

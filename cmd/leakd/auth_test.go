@@ -1,63 +1,23 @@
 package main
 
 import (
-	"net"
 	"strings"
 	"testing"
 
-	"github.com/miekg/dns"
+	"leak/internal/testutil"
 )
-
-// dnsServer answers TXT queries from a fixed table on a loopback port (UDP
-// and TCP); every other name is NXDOMAIN.
-func dnsServer(t *testing.T, txt map[string]string) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().String()
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		name := strings.ToLower(q.Question[0].Name)
-		v, ok := txt[strings.TrimSuffix(name, ".")]
-		switch {
-		case ok && q.Question[0].Qtype == dns.TypeTXT:
-			m.Answer = append(m.Answer, &dns.TXT{
-				Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 60},
-				Txt: []string{v},
-			})
-		case ok:
-			// NOERROR, no data
-		default:
-			m.Rcode = dns.RcodeNameError
-		}
-		w.WriteMsg(m)
-	})
-	udp := &dns.Server{PacketConn: pc, Handler: h}
-	tcp := &dns.Server{Listener: l, Handler: h}
-	go udp.ActivateAndServe()
-	go tcp.ActivateAndServe()
-	t.Cleanup(func() { udp.Shutdown(); tcp.Shutdown() })
-	return addr
-}
 
 // TestSpoofedSenderRefused: a message claiming to be from a domain that
 // publishes DMARC p=reject, sent from an address its SPF does not allow and
 // without its DKIM signature, is refused in enforce mode, recorded and
 // relayed in record mode; an authorized sender passes.
 func TestSpoofedSenderRefused(t *testing.T) {
-	resolver := dnsServer(t, map[string]string{
-		"bank.example":            "v=spf1 ip4:192.0.2.1 -all",
-		"_dmarc.bank.example":     "v=DMARC1; p=reject",
-		"friendly.example":        "v=spf1 ip4:127.0.0.1 -all",
-		"_dmarc.friendly.example": "v=DMARC1; p=reject",
-	})
+	zone := testutil.StartDNS(t)
+	zone.SetTXT("bank.example", "v=spf1 ip4:192.0.2.1 -all")
+	zone.SetTXT("_dmarc.bank.example", "v=DMARC1; p=reject")
+	zone.SetTXT("friendly.example", "v=spf1 ip4:127.0.0.1 -all")
+	zone.SetTXT("_dmarc.friendly.example", "v=DMARC1; p=reject")
+	resolver := zone.Addr
 	message := func(from string) string {
 		return "From: " + from + "\r\nSubject: auth test\r\n\r\nbody\r\n.\r\n"
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
 	"leak/relay/corpus"
 )
 
@@ -309,7 +310,7 @@ func logContains(log, secret string) bool {
 // TestSwaks: a real SMTP client (swaks) sends a first message as the README
 // shows, and dkimpy accepts both signatures with the keys from `leakd dkim dns`.
 func TestSwaks(t *testing.T) {
-	swaks := needTool(t, "swaks")
+	swaks := testutil.NeedTool(t, "swaks")
 	py := debianPython(t)
 	d := newDaemon(t, sections{})
 	d.start()

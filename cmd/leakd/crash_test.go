@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"leak/internal/testutil"
 )
 
 // TestKill9WhileSending kills the daemon with SIGKILL while clients are
@@ -27,7 +29,7 @@ func TestKill9WhileSending(t *testing.T) {
 	}
 	t.Logf("%d messages got 250 before SIGKILL", n)
 
-	d.log = &syncBuffer{}
+	d.log = &testutil.SyncBuffer{}
 	d.start()
 	deadline := time.Now().Add(30 * time.Second)
 	var missing []string

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,10 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"leak/internal/testutil"
 )
 
 // The end-to-end tests run the real leakd binary on loopback ports, as an
@@ -37,20 +37,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// interop reports whether a missing external tool must fail the test (CI)
-// rather than skip it.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("LEAK_INTEROP") == "1" {
-			t.Fatalf("%s is not installed, and LEAK_INTEROP=1 requires it", name)
-		}
-		t.Skipf("%s is not installed (apt-get install it, or run .ci/run)", name)
-	}
-	return p
 }
 
 // debianPython is the interpreter that sees Debian's python3-dkim; a python3
@@ -78,36 +64,9 @@ type daemon struct {
 	httpAddr string
 	outbox   string
 	cmd      *exec.Cmd
-	log      *syncBuffer
+	log      *testutil.SyncBuffer
 	// wrap, when set, runs leakd under this command (e.g. prlimit).
 	wrap []string
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // sections are YAML lines indented under each block of the test config.
@@ -128,7 +87,7 @@ const relaxedPolicy = "  rate_recipient: {rate: 100000, burst: 100000, period: 1
 // into the outbox directory.
 func newDaemon(t *testing.T, s sections) *daemon {
 	t.Helper()
-	d := &daemon{t: t, dir: t.TempDir(), smtpAddr: freePort(t), httpAddr: freePort(t)}
+	d := &daemon{t: t, dir: t.TempDir(), smtpAddr: testutil.ReservePort(t), httpAddr: testutil.ReservePort(t)}
 	d.outbox = filepath.Join(d.dir, "outbox")
 	d.config = filepath.Join(d.dir, "leak.yaml")
 	if s.Policy == "" {
@@ -146,7 +105,7 @@ func newDaemon(t *testing.T, s sections) *daemon {
 	if err := os.WriteFile(d.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d.log = &syncBuffer{}
+	d.log = &testutil.SyncBuffer{}
 	return d
 }
 
@@ -301,3 +260,9 @@ func (q *quietConn) reply() (string, error) {
 		}
 	}
 }
+
+// freePort, needTool and waitUntil are the names web_test.go uses for
+// testutil.ReservePort, testutil.NeedTool and testutil.WaitFor.
+func freePort(t *testing.T) string                       { return testutil.ReservePort(t) }
+func needTool(t *testing.T, name string) string          { return testutil.NeedTool(t, name) }
+func waitUntil(t *testing.T, what string, c func() bool) { testutil.WaitFor(t, what, c) }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
+
 	"github.com/emersion/go-smtp"
 )
 
@@ -32,7 +34,7 @@ type nextHop struct {
 var markerRE = regexp.MustCompile(`MARK-[0-9a-z-]+`)
 
 func newNextHop(t *testing.T) *nextHop {
-	h := &nextHop{addr: freePort(t), markers: map[string]int{}}
+	h := &nextHop{addr: testutil.ReservePort(t), markers: map[string]int{}}
 	h.mode.Store("accept")
 	return h
 }
@@ -121,17 +123,6 @@ func (d *daemon) queue(args ...string) string {
 	return string(out)
 }
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 var queuedRE = regexp.MustCompile(`(?m)^(\d+) queued$`)
 
 func queued(out string) int {
@@ -157,7 +148,7 @@ func TestNextHopOutage(t *testing.T) {
 		}
 	}
 	var list string
-	waitUntil(t, "six deferred entries", func() bool {
+	testutil.WaitFor(t, "six deferred entries", func() bool {
 		list = d.queue("list")
 		return queued(list) == 6 && strings.Count(list, "deferred") == 6
 	})
@@ -176,7 +167,7 @@ func TestNextHopOutage(t *testing.T) {
 	hop.mode.Store("421")
 	hop.up(t)
 	d.queue("retry", "all")
-	waitUntil(t, "second attempts", func() bool {
+	testutil.WaitFor(t, "second attempts", func() bool {
 		n := 0
 		for _, row := range strings.Split(d.queue("list"), "\n")[1:] {
 			if f := strings.Fields(row); len(f) >= 5 && f[3] == "2" && f[4] == "deferred" {
@@ -188,7 +179,7 @@ func TestNextHopOutage(t *testing.T) {
 
 	hop.mode.Store("accept")
 	d.queue("retry", "all")
-	waitUntil(t, "delivery after the outage", func() bool { return queued(d.queue("list")) == 0 })
+	testutil.WaitFor(t, "delivery after the outage", func() bool { return queued(d.queue("list")) == 0 })
 	got := 0
 	for i := 0; i < 6; i++ {
 		got += hop.count(fmt.Sprintf("MARK-out-%d", i))
@@ -221,8 +212,8 @@ func TestPerRecipientOutcomes(t *testing.T) {
 	if r := c.read(); !strings.HasPrefix(r, "250") {
 		t.Fatalf("DATA: %q", r)
 	}
-	waitUntil(t, "the accepted copy", func() bool { return hop.count("MARK-two") == 1 })
-	waitUntil(t, "an empty queue", func() bool { return queued(d.queue("list")) == 0 })
+	testutil.WaitFor(t, "the accepted copy", func() bool { return hop.count("MARK-two") == 1 })
+	testutil.WaitFor(t, "an empty queue", func() bool { return queued(d.queue("list")) == 0 })
 	hop.mu.Lock()
 	rcpts := append([]string(nil), hop.rcpts...)
 	hop.mu.Unlock()
@@ -234,7 +225,7 @@ func TestPerRecipientOutcomes(t *testing.T) {
 	if r, _ := send(t, d.smtpAddr, "to+reject=example.com@leak.example", "again"); !strings.HasPrefix(r, "250") {
 		t.Fatalf("after one hard bounce, RCPT got %q, want 250", r)
 	}
-	waitUntil(t, "suppression after the second hard bounce", func() bool {
+	testutil.WaitFor(t, "suppression after the second hard bounce", func() bool {
 		return strings.HasPrefix(rcptProbe(t, d.smtpAddr, "to+reject=example.com@leak.example"), "550 5.7.1")
 	})
 }
@@ -250,9 +241,9 @@ func TestKill9DuringDelivery(t *testing.T) {
 	d.start()
 
 	accepted := sendThenKill(d, 6, "MARK-k", 2*time.Second)
-	d.log = &syncBuffer{}
+	d.log = &testutil.SyncBuffer{}
 	d.start()
-	waitUntil(t, "every accepted message at the next hop", func() bool {
+	testutil.WaitFor(t, "every accepted message at the next hop", func() bool {
 		for _, m := range accepted {
 			if hop.count(m) == 0 {
 				return false
@@ -281,7 +272,7 @@ func TestBounceDSN(t *testing.T) {
 	d := newDaemon(t, sections{Delivery: smarthostTo(hop)})
 	d.start()
 	send(t, d.smtpAddr, "to+gone=example.com@leak.example", "MARK-dsn")
-	waitUntil(t, "delivery", func() bool { return hop.count("MARK-dsn") == 1 })
+	testutil.WaitFor(t, "delivery", func() bool { return hop.count("MARK-dsn") == 1 })
 	hop.mu.Lock()
 	from := hop.froms[len(hop.froms)-1]
 	hop.mu.Unlock()

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"leak/internal/testutil"
 )
 
 // TestPostfixDeliveryLog delivers through a real Postfix, over STARTTLS in
@@ -44,7 +46,7 @@ func TestPostfixDeliveryLog(t *testing.T) {
 		}
 	}
 	pf.waitMessage("MARK-log-bob", d)
-	waitUntil(t, "the three attempts logged", func() bool {
+	testutil.WaitFor(t, "the three attempts logged", func() bool {
 		l := d.log.String()
 		return strings.Contains(l, "outcome=delivered") && strings.Contains(l, "outcome=deferred") && strings.Contains(l, "outcome=bounced")
 	})

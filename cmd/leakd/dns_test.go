@@ -7,98 +7,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/miekg/dns"
+	"leak/internal/testutil"
 )
-
-// zoneServer is an authoritative DNS server on a loopback port, UDP and TCP,
-// answering from a zone in zone-file syntax: an unknown name is NXDOMAIN, a
-// known name without records of the type asked NODATA.
-type zoneServer struct {
-	addr string
-	mu   sync.Mutex
-	rrs  map[string][]dns.RR // by lower-case FQDN
-}
-
-func startZone(t *testing.T) *zoneServer {
-	t.Helper()
-	z := &zoneServer{rrs: map[string][]dns.RR{}}
-	var pc net.PacketConn
-	var l net.Listener
-	for range 10 {
-		var err error
-		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
-		if l, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
-			break
-		}
-		pc.Close()
-		pc = nil
-	}
-	if pc == nil {
-		t.Fatal("no port free for both UDP and TCP")
-	}
-	z.addr = pc.LocalAddr().String()
-	udp := &dns.Server{PacketConn: pc, Handler: z}
-	tcp := &dns.Server{Listener: l, Handler: z}
-	go udp.ActivateAndServe()
-	go tcp.ActivateAndServe()
-	t.Cleanup(func() { udp.Shutdown(); tcp.Shutdown() })
-	return z
-}
-
-// load replaces the zone with text, parsed as a zone file (comments and
-// multi-string TXT records included), so a record leakd prints that is not
-// valid zone syntax fails the test here.
-func (z *zoneServer) load(t *testing.T, text string) {
-	t.Helper()
-	rrs := map[string][]dns.RR{}
-	zp := dns.NewZoneParser(strings.NewReader(text), ".", "test.zone")
-	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		name := strings.ToLower(rr.Header().Name)
-		rrs[name] = append(rrs[name], rr)
-	}
-	if err := zp.Err(); err != nil {
-		t.Fatalf("zone does not parse: %v\n%s", err, text)
-	}
-	z.mu.Lock()
-	z.rrs = rrs
-	z.mu.Unlock()
-}
-
-func (z *zoneServer) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
-	m := new(dns.Msg)
-	m.SetReply(r)
-	m.Authoritative = true
-	if len(r.Question) != 1 {
-		m.Rcode = dns.RcodeFormatError
-		w.WriteMsg(m)
-		return
-	}
-	q := r.Question[0]
-	z.mu.Lock()
-	rrs, ok := z.rrs[strings.ToLower(q.Name)]
-	z.mu.Unlock()
-	if !ok {
-		m.Rcode = dns.RcodeNameError
-	}
-	for _, rr := range rrs {
-		if rr.Header().Rrtype == q.Qtype {
-			m.Answer = append(m.Answer, rr)
-		}
-	}
-	if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
-		size := dns.MinMsgSize
-		if o := r.IsEdns0(); o != nil {
-			size = int(o.UDPSize())
-		}
-		m.Truncate(size)
-	}
-	w.WriteMsg(m)
-}
 
 // realDomainConfig writes the config of a relay for a real domain under
 // dir, with extra YAML appended, and makes its DKIM keys.
@@ -137,7 +49,7 @@ func TestDNSRecords(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("dns records: exit %d: %s", code, errs)
 	}
-	startZone(t).load(t, zone) // every line parses as a zone file
+	testutil.StartDNS(t).Load(t, zone) // every line parses as a zone file
 	for _, re := range []string{
 		`(?m)^leak-relay\.net\. IN MX 10 mx\.leak-relay\.net\.$`,
 		`(?m)^leak-relay\.net\. IN TXT "v=spf1 mx -all"$`,
@@ -219,10 +131,10 @@ func TestDNSCheck(t *testing.T) {
 	cfg := realDomainConfig(t, dir, "")
 	_, records, _ := runLeakd(t, "dns", "records", "--config", cfg)
 	full := fullZone(records)
-	z := startZone(t)
+	z := testutil.StartDNS(t)
 
-	z.load(t, full)
-	code, out, errs := runLeakd(t, "dns", "check", "--config", cfg, "--resolver", z.addr)
+	z.Load(t, full)
+	code, out, errs := runLeakd(t, "dns", "check", "--config", cfg, "--resolver", z.Addr)
 	if code != 0 || !regexp.MustCompile(`(?m)^all 11 checks passed$`).MatchString(out) {
 		t.Fatalf("complete zone: exit %d\n%s%s", code, out, errs)
 	}
@@ -272,8 +184,8 @@ func TestDNSCheck(t *testing.T) {
 			[]string{`MISSING +A/AAAA +mx\.leak-relay\.net`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			z.load(t, tc.zone)
-			code, out, errs := runLeakd(t, "dns", "check", "--config", cfg, "--resolver", z.addr)
+			z.Load(t, tc.zone)
+			code, out, errs := runLeakd(t, "dns", "check", "--config", cfg, "--resolver", z.Addr)
 			if code != 1 || !strings.Contains(errs, "checks failed") {
 				t.Errorf("exit %d, stderr %q; want 1 and the count", code, errs)
 			}

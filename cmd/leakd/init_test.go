@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"leak/internal/testutil"
 )
 
 // TestInit: `leakd init` writes a config that config check passes without
@@ -58,12 +60,12 @@ func TestInit(t *testing.T) {
 
 	// serve starts on it once the listeners are on loopback ports (and
 	// the ACME CA is one that does not answer: no test reaches the Internet).
-	d := &daemon{t: t, dir: dir, config: path, smtpAddr: freePort(t), httpAddr: freePort(t), log: &syncBuffer{}}
+	d := &daemon{t: t, dir: dir, config: path, smtpAddr: testutil.ReservePort(t), httpAddr: testutil.ReservePort(t), log: &testutil.SyncBuffer{}}
 	cfg := string(written)
 	for _, r := range [][2]string{
 		{`listen: ":25"`, "listen: " + d.smtpAddr},
 		{"listen: 127.0.0.1:8025", "listen: " + d.httpAddr},
-		{`http_listen: ":80"`, "http_listen: " + freePort(t) + "\n    directory_url: https://127.0.0.1:9/directory"},
+		{`http_listen: ":80"`, "http_listen: " + testutil.ReservePort(t) + "\n    directory_url: https://127.0.0.1:9/directory"},
 	} {
 		if !strings.Contains(cfg, r[0]) {
 			t.Fatalf("the test no longer finds %q to rewrite", r[0])

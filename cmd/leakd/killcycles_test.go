@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"leak/internal/testutil"
 )
 
 // TestKill9Cycles is the fault campaign's crash run: cycle after cycle,
@@ -26,13 +28,13 @@ func TestKill9Cycles(t *testing.T) {
 	d := newDaemon(t, sections{Delivery: smarthostTo(hop)})
 	var accepted []string
 	for i := range cycles {
-		d.log = &syncBuffer{}
+		d.log = &testutil.SyncBuffer{}
 		d.start()
 		accepted = append(accepted, sendThenKill(d, 6, "MARK-c"+strconv.Itoa(i), 700*time.Millisecond)...)
 	}
-	d.log = &syncBuffer{}
+	d.log = &testutil.SyncBuffer{}
 	d.start()
-	waitUntil(t, "every acknowledged message at the next hop", func() bool {
+	testutil.WaitFor(t, "every acknowledged message at the next hop", func() bool {
 		for _, m := range accepted {
 			if hop.count(m) == 0 {
 				return false

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"leak/internal/testutil"
+
 	"github.com/emersion/go-smtp"
 )
 
@@ -29,7 +31,7 @@ type faultyHop struct {
 }
 
 func newFaultyHop(t *testing.T, fault string, maxSize int64) *faultyHop {
-	h := &faultyHop{addr: freePort(t), maxSize: maxSize, markers: map[string]int{}}
+	h := &faultyHop{addr: testutil.ReservePort(t), maxSize: maxSize, markers: map[string]int{}}
 	h.fault.Store(fault)
 	h.up(t)
 	return h
@@ -130,7 +132,7 @@ func rcptProbe(t *testing.T, addr, rcpt string) string {
 // least one failed attempt.
 func (d *daemon) waitRefused(t *testing.T, n int) {
 	t.Helper()
-	waitUntil(t, fmt.Sprintf("%d entries refused and waiting", n), func() bool {
+	testutil.WaitFor(t, fmt.Sprintf("%d entries refused and waiting", n), func() bool {
 		list := d.queue("list")
 		if queued(list) != n {
 			return false
@@ -189,7 +191,7 @@ func TestNextHopRefusesMessage(t *testing.T) {
 
 			tc.fix(t, hop)
 			d.queue("retry", "all")
-			waitUntil(t, "every copy delivered", func() bool { return queued(d.queue("list")) == 0 })
+			testutil.WaitFor(t, "every copy delivered", func() bool { return queued(d.queue("list")) == 0 })
 			for _, m := range markers {
 				if n := hop.count(m); n != 1 {
 					t.Errorf("%s reached the next hop %d times, want 1", m, n)
@@ -229,7 +231,7 @@ func TestNextHopRestartsWithLargerSize(t *testing.T) {
 	if _, r := send(t, d.smtpAddr, "to+nh-first=example.com@leak.example", "MARK-rs-first"); !strings.HasPrefix(r, "250") {
 		t.Fatalf("DATA: %q", r)
 	}
-	waitUntil(t, "the small copy", func() bool { return hop.count("MARK-rs-first") == 1 })
+	testutil.WaitFor(t, "the small copy", func() bool { return hop.count("MARK-rs-first") == 1 })
 	var before []string
 	for i := range 4 {
 		m := fmt.Sprintf("MARK-rs-before-%d", i)
@@ -250,7 +252,7 @@ func TestNextHopRestartsWithLargerSize(t *testing.T) {
 		}
 		after = append(after, m)
 	}
-	waitUntil(t, "the copies sent after the restart", func() bool {
+	testutil.WaitFor(t, "the copies sent after the restart", func() bool {
 		for _, m := range after {
 			if hop.count(m) == 0 {
 				return false
@@ -259,7 +261,7 @@ func TestNextHopRestartsWithLargerSize(t *testing.T) {
 		return true
 	})
 	d.queue("retry", "all")
-	waitUntil(t, "every copy delivered", func() bool { return queued(d.queue("list")) == 0 })
+	testutil.WaitFor(t, "every copy delivered", func() bool { return queued(d.queue("list")) == 0 })
 	for _, m := range append(before, after...) {
 		if n := hop.count(m); n != 1 {
 			t.Errorf("%s reached the next hop %d times, want 1", m, n)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"leak/internal/testutil"
 )
 
 // TestOperatorAliases: every default alias (postmaster, abuse, dmarc,
@@ -61,7 +63,7 @@ func TestRealDomainRules(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			d := &daemon{t: t, dir: dir, smtpAddr: freePort(t), httpAddr: freePort(t), log: &syncBuffer{}}
+			d := &daemon{t: t, dir: dir, smtpAddr: testutil.ReservePort(t), httpAddr: testutil.ReservePort(t), log: &testutil.SyncBuffer{}}
 			cfg := fmt.Sprintf(base, filepath.Join(dir, "data"), d.smtpAddr, d.httpAddr) + tc.extra
 			if tc.name == "placeholder links" {
 				cfg = strings.Replace(cfg, "http:\n", "http:\n  public_url: https://leak.example\n", 1)

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"leak/internal/testutil"
 )
 
 // limitsExcept relaxes every rate limit but the ones given.
@@ -154,8 +156,8 @@ func TestOpenRelayRefused(t *testing.T) {
 // headless Chromium (driven through chromedriver's WebDriver API), clicks
 // the button, and checks the next message to that recipient is refused.
 func TestChromiumUnsubscribe(t *testing.T) {
-	driver := needTool(t, "chromedriver")
-	browser := needTool(t, "chromium")
+	driver := testutil.NeedTool(t, "chromedriver")
+	browser := testutil.NeedTool(t, "chromium")
 	d := newDaemon(t, sections{})
 	d.http(t)
 	d.start()
@@ -193,7 +195,7 @@ func TestChromiumUnsubscribe(t *testing.T) {
 	}
 	wd.call("POST", "/url", map[string]any{"url": confirm})
 	wd.call("POST", "/element/"+wd.find("button")+"/click", map[string]any{})
-	waitUntil(t, "the opt-in to take effect", func() bool {
+	testutil.WaitFor(t, "the opt-in to take effect", func() bool {
 		r, _ := send(t, d.smtpAddr, "to+bob=example.com@leak.example", "after opt-in")
 		return strings.HasPrefix(r, "250")
 	})
@@ -214,8 +216,8 @@ func readFile(t *testing.T, path string) string {
 // enforce one per-recipient limit exactly, and an opt-out made through one
 // daemon's page is refused by the other at once.
 func TestRedisSharedState(t *testing.T) {
-	redisBin := needTool(t, "redis-server")
-	redisAddr := freePort(t)
+	redisBin := testutil.NeedTool(t, "redis-server")
+	redisAddr := testutil.ReservePort(t)
 	_, port, _ := strings.Cut(redisAddr, ":")
 	rd := exec.Command(redisBin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	if err := rd.Start(); err != nil {
@@ -282,7 +284,7 @@ func TestDenyListReloadedOnSIGHUP(t *testing.T) {
 	}
 	os.WriteFile(deny, []byte("blocked.example\n"), 0o600)
 	d.cmd.Process.Signal(syscall.SIGHUP)
-	waitUntil(t, "the reload", func() bool { return strings.Contains(d.log.String(), "reloaded domain lists") })
+	testutil.WaitFor(t, "the reload", func() bool { return strings.Contains(d.log.String(), "reloaded domain lists") })
 	if r, _ := send(t, d.smtpAddr, "to+bob=blocked.example@leak.example", "after"); !strings.HasPrefix(r, "550 5.7.1") {
 		t.Errorf("after SIGHUP: %q, want 550 5.7.1", r)
 	}

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
+	"leak/internal/testutil"
 )
 
 // The Postfix interop tests run a private Postfix instance on loopback as
@@ -91,7 +91,7 @@ func newPostfix(t *testing.T, bin string, tls bool) *postfixServer {
 		t.Fatal(err)
 	}
 	p := &postfixServer{t: t, bin: bin, dir: dir, conf: filepath.Join(dir, "conf"), log: filepath.Join(dir, "maillog")}
-	p.addr = freePort(t)
+	p.addr = testutil.ReservePort(t)
 	_, p.port, _ = net.SplitHostPort(p.addr)
 	p.box = filepath.Join(dir, "mail", "box", "new")
 
@@ -316,61 +316,6 @@ func writeSelfSigned(t *testing.T, dir, host string) (string, string) {
 	return certPath, keyPath
 }
 
-// startMXDNS serves example.com's MX record (mx.example.com, at 127.0.0.1)
-// over UDP and TCP on one loopback port; every other name does not exist.
-func startMXDNS(t *testing.T) string {
-	t.Helper()
-	h := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(r)
-		m.Authoritative = true
-		if len(r.Question) == 1 {
-			q := r.Question[0]
-			switch name := strings.ToLower(q.Name); {
-			case name == "example.com." && q.Qtype == dns.TypeMX:
-				m.Answer = append(m.Answer, &dns.MX{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeMX, Class: dns.ClassINET, Ttl: 60},
-					Preference: 10, Mx: "mx.example.com."})
-			case name == "mx.example.com." && q.Qtype == dns.TypeA:
-				m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60},
-					A: net.IPv4(127, 0, 0, 1)})
-			case name == "example.com." || name == "mx.example.com.":
-				// The name exists, without records of this type.
-			default:
-				m.Rcode = dns.RcodeNameError
-			}
-		}
-		w.WriteMsg(m)
-	})
-	var (
-		pc  net.PacketConn
-		ln  net.Listener
-		err error
-	)
-	// The same port for UDP and TCP (a truncated answer retries over TCP).
-	for range 20 {
-		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
-		if ln, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
-			break
-		}
-		pc.Close()
-		pc = nil
-	}
-	if pc == nil {
-		t.Fatal("no port free for both UDP and TCP")
-	}
-	udp := &dns.Server{PacketConn: pc, Handler: h}
-	tcp := &dns.Server{Listener: ln, Handler: h}
-	go udp.ActivateAndServe()
-	go tcp.ActivateAndServe()
-	t.Cleanup(func() {
-		udp.Shutdown()
-		tcp.Shutdown()
-	})
-	return pc.LocalAddr().String()
-}
-
 // TestPostfixNextHop sends a message through leakd to a real Postfix, in
 // smarthost mode with and without STARTTLS, and in MX mode (opportunistic
 // TLS, and plaintext when Postfix offers none). Each delivered copy must
@@ -525,4 +470,14 @@ func checkPostfixCopy(t *testing.T, msg []byte, esmtps bool) {
 	if !strings.Contains(received[0], "by mx.example.com (Postfix) with "+proto+" id ") {
 		t.Errorf("Postfix's Received line does not say %s: %s", proto, received[0])
 	}
+}
+
+// startMXDNS serves example.com's MX record (mx.example.com, at 127.0.0.1);
+// every other name does not exist.
+func startMXDNS(t *testing.T) string {
+	t.Helper()
+	return testutil.StartDNS(t,
+		"example.com. 60 IN MX 10 mx.example.com.",
+		"mx.example.com. 60 IN A 127.0.0.1",
+	).Addr
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"leak/internal/testutil"
 )
 
 // queueTry runs `leakd queue ARGS --config` for d and returns its output
@@ -57,7 +59,7 @@ func TestQueueCommands(t *testing.T) {
 		}
 	}
 	var all []entryView
-	waitUntil(t, "four deferred entries with an error", func() bool {
+	testutil.WaitFor(t, "four deferred entries with an error", func() bool {
 		all = d.queueJSON("--state", "deferred")
 		for _, v := range all {
 			if v.LastError == "" {
@@ -122,11 +124,11 @@ func TestQueueCommands(t *testing.T) {
 	if out := d.queue("retry", "--domain", "Example.COM"); !strings.Contains(out, "2 entries for example.com due now") {
 		t.Errorf("retry --domain: %q", out)
 	}
-	waitUntil(t, "example.com delivered", func() bool { return hop.count("MARK-q-bob") == 1 && hop.count("MARK-q-alice") == 1 })
+	testutil.WaitFor(t, "example.com delivered", func() bool { return hop.count("MARK-q-bob") == 1 && hop.count("MARK-q-alice") == 1 })
 	if n := hop.count("MARK-q-carol") + hop.count("MARK-q-dave"); n != 0 {
 		t.Errorf("%d other.example copies delivered, want none yet", n)
 	}
-	waitUntil(t, "two entries left", func() bool { return queued(d.queue("list")) == 2 })
+	testutil.WaitFor(t, "two entries left", func() bool { return queued(d.queue("list")) == 2 })
 	log := d.log.String()
 	for _, want := range []string{
 		"action=hold qid=" + carol + ` by="admin socket"`,
@@ -163,12 +165,12 @@ func TestQueueCommands(t *testing.T) {
 
 	// Started again: the held copy stays put while a newer one for its
 	// domain goes; released, it goes too.
-	d.log = &syncBuffer{}
+	d.log = &testutil.SyncBuffer{}
 	d.start()
 	if _, r := send(t, d.smtpAddr, "to+carol=other.example@leak.example", "MARK-q-carol2"); !strings.HasPrefix(r, "250") {
 		t.Fatalf("DATA: %q", r)
 	}
-	waitUntil(t, "the newer copy delivered", func() bool { return hop.count("MARK-q-carol2") == 1 })
+	testutil.WaitFor(t, "the newer copy delivered", func() bool { return hop.count("MARK-q-carol2") == 1 })
 	if n := hop.count("MARK-q-carol"); n != 0 {
 		t.Errorf("the held copy was delivered %d times", n)
 	}
@@ -178,8 +180,8 @@ func TestQueueCommands(t *testing.T) {
 	if out := d.queue("release", carol); strings.TrimSpace(out) != "released" {
 		t.Errorf("release: %q", out)
 	}
-	waitUntil(t, "the released copy delivered", func() bool { return hop.count("MARK-q-carol") == 1 })
-	waitUntil(t, "an empty queue", func() bool { return queued(d.queue("list")) == 0 })
+	testutil.WaitFor(t, "the released copy delivered", func() bool { return hop.count("MARK-q-carol") == 1 })
+	testutil.WaitFor(t, "an empty queue", func() bool { return queued(d.queue("list")) == 0 })
 	if !strings.Contains(d.log.String(), "action=release qid="+carol) {
 		t.Errorf("the log lacks the release")
 	}

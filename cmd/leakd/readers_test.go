@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"leak/internal/testutil"
+
 	gomessage "github.com/emersion/go-message"
 )
 
@@ -70,7 +72,7 @@ func checkReaders(t *testing.T, copies []string) {
 		return
 	}
 	if files := byFormat["qpdf"]; len(files) > 0 {
-		qpdf := needTool(t, "qpdf")
+		qpdf := testutil.NeedTool(t, "qpdf")
 		for _, f := range files {
 			if out, err := exec.Command(qpdf, "--check", f).CombinedOutput(); err != nil {
 				t.Errorf("qpdf --check %s: %v\n%s", filepath.Base(f), err, out)
@@ -81,7 +83,7 @@ func checkReaders(t *testing.T, copies []string) {
 	if len(byFormat) == 0 {
 		return
 	}
-	soffice := needTool(t, "soffice")
+	soffice := testutil.NeedTool(t, "soffice")
 	profile := "file://" + filepath.Join(dir, "profile")
 	for format, files := range byFormat {
 		outDir := filepath.Join(dir, "out-"+strings.ReplaceAll(format, ":", "-"))

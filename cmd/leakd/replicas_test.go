@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"leak/internal/testutil"
+
 	"github.com/redis/go-redis/v9"
 )
 
@@ -105,8 +107,8 @@ func TestReplicasShareBounces(t *testing.T) {
 // returns its address.
 func redisServer(t *testing.T) string {
 	t.Helper()
-	bin := needTool(t, "redis-server")
-	addr := freePort(t)
+	bin := testutil.NeedTool(t, "redis-server")
+	addr := testutil.ReservePort(t)
 	_, port, _ := strings.Cut(addr, ":")
 	rd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	if err := rd.Start(); err != nil {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"leak/internal/testutil"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -51,7 +53,7 @@ func TestShippedConfigs(t *testing.T) {
 			if rcpt, data := send(t, d.smtpAddr, "to+bob=example.com@"+cfg.Domain, marker); !strings.HasPrefix(data, "250") {
 				t.Fatalf("RCPT %q, DATA %q\n%s", rcpt, data, d.log.String())
 			}
-			waitUntil(t, "the copy at the next hop", func() bool { return hop.count(marker) == 1 })
+			testutil.WaitFor(t, "the copy at the next hop", func() bool { return hop.count(marker) == 1 })
 			hop.mu.Lock()
 			rcpts, from := append([]string(nil), hop.rcpts...), hop.froms[len(hop.froms)-1]
 			hop.mu.Unlock()
@@ -63,7 +65,7 @@ func TestShippedConfigs(t *testing.T) {
 			}
 
 			if cfg.TLS.ACME.Enabled && roots != nil {
-				waitUntil(t, "a certificate from the CA on STARTTLS", func() bool {
+				testutil.WaitFor(t, "a certificate from the CA on STARTTLS", func() bool {
 					return startTLSVerifies(d.smtpAddr, cfg.Hostname, roots) == nil
 				})
 				t.Logf("STARTTLS offers a certificate for %s from the CA", cfg.Hostname)
@@ -151,7 +153,7 @@ func shippedDaemon(t *testing.T, file string, hop *nextHop) (*daemon, *Config, *
 			t.Fatalf("%s: ACME without http_listen: the test answers HTTP-01 only", file)
 		}
 		if _, err := exec.LookPath("pebble"); err == nil || os.Getenv("LEAK_INTEROP") == "1" {
-			p := startPebble(t, port(t, listen), port(t, freePort(t)))
+			p := startPebble(t, port(t, listen), port(t, testutil.ReservePort(t)))
 			set("tls.acme.directory_url", p.dirURL)
 			set("tls.acme.ca_file", p.caFile)
 			roots = p.roots
@@ -159,7 +161,7 @@ func shippedDaemon(t *testing.T, file string, hop *nextHop) (*daemon, *Config, *
 			// A CA that does not answer: leakd starts without a
 			// certificate and says so.
 			t.Log("pebble is not installed: the ACME CA does not answer, STARTTLS goes unchecked")
-			set("tls.acme.directory_url", "https://"+freePort(t)+"/directory")
+			set("tls.acme.directory_url", "https://"+testutil.ReservePort(t)+"/directory")
 		}
 	}
 
@@ -167,7 +169,7 @@ func shippedDaemon(t *testing.T, file string, hop *nextHop) (*daemon, *Config, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{t: t, dir: root, config: filepath.Join(root, "leak.yaml"), log: &syncBuffer{},
+	d := &daemon{t: t, dir: root, config: filepath.Join(root, "leak.yaml"), log: &testutil.SyncBuffer{},
 		smtpAddr: get("smtp.listen").(string), httpAddr: get("http.listen").(string)}
 	if err := os.WriteFile(d.config, out, 0o600); err != nil {
 		t.Fatal(err)
@@ -190,7 +192,7 @@ func rewriteLocal(t *testing.T, m map[string]any, root, prefix string) {
 		case string:
 			switch {
 			case k == "listen" || k == "http_listen":
-				m[k] = freePort(t)
+				m[k] = testutil.ReservePort(t)
 			case strings.HasPrefix(v, "/"):
 				m[k] = filepath.Join(root, v)
 			}
@@ -215,8 +217,8 @@ func writeKey(t *testing.T, path string) {
 // startRedis runs a redis-server on loopback and returns its address.
 func startRedis(t *testing.T) string {
 	t.Helper()
-	bin := needTool(t, "redis-server")
-	addr := freePort(t)
+	bin := testutil.NeedTool(t, "redis-server")
+	addr := testutil.ReservePort(t)
 	rd := exec.Command(bin, "--port", port(t, addr), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	if err := rd.Start(); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"leak/internal/testutil"
 )
 
 // TestSpoolReserve: when the spool's file system has less free space than
@@ -17,7 +19,7 @@ func TestSpoolReserve(t *testing.T) {
 
 	var status int
 	var body string
-	waitUntil(t, "/readyz to answer", func() bool {
+	testutil.WaitFor(t, "/readyz to answer", func() bool {
 		resp, err := http.Get("http://" + d.httpAddr + "/readyz")
 		if err != nil {
 			return false

@@ -6,14 +6,16 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"leak/internal/testutil"
 )
 
 // TestPolicyStoreUp: with no traffic and no probe calling /readyz, a Redis
 // that stops is noticed by leakd's own check: leak_policy_store_up drops to
 // 0, one error line says so, and both come back when Redis does.
 func TestPolicyStoreUp(t *testing.T) {
-	redisBin := needTool(t, "redis-server")
-	redisAddr := freePort(t)
+	redisBin := testutil.NeedTool(t, "redis-server")
+	redisAddr := testutil.ReservePort(t)
 	_, port, _ := strings.Cut(redisAddr, ":")
 	startRedis := func() *exec.Cmd {
 		rd := exec.Command(redisBin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
@@ -42,17 +44,17 @@ func TestPolicyStoreUp(t *testing.T) {
 		}
 		return ""
 	}
-	waitUntil(t, "leak_policy_store_up 1", func() bool { return storeUp() == "1" })
+	testutil.WaitFor(t, "leak_policy_store_up 1", func() bool { return storeUp() == "1" })
 
 	rd.Process.Kill()
 	rd.Wait()
-	waitUntil(t, "leak_policy_store_up 0 after Redis stopped", func() bool { return storeUp() == "0" })
+	testutil.WaitFor(t, "leak_policy_store_up 0 after Redis stopped", func() bool { return storeUp() == "0" })
 	if n := strings.Count(d.log.String(), "policy store unreachable"); n != 1 {
 		t.Errorf("%d log lines say the store is unreachable, want 1", n)
 	}
 
 	startRedis()
-	waitUntil(t, "leak_policy_store_up 1 after Redis came back", func() bool { return storeUp() == "1" })
+	testutil.WaitFor(t, "leak_policy_store_up 1 after Redis came back", func() bool { return storeUp() == "1" })
 	if !strings.Contains(d.log.String(), "policy store reachable again") {
 		t.Error("no log line says the store is back")
 	}

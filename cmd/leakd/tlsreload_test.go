@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
+
 	"github.com/emersion/go-smtp"
 )
 
@@ -79,7 +81,7 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 
 	install("b")
 	d.cmd.Process.Signal(syscall.SIGHUP)
-	waitUntil(t, "the reload in the log", func() bool {
+	testutil.WaitFor(t, "the reload in the log", func() bool {
 		return strings.Contains(d.log.String(), "reloaded the TLS certificate files")
 	})
 	after := startTLS(t, d.smtpAddr, conf)
@@ -113,7 +115,7 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.cmd.Process.Signal(syscall.SIGHUP)
-	waitUntil(t, "the failed reload in the log", func() bool {
+	testutil.WaitFor(t, "the failed reload in the log", func() bool {
 		return strings.Contains(d.log.String(), "certificate reload failed")
 	})
 	if !strings.Contains(d.log.String(), "still serving the certificate valid until") {

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"leak/internal/testutil"
 )
 
 // webDriver is a minimal W3C WebDriver client for chromedriver: enough to
@@ -24,7 +26,7 @@ func dialQuietTCP(addr string) (net.Conn, error) { return net.DialTimeout("tcp",
 // extra are more Chromium flags.
 func startWebDriver(t *testing.T, driver, browser string, extra ...string) *webDriver {
 	t.Helper()
-	addr := freePort(t)
+	addr := testutil.ReservePort(t)
 	_, port, _ := net.SplitHostPort(addr)
 	cmd := exec.Command(driver, "--port="+port, "--allowed-ips=127.0.0.1")
 	if err := cmd.Start(); err != nil {

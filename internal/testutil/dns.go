@@ -139,6 +139,14 @@ func (d *DNS) SetTXT(name string, values ...string) {
 	d.rrs[name] = kept
 }
 
+// Remove deletes every record at name, which then does not exist
+// (NXDOMAIN).
+func (d *DNS) Remove(name string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.rrs, key(name))
+}
+
 // Fail makes queries for name of type qtype answer SERVFAIL; dns.TypeANY
 // fails every type.
 func (d *DNS) Fail(name string, qtype uint16) {

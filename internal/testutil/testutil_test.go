@@ -194,6 +194,11 @@ func TestDNS(t *testing.T) {
 		t.Errorf("truncated name over TCP: %v %v", r, err)
 	}
 
+	d.Remove("example")
+	if r, err := query(t, d, "tcp", "example", dns.TypeMX); err != nil || r.Rcode != dns.RcodeNameError {
+		t.Errorf("a removed name still exists: %v %v", r, err)
+	}
+
 	d.Load(t, "; replaced\nnew.example. 60 IN TXT \"a\" \"b\"\n")
 	if r, err := query(t, d, "tcp", "mx.example", dns.TypeA); err != nil || r.Rcode != dns.RcodeNameError {
 		t.Errorf("Load kept the old zone: %v %v", r, err)

@@ -5,13 +5,15 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"leak/internal/testutil"
 )
 
 // BenchmarkCheck2KiB checks a 2 KiB message, RSA-2048 signed, against the
 // loopback DNS server: three TXT lookups (SPF, DKIM key, DMARC), one RSA
 // verification, SPF and DMARC passing.
 func BenchmarkCheck2KiB(b *testing.B) {
-	d := startDNS(b)
+	d := testutil.StartDNS(b)
 	zone(b, d)
 	c := newChecker(b, d, Enforce)
 	body := strings.Repeat(bodyLine, 2048/len(bodyLine))
@@ -33,7 +35,7 @@ func BenchmarkCheck2KiB(b *testing.B) {
 // allocate a copy of every write (see TestStreamingHeap for the live heap).
 func BenchmarkCheck10MiB(b *testing.B) {
 	const size = 10 << 20
-	d := startDNS(b)
+	d := testutil.StartDNS(b)
 	zone(b, d)
 	c := newChecker(b, d, Enforce)
 	open := streamedMessage(b, size)

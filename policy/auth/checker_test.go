@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"leak/internal/testutil"
 )
 
 func TestCheck(t *testing.T) {
-	d := startDNS(t)
+	d := testutil.StartDNS(t)
 	zone(t, d)
 	rsaCom := signOpts{domain: "example.com", selector: "rsa", key: rsaKey}
 	edCom := signOpts{domain: "example.com", selector: "ed", key: edKey, simple: true}
@@ -187,28 +189,28 @@ func signN(t *testing.T, msg string, o signOpts, n int) string {
 }
 
 func TestOrgDomainFallbackQueries(t *testing.T) {
-	d := startDNS(t)
+	d := testutil.StartDNS(t)
 	zone(t, d)
 	c := newChecker(t, d, Enforce)
 	check(t, c, otherIP, "client.example", "a@example.com", message("a@mail.example.com", "hi\r\n"), 4096)
-	if d.count("_dmarc.mail.example.com") != 1 || d.count("_dmarc.example.com") != 1 {
+	if d.Asked("_dmarc.mail.example.com") != 1 || d.Asked("_dmarc.example.com") != 1 {
 		t.Errorf("queries: _dmarc.mail.example.com %d, _dmarc.example.com %d; want 1 and 1",
-			d.count("_dmarc.mail.example.com"), d.count("_dmarc.example.com"))
+			d.Asked("_dmarc.mail.example.com"), d.Asked("_dmarc.example.com"))
 	}
 	// A domain that is its own organizational domain has no fallback.
 	check(t, c, otherIP, "client.example", "a@example.com", message("a@nospf.example", "hi\r\n"), 4096)
-	if n := d.count("_dmarc.example"); n != 0 {
+	if n := d.Asked("_dmarc.example"); n != 0 {
 		t.Errorf("_dmarc.example queried %d times", n)
 	}
 }
 
 func TestOffDoesNothing(t *testing.T) {
-	d := startDNS(t)
+	d := testutil.StartDNS(t)
 	zone(t, d)
 	c := newChecker(t, d, Off)
 	r := check(t, c, otherIP, "client.example", "a@example.com",
 		sign(t, message("a@example.com", "hi\r\n"), signOpts{domain: "example.com", selector: "rsa", key: rsaKey}), 100)
-	if n := d.queries.Load(); n != 0 {
+	if n := d.Queries(); n != 0 {
 		t.Errorf("Off made %d DNS queries", n)
 	}
 	if r.SPF != "" || r.DKIM != nil || r.DMARC != "" || r.FromDomain != "" || r.Identity != "" || r.Reject {
@@ -246,12 +248,12 @@ func TestTempError(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			addr := silentServer(t)
 			if tt.mute != nil {
-				d := startDNS(t)
+				d := testutil.StartDNS(t)
 				zone(t, d)
 				for _, n := range tt.mute {
-					d.mute(n)
+					d.Mute(n)
 				}
-				addr = d.addr
+				addr = d.Addr
 			}
 			c, err := New(Options{Mode: Enforce, Resolver: addr, Timeout: 300 * time.Millisecond})
 			if err != nil {
@@ -271,12 +273,12 @@ func TestTempError(t *testing.T) {
 }
 
 func TestAbortLeavesNoGoroutine(t *testing.T) {
-	d := startDNS(t)
+	d := testutil.StartDNS(t)
 	zone(t, d)
-	d.mute("rsa._domainkey.example.com")
-	d.mute("_dmarc.example.com")
-	d.mute("example.com")
-	c, err := New(Options{Mode: Enforce, Resolver: d.addr, Timeout: time.Hour})
+	d.Mute("rsa._domainkey.example.com")
+	d.Mute("_dmarc.example.com")
+	d.Mute("example.com")
+	c, err := New(Options{Mode: Enforce, Resolver: d.Addr, Timeout: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +314,7 @@ func TestAbortLeavesNoGoroutine(t *testing.T) {
 }
 
 func TestCloseTwice(t *testing.T) {
-	d := startDNS(t)
+	d := testutil.StartDNS(t)
 	zone(t, d)
 	c := newChecker(t, d, Record)
 	m := c.Begin(context.Background(), goodIP, "client.example", "a@example.com")

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"leak/internal/testutil"
+
 	"github.com/emersion/go-msgauth/dmarc"
 )
 
@@ -102,10 +104,10 @@ func TestIsDMARC1(t *testing.T) {
 // debug logging on, neither the client's address, its HELO name, the
 // envelope sender nor any domain of the message reaches the log.
 func TestLogsNoIdentity(t *testing.T) {
-	d := startDNS(t)
+	d := testutil.StartDNS(t)
 	zone(t, d)
 	var buf bytes.Buffer
-	c, err := New(Options{Mode: Enforce, Resolver: d.addr,
+	c, err := New(Options{Mode: Enforce, Resolver: d.Addr,
 		Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
+
 	"github.com/emersion/go-msgauth/dkim"
 )
 
@@ -73,33 +75,33 @@ var (
 //	nodmarc.example  SPF -all, no DMARC record anywhere; key rsa
 //	mx.example.com   SPF for HELO (a bounce)
 //	bounces.example.{com,org} SPF -all: a MAIL FROM domain under the org
-func zone(t testing.TB, d *testDNS) {
+func zone(t testing.TB, d *testutil.DNS) {
 	testKeys(t)
 	spf := "v=spf1 ip4:192.0.2.0/24 -all"
-	d.set("example.com", spf)
-	d.set("_dmarc.example.com", "v=DMARC1; p=reject; rua=mailto:d@example.com")
-	d.set("rsa._domainkey.example.com", keyRecord(t, rsaKey))
-	d.set("ed._domainkey.example.com", keyRecord(t, edKey))
-	d.set("example.org", spf)
-	d.set("_dmarc.example.org", "v=DMARC1; p=reject; sp=none; adkim=s; aspf=s")
-	d.set("rsa._domainkey.example.org", keyRecord(t, rsaKey))
-	d.set("soft.example.net", "v=spf1 ip4:192.0.2.0/24 ~all")
-	d.set("_dmarc.soft.example.net", "v=DMARC1; p=quarantine")
-	d.set("pct.example.net", spf)
-	d.set("_dmarc.pct.example.net", "v=DMARC1; p=reject; pct=0")
-	d.set("bad.example.net", spf)
-	d.set("_dmarc.bad.example.net", "v=DMARC1; p=maybe")
-	d.set("nodmarc.example", spf)
-	d.set("rsa._domainkey.nodmarc.example", keyRecord(t, rsaKey))
-	d.set("mx.example.com", "v=spf1 ip4:192.0.2.1 -all")
-	d.set("bounces.example.com", spf)
-	d.set("bounces.example.org", spf)
+	d.SetTXT("example.com", spf)
+	d.SetTXT("_dmarc.example.com", "v=DMARC1; p=reject; rua=mailto:d@example.com")
+	d.SetTXT("rsa._domainkey.example.com", keyRecord(t, rsaKey))
+	d.SetTXT("ed._domainkey.example.com", keyRecord(t, edKey))
+	d.SetTXT("example.org", spf)
+	d.SetTXT("_dmarc.example.org", "v=DMARC1; p=reject; sp=none; adkim=s; aspf=s")
+	d.SetTXT("rsa._domainkey.example.org", keyRecord(t, rsaKey))
+	d.SetTXT("soft.example.net", "v=spf1 ip4:192.0.2.0/24 ~all")
+	d.SetTXT("_dmarc.soft.example.net", "v=DMARC1; p=quarantine")
+	d.SetTXT("pct.example.net", spf)
+	d.SetTXT("_dmarc.pct.example.net", "v=DMARC1; p=reject; pct=0")
+	d.SetTXT("bad.example.net", spf)
+	d.SetTXT("_dmarc.bad.example.net", "v=DMARC1; p=maybe")
+	d.SetTXT("nodmarc.example", spf)
+	d.SetTXT("rsa._domainkey.nodmarc.example", keyRecord(t, rsaKey))
+	d.SetTXT("mx.example.com", "v=spf1 ip4:192.0.2.1 -all")
+	d.SetTXT("bounces.example.com", spf)
+	d.SetTXT("bounces.example.org", spf)
 }
 
 // newChecker returns a Checker asking d.
-func newChecker(t testing.TB, d *testDNS, mode Mode) *Checker {
+func newChecker(t testing.TB, d *testutil.DNS, mode Mode) *Checker {
 	t.Helper()
-	c, err := New(Options{Mode: mode, Resolver: d.addr, Timeout: 2 * time.Second})
+	c, err := New(Options{Mode: mode, Resolver: d.Addr, Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"leak/internal/testutil"
+
 	"github.com/emersion/go-msgauth/dkim"
 )
 
@@ -59,7 +61,7 @@ func streamedMessage(t testing.TB, size int) func() io.Reader {
 // and the verifier's buffers, not 5 MiB of body.
 func TestStreamingHeap(t *testing.T) {
 	const size = 10 << 20
-	d := startDNS(t)
+	d := testutil.StartDNS(t)
 	zone(t, d)
 	c := newChecker(t, d, Enforce)
 	open := streamedMessage(t, size)

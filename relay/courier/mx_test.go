@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
+
 	"github.com/emersion/go-smtp"
 	"github.com/miekg/dns"
 )
@@ -26,7 +28,7 @@ import (
 //
 // Nothing listens on 127.0.0.2:P: it refuses connections.
 type mxEnv struct {
-	dns     *testDNS
+	dns     *testutil.DNS
 	a, b, c *testServer
 	s       *SMTP
 	rec     *tlsRecorder
@@ -87,7 +89,7 @@ func newMXEnv(t testing.TB, edit func(*SMTPOptions)) *mxEnv {
 		Mode:           ModeMX,
 		AllowPrivateMX: true, // the test's MX hosts are on loopback
 		Hostname:       testHostname,
-		Resolver:       e.dns.addr,
+		Resolver:       e.dns.Addr,
 		MXPort:         mxPort,
 		CommandTimeout: 2 * time.Second,
 		OnTLS:          e.rec.record,
@@ -275,15 +277,15 @@ func TestCheckDomain(t *testing.T) {
 
 	// Answers are cached, good and bad; DNS failures are not.
 	for _, d := range []string{"pref.test", "nx.test", "amx.test"} {
-		q := e.dns.queries.Load()
+		q := e.dns.Queries()
 		e.s.CheckDomain(context.Background(), d)
-		if n := e.dns.queries.Load() - q; n != 0 {
+		if n := e.dns.Queries() - q; n != 0 {
 			t.Errorf("CheckDomain(%q) again: %d DNS queries, want 0 (cached)", d, n)
 		}
 	}
-	q := e.dns.queries.Load()
+	q := e.dns.Queries()
 	e.s.CheckDomain(context.Background(), "servfail.test")
-	if e.dns.queries.Load() == q {
+	if e.dns.Queries() == q {
 		t.Error("a SERVFAIL answer was cached")
 	}
 
@@ -291,9 +293,9 @@ func TestCheckDomain(t *testing.T) {
 	e.s.domains.negTTL = time.Millisecond
 	e.s.domains.put("nx.test", errNoDomain())
 	time.Sleep(5 * time.Millisecond)
-	q = e.dns.queries.Load()
+	q = e.dns.Queries()
 	e.s.CheckDomain(context.Background(), "nx.test")
-	if e.dns.queries.Load() == q {
+	if e.dns.Queries() == q {
 		t.Error("an expired answer was used")
 	}
 
@@ -354,7 +356,7 @@ func TestLookupAddrs(t *testing.T) {
 		"dual.test. 300 IN A 0.0.0.0",
 		"txt.test. 300 IN TXT \"x\"",
 	)
-	r := newResolver(d.addr)
+	r := newResolver(d.Addr)
 	got, err := r.lookupAddrs(context.Background(), "dual.test")
 	want := []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")}
 	if err != nil || !slices.Equal(got, want) {
@@ -413,7 +415,7 @@ func TestPrivateMXRefused(t *testing.T) {
 		}
 	}
 	e := newMXEnv(t, nil)
-	s, err := NewSMTP(SMTPOptions{Mode: ModeMX, Hostname: testHostname, Resolver: e.dns.addr, MXPort: e.s.opts.MXPort, Logger: quiet})
+	s, err := NewSMTP(SMTPOptions{Mode: ModeMX, Hostname: testHostname, Resolver: e.dns.Addr, MXPort: e.s.opts.MXPort, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package courier
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -22,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
 	"leak/relay/sts"
 )
 
@@ -34,7 +34,7 @@ type stsEnv struct {
 	*mxEnv
 	web     *policyWeb
 	results *tlsRecorder // OnSTS calls
-	logs    *syncBuffer
+	logs    *testutil.SyncBuffer
 }
 
 // The policy domains of stsEnv, and their MX hosts.
@@ -85,17 +85,17 @@ func enforce(mxs ...string) string {
 
 func newSTSEnv(t *testing.T) *stsEnv {
 	t.Helper()
-	e := &stsEnv{results: &tlsRecorder{}, logs: &syncBuffer{}}
+	e := &stsEnv{results: &tlsRecorder{}, logs: &testutil.SyncBuffer{}}
 	e.mxEnv = newMXEnv(t, func(o *SMTPOptions) {
 		o.MTASTS = true
 		o.OnSTS = e.results.record
 		o.Logger = slog.New(slog.NewTextHandler(e.logs, nil))
 	})
-	e.dns.add(t, stsZone...)
+	e.dns.Add(t, stsZone...)
 	var domains []string
 	for d := range stsPolicies {
 		domains = append(domains, d)
-		e.dns.add(t, "mta-sts."+d+". 300 IN A 127.0.0.1")
+		e.dns.Add(t, "mta-sts."+d+". 300 IN A 127.0.0.1")
 		e.setTXT(t, d, "v=STSv1; id=1")
 	}
 	e.web = startPolicyWeb(t, domains...)
@@ -131,11 +131,9 @@ func (e *stsEnv) useSTS(t *testing.T, roots *x509.CertPool) {
 func (e *stsEnv) setTXT(t *testing.T, domain string, txts ...string) {
 	t.Helper()
 	name := "_mta-sts." + domain + "."
-	e.dns.mu.Lock()
-	delete(e.dns.zone, name)
-	e.dns.mu.Unlock()
-	for _, txt := range txts {
-		e.dns.add(t, name+" 300 IN TXT \""+txt+"\"")
+	e.dns.Remove(name)
+	if len(txts) > 0 {
+		e.dns.SetTXT(name, txts...)
 	}
 }
 
@@ -299,7 +297,7 @@ func TestSTSCachedPolicyWhenHostDown(t *testing.T) {
 	}
 	e.web.srv.Close()
 	e.setTXT(t, "keep.test", "v=STSv1; id=2")
-	e.dns.add(t, "keep.test. 300 IN MX 5 mx-b.test.")
+	e.dns.Add(t, "keep.test. 300 IN MX 5 mx-b.test.")
 
 	if err := e.s.Deliver(context.Background(), testMsg("u2@keep.test")); err != nil {
 		t.Fatalf("Deliver with the policy host down: %v", err)
@@ -355,7 +353,7 @@ func TestSTSTXTLookup(t *testing.T) {
 		`_mta-sts.split.test. 300 IN TXT "v=spf1 -all"`,
 		"servfail _mta-sts.fail.test",
 	)
-	r := txtResolver{newResolver(d.addr)}
+	r := txtResolver{newResolver(d.Addr)}
 	got, err := r.LookupTXT(context.Background(), "_mta-sts.split.test")
 	if err != nil || len(got) != 2 || got[0] != "v=STSv1; id=abc" {
 		t.Errorf("LookupTXT = %q, %v", got, err)
@@ -464,22 +462,4 @@ func selfSigned(t *testing.T, names ...string) (tls.Certificate, *x509.CertPool)
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, pool
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes (a log).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
 	"leak/relay/spool"
 )
 
@@ -77,7 +78,7 @@ func TestHoldRelease(t *testing.T) {
 		OnAction: acts.add, Logger: slog.New(slog.DiscardHandler)}
 	q := New(sp, fc, opts)
 	stop := start(t, q)
-	waitFor(t, "three deferrals", func() bool { return counts(q) == [3]int{0, 3, 0} })
+	testutil.WaitFor(t, "three deferrals", func() bool { return counts(q) == [3]int{0, 3, 0} })
 
 	if ok, err := q.Hold(ids[1]); !ok || err != nil {
 		t.Fatalf("Hold = %v, %v", ok, err)
@@ -97,7 +98,7 @@ func TestHoldRelease(t *testing.T) {
 	if n := q.RetryAll(); n != 2 {
 		t.Errorf("RetryAll = %d, want 2 (the held one left)", n)
 	}
-	waitFor(t, "the two retries", func() bool {
+	testutil.WaitFor(t, "the two retries", func() bool {
 		return fc.callCount(ids[0]) == 2 && fc.callCount(ids[2]) == 2 && counts(q) == [3]int{0, 2, 1}
 	})
 	if n := fc.callCount(ids[1]); n != 1 {
@@ -117,14 +118,14 @@ func TestHoldRelease(t *testing.T) {
 		t.Fatalf("after a restart: Counts %v, state %s; want [2 0 1], held", got, stateOf(q, ids[1]))
 	}
 	start(t, q)
-	waitFor(t, "the retries after the restart", func() bool { return fc.callCount(ids[0]) == 3 && fc.callCount(ids[2]) == 3 })
+	testutil.WaitFor(t, "the retries after the restart", func() bool { return fc.callCount(ids[0]) == 3 && fc.callCount(ids[2]) == 3 })
 	if ok, err := q.Release(ids[1]); !ok || err != nil {
 		t.Fatalf("Release = %v, %v", ok, err)
 	}
 	if ok, _ := q.Release(ids[1]); ok {
 		t.Error("Release of an entry not held = true")
 	}
-	waitFor(t, "the released entry's attempt", func() bool { return fc.callCount(ids[1]) == 2 })
+	testutil.WaitFor(t, "the released entry's attempt", func() bool { return fc.callCount(ids[1]) == 2 })
 	if b, _ := os.ReadFile(holdFile); len(b) != 0 {
 		t.Errorf("hold file after release: %q", b)
 	}
@@ -145,7 +146,7 @@ func TestHoldWhileDelivering(t *testing.T) {
 	var acts actions
 	q := New(sp, fc, Options{Backoff: fastBackoff, HoldFile: holdFile, OnResult: res.add, OnAction: acts.add, Logger: slog.New(slog.DiscardHandler)})
 	start(t, q)
-	waitFor(t, "the attempt to start", func() bool { return fc.callCount(m.ID) == 1 })
+	testutil.WaitFor(t, "the attempt to start", func() bool { return fc.callCount(m.ID) == 1 })
 	if i := q.Entries(); len(i) != 1 || !i[0].Delivering || i[0].State != StateActive {
 		t.Errorf("during delivery: %+v", i)
 	}
@@ -153,8 +154,8 @@ func TestHoldWhileDelivering(t *testing.T) {
 		t.Fatalf("Hold = %v, %v", ok, err)
 	}
 	close(fc.gate)
-	waitFor(t, "the attempt to end", func() bool { return len(res.forID(m.ID)) == 1 })
-	waitFor(t, "the entry parked", func() bool { return counts(q) == [3]int{0, 0, 1} })
+	testutil.WaitFor(t, "the attempt to end", func() bool { return len(res.forID(m.ID)) == 1 })
+	testutil.WaitFor(t, "the entry parked", func() bool { return counts(q) == [3]int{0, 0, 1} })
 	if n := fc.callCount(m.ID); n != 1 {
 		t.Errorf("%d attempts, want 1: a 1 ms backoff must not bring a held entry back", n)
 	}
@@ -184,20 +185,20 @@ func TestRetryDomain(t *testing.T) {
 	var acts actions
 	q := New(sp, fc, Options{Workers: 1, Backoff: func(int) time.Duration { return time.Hour }, OnAction: acts.add, Logger: slog.New(slog.DiscardHandler)})
 	start(t, q)
-	waitFor(t, "four deferrals", func() bool { return fc.totalCalls() == 4 && counts(q) == [3]int{0, 5, 0} })
+	testutil.WaitFor(t, "four deferrals", func() bool { return fc.totalCalls() == 4 && counts(q) == [3]int{0, 5, 0} })
 
 	if n := q.RetryDomain("Example.COM"); n != 2 {
 		t.Errorf("RetryDomain(Example.COM) = %d, want 2", n)
 	}
-	waitFor(t, "the two retries", func() bool { return fc.callCount(a.ID) == 2 && fc.callCount(b.ID) == 2 })
+	testutil.WaitFor(t, "the two retries", func() bool { return fc.callCount(a.ID) == 2 && fc.callCount(b.ID) == 2 })
 	if n := q.RetryDomain("xn--bcher-kva.example"); n != 1 {
 		t.Errorf("RetryDomain(xn--bcher-kva.example) = %d, want 1", n)
 	}
-	waitFor(t, "the IDN retry", func() bool { return fc.callCount(idn.ID) == 2 })
+	testutil.WaitFor(t, "the IDN retry", func() bool { return fc.callCount(idn.ID) == 2 })
 	if n := q.RetryAll(); n != 4 {
 		t.Errorf("RetryAll = %d, want 4 (not the delayed copy)", n)
 	}
-	waitFor(t, "the retries", func() bool { return fc.callCount(other.ID) == 2 })
+	testutil.WaitFor(t, "the retries", func() bool { return fc.callCount(other.ID) == 2 })
 	if n := fc.callCount(delayed.ID); n != 0 {
 		t.Errorf("the delayed copy was attempted %d times before its time", n)
 	}

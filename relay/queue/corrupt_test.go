@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
 	"leak/relay/courier"
 	"leak/relay/spool"
 )
@@ -42,12 +43,12 @@ func TestDamagedCopySetAside(t *testing.T) {
 
 	fc := &fakeCourier{}
 	var res results
-	var logBuf syncBuffer
+	var logBuf testutil.SyncBuffer
 	q := New(sp, fc, Options{Lifetime: time.Hour, Backoff: fastBackoff, OnResult: res.add, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
 	m.Created = time.Now()
 	q.Add(m)
 	start(t, q)
-	waitFor(t, "an outcome", func() bool { return res.finished(m.ID) })
+	testutil.WaitFor(t, "an outcome", func() bool { return res.finished(m.ID) })
 	rs := res.forID(m.ID)
 	if len(rs) != 1 || rs[0].Outcome != Failed || rs[0].About != courier.AboutLocal || rs[0].Reason != ReasonLocal {
 		t.Errorf("results %s (about %v), want one failed, local", outcomes(rs), rs[len(rs)-1].About)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
 	"leak/relay/courier"
 )
 
@@ -32,7 +33,7 @@ func TestMessageRefusalRetried(t *testing.T) {
 	var res results
 	q := New(sp, fc, Options{Backoff: fastBackoff, OnResult: res.add, Logger: slog.New(slog.DiscardHandler)})
 	start(t, q)
-	waitFor(t, "delivery", func() bool { return res.finished(m.ID) })
+	testutil.WaitFor(t, "delivery", func() bool { return res.finished(m.ID) })
 	rs := res.forID(m.ID)
 	if got, want := outcomes(rs), "deferred#1 deferred#2 deferred#3 delivered#4"; got != want {
 		t.Errorf("results %q, want %q", got, want)
@@ -53,7 +54,7 @@ func TestMessageRefusalFails(t *testing.T) {
 	m := commit(t, sp, "body")
 	fc := &fakeCourier{fail: func(string, int) error { return refusal() }}
 	var res results
-	var buf syncBuffer
+	var buf testutil.SyncBuffer
 	q := New(sp, fc, Options{
 		FailureLifetime: 200 * time.Millisecond,
 		Backoff:         func(int) time.Duration { return time.Hour },
@@ -61,7 +62,7 @@ func TestMessageRefusalFails(t *testing.T) {
 		Logger:          slog.New(slog.NewTextHandler(&buf, nil)),
 	})
 	start(t, q)
-	waitFor(t, "giving up", func() bool { return res.finished(m.ID) })
+	testutil.WaitFor(t, "giving up", func() bool { return res.finished(m.ID) })
 	rs := res.forID(m.ID)
 	if got := outcomes(rs); got != "deferred#1 failed#2" {
 		t.Errorf("results %q, want deferred#1 failed#2", got)
@@ -121,7 +122,7 @@ func TestRefusalWindowRestarts(t *testing.T) {
 	var res results
 	q := New(sp, fc, Options{FailureLifetime: window, Backoff: fastBackoff, OnResult: res.add, Logger: slog.New(slog.DiscardHandler)})
 	start(t, q)
-	waitFor(t, "the end", func() bool { return res.finished(m.ID) })
+	testutil.WaitFor(t, "the end", func() bool { return res.finished(m.ID) })
 	rs := res.forID(m.ID)
 	if last := rs[len(rs)-1]; last.Outcome != Delivered {
 		t.Errorf("results %s, want delivered at the end", outcomes(rs))
@@ -143,7 +144,7 @@ func TestRecipientRefusalBounces(t *testing.T) {
 	var res results
 	q := New(sp, fc, Options{FailureLifetime: 50 * time.Millisecond, Backoff: fastBackoff, OnResult: res.add, Logger: slog.New(slog.DiscardHandler)})
 	start(t, q)
-	waitFor(t, "both done", func() bool { return res.finished(rcpt.ID, hop.ID) })
+	testutil.WaitFor(t, "both done", func() bool { return res.finished(rcpt.ID, hop.ID) })
 	if got := outcomes(res.forID(rcpt.ID)); got != "bounced#1" {
 		t.Errorf("recipient refused: %q, want bounced#1", got)
 	}
@@ -166,7 +167,7 @@ func TestSpoolReadFailureIsLocal(t *testing.T) {
 	m.Created = time.Now()
 	q.Add(m)
 	start(t, q)
-	waitFor(t, "expiry", func() bool { return res.finished(m.ID) })
+	testutil.WaitFor(t, "expiry", func() bool { return res.finished(m.ID) })
 	rs := res.forID(m.ID)
 	if last := rs[len(rs)-1]; last.Outcome != Expired || last.About != courier.AboutLocal {
 		t.Errorf("results %s, about %s; want expired, local", outcomes(rs), last.About)

@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
 	"leak/relay/courier"
 	"leak/relay/spool"
 )
@@ -176,17 +176,6 @@ func start(t *testing.T, q *Queue) (stop func()) {
 	return stop
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 func spoolLen(t *testing.T, sp *spool.Spool) int {
 	t.Helper()
 	l, err := sp.List()
@@ -208,8 +197,8 @@ func TestDeliveredLeaveTheSpool(t *testing.T) {
 	q.Add(after)
 	q.Add(after) // a duplicate Add is ignored
 
-	waitFor(t, "both delivered", func() bool { return len(res.forID(before.ID)) > 0 && len(res.forID(after.ID)) > 0 })
-	waitFor(t, "empty queue", func() bool { return q.Len() == 0 })
+	testutil.WaitFor(t, "both delivered", func() bool { return len(res.forID(before.ID)) > 0 && len(res.forID(after.ID)) > 0 })
+	testutil.WaitFor(t, "empty queue", func() bool { return q.Len() == 0 })
 	if n := spoolLen(t, sp); n != 0 {
 		t.Errorf("spool has %d entries after delivery", n)
 	}
@@ -245,7 +234,7 @@ func TestTemporaryFailuresRetry(t *testing.T) {
 	var res results
 	q := New(sp, fc, Options{Backoff: fastBackoff, OnResult: res.add, Logger: slog.New(slog.DiscardHandler)})
 	start(t, q)
-	waitFor(t, "delivery", func() bool { return res.finished(m.ID) })
+	testutil.WaitFor(t, "delivery", func() bool { return res.finished(m.ID) })
 	want := "deferred#1 deferred#2 deferred#3 delivered#4"
 	if got := outcomes(res.forID(m.ID)); got != want {
 		t.Errorf("results %q, want %q", got, want)
@@ -264,7 +253,7 @@ func TestPermanentFailureBounces(t *testing.T) {
 	var res results
 	q := New(sp, fc, Options{Backoff: fastBackoff, OnResult: res.add, Logger: slog.New(slog.DiscardHandler)})
 	start(t, q)
-	waitFor(t, "bounce", func() bool { return res.finished(m.ID) })
+	testutil.WaitFor(t, "bounce", func() bool { return res.finished(m.ID) })
 	rs := res.forID(m.ID)
 	if outcomes(rs) != "bounced#1" || !courier.IsPermanent(rs[0].Err) || rs[0].About != courier.AboutRecipient {
 		t.Errorf("results %q (%v), want bounced#1 with the courier's error", outcomes(rs), rs)
@@ -312,7 +301,7 @@ func TestExpiry(t *testing.T) {
 			})
 			q.Add(m) // before Run: Run's List finds the same id and keeps this one
 			start(t, q)
-			waitFor(t, "expiry", func() bool { return res.finished(m.ID) })
+			testutil.WaitFor(t, "expiry", func() bool { return res.finished(m.ID) })
 			rs := res.forID(m.ID)
 			last := rs[len(rs)-1]
 			if last.Outcome != Expired || !errors.Is(last.Err, errTemp) {
@@ -343,7 +332,7 @@ func TestRestartPicksUpEverything(t *testing.T) {
 	down := &fakeCourier{fail: alwaysTemp}
 	q1 := New(sp, down, Options{Backoff: func(int) time.Duration { return time.Hour }, Logger: slog.New(slog.DiscardHandler)})
 	stop := start(t, q1)
-	waitFor(t, "first attempts", func() bool { return down.totalCalls() == len(ids) })
+	testutil.WaitFor(t, "first attempts", func() bool { return down.totalCalls() == len(ids) })
 	stop()
 	if n := spoolLen(t, sp); n != len(ids) {
 		t.Fatalf("spool has %d entries after the first run, want %d", n, len(ids))
@@ -353,7 +342,7 @@ func TestRestartPicksUpEverything(t *testing.T) {
 	var res results
 	q2 := New(sp, up, Options{Backoff: fastBackoff, OnResult: res.add, Logger: slog.New(slog.DiscardHandler)})
 	start(t, q2)
-	waitFor(t, "redelivery", func() bool { return res.finished(ids...) })
+	testutil.WaitFor(t, "redelivery", func() bool { return res.finished(ids...) })
 	for _, id := range ids {
 		if got := outcomes(res.forID(id)); got != "delivered#1" {
 			t.Errorf("%s: %q after restart, want delivered#1 (attempts restart from 1)", id, got)
@@ -376,13 +365,13 @@ func TestWorkersBoundConcurrency(t *testing.T) {
 	start(t, q)
 	// Every worker picks an entry and blocks in the courier: the queue must
 	// not start a fourth.
-	waitFor(t, "workers busy", func() bool {
+	testutil.WaitFor(t, "workers busy", func() bool {
 		fc.mu.Lock()
 		defer fc.mu.Unlock()
 		return fc.inflight == workers
 	})
 	close(fc.gate)
-	waitFor(t, "all delivered", func() bool {
+	testutil.WaitFor(t, "all delivered", func() bool {
 		res.mu.Lock()
 		defer res.mu.Unlock()
 		return len(res.rs) == entries
@@ -406,7 +395,7 @@ func TestRunWaitsForInFlight(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- q.Run(ctx) }()
-	waitFor(t, "delivery started", func() bool { return fc.callCount(m.ID) == 1 })
+	testutil.WaitFor(t, "delivery started", func() bool { return fc.callCount(m.ID) == 1 })
 	cancel()
 	select {
 	case <-done:
@@ -440,14 +429,14 @@ func TestRetryNow(t *testing.T) {
 		t.Error("RetryNow of an unknown id = true")
 	}
 	start(t, q)
-	waitFor(t, "first attempt", func() bool { return len(res.forID(m.ID)) == 1 })
+	testutil.WaitFor(t, "first attempt", func() bool { return len(res.forID(m.ID)) == 1 })
 	if q.Len() != 1 {
 		t.Fatalf("Len = %d after a deferral, want 1", q.Len())
 	}
 	if !q.RetryNow(m.ID) {
 		t.Fatal("RetryNow of a waiting entry = false")
 	}
-	waitFor(t, "second attempt", func() bool { return res.finished(m.ID) })
+	testutil.WaitFor(t, "second attempt", func() bool { return res.finished(m.ID) })
 	if got := outcomes(res.forID(m.ID)); got != "deferred#1 delivered#2" {
 		t.Errorf("results %q, want %q", got, "deferred#1 delivered#2")
 	}
@@ -481,28 +470,10 @@ func TestVanishedEntryIsForgotten(t *testing.T) {
 	q := New(sp, fc, Options{Logger: slog.New(slog.DiscardHandler)})
 	q.Add(m)
 	start(t, q)
-	waitFor(t, "entry dropped", func() bool { return q.Len() == 0 })
+	testutil.WaitFor(t, "entry dropped", func() bool { return q.Len() == 0 })
 	if n := fc.totalCalls(); n != 0 {
 		t.Errorf("courier called %d times for a missing entry", n)
 	}
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestLogsCarryNoAddresses(t *testing.T) {
@@ -522,11 +493,11 @@ func TestLogsCarryNoAddresses(t *testing.T) {
 		}
 		return nil
 	}}
-	var buf syncBuffer
+	var buf testutil.SyncBuffer
 	var res results
 	q := New(sp, fc, Options{Backoff: fastBackoff, OnResult: res.add, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	start(t, q)
-	waitFor(t, "all done", func() bool { return res.finished(ms[0].ID, ms[1].ID, ms[2].ID) })
+	testutil.WaitFor(t, "all done", func() bool { return res.finished(ms[0].ID, ms[1].ID, ms[2].ID) })
 
 	out := buf.String()
 	low := strings.ToLower(out)
@@ -593,7 +564,7 @@ func TestEntriesDeleteRetryAll(t *testing.T) {
 		OnResult: res.add, Logger: slog.New(slog.DiscardHandler)})
 	ids := []string{commit(t, sp, "a").ID, commit(t, sp, "b").ID, commit(t, sp, "c").ID}
 	start(t, q)
-	waitFor(t, "three deferrals", func() bool {
+	testutil.WaitFor(t, "three deferrals", func() bool {
 		n := 0
 		for _, i := range q.Entries() {
 			if i.State == StateDeferred && i.Attempt == 1 && !i.Due.IsZero() {
@@ -621,7 +592,7 @@ func TestEntriesDeleteRetryAll(t *testing.T) {
 	if n := q.RetryAll(); n != 2 {
 		t.Errorf("RetryAll = %d, want 2", n)
 	}
-	waitFor(t, "two retries", func() bool { return fc.totalCalls() >= before+2 })
+	testutil.WaitFor(t, "two retries", func() bool { return fc.totalCalls() >= before+2 })
 }
 
 // An entry whose NotBefore is in the future waits until then, in a running
@@ -651,13 +622,13 @@ func TestNotBeforeSurvivesRestart(t *testing.T) {
 	fc := &fakeCourier{}
 	q := New(sp, fc, Options{Logger: slog.New(slog.DiscardHandler)})
 	start(t, q)
-	waitFor(t, "the entries loaded", func() bool { return q.Len() == 2 })
+	testutil.WaitFor(t, "the entries loaded", func() bool { return q.Len() == 2 })
 	for _, i := range q.Entries() {
 		if i.ID == held.ID && (i.State != StateDeferred || i.Due.Sub(held.NotBefore).Abs() > time.Millisecond) {
 			t.Errorf("held entry: state %s due %v; want deferred until %v", i.State, i.Due, held.NotBefore)
 		}
 	}
-	waitFor(t, "delivery of the entry whose time came", func() bool { return fc.totalCalls() == 1 })
+	testutil.WaitFor(t, "delivery of the entry whose time came", func() bool { return fc.totalCalls() == 1 })
 	if fc.totalCalls() != 1 {
 		t.Errorf("courier called %d times, want 1: the held entry went early", fc.totalCalls())
 	}

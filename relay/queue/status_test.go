@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
 	"leak/relay/courier"
 	"leak/relay/spool"
 )
@@ -81,12 +82,12 @@ func TestStatusLines(t *testing.T) {
 						&courier.Error{Permanent: true, About: courier.AboutRecipient, Code: 550, Text: "5.1.1 <" + strings.ToLower(testRcpt) + ">: Recipient address rejected"}},
 				},
 			}}
-			var buf syncBuffer
+			var buf testutil.SyncBuffer
 			var res results
 			q := New(sp, c, Options{Backoff: fastBackoff, OnResult: res.add, LogRecipients: logRcpt,
 				Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 			start(t, q)
-			waitFor(t, "all done", func() bool { return res.finished(deferred.ID, bounced.ID) })
+			testutil.WaitFor(t, "all done", func() bool { return res.finished(deferred.ID, bounced.ID) })
 
 			lines := map[string]string{} // "qid outcome" → line
 			for _, l := range strings.Split(buf.String(), "\n") {
@@ -154,7 +155,7 @@ func TestLastErrorKept(t *testing.T) {
 	var res results
 	q := New(sp, fc, Options{Backoff: func(int) time.Duration { return time.Hour }, OnResult: res.add, Logger: slog.New(slog.DiscardHandler)})
 	start(t, q)
-	waitFor(t, "a deferral", func() bool {
+	testutil.WaitFor(t, "a deferral", func() bool {
 		e := q.Entries()
 		return len(e) == 1 && e[0].State == StateDeferred
 	})
@@ -179,7 +180,7 @@ func TestLatencyExact(t *testing.T) {
 	q := New(sp, &fakeCourier{}, Options{OnResult: res.add, Logger: slog.New(slog.DiscardHandler)})
 	q.Add(m)
 	start(t, q)
-	waitFor(t, "delivery", func() bool { return res.finished(m.ID) })
+	testutil.WaitFor(t, "delivery", func() bool { return res.finished(m.ID) })
 	after := time.Now()
 	got := res.forID(m.ID)[0].Latency
 	if lo, hi := before.Sub(created), after.Sub(created); got < lo-time.Millisecond || got > hi {
