@@ -34,6 +34,7 @@ import (
 // LEAK_INTEROP=1) when Postfix is missing or cannot be started here.
 func needPostfix(t *testing.T) string {
 	t.Helper()
+	testutil.Short(t, "the Postfix interop test")
 	fail := t.Skipf
 	if os.Getenv("LEAK_INTEROP") == "1" {
 		fail = t.Fatalf

@@ -50,6 +50,9 @@ func TestReservePortDistinct(t *testing.T) {
 }
 
 func TestNeedTool(t *testing.T) {
+	if testing.Short() {
+		t.Skip("NeedTool skips everything under -short")
+	}
 	if p := NeedTool(t, "go"); p == "" {
 		t.Fatal("go not found, though the test runs under it")
 	}

@@ -16,8 +16,12 @@ const Interop = "LEAK_INTEROP"
 // With LEAK_INTEROP=1 a missing tool fails the test instead. install, when
 // given, says how to get it (e.g. "apt-get install prometheus") and goes
 // into the message.
+//
+// A test that needs an external program is an interoperability test, slow
+// to start its peer: under -short it is skipped, whatever LEAK_INTEROP says.
 func NeedTool(t testing.TB, name string, install ...string) string {
 	t.Helper()
+	Short(t, "an interop test with "+name)
 	p, err := exec.LookPath(name)
 	if err == nil {
 		return p

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"leak/internal/testutil"
+
 	"github.com/redis/go-redis/v9"
 )
 
@@ -18,6 +20,7 @@ import (
 // LEAK_INTEROP=1.
 func startRedis(t testing.TB) *redis.Client {
 	t.Helper()
+	testutil.Short(t, "a test with a real redis-server")
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("LEAK_INTEROP") == "1" {
