@@ -108,6 +108,9 @@ type Metrics struct {
 	PolicyStoreDuration *prometheus.HistogramVec
 	// PolicyStoreErrors is leak_policy_store_errors_total{store}.
 	PolicyStoreErrors *prometheus.CounterVec
+	// WebReports is leak_web_reports_total: abuse reports of delivered
+	// copies sent to the operator from the report page.
+	WebReports prometheus.Counter
 	// PolicyStoreUp is leak_policy_store_up: 1 when the last check of the
 	// policy store (made every few seconds by the daemon itself, not by a
 	// probe) succeeded, 0 when it failed.
@@ -311,6 +314,10 @@ func NewBuild(version, rsa string) *Metrics {
 			Name: "leak_tls_cert_expiry_timestamp_seconds",
 			Help: "When the certificate a listener serves expires, as a Unix time; absent without TLS.",
 		}, []string{"listener"}),
+		WebReports: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "leak_web_reports_total",
+			Help: "Abuse reports of delivered copies sent to the operator from the report page.",
+		}),
 		PolicyStoreUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "leak_policy_store_up",
 			Help: "1 when the daemon's last check of the policy store succeeded, else 0.",
@@ -384,7 +391,7 @@ func NewBuild(version, rsa string) *Metrics {
 		m.DeliveryFailures, m.QueueActions,
 		m.PolicyDecisions, m.PolicyOptOuts, m.PolicySuppressions,
 		m.PolicyStoreDuration, m.PolicyStoreErrors, m.PolicyStoreUp,
-		m.HTTPRequests, m.CertExpiry,
+		m.HTTPRequests, m.CertExpiry, m.WebReports,
 	)
 	m.Registry.MustRegister(stateGauges...)
 	m.preinit()

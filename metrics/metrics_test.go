@@ -55,6 +55,7 @@ var catalogue = []string{
 	"leak_spool_errors_total",
 	"leak_spool_free_bytes",
 	"leak_spool_size_bytes",
+	"leak_web_reports_total",
 }
 
 // testPolicies stand for the policies the policy package will register.

@@ -81,6 +81,10 @@ type Options struct {
 	// copy its List-Unsubscribe link (under UnsubscribeBase) and footer.
 	Policy          *policy.Engine
 	UnsubscribeBase string
+	// ReportURL, when set, gives the one-click abuse report link of a copy
+	// (by its spool id; the link names the copy, never the sender), added
+	// to every copy's footer.
+	ReportURL func(copyID string) string
 	// Operator receives mail for postmaster@ and abuse@ the Leak domain,
 	// unchanged: that is how the world reaches the operator. Empty: those
 	// addresses are refused.

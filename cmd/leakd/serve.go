@@ -177,6 +177,12 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		return fmt.Errorf("policy.inbound_auth: %w", err)
 	}
 
+	// Every copy's footer links to the report page, when the web listener
+	// that serves it is on.
+	report, err := reportURL(cfg, engine)
+	if err != nil {
+		return err
+	}
 	srv, err := relay.New(relay.Options{
 		Domain:              cfg.Domain,
 		Hostname:            cfg.Hostname,
@@ -203,6 +209,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		Delay:           cfg.Anonymity.Delay.Duration,
 		Policy:          engine,
 		UnsubscribeBase: cfg.HTTP.PublicURL,
+		ReportURL:       report,
 		Operator:        cfg.Policy.Operator,
 		OperatorAliases: cfg.Policy.OperatorAliases,
 		Domains:         domainChecker(cour),

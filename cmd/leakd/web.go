@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"leak/metrics"
 	"leak/policy"
 	"leak/relay"
@@ -114,6 +112,23 @@ type webListener struct {
 	failed atomic.Pointer[error]
 }
 
+// reportLinksKey derives the key of the report links from the policy
+// secret, so every instance makes and accepts the same links.
+const reportLinksKey = "report links"
+
+// reportURL returns the report link maker for copies' footers, or nil
+// when the web listener (which serves the report page) is off.
+func reportURL(cfg *Config, engine *policy.Engine) (func(copyID string) string, error) {
+	if cfg.Web.Listen == "" {
+		return nil, nil
+	}
+	links, err := web.NewReportLinks(engine.DeriveKey(reportLinksKey))
+	if err != nil {
+		return nil, err
+	}
+	return func(id string) string { return links.URL(cfg.HTTP.PublicURL, id) }, nil
+}
+
 // listenWeb opens the public listener, or returns nil when web.listen is
 // not set. srv submits the messages; engine keeps spent proofs and the
 // per-network limit, and derives the proofs' key from the policy secret,
@@ -129,18 +144,9 @@ func listenWeb(cfg *Config, srv *relay.Server, engine *policy.Engine, unsubscrib
 	if err != nil {
 		return nil, err
 	}
-	links, err := web.NewReportLinks(engine.DeriveKey("report links"))
+	links, err := web.NewReportLinks(engine.DeriveKey(reportLinksKey))
 	if err != nil {
 		return nil, err
-	}
-	// The counter belongs in metrics/, with a row in its catalogue
-	// (metrics/README.md); it is registered here until it moves there.
-	reports := prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "leak_web_reports_total",
-		Help: "Abuse reports of delivered copies sent to the operator from the report page.",
-	})
-	if err := m.Registry.Register(reports); err != nil {
-		return nil, fmt.Errorf("web: %w", err)
 	}
 	h, err := web.New(web.Options{
 		Domain:          cfg.Domain,
@@ -159,7 +165,7 @@ func listenWeb(cfg *Config, srv *relay.Server, engine *policy.Engine, unsubscrib
 			Links:    links,
 			Operator: cfg.Policy.Operator,
 			Notify:   srv.Notice,
-			OnReport: reports.Inc,
+			OnReport: m.WebReports.Inc,
 		},
 		Logger: log,
 	})
