@@ -117,7 +117,7 @@ type conn struct {
 	eod       eodState // where DATA stands
 	dotCR     bool     // this DATA had "\r\n.\r" without LF: a bare CR
 	lineLen   int      // bytes since the last LF, outside DATA
-	verb      []byte   // start of the command line being read
+	line      []byte   // the command line being read, up to maxCommandLine
 	skip      int64    // bytes of a BDAT chunk still to pass unparsed
 	commands  int      // complete command lines read
 	pending   []string // verbs whose final reply has not been written
@@ -312,9 +312,7 @@ func (c *conn) scanCommand(b []byte) error {
 			c.lineLen = 0
 			continue
 		}
-		if c.lineLen < 32 {
-			c.verb = append(c.verb, x)
-		}
+		c.line = append(c.line, x)
 		c.lineLen++
 		if c.lineLen > maxCommandLine {
 			// go-smtp answers this error with 500 5.4.0 and closes.
@@ -324,22 +322,17 @@ func (c *conn) scanCommand(b []byte) error {
 	return nil
 }
 
-// endCommand notes the verb of a command line just read. "BDAT n" is
-// followed by n bytes of message that are not command lines (RFC 3030 2):
-// they pass unparsed, whether go-smtp takes or refuses the chunk.
+// endCommand notes the verb of a command line just read, parsed as
+// go-smtp parses it. "BDAT n" is followed by n bytes of message that are
+// not command lines (RFC 3030 2): they pass unparsed, whether go-smtp takes
+// or refuses the chunk.
 func (c *conn) endCommand() {
 	c.commands++
-	f := bytes.Fields(c.verb)
-	c.verb = c.verb[:0]
-	if len(f) == 0 {
-		return
-	}
-	verb := string(bytes.ToUpper(f[0]))
-	if verb == "BDAT" && len(f) > 1 {
-		if n, err := strconv.ParseInt(string(f[1]), 10, 64); err == nil && n > 0 {
-			c.skip = n
-			c.dataStart, c.dataBytes = time.Now(), 0
-		}
+	verb, chunk := parseCommand(c.line)
+	c.line = c.line[:0]
+	if chunk > 0 {
+		c.skip = chunk
+		c.dataStart, c.dataBytes = time.Now(), 0
 	}
 	if c.count != nil {
 		c.pending = append(c.pending, verb)
