@@ -238,7 +238,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	mux := http.NewServeMux()
 	// The public listener (web.listen, off by default): the form, its API
 	// and, from mux, the /u/ pages.
-	webL, err := listenWeb(cfg, srv, engine, mux, m, log)
+	webL, err := listenWeb(cfg, srv, engine, mux, certs, m, log)
 	if err != nil {
 		smtpL.Close()
 		httpL.Close()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,6 +37,9 @@ type WebConfig struct {
 	OperatorName    string   `yaml:"operator_name"`
 	OperatorContact string   `yaml:"operator_contact"`
 	TrustedProxies  []string `yaml:"trusted_proxies"`
+	// TLS serves HTTPS on Listen with the certificate of tls.acme or
+	// smtp.tls_cert (for hosts without a TLS-terminating proxy in front).
+	TLS bool `yaml:"tls"`
 }
 
 // defaultWebConfig: off; when turned on, the proof of work costs a
@@ -79,6 +83,9 @@ func (w *WebConfig) validate(c *Config) error {
 		if sameListener(w.Listen, addr) {
 			return fmt.Errorf("web.listen and %s: both are %q", key, addr)
 		}
+	}
+	if w.TLS && !c.TLS.ACME.Enabled && c.SMTP.TLSCert == "" {
+		return errors.New("web.tls: needs a certificate: set tls.acme.enabled or smtp.tls_cert and smtp.tls_key")
 	}
 	if strings.TrimSpace(w.OperatorName) == "" || strings.TrimSpace(w.OperatorContact) == "" {
 		return errors.New("web.operator_name and web.operator_contact: set both with web.listen; every public page says who runs the service and how to reach them")
@@ -135,7 +142,7 @@ func reportURL(cfg *Config, engine *policy.Engine) (func(copyID string) string, 
 // so every instance sharing policy.secret_file accepts the others'
 // challenges. unsubscribe serves /u/ (the pages the private listener stops
 // serving, see Private).
-func listenWeb(cfg *Config, srv *relay.Server, engine *policy.Engine, unsubscribe http.Handler, m *metrics.Metrics, log *slog.Logger) (*webListener, error) {
+func listenWeb(cfg *Config, srv *relay.Server, engine *policy.Engine, unsubscribe http.Handler, certs *Certificates, m *metrics.Metrics, log *slog.Logger) (*webListener, error) {
 	w := cfg.Web
 	if w.Listen == "" {
 		return nil, nil
@@ -175,6 +182,11 @@ func listenWeb(cfg *Config, srv *relay.Server, engine *policy.Engine, unsubscrib
 	l, err := listenHTTP(w.Listen, w.MaxConnections)
 	if err != nil {
 		return nil, fmt.Errorf("web.listen: %w", err)
+	}
+	if w.TLS {
+		// The same certificates as STARTTLS (files reloaded on SIGHUP, or
+		// ACME), with the web listener's expiry in its own series.
+		l = tls.NewListener(l, certs.TLSConfig(metrics.ListenerHTTP))
 	}
 	return &webListener{l: l, srv: newHTTPServer(cfg, h, m, log), log: log}, nil
 }
