@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,6 +52,19 @@ func TestPostfixDeliveryLog(t *testing.T) {
 		l := d.log.String()
 		return strings.Contains(l, "outcome=delivered") && strings.Contains(l, "outcome=deferred") && strings.Contains(l, "outcome=bounced")
 	})
+	// The failure-reason metric counts each case: one 4xx (busy), one 5xx
+	// (gone); the delivered copy counts nowhere.
+	resp, err := http.Get("http://" + d.httpAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scraped, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`leak_delivery_failures_total{reason="4xx"} 1`, `leak_delivery_failures_total{reason="5xx"} 1`, `leak_delivery_failures_total{reason="connect"} 0`} {
+		if !strings.Contains(string(scraped), want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	d.stop()
 	log := d.log.String()
 	line := func(outcome string) string {
