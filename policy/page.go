@@ -17,6 +17,17 @@ type pageData struct {
 	Button, Note string
 	// Link is a relative link shown as LinkText after the note.
 	Link, LinkText string
+	// Operator says who runs the service (ResubscribeOptions.Operator),
+	// filled in by page from the writer; empty when not configured.
+	Operator string
+}
+
+// operatorWriter carries who runs the service to page, so that every page
+// the Pages handler writes can say it without threading it through each
+// fixed pageData.
+type operatorWriter struct {
+	http.ResponseWriter
+	operator string
 }
 
 // Pages of an unsubscribe link (unsubscribe.go).
@@ -152,12 +163,20 @@ input[type=email]{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box;
 {{- if .Link}}
 <p><a href="{{.Link}}">{{.LinkText}}</a></p>
 {{- end}}
+<hr>
+<p class="note">Leak never tells the sender what you do on these pages. The relationship a
+message names ("a friend", "a coworker") is the sender's own claim; Leak cannot check it.
+{{- if .Operator}} This service is run by {{.Operator}}.{{end}}</p>
 </body>
 </html>
 `))
 
 // page writes p with status code.
 func page(w http.ResponseWriter, code int, p pageData) {
+	if ow, ok := w.(operatorWriter); ok {
+		p.Operator = ow.operator
+		w = ow.ResponseWriter
+	}
 	var b bytes.Buffer
 	// The template and its data are fixed by this package: executing it
 	// cannot fail short of a bug, which the tests would show.

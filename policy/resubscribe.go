@@ -47,6 +47,9 @@ type ResubscribeOptions struct {
 	// Global bounds the confirmations mailed in all: 300 an hour by
 	// default.
 	Global Limit
+	// Operator, when set, says on every page who runs the service and how
+	// to reach them, e.g. "Example Operator (abuse@operator.example)".
+	Operator string
 
 	now func() time.Time // time.Now; tests set it
 }
@@ -133,6 +136,9 @@ type pages struct {
 // .../resubscribe/TOKEN a confirmation link, anything else an unsubscribe
 // link.
 func (p *pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.opts.Operator != "" {
+		w = operatorWriter{w, p.opts.Operator}
+	}
 	path := r.URL.Path
 	i := strings.LastIndexByte(path, '/')
 	last, parent := path[i+1:], ""
