@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 
 	"gopkg.in/yaml.v3"
 )

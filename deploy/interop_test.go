@@ -26,7 +26,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // lazyMetrics are created only when something registers them

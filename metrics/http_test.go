@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -12,8 +13,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"leak/internal/testutil"
 )
 
 // secret stands for what a check's error may hold: a path, a host.
@@ -186,10 +185,29 @@ func TestHandlerCopiesChecks(t *testing.T) {
 	}
 }
 
+// logBuffer is a log sink safe for concurrent writers. (metrics sits below
+// policy, where the shared test helpers live, so it keeps its own.)
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // captureLog sends slog's default logger to a buffer for the test.
-func captureLog(t *testing.T) *testutil.SyncBuffer {
+func captureLog(t *testing.T) *logBuffer {
 	t.Helper()
-	buf := &testutil.SyncBuffer{}
+	buf := &logBuffer{}
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(buf, nil)))
 	t.Cleanup(func() { slog.SetDefault(prev) })

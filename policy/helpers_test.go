@@ -13,7 +13,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 	"leak/metrics"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 	"leak/metrics"
 )
 

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 
 	dto "github.com/prometheus/client_model/go"
 )

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 	"leak/metrics"
 	"leak/policy"
 )

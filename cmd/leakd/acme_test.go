@@ -20,7 +20,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 	"leak/metrics"
 )
 

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // TestSpoofedSenderRefused: a message claiming to be from a domain that

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // TestKill9WhileSending kills the daemon with SIGKILL while clients are

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // The end-to-end tests run the real leakd binary on loopback ports, as an

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // TestPostfixDeliveryLog delivers through a real Postfix, over STARTTLS in

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // realDomainConfig writes the config of a relay for a real domain under

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // TestInit: `leakd init` writes a config that config check passes without

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // TestKill9Cycles is the fault campaign's crash run: cycle after cycle,

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 
 	"github.com/emersion/go-smtp"
 )

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // TestOperatorAliases: every default alias (postmaster, abuse, dmarc,

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // limitsExcept relaxes every rate limit but the ones given.

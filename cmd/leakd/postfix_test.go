@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // The Postfix interop tests run a private Postfix instance on loopback as

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // queueTry runs `leakd queue ARGS --config` for d and returns its output

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 
 	gomessage "github.com/emersion/go-message"
 )

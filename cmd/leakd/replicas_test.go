@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 
 	"github.com/redis/go-redis/v9"
 )

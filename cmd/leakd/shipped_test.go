@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 
 	"gopkg.in/yaml.v3"
 )

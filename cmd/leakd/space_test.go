@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // TestSpoolReserve: when the spool's file system has less free space than

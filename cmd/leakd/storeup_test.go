@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // TestPolicyStoreUp: with no traffic and no probe calling /readyz, a Redis

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 
 	"github.com/emersion/go-smtp"
 )

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // webDriver is a minimal W3C WebDriver client for chromedriver: enough to

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 // BenchmarkCheck2KiB checks a 2 KiB message, RSA-2048 signed, against the

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 )
 
 func TestCheck(t *testing.T) {

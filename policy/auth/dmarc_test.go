@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 
 	"github.com/emersion/go-msgauth/dmarc"
 )

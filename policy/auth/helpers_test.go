@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 
 	"github.com/emersion/go-msgauth/dkim"
 )

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 
 	"github.com/redis/go-redis/v9"
 )

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 
 	"github.com/miekg/dns"
 )

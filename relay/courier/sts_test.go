@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 	"leak/relay/sts"
 )
 

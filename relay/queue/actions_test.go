@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 	"leak/relay/spool"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"leak/internal/testutil"
+	"leak/policy/testutil"
 	"leak/relay/courier"
 )
 
