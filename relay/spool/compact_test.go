@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"leak/policy/testutil"
 )
 
 // liveBytes sums the bytes of the live records, headers included.
@@ -362,7 +364,7 @@ func TestCompactionCrashSteps(t *testing.T) {
 				d := filepath.Join(t.TempDir(), "spool")
 				copyDir(t, sn.dir, d)
 				v.harm(d)
-				var logs bytes.Buffer
+				var logs testutil.SyncBuffer
 				s, err := Open(d, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 				if err != nil {
 					t.Fatal(err)

@@ -2,7 +2,6 @@ package spool
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"leak/policy/testutil"
 )
 
 // crashEnv names the spool directory for the child process of TestCrash;
@@ -171,7 +172,8 @@ func runCrash(t *testing.T, mode string, compactions int) {
 	}
 
 	leftovers := len(dirNames(t, filepath.Join(dir, tmpDir)))
-	var logs bytes.Buffer
+	// The compactor may log while the test reads: a buffer safe for both.
+	var logs testutil.SyncBuffer
 	opts := crashOpts
 	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	s, err := Open(dir, opts)

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"leak/policy/testutil"
 )
 
 // copyDir copies the regular files under src to dst, as a crash would leave
@@ -312,7 +314,7 @@ func TestLargeEntryChecksum(t *testing.T) {
 	// While closed: Open sets it aside.
 	s.Close()
 	flip(ids[1])
-	var logs bytes.Buffer
+	var logs testutil.SyncBuffer
 	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	s, err = Open(dir, opts)
 	if err != nil {
@@ -415,7 +417,7 @@ func TestManifestDamaged(t *testing.T) {
 	if err := os.WriteFile(p, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
+	var logs testutil.SyncBuffer
 	s, err = Open(dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"leak/policy/testutil"
 )
 
 // segFiles returns the names in seg/ with the given extension, sorted.
@@ -451,7 +453,7 @@ func TestCorruptRecord(t *testing.T) {
 			if err := os.WriteFile(seg, b, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			var logs bytes.Buffer
+			var logs testutil.SyncBuffer
 			var drops []string
 			s, err := Open(dir, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), OnDrop: func(r string) { drops = append(drops, r) }})
 			if err != nil {
