@@ -155,26 +155,37 @@ func (p *pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveRequest is the page where a confirmation is asked for.
-func (p *pages) serveRequest(w http.ResponseWriter, r *http.Request) {
-	pageHeaders(w)
+// posted answers GET and HEAD with show, and anything but a same-origin
+// POST of the given action with an error page; it returns the POST's form
+// and true when the caller should act on it.
+func (p *pages) posted(w http.ResponseWriter, r *http.Request, show pageData, action string) (url.Values, bool) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		page(w, http.StatusOK, pageRequest)
-		return
+		page(w, http.StatusOK, show)
+		return nil, false
 	case http.MethodPost:
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		page(w, http.StatusMethodNotAllowed, pageBadRequest)
-		return
+		return nil, false
 	}
 	if p.cop.Check(r) != nil {
 		page(w, http.StatusForbidden, pageCrossOrigin)
-		return
+		return nil, false
 	}
 	f, ok := postForm(w, r)
-	if !ok || first(f["action"]) != "request" {
+	if !ok || first(f["action"]) != action {
 		page(w, http.StatusBadRequest, pageBadRequest)
+		return nil, false
+	}
+	return f, true
+}
+
+// serveRequest is the page where a confirmation is asked for.
+func (p *pages) serveRequest(w http.ResponseWriter, r *http.Request) {
+	pageHeaders(w)
+	f, ok := p.posted(w, r, pageRequest, "request")
+	if !ok {
 		return
 	}
 	rcpt, ok := requestAddress(first(f["address"]))
@@ -237,23 +248,7 @@ func (p *pages) serveConfirm(w http.ResponseWriter, r *http.Request, tok string)
 		page(w, http.StatusGone, pageLinkExpired)
 		return
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		page(w, http.StatusOK, pageConfirm)
-		return
-	case http.MethodPost:
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		page(w, http.StatusMethodNotAllowed, pageBadRequest)
-		return
-	}
-	if p.cop.Check(r) != nil {
-		page(w, http.StatusForbidden, pageCrossOrigin)
-		return
-	}
-	f, ok := postForm(w, r)
-	if !ok || first(f["action"]) != "resubscribe" {
-		page(w, http.StatusBadRequest, pageBadRequest)
+	if _, ok := p.posted(w, r, pageConfirm, "resubscribe"); !ok {
 		return
 	}
 	ctx := r.Context()
