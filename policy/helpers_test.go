@@ -13,8 +13,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
 
-	"leak/policy/testutil"
 	"leak/metrics"
+	"leak/policy/testutil"
 )
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")

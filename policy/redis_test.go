@@ -11,8 +11,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	"leak/policy/testutil"
 	"leak/metrics"
+	"leak/policy/testutil"
 )
 
 // testStoreContract runs the same checks on every Store. advance, when

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"leak/policy/testutil"
 	"leak/metrics"
 	"leak/policy"
+	"leak/policy/testutil"
 )
 
 // floodPolicy is a policy engine with the default connection limits

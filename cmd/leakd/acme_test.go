@@ -20,8 +20,8 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
-	"leak/policy/testutil"
 	"leak/metrics"
+	"leak/policy/testutil"
 )
 
 // The ACME tests run a real ACME server on loopback: Pebble (Debian package
