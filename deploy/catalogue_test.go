@@ -91,7 +91,7 @@ func TestCatalogueParse(t *testing.T) {
 		{"leak_smtp_commands_total", "class", []string{"2xx", "3xx", "4xx", "5xx"}},
 		{"leak_delivery_attempts_total", "result", []string{"delivered", "deferred", "bounced", "failed", "expired"}},
 		{"leak_spool_dropped_entries_total", "reason", []string{"corrupt", "truncated"}},
-		{"leak_http_requests_total", "handler", []string{"unsubscribe", "metrics", "health", "other"}},
+		{"leak_http_requests_total", "handler", []string{"unsubscribe", "form", "api", "report", "metrics", "health", "other"}},
 		{"leak_http_requests_total", "class", []string{"2xx", "3xx", "4xx", "5xx"}},
 		{"leak_tls_cert_expiry_timestamp_seconds", "listener", []string{"smtp", "http"}},
 		{"leak_build_info", "goversion", nil},

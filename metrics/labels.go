@@ -158,6 +158,9 @@ const (
 // Values of handler on leak_http_requests_total: the page family served.
 const (
 	HandlerUnsubscribe = "unsubscribe"
+	HandlerForm        = "form"   // the web form: /, /send and its static files
+	HandlerAPI         = "api"    // /api/v1/
+	HandlerReport      = "report" // /r/ abuse reports
 	HandlerMetrics     = "metrics"
 	HandlerHealth      = "health" // /healthz and /readyz
 	HandlerOther       = "other"  // anything else, 404s included
@@ -202,7 +205,7 @@ var (
 	queueActions     = []string{ActionDelete, ActionRetry, ActionHold, ActionRelease}
 	queueStates      = []string{QueueActive, QueueDeferred, QueueHeld}
 	stsResults       = []string{STSNone, STSTesting, STSEnforceOK, STSEnforceFailed}
-	httpHandlers     = []string{HandlerUnsubscribe, HandlerMetrics, HandlerHealth, HandlerOther}
+	httpHandlers     = []string{HandlerUnsubscribe, HandlerForm, HandlerAPI, HandlerReport, HandlerMetrics, HandlerHealth, HandlerOther}
 	httpClasses      = []string{"2xx", "3xx", "4xx", "5xx"}
 	tlsListeners     = []string{ListenerSMTP, ListenerHTTP}
 )

@@ -168,7 +168,7 @@ func TestLabelCardinality(t *testing.T) {
 		"leak_spool_errors_total":            5,
 		"leak_delivery_attempts_total":       5,
 		"leak_spool_dropped_entries_total":   2,
-		"leak_http_requests_total":           16,
+		"leak_http_requests_total":           28,
 		"leak_delivery_mta_sts_total":        4,
 		"leak_delivery_failures_total":       8,
 		"leak_queue_actions_total":           4,

@@ -99,6 +99,12 @@ func pageFamily(path string) string {
 	switch {
 	case strings.HasPrefix(path, "/u/"):
 		return metrics.HandlerUnsubscribe
+	case strings.HasPrefix(path, "/r/"):
+		return metrics.HandlerReport
+	case strings.HasPrefix(path, "/api/"):
+		return metrics.HandlerAPI
+	case path == "/", path == "/send", strings.HasPrefix(path, "/static/"):
+		return metrics.HandlerForm
 	case path == "/metrics":
 		return metrics.HandlerMetrics
 	case path == "/healthz", path == "/readyz":
