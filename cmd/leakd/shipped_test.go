@@ -71,8 +71,15 @@ func TestShippedConfigs(t *testing.T) {
 				t.Logf("STARTTLS offers a certificate for %s from the CA", cfg.Hostname)
 			}
 			d.stop()
-			if strings.Contains(d.log.String(), "level=ERROR") || strings.Contains(d.log.String(), `"level":"ERROR"`) {
-				t.Errorf("errors in the log:\n%s", d.log.String())
+			for _, l := range strings.Split(d.log.String(), "\n") {
+				if !strings.Contains(l, "level=ERROR") && !strings.Contains(l, `"level":"ERROR"`) {
+					continue
+				}
+				// Without Pebble the CA does not answer, and leakd says so.
+				if cfg.TLS.ACME.Enabled && roots == nil && strings.Contains(strings.ToLower(l), "certificate") {
+					continue
+				}
+				t.Errorf("error in the log: %s", l)
 			}
 		})
 	}
