@@ -22,18 +22,46 @@ type webDriver struct {
 
 func dialQuietTCP(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, time.Second) }
 
+// startChromedriver starts chromedriver on a reserved port and returns its
+// address once it listens. A loaded machine can be slow to start it, and
+// the reserved port can be taken by another process before chromedriver
+// binds it (it then exits): so it waits up to 30 s, and tries a new port
+// when chromedriver exits, three times.
+func startChromedriver(t *testing.T, driver string) string {
+	t.Helper()
+	for try := 0; ; try++ {
+		addr := testutil.ReservePort(t)
+		_, port, _ := net.SplitHostPort(addr)
+		cmd := exec.Command(driver, "--port="+port, "--allowed-ips=127.0.0.1")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if c, err := dialQuietTCP(addr); err == nil {
+				c.Close()
+				return addr
+			}
+			select {
+			case <-exited:
+				deadline = time.Time{}
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		if try == 2 {
+			t.Fatalf("chromedriver did not start listening (last on %s)", addr)
+		}
+	}
+}
+
 // startWebDriver starts chromedriver and a headless Chromium session;
 // extra are more Chromium flags.
 func startWebDriver(t *testing.T, driver, browser string, extra ...string) *webDriver {
 	t.Helper()
-	addr := testutil.ReservePort(t)
-	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(driver, "--port="+port, "--allowed-ips=127.0.0.1")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	waitPort(t, addr)
+	addr := startChromedriver(t, driver)
 
 	// The flags keep Chromium off the network (this machine has none) and
 	// out of any profile.
