@@ -61,6 +61,24 @@ func (quietLog) Println(...any)        {}
 
 func (h *nextHop) NewSession(*smtp.Conn) (smtp.Session, error) { return &hopSession{h: h}, nil }
 
+// waitAll waits until every marker is at the next hop at least once, and
+// returns how many arrived more than once in all.
+func (h *nextHop) waitAll(t *testing.T, markers []string) (dups int) {
+	t.Helper()
+	testutil.WaitFor(t, "every acknowledged message at the next hop", func() bool {
+		for _, m := range markers {
+			if h.count(m) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, m := range markers {
+		dups += h.count(m) - 1
+	}
+	return dups
+}
+
 func (h *nextHop) count(m string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -243,18 +261,7 @@ func TestKill9DuringDelivery(t *testing.T) {
 	accepted := sendThenKill(d, 6, "MARK-k", 2*time.Second)
 	d.log = &testutil.SyncBuffer{}
 	d.start()
-	testutil.WaitFor(t, "every accepted message at the next hop", func() bool {
-		for _, m := range accepted {
-			if hop.count(m) == 0 {
-				return false
-			}
-		}
-		return true
-	})
-	dups := 0
-	for _, m := range accepted {
-		dups += hop.count(m) - 1
-	}
+	dups := hop.waitAll(t, accepted)
 	t.Logf("%d messages accepted before SIGKILL, all delivered; %d delivered twice", len(accepted), dups)
 	if len(accepted) == 0 {
 		t.Fatal("nothing accepted before the kill")

@@ -34,18 +34,7 @@ func TestKill9Cycles(t *testing.T) {
 	}
 	d.log = &testutil.SyncBuffer{}
 	d.start()
-	testutil.WaitFor(t, "every acknowledged message at the next hop", func() bool {
-		for _, m := range accepted {
-			if hop.count(m) == 0 {
-				return false
-			}
-		}
-		return true
-	})
-	dups := 0
-	for _, m := range accepted {
-		dups += hop.count(m) - 1
-	}
+	dups := hop.waitAll(t, accepted)
 	t.Logf("%d kill -9 cycles in smarthost mode: %d acknowledged, 0 lost, %d duplicated", cycles, len(accepted), dups)
 	if len(accepted) == 0 {
 		t.Fatal("nothing acknowledged")
