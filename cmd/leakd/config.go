@@ -64,6 +64,10 @@ type Config struct {
 		PublicURL      string   `yaml:"public_url"`
 		MaxConnections int      `yaml:"max_connections"`
 		IdleTimeout    Duration `yaml:"idle_timeout"`
+		// Pprof serves Go's profiles under /debug/pprof/ on this private
+		// listener (httpserver.go). Off by default: a profile shows the
+		// program's internals and costs CPU while it runs.
+		Pprof bool `yaml:"pprof"`
 	} `yaml:"http"`
 
 	Web WebConfig `yaml:"web"`

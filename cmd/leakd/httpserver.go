@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -40,6 +41,25 @@ func newHTTPServer(cfg *Config, h http.Handler, m *metrics.Metrics, logger *slog
 		MaxHeaderBytes:    httpMaxHeaderBytes,
 		ErrorLog:          log.New(peerlessWriter{logger}, "", 0),
 	}
+}
+
+// withPprof adds Go's profiles under /debug/pprof/ in front of h when
+// http.pprof is on, for the private listener only: `go tool pprof
+// http://127.0.0.1:8025/debug/pprof/profile?seconds=20` then shows where
+// leakd spends under load. Off, h is returned as it is and the paths are
+// h's (a 404).
+func withPprof(cfg *Config, h http.Handler) http.Handler {
+	if !cfg.HTTP.Pprof {
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/", h)
+	return mux
 }
 
 // listenHTTP listens on addr and accepts at most max connections at once;

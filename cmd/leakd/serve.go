@@ -273,7 +273,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		"policy": engine.Ping,
 		"web":    webL.Ready,
 	}))
-	hs := newHTTPServer(cfg, webL.Private(mux), m, log)
+	hs := newHTTPServer(cfg, withPprof(cfg, webL.Private(mux)), m, log)
 
 	stopAdmin, err := serveAdmin(context.Background(), socketPath(cfg), adminHandler(q, sp, log))
 	if err != nil {
