@@ -17,7 +17,11 @@ import (
 
 // benchReport is the result of one bench run, as written by --json.
 type benchReport struct {
-	Label    string      `json:"label"`
+	Label string `json:"label"`
+	Shape string `json:"shape,omitempty"`
+	// Rate is the sending rate the run was paced at, 0 for as fast as
+	// the relay answers.
+	Rate     float64     `json:"rate,omitempty"`
 	Cores    int         `json:"cores"`
 	CPUModel string      `json:"cpu_model"`
 	N        int         `json:"n"`
@@ -44,6 +48,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	records := fs.String("dkim-records", "", "file with the output of `leakd dkim dns`: verify a sample of signatures")
 	sample := fs.Int("dkim-sample", 50, "messages to verify with --dkim-records")
 	label := fs.String("label", "relay", "name of the run in the report")
+	shape := fs.String("shape", "", "name of the load's shape in the report")
 	jsonPath := fs.String("json", "", "also write the report to this file as JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -82,7 +87,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	})
 	complete := s.wait(wctx, sres.Accepted)
 	stopProgress()
-	rep := &benchReport{Label: *label, Cores: runtime.NumCPU(), CPUModel: cpuModel(),
+	rep := &benchReport{Label: *label, Shape: *shape, Rate: o.Rate, Cores: runtime.NumCPU(), CPUModel: cpuModel(),
 		N: o.N, C: o.C, Size: sres.MessageSize, Send: sres, Complete: complete,
 		LoadAverage: [2]float64{load, loadAverage()}}
 	if mem != nil {

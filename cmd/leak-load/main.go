@@ -6,7 +6,9 @@
 //	leak-load sink  --listen HOST:PORT [--expect N --timeout D --dkim-records FILE]
 //	leak-load bench --addr HOST:PORT --listen HOST:PORT [--pid PID,...] [--json FILE]
 //	leak-load form  --url URL [--n N --c C --form --presolve ...]
+//	leak-load run   --counter FILE --n N [--pid PID,...] [--json FILE] [-- SENDER ARGS...]
 //	leak-load table RESULT.json...
+//	leak-load summary [--peer LABEL] RESULT.json...
 //	leak-load ports N
 //
 // send pipelines MAIL/RCPT/DATA (RFC 2920) over C reused sessions and
@@ -14,9 +16,13 @@
 // DATA to the reply; every message carries a marker with its send time.
 // sink accepts everything and reads the markers back for the end-to-end
 // rate and latency. bench runs both against a relay whose next hop is the
-// sink, and samples the relay's memory. table turns bench results into
-// the markdown table of the README; ports prints free loopback ports for
-// scripts. form measures the web form and its API (form.go).
+// sink, and samples the relay's memory. run does the same for a relay
+// whose next hop is Postfix's smtp-sink, fed by leak-load or by another
+// program such as Postfix's smtp-source (run.go). table turns bench
+// results into the markdown table of the README; summary takes the
+// medians of repeated runs and the ratios against a peer (summary.go);
+// ports prints free loopback ports for scripts. form measures the web
+// form and its API (form.go).
 package main
 
 import (
@@ -40,7 +46,9 @@ const usageText = `usage:
   leak-load sink  --listen HOST:PORT [--expect N] [--timeout D] [--dkim-records FILE]
   leak-load bench --addr HOST:PORT --listen HOST:PORT [send flags] [--pid PID,...] [--json FILE]
   leak-load form  --url URL [--n N] [--c C] [--size OCTETS] [--rcpts K] [--form] [--presolve] [--json FILE]
+  leak-load run   --counter SINK-OUTPUT --n N [send flags] [--pid PID,...] [--json FILE] [-- SENDER ARGS...]
   leak-load table RESULT.json...
+  leak-load summary [--peer LABEL] RESULT.json...
   leak-load ports N
 `
 
@@ -68,8 +76,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdBench(ctx, args[1:], stdout, stderr)
 	case "form":
 		err = cmdForm(ctx, args[1:], stdout, stderr)
+	case "run":
+		err = cmdRun(ctx, args[1:], stdout, stderr)
 	case "table":
 		err = cmdTable(args[1:], stdout)
+	case "summary":
+		err = cmdSummary(args[1:], stdout)
 	case "ports":
 		err = cmdPorts(args[1:], stdout)
 	case "help", "-h", "--help":
@@ -103,6 +115,8 @@ func sendFlags(fs *flag.FlagSet) *sendOptions {
 	fs.DurationVar(&o.Timeout, "io-timeout", 2*time.Minute, "limit on each network read or write")
 	fs.IntVar(&o.PerConn, "per-conn", 0, "messages per connection before reconnecting (0: no limit)")
 	fs.StringVar(&o.Attach, "attach", "", "a file (a photo, a PDF, a document) every message carries instead of the filler; --size is then ignored")
+	fs.StringVar(&o.File, "file", "", "send this whole message (header and body, as smtp-source -F does) instead of the generated one; --size is then ignored and the sink sees no marker")
+	fs.Float64Var(&o.Rate, "rate", 0, "messages per second over all sessions (0: as fast as the relay answers)")
 	return o
 }
 

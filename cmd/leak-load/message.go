@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"mime"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -246,6 +247,32 @@ func encodeLines(src []byte) []byte {
 		src = src[k:]
 	}
 	return out
+}
+
+// readMessage reads a whole message from a file, as smtp-source -F does:
+// every line ended by CRLF, a line starting with "." doubled (RFC 5321
+// section 4.5.2), so that it can be written after DATA as it is.
+func readMessage(path string) (*message, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--file: %w", err)
+	}
+	if len(data) == 0 {
+		return nil, fmt.Errorf("--file: %s is empty", path)
+	}
+	var b bytes.Buffer
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if line == "" {
+			continue
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if strings.HasPrefix(line, ".") {
+			b.WriteByte('.')
+		}
+		b.WriteString(line)
+		b.WriteString("\r\n")
+	}
+	return &message{head: b.Bytes()}, nil
 }
 
 // marker is what the sink reads back from a marker line.

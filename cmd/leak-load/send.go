@@ -26,6 +26,8 @@ type sendOptions struct {
 	Timeout  time.Duration // each network read or write
 	PerConn  int           // messages per connection before reconnecting; 0: no limit
 	Attach   string        // a file every message carries instead of the filler; Size is then ignored
+	File     string        // a whole message (header and body) sent as it is instead of the generated one
+	Rate     float64       // messages per second over all sessions; 0: as fast as the relay answers
 	Progress io.Writer     // progress lines every few seconds; nil: none
 }
 
@@ -41,6 +43,10 @@ func (o *sendOptions) check() error {
 		return errors.New("send: --size must be at least 1")
 	case o.Duration <= 0 || o.Timeout <= 0:
 		return errors.New("send: --duration and --timeout must be positive")
+	case o.Rate < 0:
+		return errors.New("send: --rate must not be negative")
+	case o.File != "" && o.Attach != "":
+		return errors.New("send: --file and --attach exclude each other")
 	}
 	return nil
 }
@@ -81,6 +87,10 @@ func send(ctx context.Context, o sendOptions) (*sendResult, error) {
 			gen.attach(data, o.Attach)
 		}
 	}
+	var file *message
+	if err == nil && o.File != "" {
+		file, err = readMessage(o.File)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +104,9 @@ func send(ctx context.Context, o sendOptions) (*sendResult, error) {
 		wg                    sync.WaitGroup
 	)
 	res := &sendResult{Run: gen.run, MessageSize: gen.Size(), Start: time.Now()}
+	if file != nil {
+		res.MessageSize = file.Len()
+	}
 	stopProgress := progress(o.Progress, func() string {
 		return fmt.Sprintf("send: %d/%d attempted, %d accepted, errors: %s",
 			min(next.Load(), int64(o.N)), o.N, accepted.Load(), formatCounts(errs.snapshot()))
@@ -114,6 +127,14 @@ func send(ctx context.Context, o sendOptions) (*sendResult, error) {
 				if seq >= o.N {
 					return
 				}
+				if o.Rate > 0 {
+					// Message seq leaves at its slot, whatever session
+					// sends it: an open-loop rate, not one per reply.
+					sleep(ctx, time.Until(res.Start.Add(time.Duration(float64(seq)/o.Rate*float64(time.Second)))))
+					if ctx.Err() != nil {
+						return
+					}
+				}
 				if c == nil {
 					nc, err := dial(o.Addr, o.HELO, o.Timeout)
 					if err != nil {
@@ -128,7 +149,11 @@ func send(ctx context.Context, o sendOptions) (*sendResult, error) {
 					conns.Add(1)
 					fails, onConn = 0, 0
 				}
-				d, err := c.send(o.From, o.Rcpt, gen.Message(seq, time.Now()))
+				m := file
+				if m == nil {
+					m = gen.Message(seq, time.Now())
+				}
+				d, err := c.send(o.From, o.Rcpt, m)
 				onConn++
 				if err != nil {
 					errs.add(errorKey(err))
