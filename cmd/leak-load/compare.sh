@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# Leak against Postfix + OpenDKIM doing the same job, on this machine's
+# loopback interface: both shapes of load, both builds of leakd, medians
+# of RUNS runs, in one run of this script (issue 13's harness).
+#
+#   cmd/leak-load/compare.sh
+#
+# Relays (each delivers to one Postfix smtp-sink, the next hop):
+#   Leak default  go build: DKIM's RSA signatures by Go's crypto/rsa.
+#   Leak openssl  go build -tags openssl (the shipped build): RSA by
+#                 libcrypto. Skipped without /usr/include/openssl/evp.h.
+#   Postfix       Postfix with its defaults (queue fsync on), relayhost to
+#                 the sink, two OpenDKIM milters in a row, RSA-2048 and
+#                 Ed25519 with Leak's own keys, as Leak signs twice.
+# leakd runs in smarthost mode with the shipped defaults (fsync, dual DKIM
+# signing, the anonymizer) and every rate and connection limit on, set
+# to 10^9 so that no run reaches them; inbound_auth stays off (its
+# default; it needs DNS). A fresh leakd serves each run.
+#
+# Shapes (the same message in both: SIZE octets on the wire, a realistic
+# text/plain message with a Received trail and the usual header fields):
+#   1 conn/msg    Postfix's smtp-source: a new connection per message, no
+#                 pipelining, SESSIONS sessions in parallel, what an MX sees
+#                 from independent senders.
+#   reuse         leak-load: REUSE_C sessions kept open, MAIL/RCPT/DATA
+#                 pipelined (RFC 2920), what a busy submitter does.
+#
+# Per relay and shape: RUNS runs of N messages at full speed (end-to-end
+# msgs/s: from the first connection to the sink counting the last
+# message), then RUNS runs paced by leak-load at half the median
+# end-to-end rate, PACED_SECONDS long, in the same shape (a new
+# connection per message, or reused sessions), for the latency from the
+# end of DATA to the 250. Memory: the peak VmRSS of leakd sampled every
+# 100 ms and its VmHWM; for Postfix the sum of the PSS of master,
+# its children and the two milters. Runs interleave the relays, so that
+# a noisy neighbour touches them all alike; the 1-minute load average
+# before each run is in the table.
+#
+# Settings (environment) and defaults:
+#   N=5000 RUNS=3 SESSIONS=10 REUSE_C=50 SIZE=2048 PACED_SECONDS=8
+#   BUILDS="default openssl"   which leakd builds to run
+#   SKIP_POSTFIX=1             Leak only
+#   WORKERS=N                  delivery.workers (default: leakd's)
+#   PPROF=1                    http.pprof on (profiles under /debug/pprof/)
+#   RUN_LIMIT=600              seconds a run may take
+#   OUT=FILE                   also write the summary there
+#   KEEP=1                     keep the work directory (every run's JSON)
+# Needs root (postfix start, smtp-sink -u), Postfix's smtp-source and
+# smtp-sink in /usr/sbin, OpenDKIM (apt-get install opendkim
+# opendkim-tools; installed if missing) and Linux's /proc.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+N=${N:-5000}
+RUNS=${RUNS:-3}
+SESSIONS=${SESSIONS:-10}
+REUSE_C=${REUSE_C:-50}
+SIZE=${SIZE:-2048}
+PACED_SECONDS=${PACED_SECONDS:-8}
+BUILDS=${BUILDS:-default openssl}
+RUN_LIMIT=${RUN_LIMIT:-600}
+OUT=${OUT:-/dev/null}
+PATH=$PATH:/usr/sbin
+
+work=$(mktemp -d /tmp/leak-compare.XXXXXX)
+chmod 755 "$work" # Postfix's and OpenDKIM's users must reach their files
+bin=$work/bin
+children=()
+pf_conf=""
+leakd_pid=""
+
+log() { printf '== %s\n' "$*" >&2; }
+
+cleanup() {
+  set +e
+  if [ -n "$pf_conf" ] && [ -f "$work/postfix/queue/pid/master.pid" ]; then
+    postfix -c "$pf_conf" stop >/dev/null 2>&1
+  fi
+  for p in "${children[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${children[@]}"; do wait "$p" 2>/dev/null; done
+  if [ "${KEEP:-}" = 1 ]; then log "work directory kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT (30 s at most).
+wait_port() {
+  for _ in $(seq 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "nothing listens on 127.0.0.1:$1" >&2
+  return 1
+}
+
+for tool in smtp-source smtp-sink postfix; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install postfix" >&2; exit 1; }
+done
+if [ "${SKIP_POSTFIX:-}" != 1 ] && ! command -v opendkim >/dev/null; then
+  log "installing opendkim"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends opendkim opendkim-tools >/dev/null
+fi
+
+log "building leakd ($BUILDS) and leak-load"
+mkdir -p "$bin"
+builds=()
+for b in $BUILDS; do
+  case $b in
+    default) go build -o "$bin/leakd-default" ./cmd/leakd ;;
+    openssl)
+      if ! [ -e /usr/include/openssl/evp.h ]; then log "no libssl-dev: the openssl build is skipped"; continue; fi
+      go build -tags openssl -o "$bin/leakd-openssl" ./cmd/leakd ;;
+    *) echo "BUILDS: unknown build $b (default, openssl)" >&2; exit 2 ;;
+  esac
+  builds+=("$b")
+done
+go build -o "$bin/leak-load" ./cmd/leak-load
+LL=$bin/leak-load
+
+# One set of DKIM keys for every relay: Leak's, which OpenDKIM uses too.
+mkdir -p "$work/dkim"
+printf 'domain: leak.example\ndata_dir: %s/keys\ndkim:\n  key_dir: %s/dkim\n' "$work" "$work" >"$work/keys.yaml"
+"$bin/leakd-${builds[0]}" dkim keygen --config "$work/keys.yaml" >/dev/null
+
+FROM=alice@sender.example
+RCPT=to+bob=example.com@leak.example
+
+# The message: what a mail client and the sender's own MTA write, then
+# text to SIZE octets on the wire (lines end in CRLF there, LF here).
+msg=$work/message.txt
+{
+  cat <<EOF
+Received: from mail.sender.example (mail.sender.example [192.0.2.25])
+	by mx.sender-isp.example (Postfix) with ESMTPS id 4Y2Qk71mTz9sRq
+	for <$RCPT>; Tue, 03 Dec 2024 10:15:43 +0100 (CET)
+Received: from [198.51.100.7] (dsl-198-51-100-7.access.example [198.51.100.7])
+	(Authenticated sender: alice)
+	by mail.sender.example (Postfix) with ESMTPSA id 4Y2Qk60XhFz2xYk
+	for <$RCPT>; Tue, 03 Dec 2024 10:15:42 +0100 (CET)
+Message-ID: <3f1c2a9e-5b7d-4e8a-9c61-2d4e8f7a1b03@sender.example>
+Date: Tue, 3 Dec 2024 10:15:41 +0100
+MIME-Version: 1.0
+User-Agent: Mozilla Thunderbird
+Content-Language: en-GB
+From: Alice Example <$FROM>
+To: Bob <$RCPT>
+Subject: Re: the minutes of Thursday's meeting
+Content-Type: text/plain; charset=UTF-8; format=flowed
+Content-Transfer-Encoding: 7bit
+
+Hello Bob,
+
+EOF
+} >"$msg"
+wire() { echo $(($(wc -c <"$msg") + $(wc -l <"$msg"))); }
+line="thanks for the notes. I went through them again this morning, and I"
+while [ "$(wire)" -lt $((SIZE - 80)) ]; do echo "$line" >>"$msg"; done
+pad=$((SIZE - $(wire) - 2))
+if [ "$pad" -gt 0 ]; then printf '%*s\n' "$pad" "" | tr ' ' '-' >>"$msg"; fi
+log "message: $(wire) octets on the wire"
+
+# The next hop of every relay: one smtp-sink, whose counter leak-load
+# follows (-c writes "sess=S quit=Q mesg=M\r" on every change).
+read -r sink < <("$LL" ports 1)
+smtp-sink -u nobody -c "127.0.0.1:$sink" 1024 >"$work/sink.out" 2>"$work/sink.err" &
+children+=("$!")
+wait_port "$sink"
+
+# start_leakd BUILD: a fresh leakd in smarthost mode to the sink.
+start_leakd() {
+  local dir=$work/leakd-$1-$RANDOM smtp http
+  read -r smtp http < <("$LL" ports 2)
+  mkdir -p "$dir"
+  cat >"$dir/leak.yaml" <<EOF
+domain: leak.example
+hostname: mx.leak.example
+data_dir: $dir/data
+log_level: info
+smtp:
+  listen: 127.0.0.1:$smtp
+http:
+  listen: 127.0.0.1:$http
+${PPROF:+  pprof: true}
+policy:
+  conn_per_ip: 1000000000
+  conn_total: 1000000000
+  rate_ip: {rate: 1000000000, burst: 1000000000, period: 1m}
+  rate_net: {rate: 1000000000, burst: 1000000000, period: 1m}
+  rate_sender: {rate: 1000000000, burst: 1000000000, period: 1m}
+  rate_sender_domain: {rate: 1000000000, burst: 1000000000, period: 1m}
+  rate_auth_domain: {rate: 1000000000, burst: 1000000000, period: 1m}
+  rate_recipient: {rate: 1000000000, burst: 1000000000, period: 1m}
+  rate_global: {rate: 1000000000, burst: 1000000000, period: 1m}
+dkim:
+  key_dir: $work/dkim
+delivery:
+  mode: smarthost
+  smarthost: 127.0.0.1:$sink
+  smarthost_tls: none
+${WORKERS:+  workers: $WORKERS}
+EOF
+  "$bin/leakd-$1" serve --config "$dir/leak.yaml" >"$dir/leakd.log" 2>&1 &
+  leakd_pid=$!
+  children+=("$leakd_pid")
+  relay_addr=127.0.0.1:$smtp
+  relay_pids=$leakd_pid
+  wait_port "$smtp"
+}
+
+stop_leakd() {
+  kill -TERM "$leakd_pid" 2>/dev/null || true
+  wait "$leakd_pid" 2>/dev/null || true
+}
+
+# start_opendkim NAME ALGORITHM SELECTOR PORT: one signing milter.
+start_opendkim() {
+  local dir=$work/opendkim-$1
+  mkdir -p "$dir"
+  install -o opendkim -m 600 "$work/dkim/$3.key" "$dir/key"
+  echo "key leak.example:$3:$dir/key" >"$dir/keytable"
+  echo "* key" >"$dir/signingtable"
+  cat >"$dir/opendkim.conf" <<EOF
+Syslog no
+Mode s
+Socket inet:$4@127.0.0.1
+Canonicalization relaxed/relaxed
+SignatureAlgorithm $2
+KeyTable file:$dir/keytable
+SigningTable refile:$dir/signingtable
+RequireSafeKeys no
+UserID opendkim
+PidFile $dir/pid
+EOF
+  opendkim -x "$dir/opendkim.conf" -f >"$dir/log" 2>&1 &
+  odk_pids+=("$!")
+  children+=("$!")
+  wait_port "$4"
+}
+
+# start_postfix: Postfix relaying to the sink through two OpenDKIM milters.
+start_postfix() {
+  local pf=$work/postfix pf_port m_rsa m_ed
+  pf_conf=$pf/conf
+  read -r pf_port m_rsa m_ed < <("$LL" ports 3)
+  odk_pids=()
+  start_opendkim rsa rsa-sha256 leak-rsa "$m_rsa"
+  start_opendkim ed ed25519-sha256 leak-ed "$m_ed"
+  mkdir -p "$pf_conf" "$pf/queue" "$pf/data"
+  chown postfix "$pf/data"
+  cat >"$pf_conf/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix.bench.invalid
+mydomain = bench.invalid
+myorigin = bench.invalid
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+maillog_file = $pf/maillog
+maillog_file_prefixes = $work
+smtpd_peername_lookup = no
+smtpd_client_connection_count_limit = 0
+relayhost = [127.0.0.1]:$sink
+smtp_tls_security_level = none
+smtpd_milters = inet:127.0.0.1:$m_rsa, inet:127.0.0.1:$m_ed
+milter_default_action = tempfail
+EOF
+  # master.cf: the services bench.sh uses, none chrooted.
+  cat >"$pf_conf/master.cf" <<EOF
+127.0.0.1:$pf_port inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+  if ! postfix -c "$pf_conf" start >/dev/null 2>&1; then
+    echo "postfix start failed; its log:" >&2
+    tail -20 "$pf/maillog" >&2 2>/dev/null || true
+    exit 1
+  fi
+  wait_port "$pf_port"
+  pf_addr=127.0.0.1:$pf_port
+  pf_pids="$(tr -d ' ' <"$pf/queue/pid/master.pid"),${odk_pids[0]},${odk_pids[1]}"
+  pf_label="Postfix $(postconf -c "$pf_conf" -h mail_version) + OpenDKIM $(opendkim -V | sed -n 's/.*OpenDKIM Filter v\([^ ]*\).*/\1/p')"
+}
+
+relays=()
+for b in "${builds[@]}"; do relays+=("leak-$b"); done
+if [ "${SKIP_POSTFIX:-}" != 1 ]; then
+  start_postfix
+  relays+=(postfix)
+fi
+
+label() { case $1 in leak-*) echo "Leak ${1#leak-}" ;; postfix) echo "$pf_label" ;; esac; }
+SHAPE1="1 conn/msg, $SESSIONS sessions (smtp-source)"
+SHAPE2="reuse, $REUSE_C sessions, pipelined (leak-load)"
+
+# one RELAY SHAPE TAG [leak-load send flags]: one run of RELAY under SHAPE
+# (1 or 2); with send flags (a rate) leak-load sends in that shape.
+one() {
+  local relay=$1 shape=$2 tag=$3
+  shift 3
+  local addr pids lbl shname
+  if [ "${relay#leak-}" != "$relay" ]; then
+    start_leakd "${relay#leak-}"
+    addr=$relay_addr pids=$relay_pids
+  else
+    addr=$pf_addr pids=$pf_pids
+  fi
+  lbl=$(label "$relay")
+  local common=(--counter "$work/sink.out" --pid "$pids" --label "$lbl" --timeout "${RUN_LIMIT}s"
+    --duration "${RUN_LIMIT}s" --from "$FROM" --rcpt "$RCPT" --file "$msg" --json "$work/$tag.json")
+  log "$lbl, $tag (load $(cut -d' ' -f1 /proc/loadavg))"
+  if [ "$shape" = 1 ]; then
+    if [ $# -eq 0 ]; then
+      "$LL" run "${common[@]}" --shape "$SHAPE1" --n "$N" --c "$SESSIONS" -- \
+        smtp-source -s "$SESSIONS" -m "$N" -F "$msg" -f "$FROM" -t "$RCPT" -M load.example "$addr" >"$work/$tag.txt"
+    else
+      "$LL" run "${common[@]}" --shape "$SHAPE1" --c "$SESSIONS" --per-conn 1 --addr "$addr" "$@" >"$work/$tag.txt"
+    fi
+  else
+    "$LL" run "${common[@]}" --shape "$SHAPE2" --n "$N" --c "$REUSE_C" --addr "$addr" "$@" >"$work/$tag.txt"
+  fi
+  [ "${relay#leak-}" != "$relay" ] && stop_leakd
+  return 0
+}
+
+for r in $(seq "$RUNS"); do
+  for shape in 1 2; do
+    for relay in "${relays[@]}"; do
+      one "$relay" "$shape" "peak-$relay-$shape-$r"
+    done
+  done
+done
+
+# Half the median end-to-end rate of each relay and shape, for latency.
+for shape in 1 2; do
+  for relay in "${relays[@]}"; do
+    half=$(jq -s 'map(.sink.delivered_per_second) | sort | .[length/2|floor] / 2 | floor' \
+      "$work"/peak-"$relay"-"$shape"-*.json)
+    [ "$half" -ge 1 ] || half=1
+    for r in $(seq "$RUNS"); do
+      one "$relay" "$shape" "paced-$relay-$shape-$r" --rate "$half" --n $((half * PACED_SECONDS))
+    done
+  done
+done
+
+{
+  echo
+  "$LL" summary --peer Postfix "$work"/peak-*.json "$work"/paced-*.json
+  echo
+  echo "Leak $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)); sender, relay and sink share them."
+  echo "Medians of $RUNS runs of $N messages of $(wire) octets; latency runs: $PACED_SECONDS s at half the median end-to-end rate. Settings: N=$N RUNS=$RUNS SESSIONS=$SESSIONS REUSE_C=$REUSE_C SIZE=$SIZE PACED_SECONDS=$PACED_SECONDS${WORKERS:+ WORKERS=$WORKERS}."
+} | tee "$OUT"
