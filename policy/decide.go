@@ -80,7 +80,8 @@ func (e *Engine) deferConn(p int, text string) Decision {
 
 // Mail decides on a transaction from ip with envelope sender (as given in
 // MAIL FROM, brackets optional): the sender domain lists, then the rate
-// limits per IP, per network, per sender and per sender domain. An empty
+// limits per IP and per network, the block of a sender reported as abusive
+// (report.go), then the limits per sender and per sender domain. An empty
 // sender (a bounce, RFC 5321 section 4.5.5) passes only the IP limits.
 func (e *Engine) Mail(ctx context.Context, ip netip.Addr, sender string) Decision {
 	var domain string
@@ -100,6 +101,9 @@ func (e *Engine) Mail(ctx context.Context, ip netip.Addr, sender string) Decisio
 	}
 	if sender == "" || sender == "<>" {
 		return allowed
+	}
+	if d := e.Source(ctx, e.SenderSource(sender)); d.Action != Allow {
+		return d
 	}
 	if d := e.rate(ctx, pRateSender, e.opts.Sender, kindSender, normAddress(sender),
 		"too many messages from this sender, "); d.Action != Allow {

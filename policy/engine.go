@@ -88,6 +88,7 @@ const (
 	pSuppressed
 	pRcptDomain
 	pSenderDomain
+	pReported
 	// storeError is the slot of the store's own label (PolicyRedis or
 	// PolicyLocal), which only ever counts errors.
 	storeError
@@ -108,6 +109,7 @@ var policies = [storeError]string{
 	pSuppressed:       PolicySuppressed,
 	pRcptDomain:       PolicyRcptDomain,
 	pSenderDomain:     PolicySenderDomain,
+	pReported:         PolicyReported,
 }
 
 // Engine answers the SMTP session's questions. It is safe for concurrent

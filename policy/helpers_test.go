@@ -45,6 +45,7 @@ func offOptions() Options {
 	o := DefaultOptions()
 	o.Secret = testSecret
 	o.ConnPerIP, o.ConnTotal = 0, 0
+	o.ReportThreshold = 0
 	o.IP, o.Net, o.Sender, o.SenderDomain, o.AuthDomain, o.Recipient, o.Global =
 		Limit{}, Limit{}, Limit{}, Limit{}, Limit{}, Limit{}, Limit{}
 	return o

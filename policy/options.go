@@ -36,6 +36,14 @@ type Options struct {
 	// first.
 	HardBounceLimit int
 
+	// Abuse reports (report.go): ReportThreshold distinct copies of one
+	// source reported within ReportWindow block the source for
+	// ReportBlockFor. 0 counts reports against no one, and remembers no
+	// copy's source.
+	ReportThreshold int
+	ReportWindow    time.Duration
+	ReportBlockFor  time.Duration
+
 	// Domain list files: one domain per line, '#' comments; an entry
 	// covers its subdomains. A non-empty allow list admits only its
 	// domains. Re-read by Engine.Reload.
@@ -66,6 +74,9 @@ func DefaultOptions() Options {
 		SuppressFor:     30 * 24 * time.Hour,
 		SoftBounceLimit: 5,
 		HardBounceLimit: 2,
+		ReportThreshold: 3,
+		ReportWindow:    30 * 24 * time.Hour,
+		ReportBlockFor:  30 * 24 * time.Hour,
 	}
 }
 
@@ -81,6 +92,9 @@ func (o *Options) validate() error {
 	}
 	if o.HardBounceLimit == 0 {
 		o.HardBounceLimit = 2
+	}
+	if err := o.validateReports(); err != nil {
+		return err
 	}
 	for _, l := range []struct {
 		name string

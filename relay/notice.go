@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -40,7 +41,17 @@ const maxNoticeSubject = 200
 // nor counts towards a recipient's suppression. A recipient in the Leak
 // domain, other than Options.Operator, is refused: the notice would loop
 // back through the relay. Errors never name rcpt.
-func (s *Server) Notice(ctx context.Context, rcpt, subject, text string) (err error) {
+func (s *Server) Notice(ctx context.Context, rcpt, subject, text string) error {
+	return s.NoticeCopy(ctx, rcpt, subject, text, nil)
+}
+
+// NoticeCopy is Notice with a message attached when attached is not nil:
+// the clean copy a recipient reported (relay/web). The notice is then
+// multipart/mixed, its text first and the copy as a message/rfc822 part
+// (7bit when the copy is ASCII in lines of at most 998 octets, as RFC 2046
+// section 5.2.1 wants, or else base64 as an application/octet-stream
+// file, which no mail system rewrites).
+func (s *Server) NoticeCopy(ctx context.Context, rcpt, subject, text string, attached []byte) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("relay: notice: %w", err)
 	}
@@ -74,7 +85,7 @@ func (s *Server) Notice(ctx context.Context, rcpt, subject, text string) (err er
 	}
 	defer c.signer.Abort() // a no-op once closed
 	if err := writeNotice(io.MultiWriter(w, c.signer), s.opts.Domain, rcpt, subject, text,
-		time.Now(), hex.EncodeToString(mid[:])); err != nil {
+		time.Now(), hex.EncodeToString(mid[:]), attached); err != nil {
 		return fmt.Errorf("relay: notice: %w", err)
 	}
 	if err := s.finish(c); err != nil {
@@ -108,7 +119,7 @@ func (s *Server) noticeRecipient(rcpt string) error {
 // writeNotice writes the message: header, empty line, body, CRLF line
 // endings. The body goes as 7bit when it is ASCII in lines of at most 998
 // octets, as quoted-printable otherwise.
-func writeNotice(w io.Writer, domain, rcpt, subject, text string, now time.Time, mid string) error {
+func writeNotice(w io.Writer, domain, rcpt, subject, text string, now time.Time, mid string, attached []byte) error {
 	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
 	if !strings.HasSuffix(text, "\n") {
 		text += "\n"
@@ -126,15 +137,37 @@ func writeNotice(w io.Writer, domain, rcpt, subject, text string, now time.Time,
 		"Date: " + now.UTC().Format(time.RFC1123Z) + "\r\n" +
 		"Message-ID: <" + mid + "@" + domain + ">\r\n" +
 		"MIME-Version: 1.0\r\n" +
-		"Content-Type: text/plain; charset=utf-8\r\n" +
-		"Content-Transfer-Encoding: " + cte + "\r\n" +
 		"Auto-Submitted: auto-generated\r\n" +
 		// Exchange's own way of saying it (no out-of-office replies).
-		"X-Auto-Response-Suppress: All\r\n" +
-		"\r\n"
-	if _, err := io.WriteString(w, hdr); err != nil {
+		"X-Auto-Response-Suppress: All\r\n"
+	textHdr := "Content-Type: text/plain; charset=utf-8\r\n" +
+		"Content-Transfer-Encoding: " + cte + "\r\n\r\n"
+	if attached == nil {
+		if _, err := io.WriteString(w, hdr+textHdr); err != nil {
+			return err
+		}
+		return writeText(w, text, cte)
+	}
+	boundary := "leak-" + mid
+	if _, err := io.WriteString(w, hdr+"Content-Type: multipart/mixed; boundary=\""+boundary+"\"\r\n\r\n"+
+		"--"+boundary+"\r\n"+textHdr); err != nil {
 		return err
 	}
+	if err := writeText(w, text, cte); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, "\r\n--"+boundary+"\r\n"); err != nil {
+		return err
+	}
+	if err := writeAttached(w, attached); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\r\n--"+boundary+"--\r\n")
+	return err
+}
+
+// writeText writes text (LF line endings, ending in one) in cte.
+func writeText(w io.Writer, text, cte string) error {
 	if cte == "7bit" {
 		_, err := io.WriteString(w, strings.ReplaceAll(text, "\n", "\r\n"))
 		return err
@@ -144,6 +177,32 @@ func writeNotice(w io.Writer, domain, rcpt, subject, text string, now time.Time,
 		return err
 	}
 	return qp.Close()
+}
+
+// writeAttached writes the attached copy as one MIME part, header
+// included, without a line break after it.
+func writeAttached(w io.Writer, msg []byte) error {
+	if plainASCII(strings.ReplaceAll(string(msg), "\r\n", "\n")) && !strings.Contains(strings.ReplaceAll(string(msg), "\r\n", ""), "\r") {
+		body := strings.TrimSuffix(strings.ReplaceAll(strings.ReplaceAll(string(msg), "\r\n", "\n"), "\n", "\r\n"), "\r\n")
+		_, err := io.WriteString(w, "Content-Type: message/rfc822\r\n"+
+			"Content-Disposition: attachment; filename=\"reported-message.eml\"\r\n"+
+			"Content-Transfer-Encoding: 7bit\r\n\r\n"+body)
+		return err
+	}
+	if _, err := io.WriteString(w, "Content-Type: application/octet-stream; name=\"reported-message.eml\"\r\n"+
+		"Content-Disposition: attachment; filename=\"reported-message.eml\"\r\n"+
+		"Content-Transfer-Encoding: base64\r\n\r\n"); err != nil {
+		return err
+	}
+	enc := base64.StdEncoding.EncodeToString(msg)
+	var b strings.Builder
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc)
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // plainASCII reports whether text (with LF line endings) can go as 7bit:

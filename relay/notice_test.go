@@ -3,10 +3,12 @@ package relay
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
 	"path/filepath"
@@ -318,5 +320,72 @@ func BenchmarkNotice(b *testing.B) {
 		if err := srv.Notice(context.Background(), "bob@example.com", "Confirm", string(text)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestNoticeCopy attaches a reported copy: as message/rfc822 when it is
+// ASCII, as a base64 file when it is not; both parse as MIME, give the
+// copy back byte for byte, and are signed.
+func TestNoticeCopy(t *testing.T) {
+	ascii := "DKIM-Signature: v=1; a=rsa-sha256\r\nSubject: the clean copy\r\n\r\nKEEP-COPY line\r\n"
+	binary := "Subject: =?utf-8?q?caf=C3=A9?=\r\n\r\ncaf\xc3\xa9 KEEP-COPY\r\n"
+	for _, c := range []struct{ name, copy, ctype string }{
+		{"ascii", ascii, "message/rfc822"},
+		{"8bit", binary, "application/octet-stream"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			srv, sp, q, keys := noticeServer(t, dir, nil)
+			if err := srv.NoticeCopy(context.Background(), "ops@operator.example", "Leak: a recipient reported a message as abusive",
+				"A recipient reported a message.\n", []byte(c.copy)); err != nil {
+				t.Fatal(err)
+			}
+			body, err := sp.Open(q.all()[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(body)
+			body.Close()
+			verifyDKIM(t, keys, string(b))
+			msg, err := mail.ReadMessage(strings.NewReader(string(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+			if err != nil || mt != "multipart/mixed" {
+				t.Fatalf("Content-Type %q: %v", msg.Header.Get("Content-Type"), err)
+			}
+			mr := multipart.NewReader(msg.Body, params["boundary"])
+			text, err := mr.NextPart()
+			if err != nil || !strings.HasPrefix(text.Header.Get("Content-Type"), "text/plain") {
+				t.Fatalf("first part: %v %v", text, err)
+			}
+			if tb, _ := io.ReadAll(text); !strings.Contains(string(tb), "A recipient reported") {
+				t.Errorf("text part %q", tb)
+			}
+			att, err := mr.NextPart()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := att.Header.Get("Content-Type"); !strings.HasPrefix(got, c.ctype) || att.FileName() != "reported-message.eml" {
+				t.Errorf("attachment %q %q", got, att.FileName())
+			}
+			var data []byte
+			if att.Header.Get("Content-Transfer-Encoding") == "base64" {
+				data, err = io.ReadAll(base64.NewDecoder(base64.StdEncoding, att))
+			} else {
+				data, err = io.ReadAll(att)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A MIME part's last line break belongs to the boundary.
+			if got := string(data); got != c.copy && got+"\r\n" != c.copy {
+				t.Errorf("attached copy %q, want %q", got, c.copy)
+			}
+			if _, err := mr.NextPart(); err != io.EOF {
+				t.Errorf("more parts: %v", err)
+			}
+		})
 	}
 }

@@ -35,7 +35,17 @@ type copyOut struct {
 // accept runs one message through anonymizer, signers and spool. It returns
 // nil only when every copy is durable and queued; on any error nothing of the
 // message is left in the spool.
-func (s *Server) accept(ctx context.Context, id string, r io.Reader, from string, rcpts []target, tls bool, am *auth.Message) (err error) {
+func (s *Server) accept(ctx context.Context, id string, r io.Reader, from string, rcpts []target, tls bool, am *auth.Message) error {
+	var source string
+	if p := s.opts.Policy; p != nil && s.opts.ReportURL != nil {
+		source = p.SenderSource(from)
+	}
+	return s.acceptFrom(ctx, id, r, from, source, rcpts, tls, am)
+}
+
+// acceptFrom is accept for a message whose report source (what abuse
+// reports of its copies count against, policy.Engine.Report) is source.
+func (s *Server) acceptFrom(ctx context.Context, id string, r io.Reader, from, source string, rcpts []target, tls bool, am *auth.Message) (err error) {
 	start := time.Now()
 	sr := newStrictReader(r)
 	if am != nil {
@@ -70,7 +80,7 @@ func (s *Server) accept(ctx context.Context, id string, r io.Reader, from string
 		if c.signer, err = s.opts.Keys.NewSigner(); err != nil {
 			return fmt.Errorf("signer: %w", err)
 		}
-		cp := s.copyFor(t.rcpt, w.ID(), io.MultiWriter(w, c.signer))
+		cp := s.copyFor(t.rcpt, w.ID(), source, io.MultiWriter(w, c.signer))
 		c.msgid = anonymize.NewMessageID(s.opts.Domain)
 		cp.MessageID = c.msgid
 		anon = append(anon, cp)
@@ -168,8 +178,9 @@ func (s *Server) authenticated(ctx context.Context, id string, am *auth.Message)
 }
 
 // copyFor describes one recipient's anonymous copy: with a policy, it
-// carries a one-click unsubscribe link (RFC 8058) in its header and footer.
-func (s *Server) copyFor(r address.Recipient, id string, w io.Writer) anonymize.Copy {
+// carries a one-click unsubscribe link (RFC 8058) in its header and footer,
+// and with ReportURL a report link naming the copy and sealing its source.
+func (s *Server) copyFor(r address.Recipient, id, source string, w io.Writer) anonymize.Copy {
 	c := anonymize.Copy{To: r.Address(), Relationship: r.Relationship.Noun(), W: w}
 	if s.opts.Policy == nil {
 		return c
@@ -186,7 +197,7 @@ func (s *Server) copyFor(r address.Recipient, id string, w io.Writer) anonymize.
 			`<a href="` + html.EscapeString(u) + `">Receive no more Leak messages</a>.</p>`,
 	}
 	if s.opts.ReportURL != nil {
-		r := s.opts.ReportURL(id)
+		r := s.opts.ReportURL(id, source)
 		c.Footer.Text += "To report this message as abusive to the operator, open " + r + "\r\n"
 		c.Footer.HTML += `<p style="font-size:small;color:#666"><a href="` + html.EscapeString(r) + `">Report this message as abusive</a>.</p>`
 	}
@@ -238,7 +249,23 @@ func (s *Server) commit(c *copyOut, prefix string) error {
 			s.log.Warn("sent log: bounce attribution lost for one copy", "qid", c.meta.ID, "err", err)
 		}
 	}
+	if s.opts.Keep != nil && c.t.operator == "" {
+		s.keep(c.meta.ID)
+	}
 	return nil
+}
+
+// keep hands the durable copy id to Options.Keep, read back from the
+// spool (the page cache, just written) with its signatures.
+func (s *Server) keep(id string) {
+	m, err := s.opts.Spool.Open(id)
+	if err == nil {
+		err = s.opts.Keep(id, m)
+		m.Close()
+	}
+	if err != nil {
+		s.log.Warn("report copy not kept", "qid", id, "err", err)
+	}
 }
 
 // bounceAddress is the envelope sender of an outgoing copy: Leak's own

@@ -13,6 +13,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -82,9 +83,14 @@ type Options struct {
 	Policy          *policy.Engine
 	UnsubscribeBase string
 	// ReportURL, when set, gives the one-click abuse report link of a copy
-	// (by its spool id; the link names the copy, never the sender), added
-	// to every copy's footer.
-	ReportURL func(copyID string) string
+	// (by its spool id and its report source, policy.Engine.SenderSource
+	// or NetworkSource, which the link seals: it names the copy, never the
+	// sender), added to every copy's footer.
+	ReportURL func(copyID, source string) string
+	// Keep, when set, is given each clean copy once it is durable (with
+	// its signatures), to be kept for abuse reports (relay/keep). Its
+	// error is logged; the message goes on.
+	Keep func(copyID string, r io.Reader) error
 	// Operator receives mail for postmaster@ and abuse@ the Leak domain,
 	// unchanged: that is how the world reaches the operator. Empty: those
 	// addresses are refused.

@@ -31,6 +31,11 @@ type Submission struct {
 	// Encrypted tells whether the message reached Leak over TLS (HTTPS).
 	// It is counted in leak_smtp_tls_total as STARTTLS is.
 	Encrypted bool
+	// Source is what abuse reports of this message count against: the
+	// keyed hash of the client's network (policy.Engine.NetworkSource),
+	// never the network itself. A blocked source is refused; "" counts
+	// against no one.
+	Source string
 }
 
 // MaxSubjectBytes bounds a Submission's Subject, so that the encoded field
@@ -83,9 +88,16 @@ func (s *Server) Submit(ctx context.Context, sub Submission) error {
 	}
 	s.m.Recipients.WithLabelValues("accepted", metrics.ReasonOK).Inc()
 
+	if p := s.opts.Policy; p != nil {
+		if rep := s.refusedBy("web", p.Source(ctx, sub.Source)); rep != nil {
+			s.m.Messages.WithLabelValues("rejected", metrics.ReasonPolicy).Inc()
+			return rep
+		}
+	}
+
 	id := newLogID()
 	s.log.Info("message from the web", "mid", id)
-	if err := s.accept(ctx, id, bytes.NewReader(msg), "", []target{t}, sub.Encrypted, nil); err != nil {
+	if err := s.acceptFrom(ctx, id, bytes.NewReader(msg), "", sub.Source, []target{t}, sub.Encrypted, nil); err != nil {
 		rep, reason := dataReply(err)
 		s.m.Messages.WithLabelValues("rejected", reason).Inc()
 		if reason == metrics.ReasonInternal {

@@ -133,6 +133,9 @@ type PolicyConfig struct {
 	SuppressFor          Duration `yaml:"suppress_for"`
 	SoftBounceLimit      int      `yaml:"soft_bounce_limit"`
 	HardBounceLimit      int      `yaml:"hard_bounce_limit"`
+	ReportThreshold      int      `yaml:"report_threshold"`
+	ReportWindow         Duration `yaml:"report_window"`
+	ReportBlockFor       Duration `yaml:"report_block_for"`
 	RecipientDomainDeny  string   `yaml:"recipient_domain_deny"`
 	RecipientDomainAllow string   `yaml:"recipient_domain_allow"`
 	SenderDomainDeny     string   `yaml:"sender_domain_deny"`
@@ -228,6 +231,9 @@ func defaultConfig() *Config {
 		SuppressFor:      Duration{p.SuppressFor},
 		SoftBounceLimit:  p.SoftBounceLimit,
 		HardBounceLimit:  2,
+		ReportThreshold:  p.ReportThreshold,
+		ReportWindow:     Duration{p.ReportWindow},
+		ReportBlockFor:   Duration{p.ReportBlockFor},
 	}
 	c.Policy.OperatorAliases = slices.Clone(relay.DefaultOperatorAliases)
 	c.DKIM.Sign = []string{sign.SelectorRSA, sign.SelectorEd25519}
@@ -461,6 +467,12 @@ func (c *Config) validate() error {
 		return errors.New("delivery.failure_lifetime: must be at least 1m and at most delivery.lifetime")
 	case c.Policy.HardBounceLimit < 1:
 		return errors.New("policy.hard_bounce_limit: must be at least 1 (2 or more, so that one crafted message cannot block a recipient)")
+	case c.Policy.ReportThreshold < 0:
+		return errors.New("policy.report_threshold: must be >= 0 (0: abuse reports block no one)")
+	case c.Policy.ReportThreshold > 0 && c.Policy.ReportWindow.Duration < time.Hour:
+		return errors.New("policy.report_window: must be at least 1h when policy.report_threshold is set")
+	case c.Policy.ReportThreshold > 0 && c.Policy.ReportBlockFor.Duration < time.Minute:
+		return errors.New("policy.report_block_for: must be at least 1m when policy.report_threshold is set")
 	}
 	for i, t := range c.Anonymity.PassTypes {
 		typ, sub, ok := strings.Cut(t, "/")

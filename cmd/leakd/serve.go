@@ -178,11 +178,16 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}
 
 	// Every copy's footer links to the report page, when the web listener
-	// that serves it is on.
+	// that serves it is on; the clean copies are kept for the reports.
 	report, err := reportURL(cfg, engine)
 	if err != nil {
 		return err
 	}
+	kept, err := openKept(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer kept.Close()
 	srv, err := relay.New(relay.Options{
 		Domain:              cfg.Domain,
 		Hostname:            cfg.Hostname,
@@ -210,6 +215,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		Policy:          engine,
 		UnsubscribeBase: cfg.HTTP.PublicURL,
 		ReportURL:       report,
+		Keep:            kept.put(),
 		Operator:        cfg.Policy.Operator,
 		OperatorAliases: cfg.Policy.OperatorAliases,
 		Domains:         domainChecker(cour),
@@ -238,7 +244,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	mux := http.NewServeMux()
 	// The public listener (web.listen, off by default): the form, its API
 	// and, from mux, the /u/ pages.
-	webL, err := listenWeb(cfg, srv, engine, mux, certs, m, log)
+	webL, err := listenWeb(cfg, srv, engine, mux, kept, certs, m, log)
 	if err != nil {
 		smtpL.Close()
 		httpL.Close()
@@ -247,7 +253,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	defer webL.Close()
 	// The unsubscribe pages: a delivered copy's link opts out; opting back
 	// in needs a link Leak mails to the address itself.
-	pages, err := engine.Pages(policy.ResubscribeOptions{Notify: srv.Notice, BaseURL: cfg.HTTP.PublicURL})
+	pages, err := engine.Pages(policy.ResubscribeOptions{Notify: srv.Notice, BaseURL: cfg.HTTP.PublicURL,
+		Operator: cfg.Web.operator()})
 	if err != nil {
 		smtpL.Close()
 		httpL.Close()
@@ -431,6 +438,9 @@ func openPolicy(cfg *Config, m *metrics.Metrics, log *slog.Logger) (*policy.Engi
 		SuppressFor:          p.SuppressFor.Duration,
 		SoftBounceLimit:      p.SoftBounceLimit,
 		HardBounceLimit:      p.HardBounceLimit,
+		ReportThreshold:      p.ReportThreshold,
+		ReportWindow:         p.ReportWindow.Duration,
+		ReportBlockFor:       p.ReportBlockFor.Duration,
 		RecipientDomainDeny:  p.RecipientDomainDeny,
 		RecipientDomainAllow: p.RecipientDomainAllow,
 		SenderDomainDeny:     p.SenderDomainDeny,

@@ -16,6 +16,7 @@ import (
 	"leak/metrics"
 	"leak/policy"
 	"leak/relay"
+	"leak/relay/keep"
 	"leak/relay/web"
 )
 
@@ -40,6 +41,13 @@ type WebConfig struct {
 	// TLS serves HTTPS on Listen with the certificate of tls.acme or
 	// smtp.tls_cert (for hosts without a TLS-terminating proxy in front).
 	TLS bool `yaml:"tls"`
+	// ReportKeep is how long the clean copy of a delivered message is
+	// kept for an abuse report's notice (kept.go); 0 keeps none.
+	// ReportKeepBytes bounds their disk use, ReportKeepMaxCopy the part
+	// of one copy kept.
+	ReportKeep        Duration `yaml:"report_keep"`
+	ReportKeepBytes   int64    `yaml:"report_keep_bytes"`
+	ReportKeepMaxCopy int64    `yaml:"report_keep_max_copy"`
 }
 
 // defaultWebConfig: off; when turned on, the proof of work costs a
@@ -47,12 +55,29 @@ type WebConfig struct {
 // spent while the sender writes), and one network may send 60 messages
 // an hour, 20 at once.
 func defaultWebConfig() WebConfig {
+	k := keep.DefaultOptions()
 	return WebConfig{
-		MaxConnections: 256,
-		PowDifficulty:  web.DefaultDifficulty,
-		PowTTL:         Duration{web.DefaultProofTTL},
-		RateNet:        Limit{Rate: 60, Burst: 20, Period: Duration{time.Hour}},
+		MaxConnections:    256,
+		PowDifficulty:     web.DefaultDifficulty,
+		PowTTL:            Duration{web.DefaultProofTTL},
+		RateNet:           Limit{Rate: 60, Burst: 20, Period: Duration{time.Hour}},
+		ReportKeep:        Duration{k.Keep},
+		ReportKeepBytes:   k.MaxBytes,
+		ReportKeepMaxCopy: k.MaxCopy,
 	}
+}
+
+// operator is what the unsubscribe pages say of who runs the service:
+// "Name (contact)", or "" with no name.
+func (w *WebConfig) operator() string {
+	name, contact := strings.TrimSpace(w.OperatorName), strings.TrimSpace(w.OperatorContact)
+	switch {
+	case name == "":
+		return ""
+	case contact == "":
+		return name
+	}
+	return name + " (" + contact + ")"
 }
 
 // validate checks the web section of c; with no listener only the values'
@@ -71,6 +96,9 @@ func (w *WebConfig) validate(c *Config) error {
 		return fmt.Errorf("web.rate_net: rate %d per %s is too fast", w.RateNet.Rate, w.RateNet.Period.Duration)
 	}
 	if _, err := w.proxies(); err != nil {
+		return err
+	}
+	if err := validateKept(c); err != nil {
 		return err
 	}
 	if w.Listen == "" {
@@ -125,7 +153,7 @@ const reportLinksKey = "report links"
 
 // reportURL returns the report link maker for copies' footers, or nil
 // when the web listener (which serves the report page) is off.
-func reportURL(cfg *Config, engine *policy.Engine) (func(copyID string) string, error) {
+func reportURL(cfg *Config, engine *policy.Engine) (func(copyID, source string) string, error) {
 	if cfg.Web.Listen == "" {
 		return nil, nil
 	}
@@ -133,7 +161,7 @@ func reportURL(cfg *Config, engine *policy.Engine) (func(copyID string) string, 
 	if err != nil {
 		return nil, err
 	}
-	return func(id string) string { return links.URL(cfg.HTTP.PublicURL, id) }, nil
+	return func(id, source string) string { return links.URL(cfg.HTTP.PublicURL, id, source) }, nil
 }
 
 // listenWeb opens the public listener, or returns nil when web.listen is
@@ -142,7 +170,7 @@ func reportURL(cfg *Config, engine *policy.Engine) (func(copyID string) string, 
 // so every instance sharing policy.secret_file accepts the others'
 // challenges. unsubscribe serves /u/ (the pages the private listener stops
 // serving, see Private).
-func listenWeb(cfg *Config, srv *relay.Server, engine *policy.Engine, unsubscribe http.Handler, certs *Certificates, m *metrics.Metrics, log *slog.Logger) (*webListener, error) {
+func listenWeb(cfg *Config, srv *relay.Server, engine *policy.Engine, unsubscribe http.Handler, kept *keptCopies, certs *Certificates, m *metrics.Metrics, log *slog.Logger) (*webListener, error) {
 	w := cfg.Web
 	if w.Listen == "" {
 		return nil, nil
@@ -171,7 +199,9 @@ func listenWeb(cfg *Config, srv *relay.Server, engine *policy.Engine, unsubscrib
 		Reports: &web.ReportOptions{
 			Links:    links,
 			Operator: cfg.Policy.Operator,
-			Notify:   srv.Notice,
+			Notify:   srv.NoticeCopy,
+			Count:    engine.Report,
+			Copy:     kept.get(),
 			OnReport: m.WebReports.Inc,
 		},
 		Logger: log,

@@ -2,34 +2,52 @@ package web
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"leak/policy"
 )
 
 // Abuse reports. A delivered copy's footer can link to base/r/TOKEN, where
 //
-//	TOKEN = base64url(copyID || HMAC-SHA256(key, "report:" || copyID)[:16])
+//	TOKEN = base64url(nonce || AES-256-GCM(key, nonce, len(copyID) || copyID || source))
 //
-// names the copy (its spool id), never the sender or the recipient. GET
-// shows what a report does, with one button; POST tells the operator with
-// a notice (relay.Server.Notice to policy.operator) and counts it. A copy
-// is reported once: the same link again within a day is thanked and not
-// sent again. Opening the link changes nothing, so a mail scanner that
+// names the copy (its spool id) and carries its source: the keyed hash of
+// the envelope sender or of the web client's network that the policy
+// engine counts reports against (policy.Engine.Report). Sealed with a
+// fresh nonce, the token tells the recipient nothing: two copies from one
+// sender have unrelated links, and no one without the key learns the
+// hash. The key is derived from the policy secret, so every instance
+// reads every instance's links, and no store keeps a record per copy.
+//
+// GET shows what a report does, with one button; POST counts the report
+// against the source, tells the operator with a notice carrying the clean
+// copy when it is still kept (relay/keep), and counts it in a metric. A
+// copy is reported once: the same link again within a day is thanked and
+// not sent again. Opening the link changes nothing, so a mail scanner that
 // follows links reports nothing.
-
-// reportMACLen is the length of a report token's MAC, in bytes.
-const reportMACLen = 16
 
 // maxCopyID bounds the copy id a token may carry (spool ids are 32 hex
 // digits).
 const maxCopyID = 64
+
+// maxSource bounds the source a token may carry (a keyed hash in hex is
+// 64 bytes).
+const maxSource = 64
+
+// maxToken bounds a token's length in base64 characters.
+const maxToken = (12 + 1 + maxCopyID + maxSource + 16 + 2) * 4 / 3
 
 // maxNote bounds the recipient's note, in bytes.
 const maxNote = 8 << 10
@@ -39,59 +57,82 @@ const reportOnce = 24 * time.Hour
 
 // ReportLinks makes and reads report links with one key; every instance
 // needs the same key (policy.Engine.DeriveKey gives it).
-type ReportLinks struct{ key []byte }
+type ReportLinks struct{ aead cipher.AEAD }
 
-// NewReportLinks returns report links signed with key (at least 16 bytes).
+// NewReportLinks returns report links sealed with a key derived from key
+// (at least 16 bytes).
 func NewReportLinks(key []byte) (*ReportLinks, error) {
 	if len(key) < 16 {
 		return nil, errors.New("web: the report link key must be at least 16 bytes")
 	}
-	return &ReportLinks{key: append([]byte(nil), key...)}, nil
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("leak report link seal"))
+	block, err := aes.NewCipher(m.Sum(nil))
+	if err != nil {
+		return nil, fmt.Errorf("web: report links: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("web: report links: %w", err)
+	}
+	return &ReportLinks{aead: aead}, nil
 }
 
-// URL returns the report link of copyID under base (http.public_url).
-func (l *ReportLinks) URL(base, copyID string) string {
-	raw := append([]byte(copyID), l.mac(copyID)...)
+// URL returns the report link of copyID, whose source is source, under
+// base (http.public_url). A copy id or source too long for a link (never
+// one Leak makes) gives a link that no page accepts.
+func (l *ReportLinks) URL(base, copyID, source string) string {
+	plain := make([]byte, 0, 1+len(copyID)+len(source))
+	plain = append(append(append(plain, byte(len(copyID))), copyID...), source...)
+	nonce := make([]byte, l.aead.NonceSize(), l.aead.NonceSize()+len(plain)+l.aead.Overhead())
+	rand.Read(nonce) // crypto/rand.Read does not fail
+	raw := l.aead.Seal(nonce, nonce, plain, []byte(reportAD))
 	return strings.TrimSuffix(base, "/") + "/r/" + base64.RawURLEncoding.EncodeToString(raw)
 }
 
-func (l *ReportLinks) mac(copyID string) []byte {
-	m := hmac.New(sha256.New, l.key)
-	m.Write([]byte("report:" + copyID))
-	return m.Sum(nil)[:reportMACLen]
-}
+// reportAD binds a sealed token to its use.
+const reportAD = "leak report link v1"
 
-// parse returns the copy id of a token this key made.
-func (l *ReportLinks) parse(token string) (string, bool) {
-	if len(token) > (maxCopyID+reportMACLen)*4/3+4 {
-		return "", false
+// parse returns the copy id and source of a token this key made.
+func (l *ReportLinks) parse(token string) (copyID, source string, ok bool) {
+	if len(token) > maxToken {
+		return "", "", false
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(raw) <= reportMACLen {
-		return "", false
+	ns := l.aead.NonceSize()
+	if err != nil || len(raw) < ns+l.aead.Overhead()+2 {
+		return "", "", false
 	}
-	id := string(raw[:len(raw)-reportMACLen])
-	if !hmac.Equal(raw[len(raw)-reportMACLen:], l.mac(id)) {
-		return "", false
+	plain, err := l.aead.Open(nil, raw[:ns], raw[ns:], []byte(reportAD))
+	if err != nil || len(plain) < 1+int(plain[0]) || plain[0] == 0 || int(plain[0]) > maxCopyID || len(plain)-1-int(plain[0]) > maxSource {
+		return "", "", false
 	}
-	return id, true
+	n := int(plain[0])
+	return string(plain[1 : 1+n]), string(plain[1+n:]), true
 }
 
 // ReportOptions configure the report pages.
 type ReportOptions struct {
 	Links *ReportLinks
-	// Operator receives the notices (policy.operator); Notify sends one
-	// (relay.Server.Notice). Without either, the page tells the recipient
-	// to write to the operator's contact instead.
+	// Operator receives the notices (policy.operator); Notify sends one,
+	// with the clean copy attached when it is not nil
+	// (relay.Server.NoticeCopy). Without either, the page tells the
+	// recipient to write to the operator's contact instead.
 	Operator string
-	Notify   func(ctx context.Context, rcpt, subject, text string) error
+	Notify   func(ctx context.Context, rcpt, subject, text string, copy []byte) error
+	// Count, when set, counts the report against the copy's source and
+	// may block it (policy.Engine.Report).
+	Count func(ctx context.Context, copyID, source string) (policy.Report, error)
+	// Copy, when set, returns the clean copy if it is still kept
+	// (relay/keep.Store.Get); truncated tells it was kept cut short.
+	Copy func(copyID string) (copy []byte, truncated bool, err error)
 	// OnReport, when set, is called once per report sent (a metric).
 	OnReport func()
 }
 
 // reportPage serves GET /r/{token}.
 func (s *server) reportPage(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.opts.Reports.Links.parse(r.PathValue("token")); !ok {
+	if _, _, ok := s.opts.Reports.Links.parse(r.PathValue("token")); !ok {
 		s.page(w, http.StatusNotFound, pageData{Title: "Link not valid", Error: textReportInvalid})
 		return
 	}
@@ -106,7 +147,7 @@ const (
 // report serves POST /r/{token}.
 func (s *server) report(w http.ResponseWriter, r *http.Request) {
 	ro := s.opts.Reports
-	id, ok := ro.Links.parse(r.PathValue("token"))
+	id, source, ok := ro.Links.parse(r.PathValue("token"))
 	if !ok {
 		s.page(w, http.StatusNotFound, pageData{Title: "Link not valid", Error: textReportInvalid})
 		return
@@ -133,6 +174,17 @@ func (s *server) report(w http.ResponseWriter, r *http.Request) {
 		s.page(w, http.StatusServiceUnavailable, pageData{Title: "Report this message", Error: textReportNoOne})
 		return
 	}
+	// Counted before it is spent: counting is idempotent per copy, so a
+	// store failure here leaves the recipient free to try again.
+	var counted policy.Report
+	var err error
+	if ro.Count != nil {
+		if counted, err = ro.Count(r.Context(), id, source); err != nil {
+			s.log.Warn("web: could not count a report", "err", err)
+			s.page(w, http.StatusServiceUnavailable, pageData{Title: "Please try again", Error: probBusy.Text})
+			return
+		}
+	}
 	fresh, err := s.opts.Policy.SpendProof(r.Context(), "report:"+id, s.opts.Now().Add(reportOnce))
 	if err != nil {
 		s.log.Warn("web: could not record a report", "err", err)
@@ -144,12 +196,23 @@ func (s *server) report(w http.ResponseWriter, r *http.Request) {
 			Text: "This message has been reported already, and the operator was told. Thank you."})
 		return
 	}
-	if err := ro.Notify(r.Context(), ro.Operator, "Leak: a recipient reported a message as abusive", reportNotice(id, note, s.opts.Now())); err != nil {
+	var kept []byte
+	cut := false
+	if ro.Copy != nil {
+		if kept, cut, err = ro.Copy(id); err != nil {
+			kept = nil
+			if !errors.Is(err, ErrNotKept) {
+				s.log.Warn("web: reported copy unreadable", "qid", id, "err", err)
+			}
+		}
+	}
+	text := reportNotice(id, note, s.opts.Now(), counted, kept != nil, cut)
+	if err := ro.Notify(r.Context(), ro.Operator, "Leak: a recipient reported a message as abusive", text, kept); err != nil {
 		s.log.Error("web: report notice not sent", "qid", id, "err", err)
 		s.page(w, http.StatusServiceUnavailable, pageData{Title: "Please try again", Error: textReportNoOne})
 		return
 	}
-	s.log.Info("web: abuse report sent to the operator", "qid", id)
+	s.log.Info("web: abuse report sent to the operator", "qid", id, "reports", counted.Reports, "blocked", counted.Blocked)
 	if ro.OnReport != nil {
 		ro.OnReport()
 	}
@@ -157,12 +220,31 @@ func (s *server) report(w http.ResponseWriter, r *http.Request) {
 		Text: "Thank you. The operator of this service has been told about this message. The sender is not told that you reported it."})
 }
 
+// ErrNotKept is what ReportOptions.Copy returns (wrapped or not) for a
+// copy that is no longer kept; relay/keep.ErrNotKept is wired to it.
+var ErrNotKept = errors.New("web: copy not kept")
+
 // reportNotice is the text of the operator's notice.
-func reportNotice(copyID, note string, now time.Time) string {
+func reportNotice(copyID, note string, now time.Time, counted policy.Report, attached, cut bool) string {
 	var b strings.Builder
 	b.WriteString("A recipient reported a message Leak delivered as abusive.\n\n")
 	b.WriteString("Copy (spool id): " + copyID + "\n")
-	b.WriteString("Reported: " + now.UTC().Truncate(time.Minute).Format("2006-01-02 15:04 UTC") + "\n\n")
+	b.WriteString("Reported: " + now.UTC().Truncate(time.Minute).Format("2006-01-02 15:04 UTC") + "\n")
+	switch {
+	case counted.Blocked:
+		fmt.Fprintf(&b, "Source: %d reported messages in the report window; the source is now blocked (policy.report_block_for).\n", counted.Reports)
+	case counted.Reports > 0:
+		fmt.Fprintf(&b, "Source: %d reported message(s) in the report window (policy.report_threshold blocks it).\n", counted.Reports)
+	}
+	switch {
+	case attached && cut:
+		b.WriteString("The clean copy is attached, cut short at web.report_keep_max_copy.\n")
+	case attached:
+		b.WriteString("The clean copy is attached.\n")
+	default:
+		b.WriteString("The clean copy is no longer kept (web.report_keep).\n")
+	}
+	b.WriteString("\n")
 	if strings.TrimSpace(note) == "" {
 		b.WriteString("The recipient added no note.\n")
 	} else {
@@ -170,7 +252,7 @@ func reportNotice(copyID, note string, now time.Time) string {
 		io.WriteString(&b, note)
 		b.WriteString("\n")
 	}
-	b.WriteString("\nLeak does not know who sent the message and keeps no copy once it is delivered; " +
-		"the recipient may have pasted it in the note. The copy's spool id finds its delivery in the log.\n")
+	b.WriteString("\nLeak does not know who sent the message: the source above is a keyed hash of the sender's address " +
+		"or network, which no one can read back. The copy's spool id finds its delivery in the log.\n")
 	return b.String()
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -10,22 +11,26 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"leak/policy"
 )
 
 // notices records the operator's notices.
 type notices struct {
-	mu   sync.Mutex
-	sent []string // rcpt, subject, text joined by "\n"
-	err  error
+	mu     sync.Mutex
+	sent   []string // rcpt, subject, text joined by "\n"
+	copies [][]byte // the attached copy of each
+	err    error
 }
 
-func (n *notices) notify(_ context.Context, rcpt, subject, text string) error {
+func (n *notices) notify(_ context.Context, rcpt, subject, text string, copy []byte) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.err != nil {
 		return n.err
 	}
 	n.sent = append(n.sent, rcpt+"\n"+subject+"\n"+text)
+	n.copies = append(n.copies, copy)
 	return nil
 }
 
@@ -40,21 +45,31 @@ func TestReportLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := l.URL("https://leak.example/", "0123456789abcdef0123456789abcdef")
+	const src = "5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1"
+	u := l.URL("https://leak.example/", "0123456789abcdef0123456789abcdef", src)
 	tok, ok := strings.CutPrefix(u, "https://leak.example/r/")
 	if !ok {
 		t.Fatalf("URL %q", u)
 	}
-	if id, ok := l.parse(tok); !ok || id != "0123456789abcdef0123456789abcdef" {
-		t.Errorf("parse: %q %v", id, ok)
+	if id, source, ok := l.parse(tok); !ok || id != "0123456789abcdef0123456789abcdef" || source != src {
+		t.Errorf("parse: %q %q %v", id, source, ok)
+	}
+	// Sealed with a fresh nonce: the same copy and source give unrelated
+	// links, and neither shows the source.
+	u2 := l.URL("https://leak.example/", "0123456789abcdef0123456789abcdef", src)
+	if u2 == u || strings.Contains(u, "5ea1ed") || strings.Contains(u, "0123456789abcdef") {
+		t.Errorf("links not sealed: %s %s", u, u2)
+	}
+	if id, source, ok := l.parse(strings.TrimPrefix(l.URL("", "feed", ""), "/r/")); !ok || id != "feed" || source != "" {
+		t.Errorf("a link without a source: %q %q %v", id, source, ok)
 	}
 	other, _ := NewReportLinks([]byte("another key of enough length!"))
 	for _, bad := range []string{"", "AAAA", tok[:len(tok)-1] + "A", strings.Repeat("A", 500), "!!!!"} {
-		if _, ok := l.parse(bad); ok {
+		if _, _, ok := l.parse(bad); ok {
 			t.Errorf("token %q accepted", bad)
 		}
 	}
-	if _, ok := other.parse(tok); ok {
+	if _, _, ok := other.parse(tok); ok {
 		t.Error("a token of another key was accepted")
 	}
 	if _, err := NewReportLinks([]byte("short")); err == nil {
@@ -66,12 +81,27 @@ func TestReport(t *testing.T) {
 	n := &notices{}
 	links, _ := NewReportLinks([]byte("a report key of enough length"))
 	var counted int
+	var against []string // copy id and source of each counted report
 	var mu sync.Mutex
+	kept := []byte("Subject: the clean copy\r\n\r\nKEEP-COPY\r\n")
 	tw := newTestWeb(t, func(o *Options) {
 		o.Reports = &ReportOptions{Links: links, Operator: "ops@operator.example", Notify: n.notify,
-			OnReport: func() { mu.Lock(); counted++; mu.Unlock() }}
+			OnReport: func() { mu.Lock(); counted++; mu.Unlock() },
+			Count: func(_ context.Context, id, source string) (policy.Report, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				against = append(against, id+" "+source)
+				return policy.Report{Reports: 3, Blocked: true}, nil
+			},
+			Copy: func(id string) ([]byte, bool, error) {
+				if id == "c0ffee00c0ffee00c0ffee00c0ffee00" {
+					return kept, false, nil
+				}
+				return nil, false, fmt.Errorf("keep: %w", ErrNotKept)
+			},
+		}
 	})
-	link := links.URL(tw.srv.URL, "c0ffee00c0ffee00c0ffee00c0ffee00")
+	link := links.URL(tw.srv.URL, "c0ffee00c0ffee00c0ffee00c0ffee00", "the-source")
 
 	get := func(u string) (int, string) {
 		resp, err := http.Get(u)
@@ -112,8 +142,13 @@ func TestReport(t *testing.T) {
 	}
 	sent := n.all()
 	if len(sent) != 1 || !strings.HasPrefix(sent[0], "ops@operator.example\nLeak: a recipient reported") ||
-		!strings.Contains(sent[0], "c0ffee00c0ffee00c0ffee00c0ffee00") || !strings.Contains(sent[0], "KEEP-NOTE threatening") {
+		!strings.Contains(sent[0], "c0ffee00c0ffee00c0ffee00c0ffee00") || !strings.Contains(sent[0], "KEEP-NOTE threatening") ||
+		!strings.Contains(sent[0], "3 reported messages") || !strings.Contains(sent[0], "now blocked") ||
+		!strings.Contains(sent[0], "The clean copy is attached.") {
 		t.Errorf("notices: %q", sent)
+	}
+	if string(n.copies[0]) != string(kept) {
+		t.Errorf("attached copy %q", n.copies[0])
 	}
 	// The same link again: thanked, not sent twice.
 	if code, page := post("again"); code != 200 || !strings.Contains(page, "reported already") {
@@ -122,6 +157,13 @@ func TestReport(t *testing.T) {
 	if len(n.all()) != 1 || counted != 1 {
 		t.Errorf("%d notices, %d counted after two reports of one copy, want 1 and 1", len(n.all()), counted)
 	}
+	// Counting is idempotent per copy (the engine's job), so the second
+	// POST may count again; each names the copy and its sealed source.
+	for _, a := range against {
+		if a != "c0ffee00c0ffee00c0ffee00c0ffee00 the-source" {
+			t.Errorf("counted against %q", a)
+		}
+	}
 	if strings.Contains(tw.log.String(), "KEEP-NOTE") {
 		t.Error("the log holds the recipient's note")
 	}
@@ -129,10 +171,22 @@ func TestReport(t *testing.T) {
 	// A notice that cannot be sent is said plainly, and another copy's
 	// report goes through once it can.
 	n.err = errors.New("spool full")
-	other := links.URL(tw.srv.URL, "feedfacefeedfacefeedfacefeedface")
+	other := links.URL(tw.srv.URL, "feedfacefeedfacefeedfacefeedface", "")
 	resp, _ := http.PostForm(other, url.Values{"note": {""}})
 	resp.Body.Close()
 	if resp.StatusCode != 503 {
 		t.Errorf("notice failed: %d, want 503", resp.StatusCode)
+	}
+	// A copy no longer kept is said so, and nothing is attached.
+	n.err = nil
+	third := links.URL(tw.srv.URL, "0ddba11a0ddba11a0ddba11a0ddba11a", "")
+	resp, _ = http.PostForm(third, url.Values{"note": {""}})
+	resp.Body.Close()
+	sent = n.all()
+	if resp.StatusCode != 200 || len(sent) != 2 || !strings.Contains(sent[1], "no longer kept") || n.copies[1] != nil {
+		t.Errorf("report of a copy not kept: %d %q", resp.StatusCode, sent)
+	}
+	if strings.Contains(tw.log.String(), "unreadable") {
+		t.Error("a copy not kept was logged as unreadable")
 	}
 }

@@ -65,6 +65,8 @@ type Submitter interface {
 type Policy interface {
 	SpendProof(ctx context.Context, id string, until time.Time) (bool, error)
 	Network(ctx context.Context, ip netip.Addr, lim policy.Limit) policy.Decision
+	// NetworkSource names the client's network for abuse reports, hashed.
+	NetworkSource(ip netip.Addr) string
 }
 
 // Options configure the handler. Domain, Submitter, Policy and ProofKey are
@@ -308,7 +310,9 @@ func (s *server) sendMessage(r *http.Request, sub relay.Submission, sol *Solutio
 	if ok, p := s.spend(r.Context(), sol); !ok {
 		return false, p
 	}
-	_, sub.Encrypted = s.client(r)
+	var ip netip.Addr
+	ip, sub.Encrypted = s.client(r)
+	sub.Source = s.opts.Policy.NetworkSource(ip)
 	if err := s.opts.Submitter.Submit(r.Context(), sub); err != nil {
 		return false, smtpProblem(err)
 	}

@@ -174,7 +174,11 @@ func TestAPI(t *testing.T) {
 		t.Error("a cookie was set")
 	}
 	subs := tw.relay.sent()
-	if len(subs) != 1 || subs[0] != (relay.Submission{To: "bob@example.com", Relationship: address.Coworker, Subject: "a subject", Text: "KEEP-TEXT-1"}) {
+	if len(subs) != 1 || len(subs[0].Source) != 64 || strings.Contains(subs[0].Source, "127.0.0") {
+		t.Fatalf("submitted %+v: want the network's keyed hash as the source", subs)
+	}
+	subs[0].Source = ""
+	if subs[0] != (relay.Submission{To: "bob@example.com", Relationship: address.Coworker, Subject: "a subject", Text: "KEEP-TEXT-1"}) {
 		t.Fatalf("submitted %+v", subs)
 	}
 	// The same solution again, as the base64 string ALTCHA's widget sends.
