@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -329,6 +330,9 @@ func port(t *testing.T, addr string) string {
 	return p
 }
 
+// pinnedImage is a base image named by tag and pinned by digest.
+var pinnedImage = regexp.MustCompile(`^[a-z0-9./-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$`)
+
 // TestDockerfile checks the image against its config: hadolint is not
 // packaged for Debian, so these are the checks that matter most here.
 func TestDockerfile(t *testing.T) {
@@ -352,6 +356,9 @@ func TestDockerfile(t *testing.T) {
 		case "FROM":
 			stages++
 			user = "" // USER is per stage
+			if !pinnedImage.MatchString(f[1]) {
+				t.Errorf("FROM %s: base images are pinned by digest (image:tag@sha256:<64 hex>; deploy/pin-images.sh)", f[1])
+			}
 		case "USER":
 			user = rest
 		case "VOLUME":
@@ -389,7 +396,7 @@ func TestDockerfile(t *testing.T) {
 	// builder and final stage share a Debian release, so that libcrypto
 	// matches.
 	for _, want := range []string{"CGO_ENABLED=1 go build -tags openssl -trimpath", "-X main.buildCommit=", "libssl-dev",
-		"FROM golang:1.26-bookworm AS build", "FROM gcr.io/distroless/base-debian12:nonroot", "org.opencontainers.image.revision"} {
+		"FROM golang:1.26-bookworm@sha256:", "FROM gcr.io/distroless/base-debian12:nonroot@sha256:", "org.opencontainers.image.revision"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("the Dockerfile lacks %q", want)
 		}
