@@ -9,6 +9,10 @@
 #   Leak default  go build: DKIM's RSA signatures by Go's crypto/rsa.
 #   Leak openssl  go build -tags openssl (the shipped build): RSA by
 #                 libcrypto. Skipped without /usr/include/openssl/evp.h.
+#   Leak default, text passed
+#                 with NOCONTENT=1 only: the default build with
+#                 anonymity.pass_types [text/plain], so that the text part
+#                 skips the content stage (its cost on the 2 KiB text path).
 #   Postfix       Postfix with its defaults (queue fsync on), relayhost to
 #                 the sink, two OpenDKIM milters in a row, RSA-2048 and
 #                 Ed25519 with Leak's own keys, as Leak signs twice.
@@ -40,6 +44,7 @@
 #   N=5000 RUNS=3 SESSIONS=10 REUSE_C=50 SIZE=2048 PACED_SECONDS=8
 #   BUILDS="default openssl"   which leakd builds to run
 #   SKIP_POSTFIX=1             Leak only
+#   NOCONTENT=1                also the first build with the text passed
 #   WORKERS=N                  delivery.workers (default: leakd's)
 #   PPROF=1                    http.pprof on (profiles under /debug/pprof/)
 #   RUN_LIMIT=600              seconds a run may take
@@ -166,7 +171,8 @@ smtp-sink -u nobody -c "127.0.0.1:$sink" 1024 >"$work/sink.out" 2>"$work/sink.er
 children+=("$!")
 wait_port "$sink"
 
-# start_leakd BUILD: a fresh leakd in smarthost mode to the sink.
+# start_leakd BUILD [pass]: a fresh leakd in smarthost mode to the sink;
+# with pass, text/plain skips the content stage.
 start_leakd() {
   local dir=$work/leakd-$1-$RANDOM smtp http
   read -r smtp http < <("$LL" ports 2)
@@ -198,6 +204,8 @@ delivery:
   smarthost: 127.0.0.1:$sink
   smarthost_tls: none
 ${WORKERS:+  workers: $WORKERS}
+${2:+anonymity:}
+${2:+  pass_types: [text/plain]}
 EOF
   "$bin/leakd-$1" serve --config "$dir/leak.yaml" >"$dir/leakd.log" 2>&1 &
   leakd_pid=$!
@@ -313,12 +321,19 @@ EOF
 
 relays=()
 for b in "${builds[@]}"; do relays+=("leak-$b"); done
+if [ "${NOCONTENT:-}" = 1 ]; then relays+=("leak-${builds[0]}-pass"); fi
 if [ "${SKIP_POSTFIX:-}" != 1 ]; then
   start_postfix
   relays+=(postfix)
 fi
 
-label() { case $1 in leak-*) echo "Leak ${1#leak-}" ;; postfix) echo "$pf_label" ;; esac; }
+label() {
+  case $1 in
+    leak-*-pass) local b=${1#leak-}; echo "Leak ${b%-pass}, text passed" ;;
+    leak-*) echo "Leak ${1#leak-}" ;;
+    postfix) echo "$pf_label" ;;
+  esac
+}
 SHAPE1="1 conn/msg, $SESSIONS sessions (smtp-source)"
 SHAPE2="reuse, $REUSE_C sessions, pipelined (leak-load)"
 
@@ -329,7 +344,8 @@ one() {
   shift 3
   local addr pids lbl shname
   if [ "${relay#leak-}" != "$relay" ]; then
-    start_leakd "${relay#leak-}"
+    local build=${relay#leak-}
+    if [ "${build%-pass}" != "$build" ]; then start_leakd "${build%-pass}" pass; else start_leakd "$build"; fi
     addr=$relay_addr pids=$relay_pids
   else
     addr=$pf_addr pids=$pf_pids
@@ -363,6 +379,7 @@ done
 # Half the median end-to-end rate of each relay and shape, for latency.
 for shape in 1 2; do
   for relay in "${relays[@]}"; do
+    case $relay in *-pass) continue ;; esac # its throughput is what it is for
     half=$(jq -s 'map(.sink.delivered_per_second) | sort | .[length/2|floor] / 2 | floor' \
       "$work"/peak-"$relay"-"$shape"-*.json)
     [ "$half" -ge 1 ] || half=1

@@ -79,7 +79,11 @@ func writeFile(ctx context.Context, path string, m *Message) error {
 	if _, err := fmt.Fprintf(f, "Return-Path: <%s>\r\nDelivered-To: %s\r\n", m.From, m.To); err != nil {
 		return localFailure("dir: write", err)
 	}
-	n, err := io.Copy(f, ctxReader{ctx, m.Body})
+	// Through a pooled buffer: *os.File's ReadFrom would take a fresh
+	// 32 KiB one for every message (struct{ io.Writer } hides it).
+	buf := copyBufs.Get().(*[]byte)
+	n, err := io.CopyBuffer(struct{ io.Writer }{f}, ctxReader{ctx, m.Body}, *buf)
+	copyBufs.Put(buf)
 	if err != nil {
 		return localFailure("dir: copy body", err)
 	}

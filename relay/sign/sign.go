@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -173,15 +174,34 @@ func (s *Signer) Close() error {
 		s.Abort()
 		return s.err
 	}
+	// The keys sign side by side: the Ed25519 signature and the hashing
+	// left to each key overlap the RSA operation instead of following it.
+	errs := make([]error, len(s.parts))
+	var wg sync.WaitGroup
+	for i := range s.parts {
+		pt := &s.parts[i]
+		closeOne := func() {
+			start := time.Now()
+			errs[i] = pt.dkim.Close()
+			pt.took = time.Since(start)
+		}
+		if i == len(s.parts)-1 {
+			closeOne() // the last one on this goroutine
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			closeOne()
+		}()
+	}
+	wg.Wait()
 	var b strings.Builder
 	for i := range s.parts {
 		pt := &s.parts[i]
-		start := time.Now()
-		err := pt.dkim.Close()
-		pt.took = time.Since(start)
 		pt.done = true
-		if err != nil {
-			s.err = fmt.Errorf("sign: %s (%s): %w", pt.selector, pt.algorithm, err)
+		if errs[i] != nil {
+			s.err = fmt.Errorf("sign: %s (%s): %w", pt.selector, pt.algorithm, errs[i])
 			s.Abort()
 			return s.err
 		}
