@@ -25,6 +25,7 @@ func FuzzSign(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, msg []byte, chunk uint16) {
 		msg = wellFormed(msg)
+		sameAsMsgauth(t, k, msg, int(chunk))
 		s, err := k.NewSigner()
 		if err != nil {
 			t.Fatal(err)

@@ -11,8 +11,10 @@
 //   - private keys live in one PEM PKCS#8 file per selector, mode 0600, written
 //     atomically and never overwritten; a file readable by group or others is
 //     refused;
-//   - the message is never buffered: bytes flow through to go-msgauth's
-//     signers as they are written.
+//   - the message is never buffered whole: its header block (bounded) is
+//     held until it ends, the body is canonicalized and hashed as it is
+//     written, once for all the keys (canon.go). Verification, in the tests
+//     and by receivers, is go-msgauth's and dkimpy's.
 package sign
 
 import (

@@ -1,22 +1,23 @@
 package sign
 
 import (
+	"bytes"
 	"crypto"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
+	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
-
-	"github.com/emersion/go-msgauth/dkim"
 )
 
 // signedFields is the h= list of every signature. Each name appears twice,
 // once more than it may occur in a message Leak emits, so a copy of the field
-// added later breaks the signature (RFC 6376 section 8.15). go-msgauth skips
-// names that are not (or no longer) present, which signs their absence.
+// added later breaks the signature (RFC 6376 section 8.15). A name with no
+// field (left) adds nothing to the hash, which signs its absence.
 var signedFields = []string{
 	// What the reader sees.
 	"From", "From",
@@ -48,14 +49,24 @@ var (
 // message to it (header, empty line, body; CRLF line endings; the first line
 // a header field), then call Close and prepend Header to the message.
 //
-// Each key has a go-msgauth signer hashing in its own goroutine, fed through
-// an io.Pipe; Write hands the bytes to each in turn. Close or Abort must be
-// called, or those goroutines wait forever. A Signer is for one goroutine.
+// The message is canonicalized and its body hashed once, as it streams
+// (canon.go): every key signs the same body hash and the same header
+// fields. Close signs with the keys side by side. Close or Abort should be
+// called; a Signer holds no goroutine between calls. A Signer is for one
+// goroutine.
 type Signer struct {
+	domain string
 	parts  []part
 	state  int // stateOpen, stateClosed or stateAborted
 	err    error
 	header string
+
+	head    []byte // the header block, until its end is seen
+	scanned int    // head up to here holds no end of header
+	fields  []string
+	inBody  bool
+	body    *relaxedBody
+	now     func() time.Time // the t= tag's clock; tests set it
 }
 
 const (
@@ -68,25 +79,9 @@ const (
 type part struct {
 	selector  string
 	algorithm string
-	dkim      *dkim.Signer
-	gate      *gate
-	done      bool          // dkim.Close was called; it must not be called twice
+	key       crypto.Signer
+	sig       string        // the DKIM-Signature field, after Close
 	took      time.Duration // in Close
-}
-
-// gate wraps a private key so that an aborted signing skips the costly
-// private-key operation: go-msgauth has no way to cancel, so after Abort
-// its goroutine reads to the end of the pipe and then calls Sign.
-type gate struct {
-	crypto.Signer
-	stop atomic.Bool
-}
-
-func (g *gate) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if g.stop.Load() {
-		return nil, errAborted
-	}
-	return g.Signer.Sign(rand, digest, opts)
 }
 
 // NewSigner starts the signing of one message copy: RSA keys first, so
@@ -104,41 +99,19 @@ func (k *Keys) NewSigner() (*Signer, error) {
 			return nil, fmt.Errorf("sign: %w", err)
 		}
 	}
-	s := &Signer{parts: make([]part, 0, len(k.Keys))}
+	s := &Signer{domain: domain, parts: make([]part, 0, len(k.Keys)), body: newRelaxedBody(), now: time.Now}
 	for _, alg := range []string{RSASHA256, Ed25519SHA256} {
 		for _, key := range k.Keys {
-			if key.Algorithm != alg {
-				continue
-			}
-			if err := s.start(domain, key); err != nil {
-				s.Abort()
-				return nil, err
+			if key.Algorithm == alg {
+				s.parts = append(s.parts, part{selector: key.Selector, algorithm: key.Algorithm, key: key.Signer})
 			}
 		}
 	}
 	return s, nil
 }
 
-func (s *Signer) start(domain string, key Key) error {
-	g := &gate{Signer: key.Signer}
-	d, err := dkim.NewSigner(&dkim.SignOptions{
-		Domain:                 domain,
-		Selector:               key.Selector,
-		Signer:                 g,
-		Hash:                   crypto.SHA256,
-		HeaderCanonicalization: dkim.CanonicalizationRelaxed,
-		BodyCanonicalization:   dkim.CanonicalizationRelaxed,
-		HeaderKeys:             signedFields,
-	})
-	if err != nil {
-		return fmt.Errorf("sign: selector %q: %w", key.Selector, err)
-	}
-	s.parts = append(s.parts, part{selector: key.Selector, algorithm: key.Algorithm, dkim: d, gate: g})
-	return nil
-}
-
-// Write hands p to every key's signer. After an error the Signer is unusable:
-// call Abort.
+// Write takes the next octets of the message. After an error the Signer is
+// unusable: call Abort.
 func (s *Signer) Write(p []byte) (int, error) {
 	switch s.state {
 	case stateClosed:
@@ -149,15 +122,24 @@ func (s *Signer) Write(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
-	for i := range s.parts {
-		pt := &s.parts[i]
-		if n, err := pt.dkim.Write(p); err != nil {
-			s.err = fmt.Errorf("sign: %s (%s): %w", pt.selector, pt.algorithm, err)
-			// Some keys may have taken all of p and others not: report the
-			// smallest count.
-			return n, s.err
-		}
+	if s.inBody {
+		s.body.Write(p)
+		return len(p), nil
 	}
+	s.head = append(s.head, p...)
+	end := headerEnd(s.head, s.scanned)
+	if end < 0 {
+		if len(s.head) > maxHeaderBytes {
+			s.err = fmt.Errorf("sign: no end of header in the first %d octets", maxHeaderBytes)
+			return 0, s.err
+		}
+		s.scanned = max(len(s.head)-3, 0)
+		return len(p), nil
+	}
+	s.fields = headerFields(s.head[:end])
+	s.inBody = true
+	s.body.Write(s.head[end:])
+	s.head = nil
 	return len(p), nil
 }
 
@@ -170,45 +152,78 @@ func (s *Signer) Close() error {
 		}
 		return s.err
 	}
+	if s.err == nil && !s.inBody {
+		s.err = errors.New("sign: the header never ends (no empty line)")
+	}
 	if s.err != nil {
 		s.Abort()
 		return s.err
 	}
-	// The keys sign side by side: the Ed25519 signature and the hashing
-	// left to each key overlap the RSA operation instead of following it.
+	bh := base64.StdEncoding.EncodeToString(s.body.sum())
+	signed := signedHeader(s.fields, signedFields)
+	t := strconv.FormatInt(s.now().Unix(), 10)
+	hl := strings.Join(signedFields, ":")
+	// The keys sign side by side: the Ed25519 signature overlaps the RSA
+	// operation instead of following it.
 	errs := make([]error, len(s.parts))
 	var wg sync.WaitGroup
 	for i := range s.parts {
 		pt := &s.parts[i]
-		closeOne := func() {
+		one := func() {
 			start := time.Now()
-			errs[i] = pt.dkim.Close()
+			errs[i] = pt.sign(s.domain, bh, hl, t, signed)
 			pt.took = time.Since(start)
 		}
 		if i == len(s.parts)-1 {
-			closeOne() // the last one on this goroutine
+			one() // the last one on this goroutine
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			closeOne()
+			one()
 		}()
 	}
 	wg.Wait()
 	var b strings.Builder
 	for i := range s.parts {
-		pt := &s.parts[i]
-		pt.done = true
 		if errs[i] != nil {
+			pt := &s.parts[i]
 			s.err = fmt.Errorf("sign: %s (%s): %w", pt.selector, pt.algorithm, errs[i])
 			s.Abort()
 			return s.err
 		}
-		b.WriteString(pt.dkim.Signature())
+		b.WriteString(s.parts[i].sig)
 	}
 	s.header = b.String()
 	s.state = stateClosed
+	return nil
+}
+
+// sign makes pt's DKIM-Signature field (RFC 6376 section 3.5) over the
+// relaxed header fields signed and the body hash bh: the hash covers those
+// fields, then this field with an empty b= and no final CRLF (section
+// 3.7).
+func (pt *part) sign(domain, bh, hl, t string, signed []byte) error {
+	keyAlg, _, _ := strings.Cut(pt.algorithm, "-")
+	tags := []tag{{"v", "1"}, {"a", pt.algorithm}, {"bh", bh}, {"c", "relaxed/relaxed"},
+		{"d", domain}, {"s", pt.selector}, {"t", t}, {"h", hl}}
+	unsigned := relaxedHeader(nil, formatSignature(tags, ""))
+	h := sha256.New()
+	h.Write(signed)
+	h.Write(bytes.TrimRight(unsigned, crlf))
+	digest := h.Sum(nil)
+	var opts crypto.SignerOpts = crypto.SHA256
+	if keyAlg == "ed25519" {
+		// Ed25519 signs the SHA-256 digest as its message (RFC 8463
+		// section 3), not a pre-hashed input.
+		opts = crypto.Hash(0)
+	}
+	sig, err := pt.key.Sign(rand.Reader, digest, opts)
+	if err != nil {
+		return err
+	}
+	pt.sig = formatSignature(tags, base64.StdEncoding.EncodeToString(sig))
 	return nil
 }
 
@@ -220,7 +235,7 @@ func (s *Signer) Header() string {
 }
 
 // Durations returns, after Close, the time each algorithm took in Close:
-// the hashing left to do plus the private-key operation.
+// the header hash plus the private-key operation.
 func (s *Signer) Durations() map[string]time.Duration {
 	m := make(map[string]time.Duration, len(s.parts))
 	for _, pt := range s.parts {
@@ -229,23 +244,14 @@ func (s *Signer) Durations() map[string]time.Duration {
 	return m
 }
 
-// Abort stops every signing still running and waits for its goroutine to
-// end. It is safe to call at any time, more than once, and after Close.
+// Abort gives the signing up: Write and Close then fail with errAborted,
+// and no private-key operation runs. It is safe to call at any time, more
+// than once, and after Close (which it leaves as it was).
 func (s *Signer) Abort() {
 	if s.state == stateClosed {
 		return
 	}
 	s.state = stateAborted
-	for i := range s.parts {
-		pt := &s.parts[i]
-		if pt.done {
-			continue
-		}
-		pt.gate.stop.Store(true)
-		// Closing the pipe lets the goroutine run to its end, where the gate
-		// refuses to sign; Close returns once it has. Its error is moot.
-		_ = pt.dkim.Close()
-		pt.done = true
-	}
 	s.header = ""
+	s.head = nil
 }
