@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Leak's load benchmark, and the same job done by Postfix + OpenDKIM, on
 # this machine's loopback interface. Prints a markdown table for the README.
+# compare.sh, next to it, is issue 13's harness: a connection per message
+# (Postfix's smtp-source) and reuse, the default and openssl builds, and
+# Postfix + OpenDKIM, medians of 3, with ratios and latency at half peak.
 #
 #   cmd/leak-load/bench.sh
 #

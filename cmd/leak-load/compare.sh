@@ -45,6 +45,9 @@
 #   BUILDS="default openssl"   which leakd builds to run
 #   SKIP_POSTFIX=1             Leak only
 #   NOCONTENT=1                also the first build with the text passed
+#   BASELINE=DIR               also "Leak baseline": the default build of the
+#                              source tree DIR (git worktree add DIR OLDCOMMIT),
+#                              to measure a change against what it changes
 #   WORKERS=N                  delivery.workers (default: leakd's)
 #   PPROF=1                    http.pprof on (profiles under /debug/pprof/)
 #   RUN_LIMIT=600              seconds a run may take
@@ -119,6 +122,10 @@ for b in $BUILDS; do
   esac
   builds+=("$b")
 done
+if [ -n "${BASELINE:-}" ]; then
+  (cd "$BASELINE" && go build -o "$bin/leakd-baseline" ./cmd/leakd)
+  builds+=(baseline)
+fi
 go build -o "$bin/leak-load" ./cmd/leak-load
 LL=$bin/leak-load
 
