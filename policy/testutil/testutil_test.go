@@ -112,6 +112,18 @@ func TestWaitForErrGivesUp(t *testing.T) {
 	}
 }
 
+// Poll reports a condition that came true, and gives up on one that never
+// does instead of failing the test.
+func TestPoll(t *testing.T) {
+	n := 0
+	if !Poll(WaitTimeout, func() bool { n++; return n == 3 }) || n != 3 {
+		t.Errorf("Poll stopped after %d calls, want true after 3", n)
+	}
+	if Poll(5*time.Millisecond, func() bool { return false }) {
+		t.Error("Poll reported a condition that never held")
+	}
+}
+
 func TestSyncBuffer(t *testing.T) {
 	var b SyncBuffer
 	var wg sync.WaitGroup

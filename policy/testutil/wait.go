@@ -32,20 +32,29 @@ func (notYet) Error() string { return "the condition does not hold" }
 var errNotYet error = notYet{}
 
 // WaitForErr polls f until it returns nil, for at most limit, and fails the
-// test with f's last error if it never does. The polling interval grows
-// from 1ms to 100ms, so a fast condition costs little and a slow one does
-// not spin.
+// test with f's last error if it never does.
 func WaitForErr(t testing.TB, what string, limit time.Duration, f func() error) {
 	t.Helper()
+	var err error
+	if !Poll(limit, func() bool { err = f(); return err == nil }) {
+		t.Fatalf("timed out after %v waiting for %s: %v", limit, what, err)
+	}
+}
+
+// Poll calls cond until it holds, for at most limit, and reports whether
+// it did. It is WaitFor for a caller that writes its own failure (with a
+// daemon's log, say) or has something else to do when the wait ends: stop
+// a process that did not exit, for one. The interval grows from 1ms to
+// 100ms, so a fast condition costs little and a slow one does not spin.
+func Poll(limit time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(limit)
 	pause := time.Millisecond
 	for {
-		err := f()
-		if err == nil {
-			return
+		if cond() {
+			return true
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s: %v", limit, what, err)
+			return false
 		}
 		time.Sleep(pause)
 		pause = min(2*pause, 100*time.Millisecond)
