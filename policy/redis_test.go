@@ -2,7 +2,7 @@ package policy
 
 import (
 	"context"
-	"net/http"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -185,19 +185,17 @@ func TestRedisSharedByTwoEngines(t *testing.T) {
 		t.Errorf("deferred RCPT: %+v, want a retry of ~4.8h", d)
 	}
 
-	// An opt-out through one instance's page is refused by the other at
-	// once, and the other's page knows it.
-	srv := unsubServer(t, e1)
-	if r := do(t, http.MethodPost, e1.UnsubscribeURL(srv.URL, "carol@example.com"),
-		"application/x-www-form-urlencoded", strings.NewReader(ListUnsubscribePost)); r.code != 200 {
-		t.Fatalf("one-click: %d", r.code)
+	// An opt-out through one instance is refused by the other at once,
+	// and the other's unsubscribe link knows it.
+	carol := urlToken(e1.UnsubscribeURL("", "carol@example.com"))
+	if err := e1.Unsubscribe(ctx, carol); err != nil {
+		t.Fatalf("opt-out: %v", err)
 	}
 	if d := e2.Rcpt(ctx, "carol@example.com"); d.Action != Reject || d.Policy != PolicyOptOut {
 		t.Errorf("other instance after opt-out: %+v", d)
 	}
-	srv2 := unsubServer(t, e2)
-	if r := get(t, e2.UnsubscribeURL(srv2.URL, "carol@example.com")); !strings.Contains(r.body, "Leak messages stopped") {
-		t.Errorf("other instance's page does not show the opt-out: %s", r.body)
+	if out, err := e2.Unsubscribed(ctx, urlToken(e2.UnsubscribeURL("", "carol@example.com"))); err != nil || !out {
+		t.Errorf("other instance does not know the opt-out: %v %v", out, err)
 	}
 
 	// Hard bounces of two messages, one recorded by each instance,
@@ -258,19 +256,18 @@ func TestRedisUnreachable(t *testing.T) {
 	} else {
 		release()
 	}
-	srv := unsubServer(t, e)
-	u := e.UnsubscribeURL(srv.URL, "bob@example.com")
-	if r := get(t, u); r.code != http.StatusServiceUnavailable {
-		t.Errorf("GET with Redis down: %d", r.code)
+	tok := urlToken(e.UnsubscribeURL("", "bob@example.com"))
+	if _, err := e.Unsubscribed(ctx, tok); err == nil || errors.Is(err, ErrLinkInvalid) {
+		t.Errorf("Unsubscribed with Redis down: %v", err)
 	}
-	if r := do(t, http.MethodPost, u, "application/x-www-form-urlencoded", strings.NewReader(ListUnsubscribePost)); r.code != http.StatusServiceUnavailable {
-		t.Errorf("POST with Redis down: %d", r.code)
+	if err := e.Unsubscribe(ctx, tok); err == nil || errors.Is(err, ErrLinkInvalid) {
+		t.Errorf("Unsubscribe with Redis down: %v", err)
 	}
 	if err := e.Ping(ctx); err == nil {
 		t.Error("Ping with Redis down succeeded")
 	}
-	// Four decisions, the bounce, GET, POST and the ping: one call each,
-	// each failed and timed. Nothing was opted out or suppressed.
+	// Four decisions, the bounce, the opt-out's read and write and the
+	// ping: one call each, each failed and timed. Nothing was opted out or suppressed.
 	if calls, errs := storeCalls(t, m, metrics.StoreRedis); calls != 8 || errs != 8 {
 		t.Errorf("redis store: %d calls, %d errors; want 8 and 8", calls, errs)
 	}

@@ -1,104 +1,33 @@
 package policy
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"leak/metrics"
 )
 
-// note is one message the notifier was asked to send.
-type note struct{ rcpt, subject, body string }
+// The pages of opting back in are relay/web's, tested there over HTTP;
+// these tests check the requests, tokens and confirmations beneath them.
 
-// notes is a Notifier that records what it is asked to send, and fails
-// while err is set.
-type notes struct {
-	mu  sync.Mutex
-	got []note
-	err error
-}
-
-func (n *notes) notify(_ context.Context, rcpt, subject, body string) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.err != nil {
-		return n.err
-	}
-	n.got = append(n.got, note{rcpt, subject, body})
-	return nil
-}
-
-func (n *notes) all() []note {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return append([]note(nil), n.got...)
-}
-
-var linkRE = regexp.MustCompile(`http://[^\s]+/u/resubscribe/[A-Za-z0-9_-]+`)
-
-// link returns the confirmation link of the last message sent, which must
-// be for rcpt.
-func (n *notes) link(t *testing.T, rcpt string) string {
+func resubscriber(t *testing.T, e *Engine, clk *clock, opts ResubscribeOptions) *Resubscriber {
 	t.Helper()
-	all := n.all()
-	if len(all) == 0 {
-		t.Fatal("no confirmation sent")
-	}
-	last := all[len(all)-1]
-	if last.rcpt != rcpt {
-		t.Fatalf("confirmation sent to %q, want %q", last.rcpt, rcpt)
-	}
-	links := linkRE.FindAllString(last.body, -1)
-	if len(links) != 1 {
-		t.Fatalf("confirmation holds %d links, want 1:\n%s", len(links), last.body)
-	}
-	return links[0]
-}
-
-// resubServer mounts e.Pages at /u/ as the daemon does, with opts (its
-// Notify and BaseURL filled in) on clk's time.
-func resubServer(t *testing.T, e *Engine, clk *clock, opts ResubscribeOptions) (*httptest.Server, *notes) {
-	t.Helper()
-	n := &notes{}
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	opts.Notify = n.notify
-	opts.BaseURL = srv.URL + "/"
-	opts.now = clk.Now
-	h, err := e.Pages(opts)
+	opts.Now = clk.Now
+	r, err := e.Resubscriber(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux.Handle("/u/", h)
-	return srv, n
+	return r
 }
 
-func request(t *testing.T, srv *httptest.Server, address string) response {
+func optOut(t *testing.T, e *Engine, rcpt string) {
 	t.Helper()
-	return post(t, srv.URL+"/u/resubscribe", url.Values{"action": {"request"}, "address": {address}})
-}
-
-func confirm(t *testing.T, link string) response {
-	t.Helper()
-	return post(t, link, url.Values{"action": {"resubscribe"}})
-}
-
-func optOut(t *testing.T, e *Engine, base, rcpt string) {
-	t.Helper()
-	if r := post(t, e.UnsubscribeURL(base, rcpt), url.Values{"List-Unsubscribe": {"One-Click"}}); r.code != 200 {
-		t.Fatalf("opt-out of %s: %d", rcpt, r.code)
+	if err := e.Unsubscribe(context.Background(), urlToken(e.UnsubscribeURL("", rcpt))); err != nil {
+		t.Fatalf("opt-out of %s: %v", rcpt, err)
 	}
 }
 
@@ -111,78 +40,62 @@ func optedOut(t *testing.T, e *Engine, rcpt string) bool {
 	return st.OptedOut
 }
 
-func TestResubscribeEndToEnd(t *testing.T) {
+// request asks for a confirmation to address, which must be given.
+func request(t *testing.T, r *Resubscriber, address string) Confirmation {
+	t.Helper()
+	c, err := r.Request(context.Background(), address)
+	if err != nil {
+		t.Fatalf("request for %q: %v", address, err)
+	}
+	return c
+}
+
+func TestResubscribe(t *testing.T) {
+	ctx := context.Background()
 	clk := newClock()
 	e, _, m := localEngine(t, offOptions(), clk)
-	srv, n := resubServer(t, e, clk, ResubscribeOptions{})
-	optOut(t, e, srv.URL, "bob@example.com")
+	r := resubscriber(t, e, clk, ResubscribeOptions{})
+	if r.TTL() != 24*time.Hour {
+		t.Errorf("default TTL %s", r.TTL())
+	}
+	optOut(t, e, "bob@example.com")
 
-	// The unsubscribe page's link leads to the request page.
-	stopped := e.UnsubscribeURL(srv.URL, "bob@example.com")
-	base, _ := url.Parse(stopped)
-	ref, _ := url.Parse("resubscribe")
-	r := get(t, base.ResolveReference(ref).String())
-	if r.code != 200 || !strings.Contains(r.body, `name="address"`) || !strings.Contains(r.body, `value="request"`) {
-		t.Fatalf("request page: %d %s", r.code, r.body)
+	// The confirmation goes to the address as typed, its domain
+	// normalised; the token names neither; nothing changes yet.
+	c := request(t, r, " Bob+news@EXAMPLE.com ")
+	if c.To != "Bob+news@example.com" {
+		t.Errorf("To %q", c.To)
 	}
-	if got := r.hdr.Get("Content-Security-Policy"); !strings.HasPrefix(got, "default-src 'none'") {
-		t.Errorf("request page CSP %q", got)
+	if len(c.Token) != resubTokenLen || strings.Contains(c.Token, "bob") {
+		t.Fatalf("token %q", c.Token)
 	}
-
-	// The request mails the address, as typed but with its domain
-	// normalised, one link to the same server; nothing changes yet.
-	if r = request(t, srv, " Bob+news@EXAMPLE.com "); r.code != 200 || !strings.Contains(r.body, "Check your mailbox") {
-		t.Fatalf("request: %d %s", r.code, r.body)
-	}
-	link := n.link(t, "Bob+news@example.com")
-	if got := n.all()[0]; got.subject != resubSubject || !strings.Contains(got.body, "within 24 hours") ||
-		!strings.Contains(got.body, "If it was not you, ignore this message") {
-		t.Errorf("confirmation: %+v", got)
-	}
-	if !strings.HasPrefix(link, srv.URL+"/u/resubscribe/") || strings.Contains(link, "bob") || strings.Contains(link, "example") {
-		t.Fatalf("link %q", link)
+	if err := r.Check(c.Token); err != nil {
+		t.Fatal(err)
 	}
 	if !optedOut(t, e, "bob@example.com") {
 		t.Fatal("asking for a confirmation opted back in")
-	}
-
-	// GET and HEAD on the link show a button and change nothing.
-	r = get(t, link)
-	if r.code != 200 || !strings.Contains(r.body, formMarker) || !strings.Contains(r.body, `value="resubscribe"`) {
-		t.Fatalf("GET link: %d %s", r.code, r.body)
-	}
-	if r = do(t, http.MethodHead, link, "", nil); r.code != 200 {
-		t.Fatalf("HEAD link: %d", r.code)
-	}
-	// A POST without the button's action changes nothing either.
-	if r = post(t, link, url.Values{"action": {"unsubscribe"}}); r.code != http.StatusBadRequest {
-		t.Fatalf("POST link, other action: %d", r.code)
-	}
-	if !optedOut(t, e, "bob@example.com") {
-		t.Fatal("GET, HEAD or a bad POST on the link opted back in")
 	}
 	if in := counter(t, m.PolicyOptOuts, metrics.OptIn); in != 0 {
 		t.Fatalf("opt-ins counted before confirming: %d", in)
 	}
 
-	// The button opts back in, and is counted.
-	if r = confirm(t, link); r.code != 200 || !strings.Contains(r.body, "Leak messages allowed") || strings.Contains(r.body, "<form") {
-		t.Fatalf("confirm: %d %s", r.code, r.body)
+	if err := r.Confirm(ctx, c.Token); err != nil {
+		t.Fatal(err)
 	}
-	if d := e.Rcpt(context.Background(), "bob@example.com"); d.Action != Allow {
+	if d := e.Rcpt(ctx, "bob@example.com"); d.Action != Allow {
 		t.Fatalf("after confirming: %+v", d)
 	}
 	if in := counter(t, m.PolicyOptOuts, metrics.OptIn); in != 1 {
 		t.Fatalf("opt-ins counted %d, want 1", in)
 	}
 
-	// Once only: after a new opt-out, the same link is refused.
-	optOut(t, e, srv.URL, "bob@example.com")
-	if r = confirm(t, link); r.code != http.StatusGone || !strings.Contains(r.body, "already been used") {
-		t.Fatalf("second use: %d %s", r.code, r.body)
+	// Once only: after a new opt-out, the same token is refused.
+	optOut(t, e, "bob@example.com")
+	if err := r.Confirm(ctx, c.Token); !errors.Is(err, ErrLinkUsed) {
+		t.Fatalf("second use: %v", err)
 	}
 	if !optedOut(t, e, "bob@example.com") {
-		t.Fatal("a used link opted back in")
+		t.Fatal("a used token opted back in")
 	}
 	if in := counter(t, m.PolicyOptOuts, metrics.OptIn); in != 1 {
 		t.Fatalf("opt-ins counted %d after a refused reuse, want 1", in)
@@ -190,114 +103,89 @@ func TestResubscribeEndToEnd(t *testing.T) {
 }
 
 func TestResubscribeExpiry(t *testing.T) {
+	ctx := context.Background()
 	clk := newClock()
 	e, _, _ := localEngine(t, offOptions(), clk)
-	srv, n := resubServer(t, e, clk, ResubscribeOptions{TTL: time.Hour})
-	optOut(t, e, srv.URL, "bob@example.com")
+	r := resubscriber(t, e, clk, ResubscribeOptions{TTL: time.Hour})
+	optOut(t, e, "bob@example.com")
 
-	if r := request(t, srv, "bob@example.com"); r.code != 200 || !strings.Contains(r.body, "works for 1 hour.") {
-		t.Fatalf("request: %d %s", r.code, r.body)
-	}
-	link := n.link(t, "bob@example.com")
-	if !strings.Contains(n.all()[0].body, "within 1 hour") {
-		t.Errorf("body does not give the TTL:\n%s", n.all()[0].body)
-	}
+	tok := request(t, r, "bob@example.com").Token
 	clk.Advance(time.Hour - time.Second)
-	if r := get(t, link); r.code != 200 {
-		t.Fatalf("GET a second before expiry: %d", r.code)
+	if err := r.Check(tok); err != nil {
+		t.Fatalf("a second before expiry: %v", err)
 	}
 	clk.Advance(time.Second)
-	for _, r := range []response{get(t, link), confirm(t, link)} {
-		if r.code != http.StatusGone || !strings.Contains(r.body, "expired") || strings.Contains(r.body, "<form") {
-			t.Errorf("expired link: %d %s", r.code, r.body)
-		}
+	if err := r.Check(tok); !errors.Is(err, ErrLinkExpired) {
+		t.Errorf("Check at expiry: %v", err)
+	}
+	if err := r.Confirm(ctx, tok); !errors.Is(err, ErrLinkExpired) {
+		t.Errorf("Confirm at expiry: %v", err)
 	}
 	if !optedOut(t, e, "bob@example.com") {
-		t.Fatal("an expired link opted back in")
+		t.Fatal("an expired token opted back in")
 	}
 
-	// A fresh link works, and its link to a new one resolves to the
-	// request page.
-	request(t, srv, "bob@example.com")
-	fresh := n.link(t, "bob@example.com")
-	if fresh == link {
-		t.Fatal("the same link twice an hour apart")
+	fresh := request(t, r, "bob@example.com").Token
+	if fresh == tok {
+		t.Fatal("the same token twice an hour apart")
 	}
-	if r := confirm(t, fresh); r.code != 200 || optedOut(t, e, "bob@example.com") {
-		t.Fatalf("fresh link: %d", r.code)
-	}
-	r := confirm(t, fresh)
-	m := regexp.MustCompile(`<a href="([^"]+)">`).FindStringSubmatch(r.body)
-	if r.code != http.StatusGone || m == nil {
-		t.Fatalf("used link: %d %s", r.code, r.body)
-	}
-	base, _ := url.Parse(fresh)
-	ref, _ := url.Parse(m[1])
-	if got := base.ResolveReference(ref).String(); got != srv.URL+"/u/resubscribe" {
-		t.Errorf("'ask for a new link' leads to %s", got)
+	if err := r.Confirm(ctx, fresh); err != nil || optedOut(t, e, "bob@example.com") {
+		t.Fatalf("fresh token: %v", err)
 	}
 }
 
 func TestResubscribeBoundToAddress(t *testing.T) {
+	ctx := context.Background()
 	clk := newClock()
 	e, _, _ := localEngine(t, offOptions(), clk)
-	srv, n := resubServer(t, e, clk, ResubscribeOptions{})
-	optOut(t, e, srv.URL, "bob@example.com")
-	optOut(t, e, srv.URL, "alice@example.com")
-
-	request(t, srv, "alice@example.com")
-	aliceLink := n.link(t, "alice@example.com")
-	request(t, srv, "bob@example.com")
-	bobLink := n.link(t, "bob@example.com")
-	aliceTok := aliceLink[strings.LastIndexByte(aliceLink, '/')+1:]
-	bobTok := bobLink[strings.LastIndexByte(bobLink, '/')+1:]
-	if len(aliceTok) != resubTokenLen {
-		t.Fatalf("token length %d, want %d", len(aliceTok), resubTokenLen)
-	}
+	r := resubscriber(t, e, clk, ResubscribeOptions{})
+	optOut(t, e, "bob@example.com")
+	optOut(t, e, "alice@example.com")
+	aliceTok := request(t, r, "alice@example.com").Token
+	bobTok := request(t, r, "bob@example.com").Token
 
 	// Another relay's secret, the same request.
 	other := offOptions()
 	other.Secret = []byte("another secret, another relay!!")
 	e2, _, _ := localEngine(t, other, clk)
-	srv2, n2 := resubServer(t, e2, clk, ResubscribeOptions{})
-	request(t, srv2, "bob@example.com")
-	foreignLink := n2.link(t, "bob@example.com")
-	foreign := foreignLink[strings.LastIndexByte(foreignLink, '/')+1:]
+	foreign := request(t, resubscriber(t, e2, clk, ResubscribeOptions{}), "bob@example.com").Token
 
 	// Alice's token with bob's hash, or with its expiry moved on.
 	spliced := bobTok[:40] + aliceTok[40:]
 	raw, _ := resubEncoding.DecodeString(aliceTok)
 	raw[sha256Size+7]++
 	later := resubEncoding.EncodeToString(raw)
-	unsub := e.UnsubscribeURL("", "bob@example.com")[len("/u/"):]
 
-	for name, u := range map[string]string{
-		"spliced":             srv.URL + "/u/resubscribe/" + spliced,
-		"expiry moved":        srv.URL + "/u/resubscribe/" + later,
-		"other secret":        srv.URL + "/u/resubscribe/" + foreign,
-		"unsubscribe token":   srv.URL + "/u/resubscribe/" + unsub,
-		"truncated":           srv.URL + "/u/resubscribe/" + bobTok[:74],
-		"non-canonical":       srv.URL + "/u/resubscribe/" + bobTok[:74] + string(nextChar(bobTok[74])),
-		"empty":               srv.URL + "/u/resubscribe/",
-		"token as unsub link": srv.URL + "/u/" + bobTok,
+	for name, tok := range map[string]string{
+		"spliced":           spliced,
+		"expiry moved":      later,
+		"other secret":      foreign,
+		"unsubscribe token": urlToken(e.UnsubscribeURL("", "bob@example.com")),
+		"truncated":         bobTok[:74],
+		"non-canonical":     bobTok[:74] + string(nextChar(bobTok[74])),
+		"empty":             "",
 	} {
-		for _, method := range []string{http.MethodGet, http.MethodPost} {
-			r := do(t, method, u, "application/x-www-form-urlencoded", strings.NewReader("action=resubscribe"))
-			if r.code != http.StatusNotFound || strings.Contains(r.body, "<form") {
-				t.Errorf("%s %s: %d, want 404 without a form", name, method, r.code)
-			}
+		if err := r.Check(tok); !errors.Is(err, ErrLinkInvalid) {
+			t.Errorf("%s: Check %v", name, err)
 		}
+		if err := r.Confirm(ctx, tok); !errors.Is(err, ErrLinkInvalid) {
+			t.Errorf("%s: Confirm %v", name, err)
+		}
+	}
+	// A confirmation token is no unsubscribe token either.
+	if err := e.CheckUnsubscribe(bobTok); !errors.Is(err, ErrLinkInvalid) {
+		t.Errorf("confirmation token as unsubscribe token: %v", err)
 	}
 	if !optedOut(t, e, "bob@example.com") || !optedOut(t, e, "alice@example.com") {
 		t.Fatal("a bad token opted someone back in")
 	}
 
-	// Alice's link opts in alice, never bob.
-	if r := confirm(t, aliceLink); r.code != 200 {
-		t.Fatalf("alice's link: %d", r.code)
+	// Alice's token opts in alice, never bob.
+	if err := r.Confirm(ctx, aliceTok); err != nil {
+		t.Fatal(err)
 	}
 	if optedOut(t, e, "alice@example.com") || !optedOut(t, e, "bob@example.com") {
-		t.Fatal("alice's link did not opt in alice alone")
+		t.Fatal("alice's token did not opt in alice alone")
 	}
 }
 
@@ -312,103 +200,64 @@ func nextChar(c byte) byte {
 	return alphabet[strings.IndexByte(alphabet, c)^1]
 }
 
-// TestResubscribeSameAnswer: the request page answers an opted-out and a
-// never-opted-out address alike, with the same store calls and the same
-// message, so a third party learns nothing of the opt-out.
+// TestResubscribeSameAnswer: a request for an opted-out and a
+// never-opted-out address makes the same store calls, so a third party
+// learns nothing of the opt-out, not even by timing.
 func TestResubscribeSameAnswer(t *testing.T) {
 	clk := newClock()
 	e, _, m := localEngine(t, offOptions(), clk)
-	srv, n := resubServer(t, e, clk, ResubscribeOptions{})
-	optOut(t, e, srv.URL, "bob@example.com")
+	r := resubscriber(t, e, clk, ResubscribeOptions{})
+	optOut(t, e, "bob@example.com")
 
-	var answers []response
 	var calls []int
 	for _, a := range []string{"bob@example.com", "carol@example.com"} {
 		before, _ := storeCalls(t, m, metrics.StoreLocal)
-		answers = append(answers, request(t, srv, a))
+		request(t, r, a)
 		after, _ := storeCalls(t, m, metrics.StoreLocal)
 		calls = append(calls, after-before)
 	}
-	a, b := answers[0], answers[1]
-	if a.code != 200 || a.code != b.code || a.body != b.body {
-		t.Errorf("answers differ:\n%d %s\n%d %s", a.code, a.body, b.code, b.body)
-	}
-	a.hdr.Del("Date")
-	b.hdr.Del("Date")
-	for k := range a.hdr {
-		if a.hdr.Get(k) != b.hdr.Get(k) {
-			t.Errorf("header %s: %q and %q", k, a.hdr.Get(k), b.hdr.Get(k))
-		}
-	}
-	if len(a.hdr) != len(b.hdr) {
-		t.Errorf("headers differ: %v and %v", a.hdr, b.hdr)
-	}
-	if calls[0] != calls[1] {
-		t.Errorf("store calls %d and %d: the page treats the addresses differently", calls[0], calls[1])
-	}
-	got := n.all()
-	if len(got) != 2 || got[0].subject != got[1].subject ||
-		linkRE.ReplaceAllString(got[0].body, "LINK") != linkRE.ReplaceAllString(got[1].body, "LINK") {
-		t.Errorf("confirmations differ: %+v", got)
+	if calls[0] != calls[1] || calls[0] != 2 {
+		t.Errorf("store calls %d and %d, want the two limits' each", calls[0], calls[1])
 	}
 }
 
 func TestResubscribeRateLimit(t *testing.T) {
+	ctx := context.Background()
 	clk := newClock()
 	e, _, _ := localEngine(t, offOptions(), clk)
-	srv, n := resubServer(t, e, clk, ResubscribeOptions{
+	r := resubscriber(t, e, clk, ResubscribeOptions{
 		PerAddress: Limit{Rate: 2, Period: 24 * time.Hour},
 		Global:     Limit{Rate: 4, Period: time.Hour},
 	})
-
-	for i := range 2 {
-		if r := request(t, srv, "bob@example.com"); r.code != 200 {
-			t.Fatalf("request %d: %d", i, r.code)
-		}
+	for range 2 {
+		request(t, r, "bob@example.com")
 	}
 	// A variant of the address shares its bucket.
 	for _, a := range []string{"bob@example.com", "Bob+again@Example.COM"} {
-		r := request(t, srv, a)
-		if r.code != http.StatusTooManyRequests || !strings.Contains(r.body, "for this address") ||
-			!strings.Contains(r.body, "try again in 12 hours") || r.hdr.Get("Retry-After") != "43200" {
-			t.Errorf("%s over the limit: %d %q %s", a, r.code, r.hdr.Get("Retry-After"), r.body)
+		_, err := r.Request(ctx, a)
+		var l *ResubscribeLimited
+		if !errors.As(err, &l) || !l.PerAddress || l.RetryAfter != 12*time.Hour || l.Hint() != "try again in 12 hours" {
+			t.Errorf("%s over the limit: %v", a, err)
 		}
 	}
-	if got := len(n.all()); got != 2 {
-		t.Fatalf("%d confirmations sent, want 2", got)
-	}
-
 	// Other addresses have their own buckets, up to the global limit.
-	for i, a := range []string{"alice@example.com", "carol@example.com", "dave@example.com"} {
-		r := request(t, srv, a)
-		want := http.StatusOK
-		if i == 2 {
-			want = http.StatusTooManyRequests
-		}
-		if r.code != want {
-			t.Errorf("%s: %d, want %d", a, r.code, want)
-		}
+	request(t, r, "alice@example.com")
+	request(t, r, "carol@example.com")
+	_, err := r.Request(ctx, "dave@example.com")
+	var l *ResubscribeLimited
+	if !errors.As(err, &l) || l.PerAddress {
+		t.Errorf("over the global limit: %v", err)
 	}
-	if got := len(n.all()); got != 4 {
-		t.Fatalf("%d confirmations sent, want 4", got)
-	}
-
 	// The buckets refill with time.
 	clk.Advance(12 * time.Hour)
-	if r := request(t, srv, "bob@example.com"); r.code != 200 {
-		t.Errorf("after 12 hours: %d", r.code)
-	}
+	request(t, r, "bob@example.com")
 }
 
-func TestResubscribeRefuses(t *testing.T) {
+func TestResubscribeBadAddress(t *testing.T) {
 	clk := newClock()
-	var logs bytes.Buffer
-	opts := offOptions()
-	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-	e, _, _ := localEngine(t, opts, clk)
-	srv, n := resubServer(t, e, clk, ResubscribeOptions{})
-	page := srv.URL + "/u/resubscribe"
-
+	e, _, m := localEngine(t, offOptions(), clk)
+	r := resubscriber(t, e, clk, ResubscribeOptions{})
+	before, _ := storeCalls(t, m, metrics.StoreLocal)
 	for _, a := range []string{
 		"", "bob", "bob@", "@example.com", "bob@localhost", "bob@@example.com",
 		"bob smith@example.com", `"bob"@example.com`, "bob..x@example.com", ".bob@example.com",
@@ -416,109 +265,66 @@ func TestResubscribeRefuses(t *testing.T) {
 		"Bob <bob@example.com>", "bob@example.com, carol@example.com",
 		strings.Repeat("b", 65) + "@example.com", "bob@" + strings.Repeat("x", 250) + ".com",
 	} {
-		if r := request(t, srv, a); r.code != http.StatusBadRequest || !strings.Contains(r.body, `name="address"`) {
-			t.Errorf("address %q: %d, want 400 with the form again", a, r.code)
+		if _, err := r.Request(context.Background(), a); !errors.Is(err, ErrBadAddress) {
+			t.Errorf("address %q: %v, want ErrBadAddress", a, err)
 		}
 	}
-	// An internationalised domain is sent in A-labels.
-	if r := request(t, srv, "<bob@BÜCHER.example>"); r.code != 200 {
-		t.Errorf("IDN domain: %d", r.code)
+	if after, _ := storeCalls(t, m, metrics.StoreLocal); after != before {
+		t.Errorf("bad addresses took %d events of the limits", after-before)
 	}
-	n.link(t, "bob@xn--bcher-kva.example")
-
-	for name, r := range map[string]response{
-		"no action":  post(t, page, url.Values{"address": {"carol@example.com"}}),
-		"wrong verb": do(t, http.MethodPut, page, "", nil),
-		"huge body":  post(t, page, url.Values{"action": {"request"}, "address": {"carol@example.com"}, "x": {strings.Repeat("x", 10000)}}),
-		"query only": post(t, page+"?action=request&address=carol@example.com", url.Values{}),
-		"cross-site": crossSite(t, page, url.Values{"action": {"request"}, "address": {"carol@example.com"}}),
-		"link PUT":   do(t, http.MethodPut, page+"/x", "", nil),
-	} {
-		if r.code < 400 || r.code >= 500 {
-			t.Errorf("%s: %d, want a 4xx", name, r.code)
-		}
-	}
-	if got := len(n.all()); got != 1 {
-		t.Fatalf("%d confirmations sent, want only the IDN one", got)
-	}
-
-	// A link's button cannot be pressed from another site.
-	optOut(t, e, srv.URL, "carol@example.com")
-	request(t, srv, "carol@example.com")
-	link := n.link(t, "carol@example.com")
-	if r := crossSite(t, link, url.Values{"action": {"resubscribe"}}); r.code != http.StatusForbidden {
-		t.Errorf("cross-site confirm: %d", r.code)
-	}
-	if !optedOut(t, e, "carol@example.com") {
-		t.Fatal("a cross-site POST opted back in")
-	}
-
-	// A notifier that fails is a 503 and a log line without the address.
-	n.err = errors.New("spool full")
-	if r := request(t, srv, "dave@example.com"); r.code != http.StatusServiceUnavailable || !strings.Contains(r.body, "could not be sent") {
-		t.Errorf("notifier failure: %d %s", r.code, r.body)
-	}
-	if !strings.Contains(logs.String(), "spool full") {
-		t.Errorf("the failure is not logged:\n%s", logs.String())
-	}
-	for _, secret := range []string{"dave", "carol", "bob", "xn--bcher"} {
-		if strings.Contains(logs.String(), secret) {
-			t.Errorf("the log names %q:\n%s", secret, logs.String())
-		}
+	// An internationalised domain is mailed in A-labels.
+	if c := request(t, r, "<bob@BÜCHER.example>"); c.To != "bob@xn--bcher-kva.example" {
+		t.Errorf("IDN domain: %q", c.To)
 	}
 }
 
-// crossSite posts form as a browser does from another site.
-func crossSite(t *testing.T, u string, form url.Values) response {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+// TestResubscribeStoreFails: a failure to mark a token used leaves the
+// token; a failure to opt in after the mark costs it (ErrLinkLost).
+func TestResubscribeStoreFails(t *testing.T) {
+	ctx := context.Background()
+	clk := newClock()
+	s, err := openLocal(t.TempDir(), defaultMaxKeys, clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	req.Header.Set("Origin", "https://evil.example")
-	resp, err := http.DefaultClient.Do(req)
+	defer s.Close()
+	fire := errors.New("disk on fire")
+	e, err := Open(offOptions(), failingStore{Store: s, err: fire})
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	return response{code: resp.StatusCode, hdr: resp.Header}
+	r := resubscriber(t, e, clk, ResubscribeOptions{})
+	tok := request(t, r, "bob@example.com").Token
+	if err := r.Confirm(ctx, tok); !errors.Is(err, ErrLinkLost) || !errors.Is(err, fire) {
+		t.Errorf("opt-in failed: %v", err)
+	}
+	if err := r.Confirm(ctx, tok); !errors.Is(err, ErrLinkUsed) {
+		t.Errorf("after a lost link: %v", err)
+	}
+
+	e2, err := Open(offOptions(), failingStore{Store: s, err: fire, allow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := resubscriber(t, e2, clk, ResubscribeOptions{})
+	if _, err := r2.Request(ctx, "bob@example.com"); !errors.Is(err, fire) {
+		t.Errorf("request, limits failing: %v", err)
+	}
+	if err := r2.Confirm(ctx, tok); !errors.Is(err, fire) || errors.Is(err, ErrLinkLost) {
+		t.Errorf("confirm, mark failing: %v", err)
+	}
 }
 
-func TestPagesOptions(t *testing.T) {
+func TestResubscriberOptions(t *testing.T) {
 	e, _, _ := localEngine(t, offOptions(), newClock())
-	n := &notes{}
 	for name, o := range map[string]ResubscribeOptions{
-		"no notifier":  {BaseURL: "https://leak.example"},
-		"no base":      {Notify: n.notify},
-		"relative":     {Notify: n.notify, BaseURL: "/leak"},
-		"ftp":          {Notify: n.notify, BaseURL: "ftp://leak.example"},
-		"negative ttl": {Notify: n.notify, BaseURL: "https://leak.example", TTL: -time.Hour},
-		"bad limit":    {Notify: n.notify, BaseURL: "https://leak.example", Global: Limit{Rate: 1}},
+		"negative ttl": {TTL: -time.Hour},
+		"bad global":   {Global: Limit{Rate: 1}},
+		"bad address":  {PerAddress: Limit{Rate: -1, Period: time.Hour}},
 	} {
-		if _, err := e.Pages(o); err == nil {
+		if _, err := e.Resubscriber(o); err == nil {
 			t.Errorf("%s: no error", name)
 		}
-	}
-	// Behind StripPrefix, with a base that has a path.
-	h, err := e.Pages(ResubscribeOptions{Notify: n.notify, BaseURL: "https://leak.example/leak/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(http.StripPrefix("/leak/u/", h))
-	defer srv.Close()
-	if r := get(t, srv.URL+"/leak/u/resubscribe"); r.code != 200 || !strings.Contains(r.body, `name="address"`) {
-		t.Fatalf("request page behind StripPrefix: %d", r.code)
-	}
-	if r := post(t, srv.URL+"/leak/u/resubscribe", url.Values{"action": {"request"}, "address": {"bob@example.com"}}); r.code != 200 {
-		t.Fatalf("request behind StripPrefix: %d", r.code)
-	}
-	if got := n.all(); len(got) != 1 || !strings.Contains(got[0].body, "https://leak.example/leak/u/resubscribe/") {
-		t.Fatalf("link under a base with a path: %+v", got)
-	}
-	if r := get(t, e.UnsubscribeURL(srv.URL+"/leak", "bob@example.com")); r.code != 200 {
-		t.Errorf("unsubscribe link behind StripPrefix: %d", r.code)
 	}
 }
 

@@ -1,13 +1,13 @@
 package policy
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"mime"
-	"net/http"
-	"net/url"
+	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -23,6 +23,14 @@ import (
 // another recipient without the secret, and says nothing about the sender
 // or the message. It does not expire: an opt-out link must keep working
 // in a message read months later.
+//
+// The pages at the URL are relay/web's; this file answers what they ask:
+// whether a token is valid, whether its recipient opted out, and the
+// opt-out itself. The token only ever opts out. It sits in every
+// delivered copy, so whoever sees one copy (a forward, a shared mailbox,
+// an archive) has it: if it could also opt back in, anyone who saw a
+// single message could undo its recipient's opt-out. Opting back in takes
+// a confirmation sent to the address itself (resubscribe.go).
 
 // ListUnsubscribePost is the value of the List-Unsubscribe-Post field, and
 // the body a one-click POST carries (RFC 8058 section 3.1).
@@ -34,9 +42,12 @@ const (
 	// tokenLen is the encoded length; 48 bytes encode to exactly 64
 	// base64 characters, so no padding and no non-canonical spellings.
 	tokenLen = tokenRawLen / 3 * 4
-	// maxForm bounds what a POST may make the server read.
-	maxForm = 4096
 )
+
+// ErrLinkInvalid is the error of a link's token that this Engine did not
+// make: forged, cut short, from another relay's secret or of the other
+// kind (an unsubscribe token is no confirmation token, and back).
+var ErrLinkInvalid = errors.New("policy: link not valid")
 
 // UnsubscribeURL returns the one-click unsubscribe URL of rcpt: base (the
 // public URL of the HTTP listener, http.public_url) followed by
@@ -44,6 +55,56 @@ const (
 func (e *Engine) UnsubscribeURL(base, rcpt string) string {
 	h := e.keys.sum(kindRcpt, normAddress(rcpt))
 	return strings.TrimSuffix(base, "/") + "/u/" + e.token(h[:])
+}
+
+// CheckUnsubscribe returns nil if token (the last path segment of an
+// UnsubscribeURL) is one this Engine made, and ErrLinkInvalid if not. It
+// reads no store, so a page can refuse a bad link before it reads a
+// request's body.
+func (e *Engine) CheckUnsubscribe(token string) error {
+	if _, ok := e.parseToken(token); !ok {
+		return ErrLinkInvalid
+	}
+	return nil
+}
+
+// Unsubscribed reports whether the recipient of an unsubscribe token has
+// opted out. It changes nothing: mail scanners fetch links. A bad token
+// is ErrLinkInvalid; a store failure is counted and logged as the
+// decisions' are, and returned.
+func (e *Engine) Unsubscribed(ctx context.Context, token string) (bool, error) {
+	key, ok := e.parseToken(token)
+	if !ok {
+		return false, ErrLinkInvalid
+	}
+	st, err := e.store.Recipient(ctx, key)
+	if err != nil {
+		e.storeFailed(err)
+		return false, fmt.Errorf("policy: read opt-out: %w", err)
+	}
+	return st.OptedOut, nil
+}
+
+// Unsubscribe opts the recipient of an unsubscribe token out of every
+// further Leak message, and counts it in leak_policy_optouts_total. Doing
+// it again changes nothing but counts again, as a click does. A bad token
+// is ErrLinkInvalid; a store failure is counted and logged as the
+// decisions' are, and returned: the caller answers so that a one-click
+// client retries.
+func (e *Engine) Unsubscribe(ctx context.Context, token string) error {
+	key, ok := e.parseToken(token)
+	if !ok {
+		return ErrLinkInvalid
+	}
+	if err := e.store.SetOptOut(ctx, key, true); err != nil {
+		e.storeFailed(err)
+		return fmt.Errorf("policy: record opt-out: %w", err)
+	}
+	if c := e.optOuts[true]; c != nil {
+		c.Inc()
+	}
+	e.log.Info("policy: a recipient opted out")
+	return nil
 }
 
 func (e *Engine) token(h []byte) string {
@@ -69,104 +130,4 @@ func (e *Engine) parseToken(tok string) (string, bool) {
 		return "", false
 	}
 	return hex.EncodeToString(h), true
-}
-
-// UnsubscribeHandler serves the unsubscribe URLs; mount it at /u/ (with or
-// without http.StripPrefix: the token is the last path segment). [Engine.Pages]
-// serves the same URLs and the resubscribe pages beside them.
-//
-// The token only ever opts out. It sits in every delivered copy, so
-// whoever sees one copy (a forward, a shared mailbox, an archive) has it:
-// if it could also opt back in, anyone who saw a single message could
-// undo its recipient's opt-out. Opting back in takes a confirmation sent
-// to the address itself (resubscribe.go).
-//
-// GET shows the recipient's state: a button to stop Leak messages, or the
-// news that they are stopped, with a link to the resubscribe page. It
-// changes nothing, since mail scanners fetch links. POST with
-// List-Unsubscribe=One-Click (RFC 8058) or action=unsubscribe opts out;
-// anything else, action=resubscribe included, is a 400 that changes
-// nothing. An invalid token is a 404; a store failure a 503, so a
-// one-click client retries. The token is the capability, so there is no
-// CSRF token; pages load nothing external and are never cached.
-func (e *Engine) UnsubscribeHandler() http.Handler {
-	return http.HandlerFunc(e.serveUnsubscribe)
-}
-
-// pageHeaders sets the headers of every page: nothing external may load,
-// nothing is cached, and no Referer carries a token elsewhere.
-func pageHeaders(w http.ResponseWriter) {
-	hdr := w.Header()
-	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-	hdr.Set("Cache-Control", "no-store")
-	hdr.Set("Referrer-Policy", "no-referrer")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-}
-
-func (e *Engine) serveUnsubscribe(w http.ResponseWriter, r *http.Request) {
-	pageHeaders(w)
-	tok := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
-	key, ok := e.parseToken(tok)
-	if !ok {
-		page(w, http.StatusNotFound, pageInvalid)
-		return
-	}
-	ctx := r.Context()
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		st, err := e.store.Recipient(ctx, key)
-		if err != nil {
-			e.storeFailed(err)
-			page(w, http.StatusServiceUnavailable, pageRetry)
-			return
-		}
-		if st.OptedOut {
-			page(w, http.StatusOK, pageStopped)
-		} else {
-			page(w, http.StatusOK, pageAsk)
-		}
-	case http.MethodPost:
-		f, ok := postForm(w, r)
-		if !ok || (first(f["List-Unsubscribe"]) != "One-Click" && first(f["action"]) != "unsubscribe") {
-			page(w, http.StatusBadRequest, pageBadRequest)
-			return
-		}
-		if err := e.store.SetOptOut(ctx, key, true); err != nil {
-			e.storeFailed(err)
-			page(w, http.StatusServiceUnavailable, pageRetry)
-			return
-		}
-		if c := e.optOuts[true]; c != nil {
-			c.Inc()
-		}
-		e.log.Info("policy: a recipient opted out")
-		page(w, http.StatusOK, pageStopped)
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		page(w, http.StatusMethodNotAllowed, pageBadRequest)
-	}
-}
-
-// postForm reads a POST body of at most maxForm bytes. RFC 8058 section
-// 3.2 lets the body be application/x-www-form-urlencoded or
-// multipart/form-data; only the body counts, not the query string.
-func postForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	var err error
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		err = r.ParseMultipartForm(maxForm)
-	} else {
-		err = r.ParseForm()
-	}
-	if err != nil {
-		return nil, false
-	}
-	return r.PostForm, true // multipart values included
-}
-
-func first(v []string) string {
-	if len(v) == 0 {
-		return ""
-	}
-	return v[0]
 }

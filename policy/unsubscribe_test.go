@@ -1,172 +1,102 @@
 package policy
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"mime/multipart"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"leak/metrics"
 )
 
-// unsubServer mounts e's handler at /u/ as the daemon does.
-func unsubServer(t *testing.T, e *Engine) *httptest.Server {
-	t.Helper()
-	mux := http.NewServeMux()
-	mux.Handle("/u/", e.UnsubscribeHandler())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv
+// The pages of these links are relay/web's, tested there over HTTP; these
+// tests check the tokens and the opt-out they stand for.
+
+// failingStore fails Recipient and SetOptOut with err, and Allow too when
+// allow is set.
+type failingStore struct {
+	Store
+	err   error
+	allow bool
 }
 
-type response struct {
-	code int
-	body string
-	hdr  http.Header
+func (f failingStore) Allow(ctx context.Context, key string, l Limit) (bool, time.Duration, error) {
+	if f.allow {
+		return false, 0, f.err
+	}
+	return f.Store.Allow(ctx, key, l)
 }
 
-func do(t *testing.T, method, u, contentType string, body io.Reader) response {
-	t.Helper()
-	req, err := http.NewRequest(method, u, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{resp.StatusCode, string(b), resp.Header}
+func (f failingStore) Recipient(context.Context, string) (RecipientState, error) {
+	return RecipientState{}, f.err
 }
+func (f failingStore) SetOptOut(context.Context, string, bool) error { return f.err }
 
-func get(t *testing.T, u string) response { return do(t, http.MethodGet, u, "", nil) }
+func urlToken(u string) string { return u[strings.LastIndexByte(u, '/')+1:] }
 
-func post(t *testing.T, u string, form url.Values) response {
-	return do(t, http.MethodPost, u, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
-}
-
-const formMarker = `<form method="post" action="">`
-
-func TestUnsubscribeEndToEnd(t *testing.T) {
+func TestUnsubscribe(t *testing.T) {
 	ctx := context.Background()
 	e, _, m := localEngine(t, offOptions(), newClock())
-	srv := unsubServer(t, e)
 
-	u := e.UnsubscribeURL(srv.URL+"/", "bob@example.com")
-	if !strings.HasPrefix(u, srv.URL+"/u/") || strings.Contains(u, "bob") || strings.Contains(u, "example") {
+	u := e.UnsubscribeURL("https://leak.example/", "bob@example.com")
+	if !strings.HasPrefix(u, "https://leak.example/u/") || strings.Contains(u, "bob") || strings.Contains(u, "example.com") {
 		t.Fatalf("URL %q", u)
 	}
-	if got := e.UnsubscribeURL(srv.URL, "Bob+tag@Example.com"); got != u {
+	if got := e.UnsubscribeURL("https://leak.example", "Bob+tag@Example.com"); got != u {
 		t.Errorf("variant address has another URL: %s", got)
 	}
+	tok := urlToken(u)
+	if err := e.CheckUnsubscribe(tok); err != nil {
+		t.Fatal(err)
+	}
 
-	// GET: the question, a form, the safety headers; nothing changes.
-	r := get(t, u)
-	if r.code != 200 || !strings.Contains(r.body, formMarker) ||
-		!strings.Contains(r.body, `value="unsubscribe"`) ||
-		!strings.Contains(r.body, "You received an anonymous message through Leak. Stop all further Leak messages to this address?") {
-		t.Fatalf("GET: %d %s", r.code, r.body)
-	}
-	for h, want := range map[string]string{
-		"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-		"Cache-Control":           "no-store",
-		"Content-Type":            "text/html; charset=utf-8",
-		"Referrer-Policy":         "no-referrer",
-	} {
-		if got := r.hdr.Get(h); !strings.HasPrefix(got, want) {
-			t.Errorf("%s = %q, want %q", h, got, want)
-		}
-	}
-	for _, bad := range []string{"<script", "src=", "href=", "http://", "https://"} {
-		if strings.Contains(r.body, bad) {
-			t.Errorf("page holds %q", bad)
-		}
+	// Reading the state changes nothing.
+	if out, err := e.Unsubscribed(ctx, tok); err != nil || out {
+		t.Fatalf("Unsubscribed before: %v %v", out, err)
 	}
 	if d := e.Rcpt(ctx, "bob@example.com"); d.Action != Allow {
-		t.Fatalf("GET opted out: %+v", d)
+		t.Fatalf("reading the state opted out: %+v", d)
 	}
 
-	// One-click POST (RFC 8058 section 3.2).
-	r = do(t, http.MethodPost, u, "application/x-www-form-urlencoded", strings.NewReader(ListUnsubscribePost))
-	if r.code != 200 || !strings.Contains(r.body, "Leak will not deliver any further messages") ||
-		strings.Contains(r.body, "<form") {
-		t.Fatalf("one-click POST: %d %s", r.code, r.body)
+	if err := e.Unsubscribe(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := e.Unsubscribed(ctx, tok); err != nil || !out {
+		t.Fatalf("Unsubscribed after: %v %v", out, err)
 	}
 	if d := e.Rcpt(ctx, "bob@example.com"); d.Action != Reject || d.Policy != PolicyOptOut || d.Text != textNoRcpt {
-		t.Fatalf("after one-click: %+v", d)
+		t.Fatalf("after opting out: %+v", d)
+	}
+	if d := e.Rcpt(ctx, "Bob+news@EXAMPLE.com"); d.Policy != PolicyOptOut {
+		t.Errorf("a variant of the address is not opted out: %+v", d)
 	}
 	if d := e.Rcpt(ctx, "alice@example.com"); d.Action != Allow {
 		t.Errorf("another recipient refused: %+v", d)
 	}
-
-	// GET now shows the state, with no button back: only a link to the
-	// resubscribe page, which asks the address itself.
-	if r = get(t, u); r.code != 200 || strings.Contains(r.body, "<form") || !strings.Contains(r.body, `<a href="resubscribe">`) {
-		t.Fatalf("GET after opt-out: %d %s", r.code, r.body)
+	// Again: nothing changes, and it counts as the click it is.
+	if err := e.Unsubscribe(ctx, tok); err != nil {
+		t.Fatal(err)
 	}
-
-	// The token cannot opt back in: whoever saw one copy has it.
-	if r = post(t, u, url.Values{"action": {"resubscribe"}}); r.code != http.StatusBadRequest || strings.Contains(r.body, "allowed") {
-		t.Fatalf("resubscribe with the unsubscribe token: %d %s", r.code, r.body)
-	}
-	if d := e.Rcpt(ctx, "bob@example.com"); d.Policy != PolicyOptOut {
-		t.Fatalf("the unsubscribe token opted back in: %+v", d)
-	}
-	if r = post(t, u, url.Values{"action": {"unsubscribe"}}); r.code != 200 {
-		t.Fatalf("unsubscribe button: %d", r.code)
-	}
-	if d := e.Rcpt(ctx, "bob@example.com"); d.Policy != PolicyOptOut {
-		t.Fatalf("after the unsubscribe button: %+v", d)
-	}
-
-	// multipart/form-data is allowed by RFC 8058 too.
-	var mp bytes.Buffer
-	mw := multipart.NewWriter(&mp)
-	mw.WriteField("List-Unsubscribe", "One-Click")
-	mw.Close()
-	carol := e.UnsubscribeURL(srv.URL, "carol@example.com")
-	if r = do(t, http.MethodPost, carol, mw.FormDataContentType(), &mp); r.code != 200 {
-		t.Fatalf("multipart one-click: %d %s", r.code, r.body)
-	}
-	if d := e.Rcpt(ctx, "carol@example.com"); d.Policy != PolicyOptOut {
-		t.Errorf("after multipart one-click: %+v", d)
-	}
-	// Bob's three RCPTs after opting out, and carol's one.
-	if got := decisions(m, PolicyOptOut, "reject"); got != 4 {
-		t.Errorf("optout rejects = %d, want 4", got)
-	}
-	// One-click, the button, multipart one-click; the refused resubscribe
-	// and the GETs change nothing and count nothing.
-	if out, in := counter(t, m.PolicyOptOuts, metrics.OptOut), counter(t, m.PolicyOptOuts, metrics.OptIn); out != 3 || in != 0 {
-		t.Errorf("opt-outs %d, opt-ins %d; want 3 and 0", out, in)
+	if out, in := counter(t, m.PolicyOptOuts, metrics.OptOut), counter(t, m.PolicyOptOuts, metrics.OptIn); out != 2 || in != 0 {
+		t.Errorf("opt-outs %d, opt-ins %d; want 2 and 0", out, in)
 	}
 }
 
-func TestUnsubscribeRefuses(t *testing.T) {
+func TestUnsubscribeTokens(t *testing.T) {
 	ctx := context.Background()
 	e, _, m := localEngine(t, offOptions(), newClock())
-	srv := unsubServer(t, e)
-	u := e.UnsubscribeURL(srv.URL, "bob@example.com")
-	tok := u[strings.LastIndexByte(u, '/')+1:]
+	tok := urlToken(e.UnsubscribeURL("", "bob@example.com"))
+	if len(tok) != tokenLen {
+		t.Fatalf("token length %d, want %d", len(tok), tokenLen)
+	}
 
 	// Another Engine's secret: the same recipient, a token that must not
 	// work here.
 	other := offOptions()
 	other.Secret = []byte("another secret, another relay!!")
 	e2, _, _ := localEngine(t, other, newClock())
-	foreign := e2.UnsubscribeURL(srv.URL, "bob@example.com")
+	foreign := urlToken(e2.UnsubscribeURL("", "bob@example.com"))
 
 	flip := func(s string, i int) string {
 		b := []byte(s)
@@ -179,72 +109,78 @@ func TestUnsubscribeRefuses(t *testing.T) {
 	}
 	// A token for alice, with bob's hash spliced in: the MAC no longer
 	// matches.
-	alice := e.UnsubscribeURL(srv.URL, "alice@example.com")
-	aliceTok := alice[strings.LastIndexByte(alice, '/')+1:]
+	aliceTok := urlToken(e.UnsubscribeURL("", "alice@example.com"))
 	spliced := aliceTok[:43] + tok[43:]
+	h := e.keys.sum(kindRcpt, "bob@example.com")
+	resub := e.resubToken(h[:], newClock().Now().Add(time.Hour))
 
 	for name, bad := range map[string]string{
-		"hash byte":       srv.URL + "/u/" + flip(tok, 3),
-		"mac byte":        srv.URL + "/u/" + flip(tok, 60),
-		"truncated":       srv.URL + "/u/" + tok[:63],
-		"extended":        srv.URL + "/u/" + tok + "A",
-		"padded":          srv.URL + "/u/" + tok + "==",
-		"std alphabet":    srv.URL + "/u/" + strings.NewReplacer("-", "+", "_", "/").Replace(tok) + "+",
-		"other secret":    foreign,
-		"spliced":         srv.URL + "/u/" + spliced,
-		"empty":           srv.URL + "/u/",
-		"token as prefix": srv.URL + "/u/" + tok + "/x",
+		"hash byte":          flip(tok, 3),
+		"mac byte":           flip(tok, 60),
+		"truncated":          tok[:63],
+		"extended":           tok + "A",
+		"padded":             tok + "==",
+		"std alphabet":       strings.NewReplacer("-", "+", "_", "/").Replace(tok) + "+",
+		"other secret":       foreign,
+		"spliced":            spliced,
+		"empty":              "",
+		"confirmation token": resub,
 	} {
-		for _, method := range []string{http.MethodGet, http.MethodPost} {
-			r := do(t, method, bad, "application/x-www-form-urlencoded", strings.NewReader(ListUnsubscribePost))
-			if r.code != http.StatusNotFound || strings.Contains(r.body, "<form") {
-				t.Errorf("%s %s: %d, want 404 without a form", name, method, r.code)
-			}
+		if err := e.CheckUnsubscribe(bad); !errors.Is(err, ErrLinkInvalid) {
+			t.Errorf("%s: CheckUnsubscribe %v", name, err)
+		}
+		if _, err := e.Unsubscribed(ctx, bad); !errors.Is(err, ErrLinkInvalid) {
+			t.Errorf("%s: Unsubscribed %v", name, err)
+		}
+		if err := e.Unsubscribe(ctx, bad); !errors.Is(err, ErrLinkInvalid) {
+			t.Errorf("%s: Unsubscribe %v", name, err)
 		}
 	}
-	if d := e.Rcpt(ctx, "bob@example.com"); d.Action != Allow {
-		t.Fatalf("a bad token opted bob out: %+v", d)
+	for _, a := range []string{"bob@example.com", "alice@example.com"} {
+		if d := e.Rcpt(ctx, a); d.Action != Allow {
+			t.Fatalf("a bad token opted %s out: %+v", a, d)
+		}
 	}
-	if d := e.Rcpt(ctx, "alice@example.com"); d.Action != Allow {
-		t.Fatalf("a bad token opted alice out: %+v", d)
-	}
-
 	// Alice's valid token opts out alice, never bob.
-	if r := post(t, alice, url.Values{"List-Unsubscribe": {"One-Click"}}); r.code != 200 {
-		t.Fatal(r.code)
+	if err := e.Unsubscribe(ctx, aliceTok); err != nil {
+		t.Fatal(err)
 	}
 	if d := e.Rcpt(ctx, "bob@example.com"); d.Action != Allow {
 		t.Errorf("alice's token opted bob out: %+v", d)
 	}
-
-	// Requests that are not one of the two ways to opt out change nothing.
-	for name, r := range map[string]response{
-		"empty body":   post(t, u, url.Values{}),
-		"query only":   post(t, u+"?List-Unsubscribe=One-Click", url.Values{}),
-		"wrong value":  post(t, u, url.Values{"List-Unsubscribe": {"yes"}}),
-		"other action": post(t, u, url.Values{"action": {"delete"}}),
-		"huge body":    post(t, u, url.Values{"action": {"unsubscribe"}, "x": {strings.Repeat("x", 10000)}}),
-		"put":          do(t, http.MethodPut, u, "", strings.NewReader(ListUnsubscribePost)),
-	} {
-		if r.code != http.StatusBadRequest && r.code != http.StatusMethodNotAllowed {
-			t.Errorf("%s: %d", name, r.code)
-		}
-	}
-	if d := e.Rcpt(ctx, "bob@example.com"); d.Action != Allow {
-		t.Errorf("a bad request opted bob out: %+v", d)
-	}
-	// Alice's one opt-out, and nothing for the refused requests.
-	if out, in := counter(t, m.PolicyOptOuts, metrics.OptOut), counter(t, m.PolicyOptOuts, metrics.OptIn); out != 1 || in != 0 {
-		t.Errorf("opt-outs %d, opt-ins %d; want 1 and 0", out, in)
+	if out := counter(t, m.PolicyOptOuts, metrics.OptOut); out != 1 {
+		t.Errorf("opt-outs %d, want alice's 1", out)
 	}
 }
 
-func TestUnsubscribeStripPrefix(t *testing.T) {
-	e, _, _ := localEngine(t, offOptions(), newClock())
-	srv := httptest.NewServer(http.StripPrefix("/leak/u/", e.UnsubscribeHandler()))
-	defer srv.Close()
-	u := e.UnsubscribeURL(srv.URL+"/leak", "bob@example.com")
-	if r := get(t, u); r.code != 200 {
-		t.Errorf("behind StripPrefix: %d", r.code)
+// TestUnsubscribeStoreFails: a store failure is an error that is not
+// ErrLinkInvalid (a page answers 503, so a one-click client retries),
+// counted as the decisions' store errors are, and no opt-out is counted.
+func TestUnsubscribeStoreFails(t *testing.T) {
+	ctx := context.Background()
+	s, err := openLocal(t.TempDir(), defaultMaxKeys, newClock().Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	m := metrics.New("test")
+	opts := offOptions()
+	opts.Metrics = m
+	e, err := Open(opts, failingStore{Store: s, err: errors.New("disk on fire")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := urlToken(e.UnsubscribeURL("", "bob@example.com"))
+	if _, err := e.Unsubscribed(ctx, tok); err == nil || errors.Is(err, ErrLinkInvalid) {
+		t.Errorf("Unsubscribed: %v", err)
+	}
+	if err := e.Unsubscribe(ctx, tok); err == nil || errors.Is(err, ErrLinkInvalid) || !strings.Contains(err.Error(), "disk on fire") {
+		t.Errorf("Unsubscribe: %v", err)
+	}
+	if got := decisions(m, metrics.StoreLocal, metrics.DecisionError); got != 2 {
+		t.Errorf("store errors counted %d, want 2", got)
+	}
+	if out := counter(t, m.PolicyOptOuts, metrics.OptOut); out != 0 {
+		t.Errorf("a failed opt-out was counted: %d", out)
 	}
 }

@@ -253,12 +253,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	defer webL.Close()
 	// The unsubscribe pages: a delivered copy's link opts out; opting back
 	// in needs a link Leak mails to the address itself.
-	pages, err := engine.Pages(policy.ResubscribeOptions{Notify: srv.Notice, BaseURL: cfg.HTTP.PublicURL,
-		Operator: cfg.Web.operator()})
+	pages, err := unsubscribePages(cfg, srv, engine, log)
 	if err != nil {
 		smtpL.Close()
 		httpL.Close()
-		return fmt.Errorf("policy: %w", err)
+		return err
 	}
 	mux.Handle("/u/", pages)
 	// Not ready from the moment the drain begins: balancers and

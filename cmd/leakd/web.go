@@ -80,6 +80,13 @@ func (w *WebConfig) operator() string {
 	return name + " (" + contact + ")"
 }
 
+// unsubscribePages returns the /u/ pages (relay/web), served by the web
+// listener, or by the private one when web.listen is off.
+func unsubscribePages(cfg *Config, srv *relay.Server, engine *policy.Engine, log *slog.Logger) (http.Handler, error) {
+	return web.UnsubscribePages(web.UnsubscribeOptions{Engine: engine, Notify: srv.Notice,
+		BaseURL: cfg.HTTP.PublicURL, Operator: cfg.Web.operator(), Logger: log})
+}
+
 // validate checks the web section of c; with no listener only the values'
 // ranges.
 func (w *WebConfig) validate(c *Config) error {

@@ -1,7 +1,7 @@
 // Package web is Leak's public HTTP surface: the form that sends an
 // anonymous message (GET /, POST /send), the same as a JSON API (GET
 // /api/v1/challenge, POST /api/v1/messages), and the recipient's pages
-// beside them (/r/ abuse reports; /u/ unsubscribe, mounted from policy).
+// beside them (/r/ abuse reports; /u/ unsubscribe, UnsubscribePages).
 //
 // A message sent here takes the SMTP path from the address codec on
 // (relay.Server.Submit): the same address checks, policy decisions,
@@ -103,7 +103,7 @@ type Options struct {
 	// whether it used HTTPS. From anyone else both headers are ignored.
 	TrustedProxies []netip.Prefix
 
-	// Unsubscribe, when set, serves /u/ (policy's unsubscribe pages).
+	// Unsubscribe, when set, serves /u/ (UnsubscribePages).
 	Unsubscribe http.Handler
 	// Reports, when set, serves /r/TOKEN: a recipient reports a copy as
 	// abusive (report.go).
@@ -200,7 +200,7 @@ func securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		if !strings.HasPrefix(r.URL.Path, "/u/") {
-			// The unsubscribe pages keep their own (policy's) CSP.
+			// The unsubscribe pages keep their own CSP (unsubscribe.go).
 			hd.Set("Content-Security-Policy", csp)
 		}
 		hd.Set("X-Content-Type-Options", "nosniff")
