@@ -122,6 +122,7 @@ func port(t *testing.T, addr string) string {
 // gauge gives the certificate's expiry, and a restart serves the same
 // certificate from the cache instead of ordering another.
 func TestACMEStartTLS(t *testing.T) {
+	t.Parallel()
 	http01 := testutil.ReservePort(t)
 	// Nothing listens on Pebble's TLS-ALPN-01 port here: autocert tries that
 	// challenge first, sees it fail, and orders again with HTTP-01.
@@ -206,6 +207,7 @@ func TestACMEStartTLS(t *testing.T) {
 // serves every name in tls.acme.hostnames by SNI; a client without SNI gets
 // http.public_url's host.
 func TestACMETLSALPN(t *testing.T) {
+	t.Parallel()
 	httpsAddr := testutil.ReservePort(t)
 	p := startPebble(t, port(t, testutil.ReservePort(t)), port(t, httpsAddr))
 	dir := t.TempDir()
@@ -288,6 +290,7 @@ func TestACMETLSALPN(t *testing.T) {
 // TestACMEConfig: config check and serve refuse the same tls.acme configs,
 // naming the key.
 func TestACMEConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	notPEM := filepath.Join(dir, "not.pem")
 	os.WriteFile(notPEM, []byte("hello\n"), 0o600)

@@ -12,6 +12,7 @@ import (
 // without its DKIM signature, is refused in enforce mode, recorded and
 // relayed in record mode; an authorized sender passes.
 func TestSpoofedSenderRefused(t *testing.T) {
+	t.Parallel()
 	zone := testutil.StartDNS(t)
 	zone.SetTXT("bank.example", "v=spf1 ip4:192.0.2.1 -all")
 	zone.SetTXT("_dmarc.bank.example", "v=DMARC1; p=reject")

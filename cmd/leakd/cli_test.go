@@ -12,6 +12,7 @@ import (
 )
 
 func TestConfigCheck(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name, yaml string
@@ -59,6 +60,7 @@ func TestConfigCheck(t *testing.T) {
 // The example config documents every key: loading it must give the
 // defaults, so the two cannot drift apart.
 func TestExampleConfigIsDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := loadConfig("../../deploy/leak.example.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +78,7 @@ func TestExampleConfigIsDefaults(t *testing.T) {
 // A rate limit given in the file replaces the default limit whole: with no
 // burst, the burst is the rate, not the default limit's burst.
 func TestLimitReplacesDefault(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "leak.yaml")
 	os.WriteFile(path, []byte("policy:\n  rate_ip: {rate: 100, period: 1m}\n"), 0o600)
 	c, err := loadConfig(path)
@@ -106,6 +109,7 @@ func TestServeRefusesBeforeWriting(t *testing.T) {
 }
 
 func TestDKIMCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "leak.yaml")
 	os.WriteFile(cfg, []byte("data_dir: "+dir+"\n"), 0o600)
@@ -144,6 +148,7 @@ func TestDKIMCommands(t *testing.T) {
 // Help is asked for, so it goes to stdout with exit 0, for the whole
 // binary and for each subcommand; an unknown command is named.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"--help"}, {"help"}, {"serve", "--help"}, {"config", "check", "-h"},
 		{"dkim", "keygen", "--help"}, {"dkim", "dns", "--help"}, {"queue", "list", "--help"},
@@ -164,6 +169,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestTakeID(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"ID", "--config", "F"}, {"--config", "F", "ID"}, {"--config=F", "ID"}, {"-config", "F", "ID"},
 	} {

@@ -13,6 +13,7 @@ import (
 // TestConfigPrint: `config print` shows every default, and what it prints
 // is itself a config that loads to the same settings.
 func TestConfigPrint(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.yaml")
 	os.WriteFile(in, []byte("domain: leak.example\nhostname: mx.leak.example\ndata_dir: "+dir+"\n"+

@@ -80,11 +80,10 @@ func checkCopy(t *testing.T, m *corpus.Manifest, e corpus.Entry, path, to string
 func deliveredFiles(t *testing.T, d *daemon, n int) []string {
 	t.Helper()
 	var files []string
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
-		if files = outbox(d); len(files) >= n {
-			break
-		}
-	}
+	testutil.Poll(20*time.Second, func() bool {
+		files = outbox(d)
+		return len(files) >= n
+	})
 	if len(files) != n {
 		t.Fatalf("%d messages delivered, want %d", len(files), n)
 	}
@@ -193,6 +192,7 @@ func deliveredTo(t *testing.T, path string) string {
 // any sender secret, the envelope sender included. A message the manifest
 // expects refused must get that reply to DATA, and no copy.
 func TestCorpusThroughDaemon(t *testing.T) {
+	t.Parallel()
 	py := debianPython(t)
 	d := newDaemon(t, sections{})
 	d.start()
@@ -310,6 +310,7 @@ func logContains(log, secret string) bool {
 // TestSwaks: a real SMTP client (swaks) sends a first message as the README
 // shows, and dkimpy accepts both signatures with the keys from `leakd dkim dns`.
 func TestSwaks(t *testing.T) {
+	t.Parallel()
 	swaks := testutil.NeedTool(t, "swaks")
 	py := debianPython(t)
 	d := newDaemon(t, sections{})

@@ -16,11 +16,12 @@ import (
 // sending, restarts it, and checks that every message that got a 250 is
 // delivered and that the spool has no half-written entry.
 func TestKill9WhileSending(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, sections{})
 	d.start()
 
 	accepted := map[string]bool{}
-	for _, m := range sendThenKill(d, 4, "KILL", 1500*time.Millisecond) {
+	for _, m := range sendThenKill(t, d, 4, "KILL", 200) {
 		accepted[m] = true
 	}
 	n := len(accepted)
@@ -31,9 +32,8 @@ func TestKill9WhileSending(t *testing.T) {
 
 	d.log = &testutil.SyncBuffer{}
 	d.start()
-	deadline := time.Now().Add(30 * time.Second)
 	var missing []string
-	for {
+	testutil.Poll(30*time.Second, func() bool {
 		found := map[string]bool{}
 		files, _ := filepath.Glob(filepath.Join(d.outbox, "new", "*.eml"))
 		for _, f := range files {
@@ -53,11 +53,8 @@ func TestKill9WhileSending(t *testing.T) {
 				missing = append(missing, m)
 			}
 		}
-		if len(missing) == 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return len(missing) == 0
+	})
 	if len(missing) > 0 {
 		t.Errorf("%d of %d accepted messages lost after kill -9, e.g. %v", len(missing), n, missing[:min(5, len(missing))])
 	}
@@ -71,11 +68,15 @@ func TestKill9WhileSending(t *testing.T) {
 }
 
 // sendThenKill keeps workers sessions sending (a marker PREFIX-w-i in each
-// body) for a while, kills the daemon with SIGKILL while they do, and
-// returns the markers of the messages that got a 250.
-func sendThenKill(d *daemon, workers int, prefix string, after time.Duration) []string {
+// body), kills the daemon with SIGKILL once n messages got a 250, while the
+// sessions are still sending, and returns the markers of the messages that
+// got a 250. A count, not a time, picks the moment: on a loaded machine
+// the kill still comes mid-stream, and on a fast one no sooner than needed.
+func sendThenKill(t *testing.T, d *daemon, workers int, prefix string, n int) []string {
+	t.Helper()
 	var mu sync.Mutex
 	var accepted []string
+	enough := make(chan struct{})
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -92,12 +93,19 @@ func sendThenKill(d *daemon, workers int, prefix string, after time.Duration) []
 				if sendOnce(d.smtpAddr, m) {
 					mu.Lock()
 					accepted = append(accepted, m)
+					if len(accepted) == n {
+						close(enough)
+					}
 					mu.Unlock()
 				}
 			}
 		}()
 	}
-	time.Sleep(after)
+	select {
+	case <-enough:
+	case <-time.After(testutil.WaitTimeout):
+		t.Errorf("fewer than %d messages accepted in %v; killing anyway\nlog:\n%s", n, testutil.WaitTimeout, d.log.String())
+	}
 	d.kill()
 	close(stop)
 	wg.Wait()

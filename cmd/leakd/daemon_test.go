@@ -137,18 +137,17 @@ func (d *daemon) launch() {
 // waitReady waits until /readyz answers 200.
 func (d *daemon) waitReady() {
 	d.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	ready := testutil.Poll(20*time.Second, func() bool {
 		resp, err := http.Get("http://" + d.httpAddr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
+		if err != nil {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	if !ready {
+		d.t.Fatalf("leakd did not become ready; log:\n%s", d.log.String())
 	}
-	d.t.Fatalf("leakd did not become ready; log:\n%s", d.log.String())
 }
 
 func (d *daemon) kill() {
@@ -167,15 +166,11 @@ func (d *daemon) stop() {
 // waitDelivered waits for exactly n files in the outbox.
 func (d *daemon) waitDelivered(n int) []string {
 	d.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
 	var files []string
-	for time.Now().Before(deadline) {
+	testutil.Poll(20*time.Second, func() bool {
 		files, _ = filepath.Glob(filepath.Join(d.outbox, "new", "*.eml"))
-		if len(files) >= n {
-			break
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+		return len(files) >= n
+	})
 	if len(files) != n {
 		d.t.Fatalf("%d messages delivered, want %d", len(files), n)
 	}

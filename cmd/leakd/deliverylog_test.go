@@ -20,6 +20,7 @@ import (
 // the recipient cut out of the refusals), the DSN status and the failure
 // reason, and never a recipient.
 func TestPostfixDeliveryLog(t *testing.T) {
+	t.Parallel()
 	bin := needPostfix(t)
 	pf := newPostfix(t, bin, true)
 	access := filepath.Join(pf.conf, "access")

@@ -43,6 +43,7 @@ func runLeakd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 // TestDNSRecords: every record in zone-file syntax that a DNS server
 // loads, and the same records one name, type and value a line.
 func TestDNSRecords(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := realDomainConfig(t, dir, "")
 	code, zone, errs := runLeakd(t, "dns", "records", "--config", cfg)
@@ -127,6 +128,7 @@ func edit(zone, re, repl string) string {
 // passes, and each broken zone fails, naming exactly the records that are
 // missing or wrong.
 func TestDNSCheck(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := realDomainConfig(t, dir, "")
 	_, records, _ := runLeakd(t, "dns", "records", "--config", cfg)

@@ -74,6 +74,7 @@ func (f *faultClient) startTLS() {
 // in DATA at shutdown) from one distinctive address, and searches the
 // daemon's whole log for that address and the client's ports.
 func TestFaultsLeaveNoAddress(t *testing.T) {
+	t.Parallel()
 	cert, key := writeSelfSigned(t, t.TempDir(), "mx.leak.example")
 	d := newDaemon(t, sections{SMTP: "  tls_cert: " + cert + "\n  tls_key: " + key + "\n  shutdown_grace: 1s\n"})
 	d.start()

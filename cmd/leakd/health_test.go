@@ -15,6 +15,7 @@ import (
 // TestHealth: `leakd health` exits 0 while the relay is ready, and 1 when
 // /readyz answers 503 or nothing listens, as the image's HEALTHCHECK needs.
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, sections{})
 	d.start()
 	out, err := exec.Command(leakdBin, "health", "--config", d.config).CombinedOutput()
@@ -56,6 +57,7 @@ func exitCode(err error) int {
 }
 
 func TestLocalAddr(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"0.0.0.0:8025": "127.0.0.1:8025", ":8025": "127.0.0.1:8025", "[::]:8025": "[::1]:8025",
 		"10.1.2.3:8025": "10.1.2.3:8025", "127.0.0.1:9": "127.0.0.1:9",
@@ -69,6 +71,7 @@ func TestLocalAddr(t *testing.T) {
 // TestDockerfileHealthcheck: the image's HEALTHCHECK runs `leakd health`
 // in exec form (distroless has no shell) on the config its CMD serves.
 func TestDockerfileHealthcheck(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../../deploy/Dockerfile")
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 // in step, that a refused sample is not delivered, that accepted samples
 // pass the corpus checker, and that the daemon survives.
 func TestHostileCorpus(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, sections{})
 	d.start()
 	delivered := 0
@@ -108,6 +109,7 @@ func newest(files []string) string {
 
 // TestHostileShapes covers hostile inputs the corpora do not ship.
 func TestHostileShapes(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, sections{SMTP: "  max_message_bytes: 2097152\n"})
 	d.start()
 

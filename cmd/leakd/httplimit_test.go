@@ -18,6 +18,7 @@ import (
 // (the rest wait in the kernel's backlog) and closes idle keep-alive
 // connections, so SMTP keeps working and the waiting clients get their turn.
 func TestHTTPConnectionFlood(t *testing.T) {
+	t.Parallel()
 	prlimit, err := exec.LookPath("prlimit")
 	if err != nil {
 		t.Skip("prlimit (util-linux) is not installed")

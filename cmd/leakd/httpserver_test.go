@@ -7,6 +7,7 @@ import (
 )
 
 func TestPageFamily(t *testing.T) {
+	t.Parallel()
 	for path, want := range map[string]string{
 		"/u/TOKEN": metrics.HandlerUnsubscribe, "/u/resubscribe": metrics.HandlerUnsubscribe,
 		"/r/TOKEN": metrics.HandlerReport, "/api/v1/messages": metrics.HandlerAPI,

@@ -15,6 +15,7 @@ import (
 // a warning and serve starts on (its listeners moved to loopback), makes
 // both DKIM keys, prints every record, and never overwrites.
 func TestInit(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	etc := filepath.Join(dir, "etc")
 	data := filepath.Join(dir, "var")
@@ -101,6 +102,7 @@ func TestInit(t *testing.T) {
 // TestInitRefuses: missing flags, and an operator mailbox in the Leak
 // domain (its mail would come back to Leak), write nothing.
 func TestInitRefuses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string

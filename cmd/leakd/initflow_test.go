@@ -27,6 +27,7 @@ import (
 // server on the Internet: listen addresses, the ACME CA, the DNS servers
 // leakd asks, the MX port, and no anonymity delay.
 func TestInitEndToEnd(t *testing.T) {
+	t.Parallel()
 	testutil.Short(t, "init, serve, ACME and delivery end to end")
 	py := debianPython(t)
 	http01 := testutil.ReservePort(t)

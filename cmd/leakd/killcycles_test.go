@@ -4,7 +4,6 @@ import (
 	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"leak/policy/testutil"
 )
@@ -16,6 +15,7 @@ import (
 // disk at the kill). LEAK_KILL_CYCLES sets the number of cycles (5 by
 // default; the figures in the issue note come from 50).
 func TestKill9Cycles(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills and restarts leakd many times")
 	}
@@ -30,7 +30,7 @@ func TestKill9Cycles(t *testing.T) {
 	for i := range cycles {
 		d.log = &testutil.SyncBuffer{}
 		d.start()
-		accepted = append(accepted, sendThenKill(d, 6, "MARK-c"+strconv.Itoa(i), 700*time.Millisecond)...)
+		accepted = append(accepted, sendThenKill(t, d, 6, "MARK-c"+strconv.Itoa(i), 60)...)
 	}
 	d.log = &testutil.SyncBuffer{}
 	d.start()

@@ -159,6 +159,7 @@ var padding = strings.Repeat("The quick brown fox jumps over the lazy dog, again
 // is fixed. Every accepted message is delivered, and no recipient is
 // suppressed: a refusal of the message says nothing about its recipient.
 func TestNextHopRefusesMessage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		fault   string
@@ -223,6 +224,7 @@ func TestNextHopRefusesMessage(t *testing.T) {
 // larger SIZE; the copies refused before the restart are delivered on
 // retry, and none of their recipients is suppressed.
 func TestNextHopRestartsWithLargerSize(t *testing.T) {
+	t.Parallel()
 	// Room for a short message and its DKIM signatures, not for padding.
 	hop := newFaultyHop(t, "", 3000)
 	d := newDaemon(t, sections{Delivery: "  mode: smarthost\n  smarthost: " + hop.addr + "\n  smarthost_tls: none\n"})

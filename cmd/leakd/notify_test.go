@@ -76,6 +76,7 @@ func (n *notifySocket) want(t *testing.T, state string) []string {
 // and READY=1 around SIGHUP, and STOPPING=1 at SIGTERM, from which moment
 // /readyz answers 503 while a session in DATA finishes.
 func TestSystemdNotify(t *testing.T) {
+	t.Parallel()
 	ns := listenNotify(t)
 	d := newDaemon(t, sections{SMTP: "  shutdown_grace: 20s\n"})
 	cmd := exec.Command(leakdBin, "serve", "--config", d.config)

@@ -15,6 +15,7 @@ import (
 // tlsrpt) reaches the operator unchanged, in any case; a list of one's own
 // replaces the defaults.
 func TestOperatorAliases(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, sections{Policy: relaxedPolicy + "  operator: ops@operator.example\n"})
 	d.start()
 	rcpts := []string{"postmaster@leak.example", "abuse@leak.example", "DMARC@leak.example", "tlsrpt@Leak.Example"}
@@ -46,6 +47,7 @@ func TestOperatorAliases(t *testing.T) {
 // (dir delivery, an unsubscribe URL recipients cannot reach). Reserved
 // domains (leak.example) keep working without an operator.
 func TestRealDomainRules(t *testing.T) {
+	t.Parallel()
 	base := "domain: leak-relay.net\nhostname: mx.leak-relay.net\ndata_dir: %s\nsmtp:\n  listen: %s\nhttp:\n  listen: %s\n"
 	for _, tc := range []struct {
 		name, extra string
@@ -118,6 +120,7 @@ func TestRealDomainRules(t *testing.T) {
 }
 
 func TestReservedDomain(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[string]bool{
 		"leak.example": true, "example": true, "a.b.test": true, "localhost": true, "x.invalid": true,
 		"example.com": true, "mail.example.org.": true, "router.home.arpa": true, "LEAK.EXAMPLE": true,

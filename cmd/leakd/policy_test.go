@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"leak/policy/testutil"
 )
@@ -61,6 +60,7 @@ func (d *daemon) unsubscribeURL(n int) string {
 }
 
 func TestRecipientRateLimit(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, sections{Policy: limitsExcept("  rate_recipient: {rate: 2, burst: 2, period: 24h}\n")})
 	d.start()
 	for i := 0; i < 2; i++ {
@@ -81,6 +81,7 @@ func TestRecipientRateLimit(t *testing.T) {
 // One-click unsubscribe as a mail provider performs it (RFC 8058 POST),
 // then the recipient is refused with a neutral text.
 func TestOneClickOptOut(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, sections{})
 	d.http(t)
 	d.start()
@@ -128,6 +129,7 @@ func (d *daemon) http(t *testing.T) {
 }
 
 func TestOpenRelayRefused(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, sections{})
 	d.start()
 	c := dialSMTP(t, d.smtpAddr)
@@ -156,6 +158,7 @@ func TestOpenRelayRefused(t *testing.T) {
 // headless Chromium (driven through chromedriver's WebDriver API), clicks
 // the button, and checks the next message to that recipient is refused.
 func TestChromiumUnsubscribe(t *testing.T) {
+	t.Parallel()
 	driver := testutil.NeedTool(t, "chromedriver")
 	browser := testutil.NeedTool(t, "chromium")
 	d := newDaemon(t, sections{})
@@ -172,10 +175,9 @@ func TestChromiumUnsubscribe(t *testing.T) {
 	}
 	button := wd.find("button")
 	wd.call("POST", "/element/"+button+"/click", map[string]any{})
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(strings.ToLower(wd.source()), "no more") && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
+	testutil.WaitFor(t, "the page to confirm the opt-out", func() bool {
+		return strings.Contains(wd.source(), "Leak messages stopped")
+	})
 	if r, _ := send(t, d.smtpAddr, "to+bob=example.com@leak.example", "after click"); !strings.HasPrefix(r, "550 5.7.1") {
 		t.Errorf("after clicking unsubscribe in Chromium, RCPT got %q", r)
 	}
@@ -216,6 +218,7 @@ func readFile(t *testing.T, path string) string {
 // enforce one per-recipient limit exactly, and an opt-out made through one
 // daemon's page is refused by the other at once.
 func TestRedisSharedState(t *testing.T) {
+	t.Parallel()
 	redisBin := testutil.NeedTool(t, "redis-server")
 	redisAddr := testutil.ReservePort(t)
 	_, port, _ := strings.Cut(redisAddr, ":")
@@ -261,20 +264,19 @@ func TestRedisSharedState(t *testing.T) {
 
 func waitPort(t *testing.T, addr string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := dialQuietTCP(addr); err == nil {
+	testutil.WaitFor(t, "a listener on "+addr, func() bool {
+		c, err := dialQuietTCP(addr)
+		if err == nil {
 			c.Close()
-			return
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("nothing listening on %s", addr)
+		return err == nil
+	})
 }
 
 // TestDenyListReloadedOnSIGHUP: a recipient domain added to the deny list
 // file is refused after SIGHUP, and the daemon keeps serving.
 func TestDenyListReloadedOnSIGHUP(t *testing.T) {
+	t.Parallel()
 	deny := filepath.Join(t.TempDir(), "deny.txt")
 	os.WriteFile(deny, []byte("# nobody yet\n"), 0o600)
 	d := newDaemon(t, sections{Policy: relaxedPolicy + "  recipient_domain_deny: " + deny + "\n"})
@@ -297,6 +299,7 @@ func TestDenyListReloadedOnSIGHUP(t *testing.T) {
 // operator unchanged (they are how the world reaches the operator); without
 // an operator they are refused.
 func TestOperatorMailboxes(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, sections{Policy: relaxedPolicy + "  operator: ops@operator.example\n"})
 	d.start()
 	for i, rcpt := range []string{"postmaster@leak.example", "Abuse@leak.example"} {

@@ -183,18 +183,17 @@ func (p *postfixServer) launch() error {
 		// postfix(1) reports to its log, and to stderr only on a terminal.
 		return fmt.Errorf("postfix start: %v\n%s\nmaillog:\n%s", err, out, p.maillog())
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	listens := testutil.Poll(20*time.Second, func() bool {
 		c, err := net.DialTimeout("tcp", p.addr, time.Second)
 		if err == nil {
 			c.Close()
-			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("postfix does not listen on %s; maillog:\n%s", p.addr, p.maillog())
-		}
-		time.Sleep(50 * time.Millisecond)
+		return err == nil
+	})
+	if !listens {
+		return fmt.Errorf("postfix does not listen on %s; maillog:\n%s", p.addr, p.maillog())
 	}
+	return nil
 }
 
 // postfixServices is master.cf without the smtpd line: every service runs
@@ -237,12 +236,9 @@ func (p *postfixServer) stop() {
 	if pid <= 0 {
 		return
 	}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if syscall.Kill(pid, 0) != nil {
-			return
-		}
+	if !testutil.Poll(10*time.Second, func() bool { return syscall.Kill(pid, 0) != nil }) {
+		exec.Command(p.bin, "-c", p.conf, "abort").Run()
 	}
-	exec.Command(p.bin, "-c", p.conf, "abort").Run()
 }
 
 func (p *postfixServer) maillog() string {
@@ -254,18 +250,21 @@ func (p *postfixServer) maillog() string {
 // token, and returns its path.
 func (p *postfixServer) waitMessage(token string, d *daemon) string {
 	p.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	var found string
+	testutil.Poll(30*time.Second, func() bool {
 		files, _ := filepath.Glob(filepath.Join(p.box, "*"))
 		for _, f := range files {
 			if b, err := os.ReadFile(f); err == nil && bytes.Contains(b, []byte(token)) {
-				return f
+				found = f
+				return true
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		return false
+	})
+	if found == "" {
+		p.t.Fatalf("no message with %s in Postfix's mailbox\nleakd log:\n%s\nmaillog:\n%s", token, d.log.String(), p.maillog())
 	}
-	p.t.Fatalf("no message with %s in Postfix's mailbox\nleakd log:\n%s\nmaillog:\n%s", token, d.log.String(), p.maillog())
-	return ""
+	return found
 }
 
 // lookupIDs returns a user's uid and primary gid.
@@ -323,6 +322,7 @@ func writeSelfSigned(t *testing.T, dir, host string) (string, string) {
 // reach bob@example.com's mailbox, carry nothing of the sender, arrive
 // over TLS exactly when expected, and pass dkimpy for both signatures.
 func TestPostfixNextHop(t *testing.T) {
+	t.Parallel()
 	bin := needPostfix(t)
 	py := debianPython(t)
 	withTLS := newPostfix(t, bin, true)

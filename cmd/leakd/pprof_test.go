@@ -11,6 +11,7 @@ import (
 // under /debug/pprof/; the same daemon with http.pprof: true serves the
 // profile index and the cmdline profile, and still serves its own pages.
 func TestPprof(t *testing.T) {
+	t.Parallel()
 	if defaultConfig().HTTP.Pprof {
 		t.Fatal("http.pprof is on by default")
 	}

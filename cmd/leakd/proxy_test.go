@@ -54,6 +54,7 @@ func proxyHeader(t *testing.T, version byte, client string) []byte {
 // trusted networks (127.0.0.2) is served under its own address and its
 // header is not taken; and no client address reaches the log.
 func TestProxyProtocol(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, sections{
 		SMTP:   "  proxy_protocol:\n    enabled: true\n    trusted: [127.0.0.1/32]\n",
 		Policy: relaxedPolicy + "  conn_per_ip: 1\n",
@@ -109,6 +110,7 @@ func TestProxyProtocol(t *testing.T) {
 }
 
 func TestProxyProtocolConfig(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, smtp, want string
 	}{

@@ -45,6 +45,7 @@ func ids(vs []entryView) []string {
 // back across a restart until release; retry --domain; offline delete.
 // Actions on the running daemon are logged with who asked.
 func TestQueueCommands(t *testing.T) {
+	t.Parallel()
 	hop := newNextHop(t) // down: every attempt is deferred
 	d := newDaemon(t, sections{Delivery: smarthostTo(hop)})
 	d.start()
@@ -194,6 +195,7 @@ func TestQueueCommands(t *testing.T) {
 // refuses to run, and creates nothing; with a config whose data_dir does
 // not exist, it says so.
 func TestQueueNeedsConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cmd := exec.Command(leakdBin, "queue", "list")
 	cmd.Dir = dir
@@ -228,6 +230,7 @@ func TestQueueNeedsConfig(t *testing.T) {
 }
 
 func TestParseQueueArgs(t *testing.T) {
+	t.Parallel()
 	good := []struct {
 		args []string
 		want queueArgs

@@ -22,6 +22,7 @@ import (
 // sub-address (carol+x@) suppresses that sub-address alone, on both, while
 // carol@ still gets mail. Redis holds one key per copy, and no address.
 func TestReplicasShareBounces(t *testing.T) {
+	t.Parallel()
 	redisAddr := redisServer(t)
 	keys := t.TempDir()
 	secret := filepath.Join(keys, "policy.secret")

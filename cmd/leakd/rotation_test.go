@@ -21,6 +21,7 @@ import (
 //     copies no longer verify, new ones do, and serve does not make the
 //     old default keys again.
 func TestDKIMRotation(t *testing.T) {
+	t.Parallel()
 	py := debianPython(t)
 	d := newDaemon(t, sections{})
 	keyDir := filepath.Join(d.dir, "data", "dkim")

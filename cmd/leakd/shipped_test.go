@@ -39,6 +39,7 @@ var shippedConfigs = []struct{ name, file string }{
 // the recipient with a signed bounce address; with ACME on, STARTTLS must
 // offer a certificate the CA issued for the config's hostname.
 func TestShippedConfigs(t *testing.T) {
+	t.Parallel()
 	for _, sc := range shippedConfigs {
 		t.Run(sc.name, func(t *testing.T) {
 			hop := newNextHop(t)

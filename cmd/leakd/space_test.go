@@ -14,6 +14,7 @@ import (
 // instead of taking mail that could not be stored. (A reserve larger than
 // any disk stands in for a full one.)
 func TestSpoolReserve(t *testing.T) {
+	t.Parallel()
 	d := newDaemon(t, sections{Top: "spool:\n  reserve_bytes: 1000000000000000000\n"})
 	d.launch()
 

@@ -14,6 +14,7 @@ import (
 // that stops is noticed by leakd's own check: leak_policy_store_up drops to
 // 0, one error line says so, and both come back when Redis does.
 func TestPolicyStoreUp(t *testing.T) {
+	t.Parallel()
 	redisBin := testutil.NeedTool(t, "redis-server")
 	redisAddr := testutil.ReservePort(t)
 	_, port, _ := strings.Cut(redisAddr, ":")

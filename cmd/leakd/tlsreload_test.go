@@ -30,6 +30,7 @@ import (
 // the reload goes on to deliver its message, and the expiry gauge follows.
 // A broken file on the next SIGHUP keeps the certificate in use.
 func TestTLSReloadOnSIGHUP(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certA := makeCert(t, dir, "a", "mx.leak.example", time.Now().Add(48*time.Hour))
 	certB := makeCert(t, dir, "b", "mx.leak.example", time.Now().Add(96*time.Hour))
