@@ -83,6 +83,7 @@ func loadCatalogue(t *testing.T) map[string]*metricDef {
 
 // TestCatalogueParse pins the parser to a few rows it must read right.
 func TestCatalogueParse(t *testing.T) {
+	t.Parallel()
 	defs := loadCatalogue(t)
 	tests := []struct {
 		metric, label string
@@ -416,6 +417,7 @@ func checkExpr(defs map[string]*metricDef, expr string) []string {
 
 // TestCheckExpr shows the checker catching the mistakes it is for.
 func TestCheckExpr(t *testing.T) {
+	t.Parallel()
 	defs := loadCatalogue(t)
 	tests := []struct {
 		expr string

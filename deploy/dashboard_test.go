@@ -129,6 +129,7 @@ func checkScoped(expr string) []string {
 // layout, every query against metrics/README.md, and that every Leak metric
 // is on it.
 func TestDashboard(t *testing.T) {
+	t.Parallel()
 	d := loadDashboard(t)
 	defs := loadCatalogue(t)
 	if d.UID == "" || d.Title == "" {

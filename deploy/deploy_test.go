@@ -74,6 +74,7 @@ var ruleTestFiles = []string{"prometheus/alerts_test.yml", "prometheus/alerts_da
 // TestPromtool checks the Prometheus config and rules, and runs the rules'
 // unit tests.
 func TestPromtool(t *testing.T) {
+	t.Parallel()
 	promtool := testutil.NeedTool(t, "promtool", "apt-get install prometheus")
 	for _, args := range [][]string{
 		{"check", "config", "prometheus/prometheus.yml"},
@@ -172,6 +173,7 @@ func ruleCoverage(t *testing.T) (fires map[string]map[string]bool, quiet map[str
 // where it must not. That the rules behave as the tests say is promtool's
 // part (TestPromtool).
 func TestAlertRules(t *testing.T) {
+	t.Parallel()
 	defs := loadCatalogue(t)
 	rf := loadRules(t)
 	want := []string{"LeakInstanceDown", "LeakRefusingAllMail", "LeakRestartLoop", "LeakPanics",
@@ -230,6 +232,7 @@ var shippedConfigs = []string{"docker/leak.yaml", "docker/demo.yaml", "systemd/l
 // admin cannot miss: every name under .example, the operator and the
 // public URL set.
 func TestConfigs(t *testing.T) {
+	t.Parallel()
 	bin := leakd(t)
 	for _, f := range shippedConfigs {
 		out, err := run(t, ".", bin, "config", "check", "--config", f)
@@ -336,6 +339,7 @@ var pinnedImage = regexp.MustCompile(`^[a-z0-9./-]+:[A-Za-z0-9._-]+@sha256:[0-9a
 // TestDockerfile checks the image against its config: hadolint is not
 // packaged for Debian, so these are the checks that matter most here.
 func TestDockerfile(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("Dockerfile")
 	if err != nil {
 		t.Fatal(err)
@@ -423,6 +427,7 @@ func TestDockerfile(t *testing.T) {
 // the services agree with each other; there is no Docker engine or compose
 // plugin on the test machines to run it.
 func TestCompose(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("compose.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -523,6 +528,7 @@ func TestCompose(t *testing.T) {
 // place of /usr/local/bin/leakd (verify wants an executable there). This is
 // fails without systemd-analyze when LEAK_INTEROP=1 (.ci/run installs it).
 func TestSystemdUnit(t *testing.T) {
+	t.Parallel()
 	sa, err := exec.LookPath("systemd-analyze")
 	if err != nil {
 		if os.Getenv("LEAK_INTEROP") == "1" {

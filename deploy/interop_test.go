@@ -53,6 +53,7 @@ const certLifetime = 365 * 24 * time.Hour
 // LeakPolicyStoreDown to fire with no other traffic, brings Redis back, and
 // restarts leakd for the dashboard's start annotation.
 func TestLiveDashboardAndAlerts(t *testing.T) {
+	t.Parallel()
 	promBin := testutil.NeedTool(t, "prometheus", "apt-get install prometheus")
 	redisBin := testutil.NeedTool(t, "redis-server", "apt-get install redis-server")
 	bin := leakd(t)

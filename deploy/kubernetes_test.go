@@ -33,6 +33,7 @@ func kubeValidator(t *testing.T) string {
 // TestKubernetesManifests builds the kustomization and validates it
 // strictly, then shows that the validator catches each kind of mistake.
 func TestKubernetesManifests(t *testing.T) {
+	t.Parallel()
 	bin := kubeValidator(t)
 	if out, err := run(t, ".", bin, "-dir", "kubernetes"); err != nil {
 		t.Fatalf("kubernetes/: %v\n%s", err, out)
