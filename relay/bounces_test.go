@@ -91,6 +91,7 @@ func dsnFor(rcpt, status string) string {
 // recipient; forged, foreign and expired bounce addresses are refused;
 // a desk that cannot record defers (451) rather than drop the bounce.
 func TestBounces(t *testing.T) {
+	t.Parallel()
 	br := startBounceRelay(t)
 	c := dial(t, br.addr)
 	c.open("to+bob+x=example.com@leak.example")

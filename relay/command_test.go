@@ -5,6 +5,7 @@ import "testing"
 // parseCommand agrees with go-smtp v0.26 on the verb and on whether a BDAT
 // chunk follows; each case below was a disagreement before.
 func TestParseCommand(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		line  string
 		verb  string

@@ -150,6 +150,7 @@ func counterValue(t *testing.T, c interface{ Write(*dto.Metric) error }) float64
 // A: no error path puts the client's address or port in the log, not even
 // inside a wrapped network error's text.
 func TestLogHoldsNoPeerAddress(t *testing.T) {
+	t.Parallel()
 	const rcpt = "to+bob=example.com@leak.example"
 	for _, tc := range []struct {
 		name  string
@@ -256,6 +257,7 @@ func TestLogHoldsNoPeerAddress(t *testing.T) {
 // C: commands pipelined after go-smtp's "500 Too many errors" made it call
 // a nil session (v0.25.1), one 2 KB stack in the log per command.
 func TestPipelinedAfterTooManyErrors(t *testing.T) {
+	t.Parallel()
 	for _, useTLS := range []bool{false, true} {
 		t.Run("tls="+strconv.FormatBool(useTLS), func(t *testing.T) {
 			var sink logSink
@@ -303,6 +305,7 @@ func TestPipelinedAfterTooManyErrors(t *testing.T) {
 // A panic in the session is one error line and a count; its stack is only
 // at debug level.
 func TestPanicLoggedOnce(t *testing.T) {
+	t.Parallel()
 	var sink logSink
 	tr := startRelay(t, func(o *Options) { o.Logger = sink.logger() })
 	tr.srv.panicHook = func(step string) {
@@ -337,6 +340,7 @@ func TestPanicLoggedOnce(t *testing.T) {
 // D: "\r\n.\r" followed by anything but LF is a bare CR, not something to
 // drop silently.
 func TestDotCRRefused(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, nil)
 	c := dial(t, tr.addr)
 	c.open("to+bob=example.com@leak.example")
@@ -350,6 +354,7 @@ func TestDotCRRefused(t *testing.T) {
 // E: a client still in DATA when the shutdown grace ends gets 421 4.3.2,
 // not a bare EOF; over TLS too.
 func TestShutdownGraceEndSays421(t *testing.T) {
+	t.Parallel()
 	for _, useTLS := range []bool{false, true} {
 		t.Run("tls="+strconv.FormatBool(useTLS), func(t *testing.T) {
 			tr := startRelay(t, func(o *Options) {
@@ -383,6 +388,7 @@ func TestShutdownGraceEndSays421(t *testing.T) {
 // F: with the spool unable to take a message, MAIL is answered 452 4.3.1
 // before the client sends it.
 func TestNoSpaceRefusedAtMail(t *testing.T) {
+	t.Parallel()
 	var full sync.Mutex
 	isFull := true
 	tr := startRelay(t, func(o *Options) {
@@ -416,6 +422,7 @@ func TestNoSpaceRefusedAtMail(t *testing.T) {
 // go-smtp v0.26 passes "RCPT TO:<Postmaster>" without a domain on (RFC
 // 5321 4.1.1.3): it reaches the operator like postmaster@ the Leak domain.
 func TestPostmasterWithoutDomain(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, func(o *Options) { o.Operator = "ops@operator.example" })
 	c := dial(t, tr.addr)
 	c.cmd("EHLO client.example", "250")
@@ -433,6 +440,7 @@ func TestPostmasterWithoutDomain(t *testing.T) {
 // A drain says 421 to an idle client over TLS inside TLS, not in plaintext
 // across the encrypted stream.
 func TestDrainOverTLS(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, func(o *Options) { o.TLS = testTLS(t) })
 	c := dial(t, tr.addr)
 	c.cmd("EHLO client.example", "250")
@@ -455,6 +463,7 @@ func (b blockingDomains) CheckDomain(ctx context.Context, domain string) error {
 // Policy and DNS calls run under the session's context, which the end of
 // the shutdown grace cancels: a stuck lookup does not hold the shutdown.
 func TestSessionContextEndsWithGrace(t *testing.T) {
+	t.Parallel()
 	b := blockingDomains{called: make(chan struct{}), done: make(chan struct{})}
 	tr := startRelay(t, func(o *Options) { o.Domains = b })
 	c := dial(t, tr.addr)

@@ -15,6 +15,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"leak/metrics"
+	"leak/policy/testutil"
 	"leak/relay/courier"
 	"leak/relay/queue"
 	"leak/relay/sign"
@@ -114,34 +115,38 @@ func startRelay(t testing.TB, tweak func(*Options)) *testRelay {
 // delivered waits until n messages are in the outbox and returns them.
 func (tr *testRelay) delivered(t *testing.T, n int) []string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		files, _ := filepath.Glob(filepath.Join(tr.outbox, "new", "*"))
-		if len(files) >= n || time.Now().After(deadline) {
-			if len(files) != n {
-				t.Fatalf("delivered %d messages, want %d", len(files), n)
-			}
-			var out []string
-			for _, f := range files {
-				b, err := os.ReadFile(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, string(b))
-			}
-			return out
-		}
-		time.Sleep(20 * time.Millisecond)
+	var files []string
+	testutil.Poll(10*time.Second, func() bool {
+		files, _ = filepath.Glob(filepath.Join(tr.outbox, "new", "*"))
+		return len(files) >= n
+	})
+	if len(files) != n {
+		t.Fatalf("delivered %d messages, want %d", len(files), n)
 	}
+	var out []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(b))
+	}
+	return out
 }
 
-// noneDelivered checks, after the queue had a moment, that the outbox is empty.
+// noneDelivered checks that nothing was accepted: the spool holds no copy
+// and the outbox none. Call it once the client had its reply. The queue
+// writes a copy to the outbox before it removes it from the spool, so
+// looking at the spool first, then the outbox, misses no copy on its way.
 func (tr *testRelay) noneDelivered(t *testing.T) {
 	t.Helper()
-	time.Sleep(200 * time.Millisecond)
+	metas, err := tr.spool.List()
+	if err != nil {
+		t.Fatal(err)
+	}
 	files, _ := filepath.Glob(filepath.Join(tr.outbox, "new", "*"))
-	if len(files) != 0 {
-		t.Fatalf("%d messages delivered, want none", len(files))
+	if len(metas)+len(files) != 0 {
+		t.Fatalf("%d copies spooled and %d delivered, want none", len(metas), len(files))
 	}
 }
 

@@ -16,7 +16,7 @@ func (c *client) trickle(s string, gap time.Duration) {
 			if _, err := c.conn.Write([]byte{s[i]}); err != nil {
 				return
 			}
-			time.Sleep(gap)
+			time.Sleep(gap) // a slow client is what the tests are about
 		}
 	}()
 }
@@ -24,6 +24,7 @@ func (c *client) trickle(s string, gap time.Duration) {
 // A command must be complete within CommandTimeout of the previous reply,
 // however steadily its bytes trickle in: the idle timer alone never fires.
 func TestCommandTimeoutIgnoresTrickle(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, func(o *Options) {
 		o.IdleTimeout = time.Minute
 		o.CommandTimeout = 300 * time.Millisecond
@@ -41,6 +42,7 @@ func TestCommandTimeoutIgnoresTrickle(t *testing.T) {
 // The first command has its own, shorter deadline; after it the longer
 // per-command one applies.
 func TestFirstCommandTimeout(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, func(o *Options) {
 		o.IdleTimeout = time.Minute
 		o.CommandTimeout = time.Minute
@@ -57,6 +59,7 @@ func TestFirstCommandTimeout(t *testing.T) {
 
 // A message body must keep up MinDataRate once the grace has passed.
 func TestMinDataRate(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, func(o *Options) {
 		o.IdleTimeout = time.Minute
 		o.CommandTimeout = 300 * time.Millisecond // the grace
@@ -94,6 +97,7 @@ func connLimits(t *testing.T, perIP, total int) *policy.Engine {
 // from the address holding the most; a connection in a transaction is never
 // the one; an address cannot evict its peers to grow its share.
 func TestEvictionIsFair(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, func(o *Options) {
 		o.Policy = connLimits(t, 20, 4)
 		o.StressTimeout = time.Minute // only eviction in this test
@@ -129,6 +133,7 @@ func TestEvictionIsFair(t *testing.T) {
 // Under stress (the connection limit reached), everyone waiting for a
 // command gets StressTimeout instead of CommandTimeout.
 func TestStressShortensTimeouts(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, func(o *Options) {
 		o.Policy = connLimits(t, 20, 2)
 		o.IdleTimeout = time.Minute

@@ -12,6 +12,7 @@ import (
 // a recipient forwards to abuse@ can be found in the operator's logs; the
 // sender's own Message-ID appears nowhere.
 func TestAcceptLogsMessageID(t *testing.T) {
+	t.Parallel()
 	var logs logSink
 	tr := startRelay(t, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	c := dial(t, tr.addr)

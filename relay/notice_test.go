@@ -109,6 +109,7 @@ func verifyDKIM(t *testing.T, keys *sign.Keys, msg string) {
 }
 
 func TestNoticeDurableAndSigned(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	srv, sp, q, keys := noticeServer(t, dir, nil)
 	text := "Someone asked.\n\nhttps://leak.example/u/resubscribe/TOKEN\n"
@@ -203,6 +204,7 @@ func TestNoticeDurableAndSigned(t *testing.T) {
 // TestNoticeDelivered: a notice with non-ASCII subject and text goes
 // through the real queue and dir courier, signed and encoded.
 func TestNoticeDelivered(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, nil)
 	keys, err := sign.Load(testKeyDir, "leak.example")
 	if err != nil {
@@ -247,6 +249,7 @@ func TestNoticeDelivered(t *testing.T) {
 }
 
 func TestNoticeRefuses(t *testing.T) {
+	t.Parallel()
 	srv, sp, q, _ := noticeServer(t, t.TempDir(), func(o *Options) { o.Operator = "ops@leak.example" })
 	defer sp.Close()
 	ctx := context.Background()
@@ -327,6 +330,7 @@ func BenchmarkNotice(b *testing.B) {
 // ASCII, as a base64 file when it is not; both parse as MIME, give the
 // copy back byte for byte, and are signed.
 func TestNoticeCopy(t *testing.T) {
+	t.Parallel()
 	ascii := "DKIM-Signature: v=1; a=rsa-sha256\r\nSubject: the clean copy\r\n\r\nKEEP-COPY line\r\n"
 	binary := "Subject: =?utf-8?q?caf=C3=A9?=\r\n\r\ncaf\xc3\xa9 KEEP-COPY\r\n"
 	for _, c := range []struct{ name, copy, ctype string }{

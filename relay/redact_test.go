@@ -9,6 +9,7 @@ import (
 )
 
 func TestRedactText(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ in, want string }{
 		{"read tcp 127.0.0.1:2525->127.0.1.27:56535: read: connection reset by peer", "read tcp [addr]->[addr]: read: connection reset by peer"},
 		{"dial tcp [2001:db8::1]:25: i/o timeout", "dial tcp [addr]: i/o timeout"},
@@ -26,6 +27,7 @@ func TestRedactText(t *testing.T) {
 
 // scrub removes both ends' addresses and keeps what callers test for.
 func TestScrub(t *testing.T) {
+	t.Parallel()
 	src := &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 2525}
 	dst := &net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 41234}
 	err := scrub(&net.OpError{Op: "read", Net: "tcp", Source: src, Addr: dst, Err: net.ErrClosed})
@@ -43,6 +45,7 @@ func TestScrub(t *testing.T) {
 // Every line the relay logs is redacted, whatever logged it and however
 // deeply the address is wrapped.
 func TestLoggerRedacts(t *testing.T) {
+	t.Parallel()
 	var sink logSink
 	tr := startRelay(t, func(o *Options) { o.Logger = sink.logger() })
 	inner := &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.ParseIP("198.51.100.9"), Port: 587}, Err: errors.New("refused")}

@@ -12,6 +12,7 @@ import (
 // name, the step and the reply, so an operator can tell which limit said
 // no; the recipient is not in the line.
 func TestRefusalNamesPolicy(t *testing.T) {
+	t.Parallel()
 	var logs logSink
 	store, err := policy.OpenLocal(t.TempDir())
 	if err != nil {

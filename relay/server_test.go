@@ -6,9 +6,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"leak/policy/testutil"
 )
 
 func TestAcceptAndDeliver(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, nil)
 	c := dial(t, tr.addr)
 	c.open("friend+bob=example.com@leak.example")
@@ -41,6 +44,7 @@ func TestAcceptAndDeliver(t *testing.T) {
 
 // Each recipient gets an independent copy that names only them.
 func TestRecipientsGetIndependentCopies(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, nil)
 	c := dial(t, tr.addr)
 	rcpts := []string{"to+bob=example.com@leak.example", "friend+ari.n=example.net@leak.example", "family+carl=example.org@leak.example"}
@@ -77,6 +81,7 @@ func TestRecipientsGetIndependentCopies(t *testing.T) {
 // SMTP smuggling: every non-CRLF end-of-data variant is refused as a whole
 // and the smuggled commands are never executed.
 func TestSmugglingRefused(t *testing.T) {
+	t.Parallel()
 	for name, eod := range map[string]string{
 		"LF.LF":   "\n.\n",
 		"CR.CR":   "\r.\r",
@@ -105,6 +110,7 @@ func TestSmugglingRefused(t *testing.T) {
 }
 
 func TestLineAndContentChecks(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 999)
 	for name, body := range map[string]string{
 		"long line": "Subject: x\r\n\r\n" + long + "\r\n",
@@ -130,6 +136,7 @@ func TestLineAndContentChecks(t *testing.T) {
 }
 
 func TestSizeLimits(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, func(o *Options) { o.MaxMessageBytes = 64 << 10 })
 	c := dial(t, tr.addr)
 	c.cmd("EHLO client.example", "250")
@@ -146,6 +153,7 @@ func TestSizeLimits(t *testing.T) {
 }
 
 func TestRecipientReplies(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, func(o *Options) { o.MaxRecipients = 2 })
 	c := dial(t, tr.addr)
 	c.cmd("EHLO client.example", "250")
@@ -166,6 +174,7 @@ func TestRecipientReplies(t *testing.T) {
 }
 
 func TestCommandLineTooLong(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, nil)
 	c := dial(t, tr.addr)
 	c.send("NOOP " + strings.Repeat("a", 5000) + "\r\n")
@@ -178,6 +187,7 @@ func TestCommandLineTooLong(t *testing.T) {
 // The idle timeout refreshes on every read: a slow but steady client is
 // served, a silent one is dropped.
 func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, func(o *Options) { o.IdleTimeout = 1500 * time.Millisecond })
 
 	slow := dial(t, tr.addr)
@@ -185,7 +195,7 @@ func TestIdleTimeout(t *testing.T) {
 	slow.cmd("DATA", "354")
 	slow.send("Subject: slow\r\n\r\n")
 	for i := 0; i < 8; i++ { // 8 × 400ms: twice the idle timeout in total
-		time.Sleep(400 * time.Millisecond)
+		time.Sleep(400 * time.Millisecond) // the slow client under test
 		slow.send(fmt.Sprintf("line %d\r\n", i))
 	}
 	slow.send(".\r\n")
@@ -199,6 +209,7 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 func TestPanicIsContained(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, nil)
 	tr.srv.panicHook = func(step string) {
 		if step == "rcpt" {
@@ -220,6 +231,7 @@ func TestPanicIsContained(t *testing.T) {
 
 // An internal failure is a 451 with a generic text: no path, no Go error.
 func TestInternalErrorIsGeneric(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, nil)
 	tr.spool.Close() // every write now fails
 	c := dial(t, tr.addr)
@@ -233,6 +245,7 @@ func TestInternalErrorIsGeneric(t *testing.T) {
 }
 
 func TestShutdownSays421(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, nil)
 	idle := dial(t, tr.addr)
 	idle.cmd("EHLO client.example", "250")
@@ -241,7 +254,7 @@ func TestShutdownSays421(t *testing.T) {
 	inData.open("to+bob=example.com@leak.example")
 	inData.cmd("DATA", "354")
 	inData.send("Subject: during shutdown\r\n\r\n")
-	time.Sleep(50 * time.Millisecond)
+	testutil.WaitFor(t, "the session to be in DATA", func() bool { return tr.srv.conns.receiving() == 1 })
 
 	done := make(chan error, 1)
 	go func() {
@@ -264,6 +277,7 @@ func TestShutdownSays421(t *testing.T) {
 // BDAT (CHUNKING, which go-smtp always offers): chunks are taken by size,
 // and lines inside them are never read as commands.
 func TestBDAT(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, nil)
 	c := dial(t, tr.addr)
 	c.open("to+bob=example.com@leak.example")
@@ -281,6 +295,7 @@ func TestBDAT(t *testing.T) {
 }
 
 func TestCommandsCounted(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, nil)
 	c := dial(t, tr.addr)
 	// Pipelined: three commands in one write, replies in order.

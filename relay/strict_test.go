@@ -4,6 +4,7 @@ import "testing"
 
 // The connection's idea of where DATA ends must match go-smtp's.
 func TestEODScan(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in    string
 		want  int
