@@ -50,6 +50,7 @@ func holdCompaction(s *Spool) (release func()) {
 // checkpoint; without it, it grows with the segments the kept copies pin.
 // The figures are logged for the notes.
 func TestCompactionSoak(t *testing.T) {
+	t.Parallel()
 	const (
 		segMax    = 64 << 10
 		size      = 1000
@@ -147,6 +148,7 @@ func fillSegments(t *testing.T, s *Spool, n int, rcpt string) (ids []string, fir
 // of its records: the Message reads on, whole, and the segment is deleted
 // only when it is closed.
 func TestCompactionKeepsReaders(t *testing.T) {
+	t.Parallel()
 	s, dir := openSpool(t, Options{SegmentMax: 16 << 10})
 	ids, first := fillSegments(t, s, 40, "a@b.example")
 	keep := first[2]
@@ -202,6 +204,7 @@ func TestCompactionKeepsReaders(t *testing.T) {
 // written: the copy must end up removed too, and wiped, and stay removed
 // after a restart.
 func TestCompactionRemoveRace(t *testing.T) {
+	t.Parallel()
 	var victim atomic.Value
 	var s *Spool
 	var once sync.Once
@@ -259,6 +262,7 @@ func TestCompactionRemoveRace(t *testing.T) {
 // Some copies are also damaged as a power loss could: the tail of the
 // copies torn, the removal marks of the originals lost.
 func TestCompactionCrashSteps(t *testing.T) {
+	t.Parallel()
 	type snapshot struct{ step, dir string }
 	var (
 		mu    sync.Mutex
@@ -392,6 +396,7 @@ func TestCompactionCrashSteps(t *testing.T) {
 // segment, an entry file without a checksum, no manifest. Its entries are
 // read, removed and compacted into format 2 like any other.
 func TestOldFormat(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "spool")
 	for _, d := range []string{segDir, queueDir} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
@@ -459,6 +464,7 @@ func TestOldFormat(t *testing.T) {
 // TestSpace checks Size against the files after a mix of operations, and
 // that CheckSpace reports ErrFull below the reserve.
 func TestSpace(t *testing.T) {
+	t.Parallel()
 	opts := Options{SegmentMax: 16 << 10, SmallMax: 4 << 10}
 	s, dir := openSpool(t, opts)
 	var ids []string

@@ -39,6 +39,7 @@ var crashOpts = Options{SmallMax: 64 << 10, SegmentMax: 1 << 20}
 // segments are compacted all the time, and prints a line for each chunk
 // of copies compacted.
 func TestCrashChild(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv(crashEnv)
 	if dir == "" {
 		t.Skip("run by TestCrash only")

@@ -264,6 +264,7 @@ func TestDamageTable(t *testing.T) {
 // and the file is set aside. An entry file of an earlier version, without
 // a checksum, is still read.
 func TestLargeEntryChecksum(t *testing.T) {
+	t.Parallel()
 	opts := Options{SmallMax: 1 << 10}
 	s, dir := openSpool(t, opts)
 	var ids []string
@@ -342,6 +343,7 @@ func TestLargeEntryChecksum(t *testing.T) {
 // either way the entry is dropped, counted, copied to corrupt/ and wiped
 // from its segment.
 func TestRecordChecksumOnRead(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		at   int64 // offset in the record of the byte overwritten
@@ -399,6 +401,7 @@ func TestRecordChecksumOnRead(t *testing.T) {
 // TestManifestDamaged checks that a manifest that cannot be believed is
 // logged and ignored: no entry is dropped because of it.
 func TestManifestDamaged(t *testing.T) {
+	t.Parallel()
 	s, dir := openSpool(t, Options{SegmentMax: 4 << 10})
 	var ids []string
 	for i := range 10 {
@@ -432,6 +435,7 @@ func TestManifestDamaged(t *testing.T) {
 }
 
 func TestParseManifest(t *testing.T) {
+	t.Parallel()
 	valid := func(body string) []byte {
 		return fmt.Appendf(nil, "%scrc32c %08x\n", body, crc32.Checksum([]byte(body), castagnoli))
 	}

@@ -10,6 +10,7 @@ import (
 )
 
 func TestTrailerRoundTrip(t *testing.T) {
+	t.Parallel()
 	tests := []Meta{
 		{ID: "0123456789abcdef0123456789abcdef", Rcpt: "a@b.example", Created: time.Unix(0, 0)},
 		{ID: "ffffffffffffffffffffffffffffffff", From: "bounce+1@leak.example", Rcpt: "ü@ß.example",
@@ -41,6 +42,7 @@ func TestTrailerRoundTrip(t *testing.T) {
 // TestTrailerRejects covers trailers that are well framed but whose JSON is
 // not a version 1 meta.
 func TestTrailerRejects(t *testing.T) {
+	t.Parallel()
 	for _, js := range []string{
 		`{"v":2,"id":"0123456789abcdef0123456789abcdef","rcpt":"a@b"}`,
 		`{"v":1,"id":"../x","rcpt":"a@b"}`,

@@ -12,6 +12,7 @@ import (
 // latency is measured from Created: cut to the second, it was overstated
 // by up to a second.
 func TestMessageIDAndCreatedKept(t *testing.T) {
+	t.Parallel()
 	created := time.Date(2026, 11, 25, 10, 30, 15, 123_456_789, time.UTC)
 	want := created.Truncate(time.Millisecond)
 	s, dir := openSpool(t, Options{})
@@ -54,6 +55,7 @@ func TestMessageIDAndCreatedKept(t *testing.T) {
 // TestMetaWithoutMessageID: a meta written before Message-IDs (and
 // milliseconds) were stored still reads, with an empty MessageID.
 func TestMetaWithoutMessageID(t *testing.T) {
+	t.Parallel()
 	m, err := decodeMeta([]byte(`{"v":1,"id":"0123456789abcdef0123456789abcdef","from":"b@leak.example","rcpt":"a@b.example","created":1800000000,"prefix":"","utf8":false}`), 10)
 	if err != nil {
 		t.Fatal(err)

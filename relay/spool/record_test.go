@@ -93,6 +93,7 @@ func offs(recs []scanned) []int64 {
 }
 
 func TestScanRecords(t *testing.T) {
+	t.Parallel()
 	bodies := []string{"Subject: a\r\n\r\nx\r\n", "", "Subject: c\r\n\r\nLREC\r\n"}
 	for _, tc := range []struct {
 		name   string
@@ -141,6 +142,7 @@ func TestScanRecords(t *testing.T) {
 // TestScanResync damages one record of five in a format 2 segment: the
 // scan must find the records after it and count what it skipped.
 func TestScanResync(t *testing.T) {
+	t.Parallel()
 	bodies := []string{"one\r\n", "two\r\n", "three\r\n", "four\r\n", "five\r\n"}
 	seg := segmentBytes(t, bodies...)
 	res, _, _ := scanBytes(seg)
@@ -200,6 +202,7 @@ func TestScanResync(t *testing.T) {
 // holds it, so that the scan looks for the next record through the body.
 // A record forged without the segment's salt must not be taken for one.
 func TestScanResyncIgnoresForgedRecords(t *testing.T) {
+	t.Parallel()
 	forge := func(salt [saltLen]byte) string {
 		_, data := testRecord(t, 1, "forged\r\n")
 		rec := append(make([]byte, recHdrLen), data...)

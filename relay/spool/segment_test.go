@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,6 +89,7 @@ func checkContent(t testing.TB, s *Spool, id, prefix string, b []byte) {
 // records and larger ones entry files, and that both read back the same,
 // before and after a reopen.
 func TestSmallAndLargeEntries(t *testing.T) {
+	t.Parallel()
 	const smallMax = 1000
 	opts := Options{SmallMax: smallMax}
 	s, dir := openSpool(t, opts)
@@ -122,19 +125,26 @@ func TestSmallAndLargeEntries(t *testing.T) {
 
 // TestGroupCommitBatches checks that concurrent small commits share a
 // batch: the committer is held in its first batch until the other writers
-// are waiting, so the next batch must take several of them.
+// are waiting, so the next batch must take all of them.
 func TestGroupCommitBatches(t *testing.T) {
 	const writers = 20
 	var mu sync.Mutex
 	var sizes []int
 	release := make(chan struct{})
 	var once sync.Once
+	var held atomic.Int64 // commits in the held batch
 	s, _ := openSpool(t, Options{OnCommit: func(n int, _ time.Duration) {
-		once.Do(func() { <-release })
+		once.Do(func() {
+			held.Store(int64(n))
+			<-release
+		})
 		mu.Lock()
 		sizes = append(sizes, n)
 		mu.Unlock()
 	}})
+	var releaseOnce sync.Once
+	free := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(free) // a failed wait must not leave Close stuck behind the hold
 	var started sync.WaitGroup
 	started.Add(writers)
 	var wg sync.WaitGroup
@@ -155,10 +165,13 @@ func TestGroupCommitBatches(t *testing.T) {
 		})
 	}
 	started.Wait()
-	// The writers are now in Commit: one is in the held batch, the others
-	// queue up behind it. Give them a moment to reach the committer.
-	time.Sleep(50 * time.Millisecond)
-	close(release)
+	// The writers are now in Commit: some are in the held batch, the
+	// others queue up behind it, parked on the committer's channel.
+	testutil.WaitFor(t, "the other writers to queue up", func() bool {
+		h := held.Load()
+		return h > 0 && int64(parkedInCommit()) == writers-h
+	})
+	free()
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
@@ -169,15 +182,34 @@ func TestGroupCommitBatches(t *testing.T) {
 	if total != writers {
 		t.Errorf("batches %v hold %d commits, want %d", sizes, total, writers)
 	}
-	if slices.Max(sizes) < 2 {
-		t.Errorf("batches %v: no commits shared a batch", sizes)
+	// Every writer that queued up behind the held batch goes in the next.
+	if h := int(held.Load()); h < writers && (len(sizes) != 2 || sizes[1] != writers-h) {
+		t.Errorf("batches %v: the %d commits queued behind the first %d did not share one batch", sizes, writers-h, h)
 	}
+}
+
+// parkedInCommit counts the goroutines blocked in Writer.Commit's select,
+// handing their request to the committer. The spool has no hook there: the
+// unbuffered channel is the queue, and only the runtime sees who waits on it.
+func parkedInCommit() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		// "goroutine 7 [select]:\nleak/relay/spool.(*Writer).Commit(...)"
+		head, frames, _ := strings.Cut(g, "\n")
+		if strings.Contains(head, "[select") && strings.HasPrefix(frames, "leak/relay/spool.(*Writer).Commit(") {
+			n++
+		}
+	}
+	return n
 }
 
 // TestSegmentRoll checks that segments roll at SegmentMax, that a segment
 // is deleted once all its entries are removed, and that
 // the active one is kept until it is closed to appends.
 func TestSegmentRoll(t *testing.T) {
+	t.Parallel()
 	opts := Options{SegmentMax: 4 << 10}
 	s, dir := openSpool(t, opts)
 	var ids []string
@@ -249,6 +281,7 @@ func TestSegmentRoll(t *testing.T) {
 // TestRemoveReplay checks that removed entries stay removed after a
 // reopen, and that a removal lost to a crash only brings its entry back.
 func TestRemoveReplay(t *testing.T) {
+	t.Parallel()
 	s, dir := openSpool(t, Options{})
 	var ids []string
 	for i := range 6 {
@@ -297,6 +330,7 @@ func TestRemoveReplay(t *testing.T) {
 // TestRemoveWipes checks that a removed record's bytes are gone from its
 // segment, which lives on for another entry, once no Message reads it.
 func TestRemoveWipes(t *testing.T) {
+	t.Parallel()
 	s, dir := openSpool(t, Options{})
 	keep := commit(t, s, []byte("Subject: kept\r\n\r\nkept\r\n"), Meta{Rcpt: "kept@example.com"})
 	gone := commit(t, s, []byte("Subject: secret subject\r\n\r\nsecret body\r\n"),
@@ -383,6 +417,7 @@ func threeRecords(t *testing.T) (dir string, ids []string, seg string, offs []in
 // the write does: the earlier entries must be intact, the torn one gone,
 // and the spool usable.
 func TestTornTail(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cut  func(last, size int64) int64 // new size
@@ -428,6 +463,7 @@ func TestTornTail(t *testing.T) {
 // next record. The loss is counted, and logged by segment, offset and (if
 // the meta still names it) id only; the damaged bytes go to corrupt/.
 func TestCorruptRecord(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		at      func(off int64) int64 // byte of the middle record to flip
@@ -498,6 +534,7 @@ func TestCorruptRecord(t *testing.T) {
 // magic is moved to corrupt/, and that segments created but never written
 // to are dropped.
 func TestBadSegment(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "spool")
 	if err := os.MkdirAll(filepath.Join(dir, segDir), 0o700); err != nil {
 		t.Fatal(err)
@@ -530,6 +567,7 @@ func TestBadSegment(t *testing.T) {
 // TestRemoveWhileOpen checks that a Message keeps its segment readable
 // through Remove (which would delete it) and through Close of the spool.
 func TestRemoveWhileOpen(t *testing.T) {
+	t.Parallel()
 	opts := Options{SegmentMax: 1 << 10}
 	s, dir := openSpool(t, opts)
 	a := commit(t, s, body(1, 2000), Meta{Rcpt: "a@b.example"})
@@ -582,6 +620,7 @@ func TestRemoveWhileOpen(t *testing.T) {
 // segments, for the race detector; in the end everything is removed and
 // only the active segment may be left.
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	s, dir := openSpool(t, Options{SegmentMax: 8 << 10, SmallMax: 4 << 10})
 	ids := make(chan string, 64)
 	var wg sync.WaitGroup

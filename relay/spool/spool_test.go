@@ -74,6 +74,7 @@ func dirNames(t testing.TB, dir string) []string {
 }
 
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	created := time.Date(2026, 11, 25, 10, 30, 15, 999, time.UTC)
 	big := bytes.Repeat([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\r\n"), 5000)
 	tests := []struct {
@@ -141,6 +142,7 @@ func metaEqual(a, b Meta) bool {
 }
 
 func TestCreatedDefaultsToNow(t *testing.T) {
+	t.Parallel()
 	s, _ := openSpool(t, Options{})
 	before := time.Now().Truncate(time.Second)
 	m := commit(t, s, []byte("x"), Meta{Rcpt: "a@b.example"})
@@ -150,6 +152,7 @@ func TestCreatedDefaultsToNow(t *testing.T) {
 }
 
 func TestAbort(t *testing.T) {
+	t.Parallel()
 	s, dir := openSpool(t, Options{})
 	w, err := s.Create()
 	if err != nil {
@@ -174,6 +177,7 @@ func TestAbort(t *testing.T) {
 }
 
 func TestAbortAfterCommitKeepsEntry(t *testing.T) {
+	t.Parallel()
 	s, _ := openSpool(t, Options{})
 	w, err := s.Create()
 	if err != nil {
@@ -193,6 +197,7 @@ func TestAbortAfterCommitKeepsEntry(t *testing.T) {
 }
 
 func TestCommitWithoutRecipientFails(t *testing.T) {
+	t.Parallel()
 	s, dir := openSpool(t, Options{})
 	w, err := s.Create()
 	if err != nil {
@@ -211,6 +216,7 @@ func TestCommitWithoutRecipientFails(t *testing.T) {
 }
 
 func TestOpenClearsTmp(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "spool")
 	if err := os.MkdirAll(filepath.Join(dir, tmpDir, "sub"), 0o700); err != nil {
 		t.Fatal(err)
@@ -236,6 +242,7 @@ func TestOpenClearsTmp(t *testing.T) {
 // Entry files (large entries) can be damaged after Open; List finds them.
 // Damaged records are covered in segment_test.go.
 func TestListMovesCorruptEntries(t *testing.T) {
+	t.Parallel()
 	s, dir := openSpool(t, Options{SmallMax: -1})
 	good := commit(t, s, []byte("good\r\n"), Meta{Rcpt: "a@b.example"})
 	src := commit(t, s, []byte("source of bad copies\r\n"), Meta{Rcpt: "a@b.example", Prefix: "P: 1\r\n"})
@@ -291,6 +298,7 @@ func TestListMovesCorruptEntries(t *testing.T) {
 }
 
 func TestOpenRejectsCorrupt(t *testing.T) {
+	t.Parallel()
 	s, dir := openSpool(t, Options{SmallMax: -1})
 	m := commit(t, s, []byte("body"), Meta{Rcpt: "a@b.example"})
 	p := filepath.Join(dir, queueDir, m.ID)
@@ -304,6 +312,7 @@ func TestOpenRejectsCorrupt(t *testing.T) {
 }
 
 func TestInvalidIDs(t *testing.T) {
+	t.Parallel()
 	s, dir := openSpool(t, Options{})
 	// A valid entry outside q/ that a path traversal could reach.
 	if err := os.WriteFile(filepath.Join(dir, "0123456789abcdef0123456789abcdef"), []byte("x"), 0o600); err != nil {
@@ -327,6 +336,7 @@ func TestInvalidIDs(t *testing.T) {
 }
 
 func TestRemove(t *testing.T) {
+	t.Parallel()
 	s, _ := openSpool(t, Options{})
 	m := commit(t, s, []byte("body"), Meta{Rcpt: "a@b.example"})
 	msg, err := s.Open(m.ID)
@@ -352,6 +362,7 @@ func TestRemove(t *testing.T) {
 }
 
 func TestConcurrentCommits(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var batched, batches int
 	s, dir := openSpool(t, Options{OnCommit: func(n int, d time.Duration) {
@@ -403,6 +414,7 @@ func TestConcurrentCommits(t *testing.T) {
 }
 
 func TestMaxBatch(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	maxSeen := 0
 	s, _ := openSpool(t, Options{MaxBatch: 3, OnCommit: func(n int, _ time.Duration) {
@@ -421,6 +433,7 @@ func TestMaxBatch(t *testing.T) {
 }
 
 func TestClosed(t *testing.T) {
+	t.Parallel()
 	s, dir := openSpool(t, Options{})
 	w, err := s.Create()
 	if err != nil {
@@ -448,6 +461,7 @@ func TestClosed(t *testing.T) {
 }
 
 func TestCommitFailureCleansUp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		smallMax int
