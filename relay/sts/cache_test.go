@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"leak/policy/testutil"
 )
 
 func TestGetFetches(t *testing.T) {
@@ -244,9 +246,7 @@ func TestGetShared(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancelled := make(chan *Policy)
 	go func() { cancelled <- e.c.Get(ctx, "good.test") }()
-	for e.host.count("good.test") == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	testutil.WaitFor(t, "the lookup to reach the policy host", func() bool { return e.host.count("good.test") > 0 })
 	cancel()
 	if p := <-cancelled; p != nil {
 		t.Errorf("Get with a cancelled context = %+v, want nil (nothing known yet)", p)
