@@ -3,7 +3,6 @@ package bounce
 import (
 	"context"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -20,14 +19,7 @@ import (
 // LEAK_INTEROP=1.
 func startRedis(t testing.TB) *redis.Client {
 	t.Helper()
-	testutil.Short(t, "a test with a real redis-server")
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("LEAK_INTEROP") == "1" {
-			t.Fatal("redis-server is not installed (Debian package redis-server), and LEAK_INTEROP=1 requires it")
-		}
-		t.Skip("redis-server is not installed (Debian package redis-server); LEAK_INTEROP=1 makes this a failure")
-	}
+	bin := testutil.NeedTool(t, "redis-server", "apt-get install redis-server")
 	sock := filepath.Join(t.TempDir(), "redis.sock")
 	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no")
 	if err := cmd.Start(); err != nil {
@@ -39,19 +31,12 @@ func startRedis(t testing.TB) *redis.Client {
 	})
 	c := redis.NewClient(&redis.Options{Network: "unix", Addr: sock, MaxRetries: -1})
 	t.Cleanup(func() { c.Close() })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testutil.WaitForErr(t, "redis-server to answer on its socket", 10*time.Second, func() error {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return c
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not answer on %s: %v", sock, err)
-		}
-		time.Sleep(20 * time.Millisecond) // polling for the socket to appear
-	}
+		defer cancel()
+		return c.Ping(ctx).Err()
+	})
+	return c
 }
 
 // TestSentLogs runs the same checks on both sent logs.
