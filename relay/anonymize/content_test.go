@@ -247,7 +247,7 @@ func TestDocumentBudgetConcurrent(t *testing.T) {
 			go func() {
 				for range 8 { // a slow client: 800 octets in 8 writes
 					pw.Write(bytes.Repeat([]byte{byte(i)}, 100))
-					time.Sleep(time.Millisecond)
+					time.Sleep(time.Millisecond) // the slowness is the point: readers wait holding nothing
 				}
 				pw.Close()
 			}()
@@ -262,7 +262,7 @@ func TestDocumentBudgetConcurrent(t *testing.T) {
 			if len(data) != 800 || held != 800*documentCost {
 				errs <- fmt.Errorf("read %d octets holding %d", len(data), held)
 			}
-			time.Sleep(5 * time.Millisecond) // cleaning
+			time.Sleep(5 * time.Millisecond) // cleaning takes a while, with the budget held
 			b.release(held)
 		})
 	}
