@@ -116,18 +116,12 @@ func startRedis(t testing.TB) string {
 	opts, _ := redis.ParseURL(url)
 	c := redis.NewClient(opts)
 	defer c.Close()
-	for i := 0; ; i++ {
+	testutil.WaitForErr(t, "redis-server to answer", 10*time.Second, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return url
-		}
-		if i == 100 {
-			t.Fatalf("redis-server did not answer: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		defer cancel()
+		return c.Ping(ctx).Err()
+	})
+	return url
 }
 
 // counter reads one series of a counter vector.

@@ -78,6 +78,8 @@ func TestSpendRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	// Redis expires keys on its own clock: letting the TTL elapse is the
+	// event under test, and no hook can stand in for it.
 	testSpendContract(t, s, time.Sleep)
 }
 

@@ -304,12 +304,9 @@ func TestAbortLeavesNoGoroutine(t *testing.T) {
 		}
 	}
 	// Goroutines that closed their channel may still be exiting.
-	for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
+	if !testutil.Poll(time.Second, func() bool { return runtime.NumGoroutine() <= before }) {
 		buf := make([]byte, 1<<16)
-		t.Errorf("%d goroutines after Abort, %d before\n%s", n, before, buf[:runtime.Stack(buf, true)])
+		t.Errorf("%d goroutines after Abort, %d before\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
 	}
 }
 
