@@ -208,6 +208,16 @@ var (
 	httpHandlers     = []string{HandlerUnsubscribe, HandlerForm, HandlerAPI, HandlerReport, HandlerMetrics, HandlerHealth, HandlerOther}
 	httpClasses      = []string{"2xx", "3xx", "4xx", "5xx"}
 	tlsListeners     = []string{ListenerSMTP, ListenerHTTP}
+	scanResults      = []string{ScanAccept, ScanDefer, ScanReject, ScanError}
+)
+
+// Values of the result label of leak_scan_results_total: the content
+// scanner's verdicts (relay/scan.Action's names) and its failure.
+const (
+	ScanAccept = "accept"
+	ScanDefer  = "defer"
+	ScanReject = "reject"
+	ScanError  = "error"
 )
 
 // CommandLabel maps an SMTP verb as the client sent it to the command label:

@@ -111,6 +111,11 @@ type Metrics struct {
 	// WebReports is leak_web_reports_total: abuse reports of delivered
 	// copies sent to the operator from the report page.
 	WebReports prometheus.Counter
+	// ScanResults is leak_scan_results_total{result}: one per message the
+	// content scanner rated (accept, defer, reject) or failed to (error).
+	ScanResults *prometheus.CounterVec
+	// ScanDuration is leak_scan_duration_seconds: the time of each scan.
+	ScanDuration prometheus.Histogram
 	// PolicyStoreUp is leak_policy_store_up: 1 when the last check of the
 	// policy store (made every few seconds by the daemon itself, not by a
 	// probe) succeeded, 0 when it failed.
@@ -318,6 +323,15 @@ func NewBuild(version, rsa string) *Metrics {
 			Name: "leak_web_reports_total",
 			Help: "Abuse reports of delivered copies sent to the operator from the report page.",
 		}),
+		ScanResults: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leak_scan_results_total",
+			Help: "Messages the content scanner (Rspamd) rated, by outcome; error when it did not answer.",
+		}, []string{"result"}),
+		ScanDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "leak_scan_duration_seconds",
+			Help:    "Time of each content scan, from sending the clean copy to the verdict.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}),
 		PolicyStoreUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "leak_policy_store_up",
 			Help: "1 when the daemon's last check of the policy store succeeded, else 0.",
@@ -391,7 +405,7 @@ func NewBuild(version, rsa string) *Metrics {
 		m.DeliveryFailures, m.QueueActions,
 		m.PolicyDecisions, m.PolicyOptOuts, m.PolicySuppressions,
 		m.PolicyStoreDuration, m.PolicyStoreErrors, m.PolicyStoreUp,
-		m.HTTPRequests, m.CertExpiry, m.WebReports,
+		m.HTTPRequests, m.CertExpiry, m.WebReports, m.ScanResults, m.ScanDuration,
 	)
 	m.Registry.MustRegister(stateGauges...)
 	m.preinit()
@@ -404,6 +418,9 @@ func NewBuild(version, rsa string) *Metrics {
 func (m *Metrics) preinit() {
 	for _, r := range connectionResults {
 		m.Connections.WithLabelValues(r)
+	}
+	for _, r := range scanResults {
+		m.ScanResults.WithLabelValues(r)
 	}
 	for _, c := range commands {
 		for _, k := range replyClasses {

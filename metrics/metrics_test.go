@@ -41,6 +41,8 @@ var catalogue = []string{
 	"leak_queue_depth_messages",
 	"leak_queue_messages",
 	"leak_queue_oldest_age_seconds",
+	"leak_scan_duration_seconds",
+	"leak_scan_results_total",
 	"leak_smtp_commands_total",
 	"leak_smtp_connections_open",
 	"leak_smtp_connections_total",
@@ -147,6 +149,7 @@ func labelSets() map[string]map[string][]string {
 		"leak_policy_suppressions_total":         {"kind": suppressionKinds},
 		"leak_policy_store_duration_seconds":     {"store": policyStores},
 		"leak_policy_store_errors_total":         {"store": policyStores},
+		"leak_scan_results_total":                {"result": scanResults},
 		"leak_build_info":                        {"version": {"v1.2.3-test"}, "goversion": {runtime.Version()}, "rsa": {""}},
 	}
 }
@@ -179,6 +182,7 @@ func TestLabelCardinality(t *testing.T) {
 		"leak_policy_suppressions_total":     2,
 		"leak_policy_store_duration_seconds": 2,
 		"leak_policy_store_errors_total":     2,
+		"leak_scan_results_total":            4,
 	}
 	for _, mf := range gather(t, m) {
 		name := mf.GetName()

@@ -17,7 +17,7 @@ import (
 )
 
 // Notices are the messages Leak writes itself: the confirmation link of a
-// resubscribe request (policy.Notifier), notices to the operator. They
+// resubscribe request (web.Notifier), notices to the operator. They
 // take the path of accepted mail from the signer on: DKIM-signed with the
 // server's keys, durable in the spool before Notice returns, then queued.
 
@@ -31,7 +31,7 @@ const maxNoticeSubject = 200
 // Notice sends one plain-text message from Leak (From: Leak
 // <noreply@DOMAIN>) to rcpt, and returns nil once it is durable in the
 // spool and queued, as a 250 would. It has the signature of a
-// policy.Notifier.
+// web.Notifier.
 //
 // rcpt is a bare ASCII address (local@domain); subject one line of UTF-8;
 // text UTF-8 with any line endings. The message is marked Auto-Submitted:

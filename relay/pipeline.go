@@ -124,6 +124,9 @@ func (s *Server) acceptFrom(ctx context.Context, id string, r io.Reader, from, s
 		}()
 	}
 	wg.Wait()
+	if s.opts.Scan != nil && !failed(errs) {
+		errs = append(errs, s.scanned(ctx, id, copies))
+	}
 	for _, e := range errs {
 		if e != nil {
 			// Some copies may be durable already: take them back, so the
@@ -153,6 +156,16 @@ func (s *Server) acceptFrom(ctx context.Context, id string, r io.Reader, from, s
 	s.log.Info("message accepted", "mid", id, "qids", qids, "msgids", msgids, "size", sizeBucket(sr.N()),
 		"ms", time.Since(start).Milliseconds())
 	return nil
+}
+
+// failed reports whether any of errs is not nil.
+func failed(errs []error) bool {
+	for _, e := range errs {
+		if e != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // authenticated finishes the inbound check: a refusal in enforce mode,

@@ -88,8 +88,13 @@ func dataReply(err error) (*smtp.SMTPError, string) {
 	// or authentication refusal made while the message streamed.
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
-		if se.Code == smtp.ErrDataTooLarge.Code {
+		switch {
+		case se.Code == smtp.ErrDataTooLarge.Code:
 			return errTooBig, metrics.ReasonSize
+		case se == errScanReject || se == errScanDefer:
+			return se, metrics.ReasonContent
+		case se == errScanDown:
+			return se, metrics.ReasonInternal
 		}
 		return se, metrics.ReasonPolicy
 	}

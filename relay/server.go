@@ -91,6 +91,9 @@ type Options struct {
 	// its signatures), to be kept for abuse reports (relay/keep). Its
 	// error is logged; the message goes on.
 	Keep func(copyID string, r io.Reader) error
+	// Scan, when set, rates one clean copy of each message before the 250
+	// (scanning.go): a refusal or deferral takes every copy back.
+	Scan Scanner
 	// Operator receives mail for postmaster@ and abuse@ the Leak domain,
 	// unchanged: that is how the world reaches the operator. Empty: those
 	// addresses are refused.

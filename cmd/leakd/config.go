@@ -72,6 +72,8 @@ type Config struct {
 
 	Web WebConfig `yaml:"web"`
 
+	Scan ScanConfig `yaml:"scan"`
+
 	TLS struct {
 		ACME ACMEConfig `yaml:"acme"`
 	} `yaml:"tls"`
@@ -213,6 +215,7 @@ func defaultConfig() *Config {
 	c.HTTP.MaxConnections = 256
 	c.HTTP.IdleTimeout = Duration{time.Minute}
 	c.Web = defaultWebConfig()
+	c.Scan = defaultScanConfig()
 	c.TLS.ACME.DirectoryURL = letsEncrypt
 	p := policy.DefaultOptions()
 	c.Policy = PolicyConfig{
@@ -306,6 +309,7 @@ func (c *Config) checkFiles() error {
 	}
 	files := []struct{ key, path string }{
 		{"delivery.smarthost_password_file", c.Delivery.SmarthostPassword},
+		{"scan.password_file", c.Scan.PasswordFile},
 		{"policy.recipient_domain_deny", c.Policy.RecipientDomainDeny},
 		{"policy.recipient_domain_allow", c.Policy.RecipientDomainAllow},
 		{"policy.sender_domain_deny", c.Policy.SenderDomainDeny},
@@ -508,6 +512,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("http.idle_timeout: must be positive, got %s", c.HTTP.IdleTimeout.Duration)
 	}
 	if err := c.Web.validate(c); err != nil {
+		return err
+	}
+	if err := c.Scan.validate(); err != nil {
 		return err
 	}
 	if c.Policy.Redis != "" && !strings.HasPrefix(c.Policy.Redis, "redis://") && !strings.HasPrefix(c.Policy.Redis, "rediss://") {

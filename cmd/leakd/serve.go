@@ -183,6 +183,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	scanner, err := cfg.Scan.scanner()
+	if err != nil {
+		return err
+	}
 	kept, err := openKept(cfg, log)
 	if err != nil {
 		return err
@@ -216,6 +220,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		UnsubscribeBase: cfg.HTTP.PublicURL,
 		ReportURL:       report,
 		Keep:            kept.put(),
+		Scan:            scanner,
 		Operator:        cfg.Policy.Operator,
 		OperatorAliases: cfg.Policy.OperatorAliases,
 		Domains:         domainChecker(cour),

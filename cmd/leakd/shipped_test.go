@@ -143,6 +143,10 @@ func shippedDaemon(t *testing.T, file string, hop *nextHop) (*daemon, *Config, *
 	if mode, _ := get("policy.inbound_auth").(string); mode != "" && mode != "off" {
 		set("policy.auth_resolver", dnsAddr)
 	}
+	// The content scanner: a real Rspamd on loopback.
+	if u, _ := get("scan.url").(string); u != "" {
+		set("scan.url", testutil.StartRspamd(t).URL)
+	}
 	// Delivered at once, not after up to 10 minutes.
 	set("anonymity.delay", "0s")
 	if r, _ := get("policy.redis").(string); r != "" {

@@ -14,9 +14,9 @@ import (
 //
 //	go test -run '^$' -bench Check2KiB -benchtime 200x ./relay/scan/
 func BenchmarkCheck2KiB(b *testing.B) {
-	r := startRspamd(b)
+	r := testutil.StartRspamd(b)
 	waitHyperscan(b, r)
-	s := newScanner(b, options(r.url))
+	s := newScanner(b, options(r.URL))
 	line := "The figures for the third quarter were changed before the audit; ask for the originals.\n"
 	msg := message(strings.Repeat(line, 2048/len(line)+1))[:2046] + "\r\n"
 	b.SetBytes(int64(len(msg)))
@@ -34,10 +34,10 @@ func BenchmarkCheck2KiB(b *testing.B) {
 // them more slowly, and the helper competes for the CPU. Without Hyperscan
 // (a CPU without SSSE3) the line never comes; after testutil.WaitTimeout
 // the benchmark goes on and says so.
-func waitHyperscan(b *testing.B, r rspamd) {
+func waitHyperscan(b *testing.B, r testutil.Rspamd) {
 	b.Helper()
 	deadline := time.Now().Add(testutil.WaitTimeout)
-	for !strings.Contains(tail(r.log, 1<<20), "rspamd_worker_hyperscan_ready") {
+	for !strings.Contains(testutil.Tail(r.Log, 1<<20), "rspamd_worker_hyperscan_ready") {
 		if time.Now().After(deadline) {
 			b.Logf("rspamd did not load Hyperscan within %v; measuring without it", testutil.WaitTimeout)
 			return
