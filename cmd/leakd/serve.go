@@ -301,7 +301,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	go func() { qdone <- q.Run(qctx) }()
 	smtpDone := make(chan error, 1)
 	go func() { smtpDone <- srv.Serve(smtpL) }()
-	go hs.Serve(httpL)
+	// The private listener carries /readyz and /metrics: without it the
+	// daemon cannot be watched, so its end ends the daemon, as the SMTP
+	// listener's does, for the supervisor to restart it.
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- hs.Serve(httpL) }()
 	webL.Serve()
 
 	log.Info("leakd started", "version", version(), "domain", cfg.Domain,
@@ -338,6 +342,13 @@ wait:
 			break wait
 		case runErr = <-smtpDone:
 			log.Error("smtp server stopped", "err", runErr)
+			break wait
+		case err := <-httpDone:
+			if errors.Is(err, http.ErrServerClosed) {
+				continue
+			}
+			runErr = fmt.Errorf("http.listen: the private listener stopped: %w", err)
+			log.Error("private http listener stopped; shutting down", "err", err)
 			break wait
 		}
 	}
