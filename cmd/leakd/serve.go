@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -69,19 +70,84 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 // serve runs the daemon until ctx is done, then shuts down in order: stop
 // taking mail, let sessions in DATA finish, stop delivery, close the spool.
 func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
+	d, err := Build(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Run(ctx)
+}
+
+// Daemon is leakd wired from one config: what serve runs, and what tests
+// run in-process. Build opens and binds everything, Run serves until its
+// context ends, Close releases what Build opened.
+type Daemon struct {
+	cfg *Config
+	log *slog.Logger
+	m   *metrics.Metrics
+
+	engine *policy.Engine
+	certs  *Certificates
+	q      *queue.Queue
+	srv    *relay.Server
+	hs     *http.Server
+	webL   *webListener
+	smtpL  net.Listener
+	httpL  net.Listener
+
+	// draining is set when the drain begins: /readyz says 503 from then.
+	draining atomic.Bool
+	// closers release what Build opened, last opened first.
+	closers []func()
+	closed  bool
+}
+
+// onClose registers f to run at Close, before what was registered earlier.
+func (d *Daemon) onClose(f func()) { d.closers = append(d.closers, f) }
+
+// Close releases what Build opened: listeners, the policy store, the
+// spool, the data directory's lock. Call it once Run has returned (or
+// instead of Run); a second call does nothing.
+func (d *Daemon) Close() {
+	if d.closed {
+		return
+	}
+	d.closed = true
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		d.closers[i]()
+	}
+}
+
+// SMTPAddr and HTTPAddr are the bound listeners' addresses (with port 0 in
+// the config, the ports the system chose).
+func (d *Daemon) SMTPAddr() string { return d.smtpL.Addr().String() }
+func (d *Daemon) HTTPAddr() string { return d.httpL.Addr().String() }
+
+// Build wires leakd from cfg: the data directory's lock, DKIM keys (made
+// if missing), spool, courier, policy engine and store, bounces, queue,
+// certificates, the relay, the listeners (bound, not yet serving) and the
+// admin socket. On error what it opened is closed again.
+func Build(cfg *Config, log *slog.Logger) (_ *Daemon, err error) {
+	d := &Daemon{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
 	m := metrics.NewBuild(version(), sign.Backend)
+	d.m = m
 	lock, err := lockDataDir(cfg.DataDir)
 	if err != nil {
-		return fmt.Errorf("data_dir: %w", err)
+		return nil, fmt.Errorf("data_dir: %w", err)
 	}
-	defer lock.Close()
+	d.onClose(func() { lock.Close() })
 
 	for _, w := range cfg.warnings() {
 		log.Warn("config: " + w)
 	}
 	keys, created, err := sign.Ensure(cfg.DKIM.KeyDir, cfg.Domain, cfg.DKIM.Sign...)
 	if err != nil {
-		return dkimSignError(err)
+		return nil, dkimSignError(err)
 	}
 	for _, f := range created {
 		log.Warn("generated a new DKIM key; publish its DNS record (leakd dkim dns)", "file", f)
@@ -94,33 +160,33 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		Logger:   log,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer sp.Close()
+	d.onClose(func() { sp.Close() })
 	m.SetSpoolFuncs(sp.Size, func() int64 { n, _ := sp.Free(); return n })
 
 	cour, err := newCourier(cfg, m, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if c, ok := cour.(io.Closer); ok {
-		defer c.Close()
+		d.onClose(func() { c.Close() })
 	}
 	if s, ok := cour.(*courier.SMTP); ok {
 		m.SetDestinationFuncs(s.InUse)
 	}
 	engine, store, err := openPolicy(cfg, m, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer store.Close()
+	d.onClose(func() { store.Close() })
 	// Everything about bounces: each copy's envelope sender, the sent
 	// log, DSNs and the queue's failures about a recipient.
 	bounces, err := openBounces(cfg, engine, store)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer bounces.Close()
+	d.onClose(func() { bounces.Close() })
 	q := queue.New(sp, inFlight{cour, m}, queue.Options{
 		Workers:  cfg.Delivery.Workers,
 		Lifetime: cfg.Delivery.Lifetime.Duration,
@@ -161,9 +227,9 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	// certs.TLSConfig(metrics.ListenerHTTP).
 	certs, err := openCertificates(cfg, m, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer certs.Close()
+	d.onClose(func() { certs.Close() })
 	tlsConf := certs.TLSConfig(metrics.ListenerSMTP)
 
 	mode, _ := auth.ParseMode(cfg.Policy.InboundAuth)
@@ -174,24 +240,24 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		Logger:         log,
 	})
 	if err != nil {
-		return fmt.Errorf("policy.inbound_auth: %w", err)
+		return nil, fmt.Errorf("policy.inbound_auth: %w", err)
 	}
 
 	// Every copy's footer links to the report page, when the web listener
 	// that serves it is on; the clean copies are kept for the reports.
 	report, err := reportURL(cfg, engine)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	scanner, err := cfg.Scan.scanner()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	kept, err := openKept(cfg, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer kept.Close()
+	d.onClose(func() { kept.Close() })
 	srv, err := relay.New(relay.Options{
 		Domain:              cfg.Domain,
 		Hostname:            cfg.Hostname,
@@ -233,44 +299,40 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		Logger:          log,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	smtpL, err := listenSMTP(cfg) // behind the PROXY protocol if on (proxy.go)
 	if err != nil {
-		return fmt.Errorf("smtp.listen: %w", err)
+		return nil, fmt.Errorf("smtp.listen: %w", err)
 	}
+	d.onClose(func() { smtpL.Close() })
 	httpL, err := listenHTTP(cfg.HTTP.Listen, cfg.HTTP.MaxConnections)
 	if err != nil {
-		smtpL.Close()
-		return fmt.Errorf("http.listen: %w", err)
+		return nil, fmt.Errorf("http.listen: %w", err)
 	}
+	d.onClose(func() { httpL.Close() })
 	spoolDir := filepath.Join(cfg.DataDir, "spool")
 	mux := http.NewServeMux()
 	// The public listener (web.listen, off by default): the form, its API
 	// and, from mux, the /u/ pages.
 	webL, err := listenWeb(cfg, srv, engine, mux, kept, certs, m, log)
 	if err != nil {
-		smtpL.Close()
-		httpL.Close()
-		return err
+		return nil, err
 	}
-	defer webL.Close()
+	d.onClose(func() { webL.Close() })
 	// The unsubscribe pages: a delivered copy's link opts out; opting back
 	// in needs a link Leak mails to the address itself.
 	pages, err := unsubscribePages(cfg, srv, engine, log)
 	if err != nil {
-		smtpL.Close()
-		httpL.Close()
-		return err
+		return nil, err
 	}
 	mux.Handle("/u/", pages)
 	// Not ready from the moment the drain begins: balancers and
 	// Kubernetes stop sending new connections while sessions finish.
-	var draining atomic.Bool
 	mux.Handle("/", metrics.Handler(m, map[string]metrics.Check{
 		"drain": func(context.Context) error {
-			if draining.Load() {
+			if d.draining.Load() {
 				return errors.New("shutting down")
 			}
 			return nil
@@ -288,12 +350,20 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 
 	stopAdmin, err := serveAdmin(context.Background(), socketPath(cfg), adminHandler(q, sp, log))
 	if err != nil {
-		smtpL.Close()
-		httpL.Close()
-		return err
+		return nil, err
 	}
-	defer stopAdmin()
+	d.onClose(stopAdmin)
 
+	d.engine, d.certs, d.q, d.srv, d.hs, d.webL, d.smtpL, d.httpL = engine, certs, q, srv, hs, webL, smtpL, httpL
+	return d, nil
+}
+
+// Run serves until ctx is done or a listener fails, then drains: stop
+// taking mail, let sessions in DATA finish within smtp.shutdown_grace,
+// stop delivery. SIGHUP reloads the domain lists and certificate files.
+func (d *Daemon) Run(ctx context.Context) error {
+	cfg, log, m := d.cfg, d.log, d.m
+	engine, certs, q, srv, hs, webL, smtpL, httpL := d.engine, d.certs, d.q, d.srv, d.hs, d.webL, d.smtpL, d.httpL
 	go watchStore(ctx, engine.Ping, m.PolicyStoreUp.Set, log)
 
 	qctx, qcancel := context.WithCancel(context.Background())
@@ -352,7 +422,7 @@ wait:
 			break wait
 		}
 	}
-	draining.Store(true)
+	d.draining.Store(true)
 	sd.stopping()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.SMTP.ShutdownGrace.Duration)
 	defer cancel()
