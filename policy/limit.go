@@ -37,11 +37,11 @@ func (l Limit) interval() time.Duration {
 func (l Limit) validate(name string) error {
 	switch {
 	case l.Rate < 0 || l.Burst < 0:
-		return fmt.Errorf("policy: %s: rate and burst must not be negative", name)
+		return fmt.Errorf("%s: rate and burst must not be negative", name)
 	case l.Rate > 0 && l.Period <= 0:
-		return fmt.Errorf("policy: %s: period must be positive", name)
+		return fmt.Errorf("%s: period must be positive when rate is set", name)
 	case l.Rate > 0 && l.interval() <= 0:
-		return fmt.Errorf("policy: %s: rate %d per %s is too fast", name, l.Rate, l.Period)
+		return fmt.Errorf("%s: rate %d per %s is too fast", name, l.Rate, l.Period)
 	}
 	return nil
 }

@@ -80,33 +80,46 @@ func DefaultOptions() Options {
 	}
 }
 
-func (o *Options) validate() error {
-	if len(o.Secret) < minSecret {
-		return fmt.Errorf("policy: secret: need at least %d bytes, have %d", minSecret, len(o.Secret))
-	}
+// Validate checks every option but Secret (which Open checks, since the
+// secret file may not exist before the first start). Its errors name the
+// configuration keys under policy: (rate_ip, suppress_for, …), so leakd's
+// config check and serve report them the same way.
+func (o Options) Validate() error {
 	if o.ConnPerIP < 0 || o.ConnTotal < 0 {
-		return fmt.Errorf("policy: connection limits must not be negative")
+		return fmt.Errorf("policy.conn_per_ip, policy.conn_total: must be >= 0")
 	}
-	if o.SuppressFor < 0 || o.SoftBounceLimit < 0 || o.HardBounceLimit < 0 {
-		return fmt.Errorf("policy: suppress_for, soft_bounce_limit and hard_bounce_limit must not be negative")
-	}
-	if o.HardBounceLimit == 0 {
-		o.HardBounceLimit = 2
-	}
-	if err := o.validateReports(); err != nil {
-		return err
+	switch {
+	case o.SuppressFor < 0:
+		return fmt.Errorf("policy.suppress_for: must not be negative")
+	case o.SoftBounceLimit < 0:
+		return fmt.Errorf("policy.soft_bounce_limit: must be >= 0 (0: soft bounces never suppress)")
+	case o.HardBounceLimit < 0:
+		return fmt.Errorf("policy.hard_bounce_limit: must be at least 1 (2 or more, so that one crafted message cannot block a recipient)")
 	}
 	for _, l := range []struct {
 		name string
 		l    Limit
 	}{
-		{"ip", o.IP}, {"net", o.Net}, {"sender", o.Sender},
-		{"sender_domain", o.SenderDomain}, {"auth_domain", o.AuthDomain},
-		{"recipient", o.Recipient}, {"global", o.Global},
+		{"rate_ip", o.IP}, {"rate_net", o.Net}, {"rate_sender", o.Sender},
+		{"rate_sender_domain", o.SenderDomain}, {"rate_auth_domain", o.AuthDomain},
+		{"rate_recipient", o.Recipient}, {"rate_global", o.Global},
 	} {
-		if err := l.l.validate(l.name); err != nil {
+		if err := l.l.validate("policy." + l.name); err != nil {
 			return err
 		}
+	}
+	return o.validateReports()
+}
+
+func (o *Options) validate() error {
+	if len(o.Secret) < minSecret {
+		return fmt.Errorf("policy: secret: need at least %d bytes, have %d", minSecret, len(o.Secret))
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if o.HardBounceLimit == 0 {
+		o.HardBounceLimit = 2
 	}
 	return nil
 }

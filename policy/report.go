@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 )
 
@@ -113,13 +112,16 @@ func (e *Engine) Source(ctx context.Context, source string) Decision {
 
 func (o *Options) validateReports() error {
 	if o.ReportThreshold < 0 {
-		return errors.New("policy: report_threshold must not be negative")
+		return errors.New("policy.report_threshold: must be >= 0 (0: abuse reports block no one)")
 	}
 	if o.ReportThreshold == 0 {
 		return nil
 	}
-	if o.ReportWindow <= 0 || o.ReportBlockFor <= 0 {
-		return fmt.Errorf("policy: report_window and report_block_for must be positive when report_threshold is set")
+	switch {
+	case o.ReportWindow <= 0:
+		return errors.New("policy.report_window: must be positive when policy.report_threshold is set")
+	case o.ReportBlockFor <= 0:
+		return errors.New("policy.report_block_for: must be positive when policy.report_threshold is set")
 	}
 	return nil
 }

@@ -35,6 +35,13 @@ func TestConfigCheck(t *testing.T) {
 		{"SMTP and HTTP on one port", "smtp:\n  listen: 127.0.0.1:8025\nhttp:\n  listen: 0.0.0.0:8025\n", 1, "smtp.listen and http.listen"},
 		{"duplicate key", "smtp:\n  max_recipients: 5\n  max_recipients: 6\n", 1, "smtp.max_recipients: given twice"},
 		{"bad pass type", "anonymity:\n  pass_types: [Application/PDF]\n", 1, "anonymity.pass_types[0]"},
+		{"negative report threshold", "policy:\n  report_threshold: -1\n", 1, "policy.report_threshold"},
+		{"report window zero", "policy:\n  report_window: 0s\n", 1, "policy.report_window"},
+		{"rate too fast", "policy:\n  rate_ip: {rate: 1000, period: 1ns}\n", 1, "policy.rate_ip: rate 1000 per 1ns is too fast"},
+		{"scan scores crossed", "scan:\n  url: http://127.0.0.1:11333\n  reject_score: 5\n  defer_score: 10\n", 1, "scan.reject_score"},
+		{"scan on_error", "scan:\n  url: http://127.0.0.1:11333\n  on_error: reject\n", 1, "scan.on_error"},
+		{"missing scan password", "scan:\n  url: http://127.0.0.1:11333\n  password_file: /nonexistent/pw\n", 1, "scan.password_file"},
+		{"kept copy too long", "web:\n  report_keep_max_copy: 1073741824\n", 1, "web.report_keep_max_copy"},
 		{"document budget below one document", "anonymity:\n  max_document_bytes: 1048576\n  document_budget: 1000\n", 1, "anonymity.document_budget"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -470,13 +470,8 @@ func (c *Config) validate() error {
 	case c.Delivery.FailureLifetime.Duration < time.Minute || c.Delivery.FailureLifetime.Duration > c.Delivery.Lifetime.Duration:
 		return errors.New("delivery.failure_lifetime: must be at least 1m and at most delivery.lifetime")
 	case c.Policy.HardBounceLimit < 1:
+		// policy reads 0 as its default; in the config 0 is a mistake.
 		return errors.New("policy.hard_bounce_limit: must be at least 1 (2 or more, so that one crafted message cannot block a recipient)")
-	case c.Policy.ReportThreshold < 0:
-		return errors.New("policy.report_threshold: must be >= 0 (0: abuse reports block no one)")
-	case c.Policy.ReportThreshold > 0 && c.Policy.ReportWindow.Duration < time.Hour:
-		return errors.New("policy.report_window: must be at least 1h when policy.report_threshold is set")
-	case c.Policy.ReportThreshold > 0 && c.Policy.ReportBlockFor.Duration < time.Minute:
-		return errors.New("policy.report_block_for: must be at least 1m when policy.report_threshold is set")
 	}
 	for i, t := range c.Anonymity.PassTypes {
 		typ, sub, ok := strings.Cut(t, "/")
@@ -539,18 +534,8 @@ func (c *Config) validate() error {
 	if err := c.validateDKIM(); err != nil {
 		return err
 	}
-	for key, l := range map[string]Limit{
-		"policy.rate_ip": c.Policy.RateIP, "policy.rate_net": c.Policy.RateNet,
-		"policy.rate_sender": c.Policy.RateSender, "policy.rate_sender_domain": c.Policy.RateSenderDomain,
-		"policy.rate_auth_domain": c.Policy.RateAuthDomain, "policy.rate_recipient": c.Policy.RateRecipient,
-		"policy.rate_global": c.Policy.RateGlobal,
-	} {
-		if l.Rate < 0 || l.Burst < 0 || (l.Rate > 0 && l.Period.Duration <= 0) {
-			return fmt.Errorf("%s: rate and burst must be >= 0, and period > 0 when rate is set", key)
-		}
-	}
-	if c.Policy.ConnPerIP < 0 || c.Policy.ConnTotal < 0 || c.Policy.SoftBounceLimit < 0 {
-		return errors.New("policy.conn_per_ip, policy.conn_total, policy.soft_bounce_limit: must be >= 0")
+	if err := c.policyOptions().Validate(); err != nil {
+		return err
 	}
 	switch c.Delivery.Mode {
 	case "dir":
@@ -707,4 +692,32 @@ func checkCertName(h string) error {
 		}
 	}
 	return nil
+}
+
+// policyOptions maps the policy section onto policy.Options, the one path
+// both config check (Validate) and serve (Open) take; Secret, Metrics and
+// Logger are serve's to add.
+func (c *Config) policyOptions() policy.Options {
+	p := c.Policy
+	return policy.Options{
+		ConnPerIP:            p.ConnPerIP,
+		ConnTotal:            p.ConnTotal,
+		IP:                   p.RateIP.policy(),
+		Net:                  p.RateNet.policy(),
+		Sender:               p.RateSender.policy(),
+		SenderDomain:         p.RateSenderDomain.policy(),
+		AuthDomain:           p.RateAuthDomain.policy(),
+		Recipient:            p.RateRecipient.policy(),
+		Global:               p.RateGlobal.policy(),
+		SuppressFor:          p.SuppressFor.Duration,
+		SoftBounceLimit:      p.SoftBounceLimit,
+		HardBounceLimit:      p.HardBounceLimit,
+		ReportThreshold:      p.ReportThreshold,
+		ReportWindow:         p.ReportWindow.Duration,
+		ReportBlockFor:       p.ReportBlockFor.Duration,
+		RecipientDomainDeny:  p.RecipientDomainDeny,
+		RecipientDomainAllow: p.RecipientDomainAllow,
+		SenderDomainDeny:     p.SenderDomainDeny,
+		SenderDomainAllow:    p.SenderDomainAllow,
+	}
 }

@@ -508,31 +508,8 @@ func openPolicy(cfg *Config, m *metrics.Metrics, log *slog.Logger) (*policy.Engi
 	if err != nil {
 		return nil, nil, fmt.Errorf("policy: %w", err)
 	}
-	p := cfg.Policy
-	opts := policy.Options{
-		Secret:               secret,
-		ConnPerIP:            p.ConnPerIP,
-		ConnTotal:            p.ConnTotal,
-		IP:                   p.RateIP.policy(),
-		Net:                  p.RateNet.policy(),
-		Sender:               p.RateSender.policy(),
-		SenderDomain:         p.RateSenderDomain.policy(),
-		AuthDomain:           p.RateAuthDomain.policy(),
-		Recipient:            p.RateRecipient.policy(),
-		Global:               p.RateGlobal.policy(),
-		SuppressFor:          p.SuppressFor.Duration,
-		SoftBounceLimit:      p.SoftBounceLimit,
-		HardBounceLimit:      p.HardBounceLimit,
-		ReportThreshold:      p.ReportThreshold,
-		ReportWindow:         p.ReportWindow.Duration,
-		ReportBlockFor:       p.ReportBlockFor.Duration,
-		RecipientDomainDeny:  p.RecipientDomainDeny,
-		RecipientDomainAllow: p.RecipientDomainAllow,
-		SenderDomainDeny:     p.SenderDomainDeny,
-		SenderDomainAllow:    p.SenderDomainAllow,
-		Metrics:              m,
-		Logger:               log,
-	}
+	opts := cfg.policyOptions()
+	opts.Secret, opts.Metrics, opts.Logger = secret, m, log
 	engine, err := policy.Open(opts, store)
 	if err != nil {
 		store.Close()
