@@ -173,6 +173,35 @@ func TestHelp(t *testing.T) {
 	if code := run([]string{"frobnicate"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: exit %d, stderr %q", code, errb.String())
 	}
+	// A group's --help lists its commands, each with its description; the
+	// group alone asks which one, on stderr, exit 2.
+	for group := range groupCommands {
+		var out, errb bytes.Buffer
+		if code := run([]string{group, "--help"}, &out, &errb); code != 0 || errb.Len() != 0 {
+			t.Errorf("%s --help: exit %d, stderr %q", group, code, errb.String())
+		}
+		n := 0
+		for name, d := range describe {
+			if sub, ok := strings.CutPrefix(name, group+" "); ok {
+				n++
+				if !strings.Contains(out.String(), sub) || !strings.Contains(out.String(), d) {
+					t.Errorf("%s --help lacks %s: %q", group, name, out.String())
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("group %s has no described commands", group)
+		}
+		out.Reset()
+		errb.Reset()
+		if code := run([]string{group}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "which one?") || out.Len() != 0 {
+			t.Errorf("%s alone: exit %d, stdout %q, stderr %q", group, code, out.String(), errb.String())
+		}
+	}
+	out.Reset()
+	if code := run([]string{"version", "--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "usage: leakd version") {
+		t.Errorf("version --help: exit %d, %q", code, out.String())
+	}
 }
 
 func TestTakeID(t *testing.T) {

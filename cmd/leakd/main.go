@@ -20,6 +20,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -70,6 +71,42 @@ var describe = map[string]string{
 	"queue release": "release a held copy: it is attempted when due, or at once",
 }
 
+// groupCommands are the commands that take a subcommand.
+var groupCommands = map[string]bool{"config": true, "dkim": true, "dns": true, "queue": true}
+
+// groupHelp answers a group command given no subcommand, or --help, with
+// its subcommands and their descriptions: exit 0 for --help, 2 (on
+// stderr) when the subcommand is missing. done is false when a subcommand
+// follows.
+func groupHelp(args []string, stdout, stderr io.Writer) (code int, done bool) {
+	group := args[0]
+	help := len(args) > 1 && isHelp(args[1])
+	if len(args) > 1 && !help {
+		return 0, false
+	}
+	w, code := stdout, 0
+	if !help {
+		w, code = stderr, 2
+		fmt.Fprintf(w, "leakd %s: which one? Give a command:\n", group)
+	}
+	fmt.Fprintf(w, "usage: leakd %s COMMAND [flags]\n\n", group)
+	var names []string
+	for name := range describe {
+		if sub, ok := strings.CutPrefix(name, group+" "); ok {
+			names = append(names, sub)
+		}
+	}
+	slices.Sort(names)
+	for _, sub := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", sub, describe[group+" "+sub])
+	}
+	fmt.Fprintf(w, "\n\"leakd %s COMMAND --help\" for one command's flags.\n", group)
+	return code, true
+}
+
+// isHelp reports whether a is a request for help.
+func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" || a == "help" }
+
 // errHelp ends a subcommand that printed its help: exit status 0.
 var errHelp = errors.New("help")
 
@@ -82,6 +119,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
+	}
+	if groupCommands[args[0]] {
+		if code, done := groupHelp(args, stdout, stderr); done {
+			return code
+		}
 	}
 	var err error
 	switch cmd := args[0]; {
@@ -105,6 +147,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdHealth(args[1:], stdout, stderr)
 	case cmd == "queue":
 		err = cmdQueue(args[1:], stdout, stderr)
+	case (cmd == "version" || cmd == "--version") && len(args) > 1 && isHelp(args[1]):
+		fmt.Fprintln(stdout, "usage: leakd version\n  print the version, commit, Go version and RSA signer of this build")
+		return 0
 	case cmd == "version" || cmd == "--version":
 		fmt.Fprintf(stdout, "leakd %s (commit %s, %s, rsa %s)\n", version(), commit(), runtime.Version(), sign.Backend)
 		return 0
