@@ -67,6 +67,7 @@ func fileSent(t *testing.T) SentLog {
 // desk accepts (whatever the case), and its DSN is reported against the
 // copy's recipient key.
 func TestDeskRoundTrip(t *testing.T) {
+	t.Parallel()
 	r := &reports{}
 	d := newTestDesk(t, fileSent(t), r)
 	ctx := t.Context()
@@ -95,6 +96,7 @@ func TestDeskRoundTrip(t *testing.T) {
 
 // TestDeskTakeSamples: what each kind of bounce reports.
 func TestDeskTakeSamples(t *testing.T) {
+	t.Parallel()
 	key := testRcptKey("bob@example.com")
 	for _, tt := range []struct {
 		file    string
@@ -137,6 +139,7 @@ func TestDeskTakeSamples(t *testing.T) {
 
 // TestDeskTakeMalformed: a broken report is ignored, with the reason.
 func TestDeskTakeMalformed(t *testing.T) {
+	t.Parallel()
 	r := &reports{}
 	d := newTestDesk(t, fileSent(t), r)
 	d.Record(t.Context(), testQID, "bob@example.com")
@@ -153,6 +156,7 @@ func TestDeskTakeMalformed(t *testing.T) {
 // TestDeskTakeReadError: a bounce cut short reports nothing, even when
 // the cut comes after its delivery-status part.
 func TestDeskTakeReadError(t *testing.T) {
+	t.Parallel()
 	r := &reports{}
 	d := newTestDesk(t, fileSent(t), r)
 	d.Record(t.Context(), testQID, "bob@example.com")
@@ -182,6 +186,7 @@ func (brokenSent) Get(context.Context, string) (string, bool, error) {
 // caller (a temporary failure), never taken for an unknown address or a
 // bounce dealt with.
 func TestDeskErrors(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	r := &reports{}
 	sent := fileSent(t)
@@ -233,6 +238,7 @@ func TestDeskErrors(t *testing.T) {
 // for a copy A sent is accepted and reported by B. With a sent log of its
 // own, B refuses it, which is what the Redis log is for.
 func TestDeskSharedRedis(t *testing.T) {
+	t.Parallel()
 	c := startRedis(t)
 	ctx := t.Context()
 	ra, rb := &reports{}, &reports{}
@@ -261,6 +267,7 @@ func TestDeskSharedRedis(t *testing.T) {
 }
 
 func TestDeskResult(t *testing.T) {
+	t.Parallel()
 	d := newTestDesk(t, fileSent(t), &reports{})
 	if err := d.Result(t.Context(), testQID, "bob@example.com", true); err != nil {
 		t.Errorf("Result without Failed: %v", err)
@@ -289,6 +296,7 @@ func TestDeskResult(t *testing.T) {
 }
 
 func TestNewDeskRequires(t *testing.T) {
+	t.Parallel()
 	full := Options{Tokens: NewTokens(testKey), Domain: "leak.example", Sent: fileSent(t),
 		Key: testRcptKey, Report: (&reports{}).report}
 	for name, change := range map[string]func(*Options){
@@ -308,6 +316,7 @@ func TestNewDeskRequires(t *testing.T) {
 }
 
 func TestIsAddress(t *testing.T) {
+	t.Parallel()
 	for addr, want := range map[string]bool{
 		"bounce+x@leak.example": true,
 		"Bounce+@leak.example":  true,

@@ -47,6 +47,7 @@ func crlf(b []byte) []byte {
 }
 
 func TestParseDSNSamples(t *testing.T) {
+	t.Parallel()
 	for _, tt := range sampleCases {
 		raw := readSample(t, tt.file)
 		for _, form := range []struct {
@@ -80,6 +81,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 func TestParseDSNStopsAtStatus(t *testing.T) {
+	t.Parallel()
 	// A returned message far over the limit: ParseDSN never reads it.
 	raw := readSample(t, "postfix-failed.eml")
 	head, tail, _ := bytes.Cut(raw, []byte("Content-Description: Undelivered Message"))
@@ -108,6 +110,7 @@ func report(status string) string {
 const perMessage = "Reporting-MTA: dns; mx.bob.example\r\n\r\n"
 
 func TestParseDSNFields(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		status string
@@ -161,6 +164,7 @@ func TestParseDSNFields(t *testing.T) {
 }
 
 func TestParseDSNStructures(t *testing.T) {
+	t.Parallel()
 	const status = "Reporting-MTA: dns; mx.bob.example\r\n\r\nAction: failed\r\nStatus: 5.1.1\r\n"
 	failed := []RecipientStatus{{"failed", "5.1.1", true}}
 	tests := []struct {
@@ -275,6 +279,7 @@ func TestParseDSNStructures(t *testing.T) {
 }
 
 func TestParseDSNLimit(t *testing.T) {
+	t.Parallel()
 	raw := crlf(readSample(t, "exchange-failed.eml"))
 	end := bytes.Index(raw, []byte("Content-Type: message/rfc822"))
 	// Enough for the status part: parsed.
@@ -325,6 +330,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 }
 
 func TestParseDSNReadError(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("connection reset")
 	msg := readSample(t, "postfix-failed.eml")[:400]
 	_, err := ParseDSN(&failingReader{data: msg, err: boom}, 0)
@@ -335,6 +341,7 @@ func TestParseDSNReadError(t *testing.T) {
 
 // TestParseDSNMalformedReason checks that each limit is the one reported.
 func TestParseDSNMalformedReason(t *testing.T) {
+	t.Parallel()
 	const status = "Action: failed\r\nStatus: 5.1.1\r\n"
 	pad := func(n int) string { return strings.Repeat("X-Pad: "+strings.Repeat("p", 70)+"\r\n", n/70+1) }
 	tests := []struct{ name, msg, reason string }{

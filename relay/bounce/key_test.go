@@ -9,6 +9,7 @@ import (
 )
 
 func TestLoadKeyGenerated(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	// Several starts at once agree on one key.
 	keys := make([][]byte, 8)
@@ -52,6 +53,7 @@ func TestLoadKeyGenerated(t *testing.T) {
 }
 
 func TestLoadKeyFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "shared.key")
 	const hex32 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"

@@ -87,6 +87,7 @@ func shards(t *testing.T, s *Sent) int {
 }
 
 func TestSentPutGet(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	s := openTestSent(t, filepath.Join(t.TempDir(), "sent.db"), 0, c)
 	if err := s.Put(t.Context(), qidN(1), hashN(1)); err != nil {
@@ -113,6 +114,7 @@ func TestSentPutGet(t *testing.T) {
 }
 
 func TestSentPutRejects(t *testing.T) {
+	t.Parallel()
 	s := openTestSent(t, filepath.Join(t.TempDir(), "sent.db"), 0, newClock())
 	for _, tt := range []struct{ qid, hash string }{
 		{"", hashN(1)},
@@ -139,6 +141,7 @@ func TestSentPutRejects(t *testing.T) {
 }
 
 func TestSentPrune(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	const keep = 64 * time.Hour // shards of one hour
 	s := openTestSent(t, filepath.Join(t.TempDir(), "sent.db"), keep, c)
@@ -201,6 +204,7 @@ func TestSentPrune(t *testing.T) {
 }
 
 func TestSentReopen(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	path := filepath.Join(t.TempDir(), "sent.db")
 	s, err := openSent(path, 24*time.Hour, c.now)
@@ -233,6 +237,7 @@ func TestSentReopen(t *testing.T) {
 }
 
 func TestSentSecondOpenFails(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "sent.db")
 	openTestSent(t, path, 0, newClock())
 	if s, err := OpenSent(path, 0); err == nil {
@@ -242,6 +247,7 @@ func TestSentSecondOpenFails(t *testing.T) {
 }
 
 func TestSentConcurrent(t *testing.T) {
+	t.Parallel()
 	s := openTestSent(t, filepath.Join(t.TempDir(), "sent.db"), 0, newClock())
 	const writers, each = 8, 2000
 	var wg sync.WaitGroup
@@ -291,6 +297,7 @@ func TestSentConcurrent(t *testing.T) {
 }
 
 func TestSentBacklog(t *testing.T) {
+	t.Parallel()
 	s := openTestSent(t, filepath.Join(t.TempDir(), "sent.db"), 0, newClock())
 	// Hold the writer off, as a stalled disk would.
 	s.flushMu.Lock()

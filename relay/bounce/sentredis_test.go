@@ -41,6 +41,7 @@ func startRedis(t testing.TB) *redis.Client {
 
 // TestSentLogs runs the same checks on both sent logs.
 func TestSentLogs(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		open func(t *testing.T) SentLog
@@ -82,6 +83,7 @@ func TestSentLogs(t *testing.T) {
 // the retention as TTL), instances sharing it, and a Redis that is gone
 // being an error rather than "unknown copy".
 func TestRedisSent(t *testing.T) {
+	t.Parallel()
 	c := startRedis(t)
 	ctx := t.Context()
 	const keep = 72 * time.Hour

@@ -12,6 +12,7 @@ var testKey = []byte("0123456789abcdef0123456789abcdef-test-key")
 const testQID = "3f9c2a7e5b1d4c8fa0e6b2d9c7f1a354"
 
 func TestTokenRoundTrip(t *testing.T) {
+	t.Parallel()
 	tk := NewTokens(testKey)
 	for _, qid := range []string{
 		testQID,
@@ -42,6 +43,7 @@ func TestTokenRoundTrip(t *testing.T) {
 }
 
 func TestTokenDeterministic(t *testing.T) {
+	t.Parallel()
 	a := NewTokens(testKey).Address(testQID, "leak.example")
 	b := NewTokens(testKey).Address(testQID, "leak.example")
 	if a != b {
@@ -54,6 +56,7 @@ func TestTokenDeterministic(t *testing.T) {
 }
 
 func TestTokenRejects(t *testing.T) {
+	t.Parallel()
 	tk := NewTokens(testKey)
 	other := NewTokens([]byte("another key, just as long as the first one"))
 	addr := tk.Address(testQID, "leak.example")
@@ -108,6 +111,7 @@ func TestTokenRejects(t *testing.T) {
 }
 
 func TestTokenEveryCharacterMatters(t *testing.T) {
+	t.Parallel()
 	tk := NewTokens(testKey)
 	addr := tk.Address(testQID, "leak.example")
 	for i := len(Prefix); i < localLen; i++ {
@@ -124,6 +128,7 @@ func TestTokenEveryCharacterMatters(t *testing.T) {
 }
 
 func TestAddressInvalidQID(t *testing.T) {
+	t.Parallel()
 	tk := NewTokens(testKey)
 	for _, qid := range []string{"", "abc", strings.ToUpper(testQID), testQID + "00", "3f9c2a7e5b1d4c8fa0e6b2d9c7f1a35g", "../../../../etc/passwd/xxxxxxxxx"} {
 		if got := tk.Address(qid, "leak.example"); got != "" {
@@ -133,6 +138,7 @@ func TestAddressInvalidQID(t *testing.T) {
 }
 
 func TestTokenConcurrent(t *testing.T) {
+	t.Parallel()
 	tk := NewTokens(testKey)
 	done := make(chan bool)
 	for g := range 8 {

@@ -69,6 +69,7 @@ func counts(q *Queue) [3]int {
 // RetryAll and RetryNow, until released; holds survive a restart through
 // HoldFile; Counts follows; every action is reported to OnAction.
 func TestHoldRelease(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	holdFile := filepath.Join(t.TempDir(), "held")
 	ids := []string{commit(t, sp, "a").ID, commit(t, sp, "b").ID, commit(t, sp, "c").ID}
@@ -138,6 +139,7 @@ func TestHoldRelease(t *testing.T) {
 // the attempt defers it, not scheduled; deleting a held entry drops it from
 // the hold file.
 func TestHoldWhileDelivering(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	holdFile := filepath.Join(t.TempDir(), "held")
 	m := commit(t, sp, "a")
@@ -174,6 +176,7 @@ func TestHoldWhileDelivering(t *testing.T) {
 // whatever the case or form of its name; a copy still waiting for its
 // first attempt (the anonymity delay) is left alone, by RetryAll too.
 func TestRetryDomain(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	later := time.Now().Add(time.Hour)
 	a := commitFor(t, sp, "a@example.com", time.Time{})
@@ -213,6 +216,7 @@ func TestRetryDomain(t *testing.T) {
 }
 
 func TestDomain(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"a@Example.COM":         "example.com",
 		"example.com.":          "example.com",
@@ -228,6 +232,7 @@ func TestDomain(t *testing.T) {
 }
 
 func TestHoldsFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "held")
 	if h, err := ReadHolds(path); err != nil || len(h) != 0 {
 		t.Fatalf("missing file: %v, %v", h, err)

@@ -19,6 +19,7 @@ import (
 // gives it up at once as failed (local), logs it, and neither retries it
 // nor lets the courier finish delivering it.
 func TestDamagedCopySetAside(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "spool")
 	sp, err := spool.Open(dir, spool.Options{})
 	if err != nil {

@@ -22,6 +22,7 @@ func refusal() error {
 // recipient) for a while, then fixed: the copy is retried and delivered,
 // never bounced.
 func TestMessageRefusalRetried(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	m := commit(t, sp, "body")
 	fc := &fakeCourier{fail: func(_ string, n int) error {
@@ -50,6 +51,7 @@ func TestMessageRefusalRetried(t *testing.T) {
 // the copy is given up as failed, never bounced; the last retry is pulled
 // in to the end of FailureLifetime, as with expiry.
 func TestMessageRefusalFails(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	m := commit(t, sp, "body")
 	fc := &fakeCourier{fail: func(string, int) error { return refusal() }}
@@ -97,6 +99,7 @@ func TestMessageRefusalFails(t *testing.T) {
 // so refusals spread over more than FailureLifetime, with the next hop
 // down in between, do not add up.
 func TestRefusalWindowRestarts(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	m := commit(t, sp, "body")
 	const window = 100 * time.Millisecond
@@ -133,6 +136,7 @@ func TestRefusalWindowRestarts(t *testing.T) {
 // bounces at once; one with no About (the zero value, the next hop) does
 // not.
 func TestRecipientRefusalBounces(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	rcpt, hop := commit(t, sp, "a"), commit(t, sp, "b")
 	fc := &fakeCourier{fail: func(id string, n int) error {
@@ -157,6 +161,7 @@ func TestRecipientRefusalBounces(t *testing.T) {
 // TestSpoolReadFailureIsLocal: a copy the spool cannot read is retried as
 // a local failure, never bounced.
 func TestSpoolReadFailureIsLocal(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	m := commit(t, sp, "body")
 	fc := &fakeCourier{fail: func(string, int) error {

@@ -186,6 +186,7 @@ func spoolLen(t *testing.T, sp *spool.Spool) int {
 }
 
 func TestDeliveredLeaveTheSpool(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	before := commit(t, sp, "Subject: before Run\r\n\r\nbody\r\n")
 	fc := &fakeCourier{}
@@ -223,6 +224,7 @@ func TestDeliveredLeaveTheSpool(t *testing.T) {
 }
 
 func TestTemporaryFailuresRetry(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	m := commit(t, sp, "body")
 	fc := &fakeCourier{fail: func(_ string, n int) error {
@@ -245,6 +247,7 @@ func TestTemporaryFailuresRetry(t *testing.T) {
 }
 
 func TestPermanentFailureBounces(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	m := commit(t, sp, "body")
 	fc := &fakeCourier{fail: func(string, int) error {
@@ -267,6 +270,7 @@ func TestPermanentFailureBounces(t *testing.T) {
 }
 
 func TestExpiry(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		lifetime time.Duration
@@ -323,6 +327,7 @@ func TestExpiry(t *testing.T) {
 }
 
 func TestRestartPicksUpEverything(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	var ids []string
 	for i := range 5 {
@@ -354,6 +359,7 @@ func TestRestartPicksUpEverything(t *testing.T) {
 }
 
 func TestWorkersBoundConcurrency(t *testing.T) {
+	t.Parallel()
 	const workers, entries = 3, 12
 	sp := openSpool(t)
 	for i := range entries {
@@ -387,6 +393,7 @@ func TestWorkersBoundConcurrency(t *testing.T) {
 }
 
 func TestRunWaitsForInFlight(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	m := commit(t, sp, "body")
 	fc := &fakeCourier{gate: make(chan struct{})}
@@ -415,6 +422,7 @@ func TestRunWaitsForInFlight(t *testing.T) {
 }
 
 func TestRetryNow(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	m := commit(t, sp, "body")
 	fc := &fakeCourier{fail: func(_ string, n int) error {
@@ -443,6 +451,7 @@ func TestRetryNow(t *testing.T) {
 }
 
 func TestLenAndOldest(t *testing.T) {
+	t.Parallel()
 	q := New(openSpool(t), &fakeCourier{}, Options{})
 	if q.Len() != 0 || !q.Oldest().IsZero() {
 		t.Fatalf("empty queue: Len %d, Oldest %v", q.Len(), q.Oldest())
@@ -461,6 +470,7 @@ func TestLenAndOldest(t *testing.T) {
 }
 
 func TestVanishedEntryIsForgotten(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	m := commit(t, sp, "body")
 	if err := sp.Remove(m.ID); err != nil {
@@ -477,6 +487,7 @@ func TestVanishedEntryIsForgotten(t *testing.T) {
 }
 
 func TestLogsCarryNoAddresses(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	var ms []spool.Meta
 	for range 3 {
@@ -514,6 +525,7 @@ func TestLogsCarryNoAddresses(t *testing.T) {
 }
 
 func TestDefaultBackoff(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		attempt int
 		base    time.Duration
@@ -538,6 +550,7 @@ func TestDefaultBackoff(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text    string
 		secrets []string
@@ -557,6 +570,7 @@ func TestRedact(t *testing.T) {
 }
 
 func TestEntriesDeleteRetryAll(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	fc := &fakeCourier{fail: alwaysTemp}
 	var res results
@@ -599,6 +613,7 @@ func TestEntriesDeleteRetryAll(t *testing.T) {
 // queue and in one started over the spool after a restart; delivery then
 // goes on as usual.
 func TestNotBeforeSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	commitHeld := func(hold time.Duration) spool.Meta {
 		w, err := sp.Create()

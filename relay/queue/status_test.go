@@ -65,6 +65,7 @@ func commitWith(t *testing.T, sp *spool.Spool, rcpt, msgid string, created time.
 // delay and the failure reason; Result.Reason matches. The recipient
 // appears only with LogRecipients.
 func TestStatusLines(t *testing.T) {
+	t.Parallel()
 	for _, logRcpt := range []bool{false, true} {
 		t.Run(fmt.Sprintf("log_recipients=%v", logRcpt), func(t *testing.T) {
 			sp := openSpool(t)
@@ -147,6 +148,7 @@ func TestStatusLines(t *testing.T) {
 // TestLastErrorKept: a deferred entry shows its last error, without the
 // recipient, in Entries.
 func TestLastErrorKept(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	m := commit(t, sp, "body")
 	fc := &fakeCourier{fail: func(string, int) error {
@@ -172,6 +174,7 @@ func TestLastErrorKept(t *testing.T) {
 // into a second: cut to the second, Latency would exceed the time that
 // really passed by 900 ms.
 func TestLatencyExact(t *testing.T) {
+	t.Parallel()
 	sp := openSpool(t)
 	created := time.Now().Truncate(time.Second).Add(-2*time.Second + 900*time.Millisecond)
 	before := time.Now()
@@ -196,6 +199,7 @@ func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
 
 func TestReasonAndDSN(t *testing.T) {
+	t.Parallel()
 	smtpAt := func(code int, text string) courier.Report {
 		return courier.Report{Step: courier.StepSMTP, Code: code, Text: text}
 	}
@@ -245,6 +249,7 @@ func TestReasonAndDSN(t *testing.T) {
 }
 
 func TestRelayName(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		rep  courier.Report
 		want string
