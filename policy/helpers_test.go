@@ -1,17 +1,13 @@
 package policy
 
 import (
-	"context"
 	"net/netip"
-	"os/exec"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/redis/go-redis/v9"
 
 	"leak/metrics"
 	"leak/policy/testutil"
@@ -96,32 +92,10 @@ func policySeries(t *testing.T, m *metrics.Metrics) int {
 
 func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
 
-// startRedis runs a real redis-server on a free loopback port for the
-// test and returns its URL. Without redis-server the test is skipped, or
-// fails under LEAK_INTEROP=1.
+// startRedis runs a real redis-server for the test (testutil.StartRedis)
+// and returns its URL.
 func startRedis(t testing.TB) string {
-	t.Helper()
-	bin := testutil.NeedTool(t, "redis-server", "apt-get install redis-server")
-	_, port, _ := strings.Cut(testutil.ReservePort(t), ":")
-	cmd := exec.Command(bin, "--save", "", "--appendonly", "no",
-		"--port", port, "--bind", "127.0.0.1")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	url := "redis://127.0.0.1:" + port + "/0"
-	opts, _ := redis.ParseURL(url)
-	c := redis.NewClient(opts)
-	defer c.Close()
-	testutil.WaitForErr(t, "redis-server to answer", 10*time.Second, func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		return c.Ping(ctx).Err()
-	})
-	return url
+	return "redis://" + testutil.StartRedis(t) + "/0"
 }
 
 // counter reads one series of a counter vector.

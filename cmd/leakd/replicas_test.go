@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -104,21 +103,9 @@ func TestReplicasShareBounces(t *testing.T) {
 	}
 }
 
-// redisServer runs a real redis-server on a loopback port for the test and
-// returns its address.
-func redisServer(t *testing.T) string {
-	t.Helper()
-	bin := testutil.NeedTool(t, "redis-server")
-	addr := testutil.ReservePort(t)
-	_, port, _ := strings.Cut(addr, ":")
-	rd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := rd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rd.Process.Kill(); rd.Wait() })
-	waitPort(t, addr)
-	return addr
-}
+// redisServer runs a real redis-server for the test and returns its
+// address.
+func redisServer(t *testing.T) string { return testutil.StartRedis(t) }
 
 var returnPathRE = regexp.MustCompile(`(?m)^Return-Path: <(bounce\+[a-z2-7]{42}@leak\.example)>\r$`)
 

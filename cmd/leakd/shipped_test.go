@@ -227,18 +227,7 @@ func writeKey(t *testing.T, path string) {
 }
 
 // startRedis runs a redis-server on loopback and returns its address.
-func startRedis(t *testing.T) string {
-	t.Helper()
-	bin := testutil.NeedTool(t, "redis-server")
-	addr := testutil.ReservePort(t)
-	rd := exec.Command(bin, "--port", port(t, addr), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := rd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rd.Process.Kill(); rd.Wait() })
-	waitPort(t, addr)
-	return addr
-}
+func startRedis(t *testing.T) string { return testutil.StartRedis(t) }
 
 // startTLSVerifies says EHLO, STARTTLS and checks the certificate against
 // roots for name.

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"leak/policy/testutil"
 	"leak/relay/web"
 )
 
@@ -212,7 +213,7 @@ func TestWebAPI(t *testing.T) {
 	var secs int64
 	fmt.Sscanf(expired.Salt[strings.Index(expired.Salt, "=")+1:], "%d", &secs)
 	for time.Now().Unix() <= secs {
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // the expiry passing is what is tested
 	}
 	if r := postAPI(t, webAddr, apiBody("carl@example.org", "to", "late", expired)); r.status != 403 || r.code != "proof_expired" {
 		t.Errorf("expired proof: %d %s", r.status, r.code)
@@ -340,17 +341,11 @@ func (wd *webDriver) click(css string) {
 // waitFor polls the page until its source contains want.
 func (wd *webDriver) waitFor(want string, within time.Duration) string {
 	wd.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		src := wd.source()
-		if strings.Contains(src, want) {
-			return src
-		}
-		if time.Now().After(deadline) {
-			wd.t.Fatalf("the page never showed %q:\n%s", want, src)
-		}
-		time.Sleep(200 * time.Millisecond)
+	var src string
+	if !testutil.Poll(within, func() bool { src = wd.source(); return strings.Contains(src, want) }) {
+		wd.t.Fatalf("the page never showed %q:\n%s", want, src)
 	}
+	return src
 }
 
 // TestWebChromium sends a message through the real form in headless

@@ -1,9 +1,7 @@
 package bounce
 
 import (
-	"context"
 	"errors"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,29 +11,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// startRedis runs a real redis-server for the test, listening on a Unix
-// socket in a fresh directory (no port to race for), and returns a client
-// of database 0. Without redis-server the test is skipped, or fails under
-// LEAK_INTEROP=1.
+// startRedis runs a real redis-server for the test (testutil.StartRedis)
+// and returns a client of database 0.
 func startRedis(t testing.TB) *redis.Client {
-	t.Helper()
-	bin := testutil.NeedTool(t, "redis-server", "apt-get install redis-server")
-	sock := filepath.Join(t.TempDir(), "redis.sock")
-	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	c := redis.NewClient(&redis.Options{Network: "unix", Addr: sock, MaxRetries: -1})
+	c := redis.NewClient(&redis.Options{Addr: testutil.StartRedis(t), MaxRetries: -1})
 	t.Cleanup(func() { c.Close() })
-	testutil.WaitForErr(t, "redis-server to answer on its socket", 10*time.Second, func() error {
-		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
-		defer cancel()
-		return c.Ping(ctx).Err()
-	})
 	return c
 }
 
