@@ -19,6 +19,7 @@ import (
 	"leak/policy"
 	"leak/policy/auth"
 	"leak/relay"
+	"leak/relay/anonymize"
 	"leak/relay/sign"
 )
 
@@ -205,11 +206,12 @@ func defaultConfig() *Config {
 	c.SMTP.StressTimeout = Duration{relay.DefaultStressTimeout}
 	c.SMTP.MinDataRate = relay.DefaultMinDataRate
 	c.SMTP.ShutdownGrace = Duration{30 * time.Second}
-	c.SMTP.MaxHeaderBytes = 64 << 10
-	c.SMTP.MaxHeaderFields = 1000
-	c.SMTP.MaxMIMEDepth = 20
-	c.SMTP.MaxMIMEParts = 500
-	c.SMTP.MaxReceived = 50
+	a := anonymize.DefaultOptions()
+	c.SMTP.MaxHeaderBytes = a.MaxHeaderBytes
+	c.SMTP.MaxHeaderFields = a.MaxHeaderFields
+	c.SMTP.MaxMIMEDepth = a.MaxDepth
+	c.SMTP.MaxMIMEParts = a.MaxParts
+	c.SMTP.MaxReceived = a.MaxReceived
 	c.HTTP.Listen = "127.0.0.1:8025"
 	c.HTTP.PublicURL = "http://127.0.0.1:8025"
 	c.HTTP.MaxConnections = 256
@@ -242,8 +244,8 @@ func defaultConfig() *Config {
 	c.DKIM.Sign = []string{sign.SelectorRSA, sign.SelectorEd25519}
 	// Instant delivery on a laptop; the shipped production configs wait.
 	c.Anonymity.DatePrecision = Duration{time.Minute}
-	c.Anonymity.MaxDocumentBytes = 20 << 20
-	c.Anonymity.DocumentBudget = 256 << 20
+	c.Anonymity.MaxDocumentBytes = a.MaxDocumentBytes
+	c.Anonymity.DocumentBudget = a.DocumentBudget
 	c.Delivery.Mode = "dir"
 	c.Delivery.Workers = 8
 	c.Delivery.Lifetime = Duration{120 * time.Hour}
@@ -441,26 +443,8 @@ func (c *Config) validate() error {
 		return errors.New("smtp.min_data_rate: must be at least 1 (bytes per second)")
 	case (c.SMTP.TLSCert == "") != (c.SMTP.TLSKey == ""):
 		return errors.New("smtp.tls_cert and smtp.tls_key: set both or neither")
-	case c.SMTP.MaxHeaderBytes < 1024:
-		return errors.New("smtp.max_header_bytes: must be at least 1024")
-	case c.SMTP.MaxHeaderFields < 10:
-		return errors.New("smtp.max_header_fields: must be at least 10")
-	case c.SMTP.MaxMIMEDepth < 1:
-		return errors.New("smtp.max_mime_depth: must be at least 1")
-	case c.SMTP.MaxMIMEParts < 1:
-		return errors.New("smtp.max_mime_parts: must be at least 1")
-	case c.SMTP.MaxReceived < 1:
-		return errors.New("smtp.max_received: must be at least 1")
 	case c.Anonymity.Delay.Duration < 0 || c.Anonymity.Delay.Duration > 24*time.Hour:
 		return errors.New("anonymity.delay: must be between 0s and 24h")
-	case c.Anonymity.DatePrecision.Duration < 0 || c.Anonymity.DatePrecision.Duration > time.Hour:
-		return errors.New("anonymity.date_precision: must be between 0s and 1h")
-	case c.Anonymity.MaxDocumentBytes < 64<<10:
-		return errors.New("anonymity.max_document_bytes: must be at least 65536")
-	case c.Anonymity.DocumentBudget < 4*c.Anonymity.MaxDocumentBytes:
-		// A document is counted at four times its size (input, output and
-		// the cleaner's working copies): one must fit.
-		return errors.New("anonymity.document_budget: must be at least 4 × anonymity.max_document_bytes")
 	case c.Spool.ReserveBytes < 0:
 		return errors.New("spool.reserve_bytes: must be >= 0 (0 turns the free-space check off)")
 	case c.Delivery.Workers < 1:
@@ -473,11 +457,8 @@ func (c *Config) validate() error {
 		// policy reads 0 as its default; in the config 0 is a mistake.
 		return errors.New("policy.hard_bounce_limit: must be at least 1 (2 or more, so that one crafted message cannot block a recipient)")
 	}
-	for i, t := range c.Anonymity.PassTypes {
-		typ, sub, ok := strings.Cut(t, "/")
-		if !ok || typ == "" || sub == "" || strings.ContainsAny(t, " ;,\t") || t != strings.ToLower(t) {
-			return fmt.Errorf("anonymity.pass_types[%d]: must be a lower-case media type like application/x-foo, got %q", i, t)
-		}
+	if err := c.anonymizeOptions().Validate(); err != nil {
+		return err
 	}
 	if err := c.SMTP.ProxyProtocol.validate(); err != nil {
 		return err
@@ -719,5 +700,21 @@ func (c *Config) policyOptions() policy.Options {
 		RecipientDomainAllow: p.RecipientDomainAllow,
 		SenderDomainDeny:     p.SenderDomainDeny,
 		SenderDomainAllow:    p.SenderDomainAllow,
+	}
+}
+
+// anonymizeOptions maps the smtp limits and the anonymity section onto
+// anonymize.Options: the one path config check (Validate) and serve take.
+func (c *Config) anonymizeOptions() anonymize.Options {
+	return anonymize.Options{
+		MaxHeaderBytes:   c.SMTP.MaxHeaderBytes,
+		MaxHeaderFields:  c.SMTP.MaxHeaderFields,
+		MaxDepth:         c.SMTP.MaxMIMEDepth,
+		MaxParts:         c.SMTP.MaxMIMEParts,
+		MaxReceived:      c.SMTP.MaxReceived,
+		DatePrecision:    c.Anonymity.DatePrecision.Duration,
+		PassTypes:        c.Anonymity.PassTypes,
+		MaxDocumentBytes: c.Anonymity.MaxDocumentBytes,
+		DocumentBudget:   c.Anonymity.DocumentBudget,
 	}
 }

@@ -22,7 +22,6 @@ import (
 	"leak/policy"
 	"leak/policy/auth"
 	"leak/relay"
-	"leak/relay/anonymize"
 	"leak/relay/bounce"
 	"leak/relay/courier"
 	"leak/relay/queue"
@@ -270,33 +269,23 @@ func Build(cfg *Config, log *slog.Logger) (_ *Daemon, err error) {
 		MinDataRate:         cfg.SMTP.MinDataRate,
 		Space:               sp.CheckSpace,
 		TLS:                 tlsConf,
-		Anonymize: anonymize.Options{
-			MaxHeaderBytes:   cfg.SMTP.MaxHeaderBytes,
-			MaxHeaderFields:  cfg.SMTP.MaxHeaderFields,
-			MaxDepth:         cfg.SMTP.MaxMIMEDepth,
-			MaxParts:         cfg.SMTP.MaxMIMEParts,
-			MaxReceived:      cfg.SMTP.MaxReceived,
-			DatePrecision:    cfg.Anonymity.DatePrecision.Duration,
-			PassTypes:        cfg.Anonymity.PassTypes,
-			MaxDocumentBytes: cfg.Anonymity.MaxDocumentBytes,
-			DocumentBudget:   cfg.Anonymity.DocumentBudget,
-		},
-		Delay:           cfg.Anonymity.Delay.Duration,
-		Policy:          engine,
-		UnsubscribeBase: cfg.HTTP.PublicURL,
-		ReportURL:       report,
-		Keep:            kept.put(),
-		Scan:            scanner,
-		Operator:        cfg.Policy.Operator,
-		OperatorAliases: cfg.Policy.OperatorAliases,
-		Domains:         domainChecker(cour),
-		Bounces:         bounces,
-		Auth:            checker,
-		Keys:            keys,
-		Spool:           sp,
-		Queue:           q,
-		Metrics:         m,
-		Logger:          log,
+		Anonymize:           cfg.anonymizeOptions(),
+		Delay:               cfg.Anonymity.Delay.Duration,
+		Policy:              engine,
+		UnsubscribeBase:     cfg.HTTP.PublicURL,
+		ReportURL:           report,
+		Keep:                kept.put(),
+		Scan:                scanner,
+		Operator:            cfg.Policy.Operator,
+		OperatorAliases:     cfg.Policy.OperatorAliases,
+		Domains:             domainChecker(cour),
+		Bounces:             bounces,
+		Auth:                checker,
+		Keys:                keys,
+		Spool:               sp,
+		Queue:               q,
+		Metrics:             m,
+		Logger:              log,
 	})
 	if err != nil {
 		return nil, err

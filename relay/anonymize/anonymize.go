@@ -41,7 +41,8 @@ import (
 	"leak/relay/content/refusal"
 )
 
-// Options configure an Anonymizer. Zero values take the documented defaults.
+// Options configure an Anonymizer. Zero values take the defaults of
+// DefaultOptions.
 type Options struct {
 	Domain          string           // the Leak domain: From address, Message-ID and Content-ID right side
 	Hostname        string           // for Leak's Received line; default Domain
@@ -157,39 +158,33 @@ type Anonymizer struct {
 
 // New returns an Anonymizer with opts, defaults filled in.
 func New(opts Options) *Anonymizer {
+	def := DefaultOptions()
 	if opts.Hostname == "" {
 		opts.Hostname = opts.Domain
 	}
 	if opts.FromLocal == "" {
-		opts.FromLocal = "anonymous"
+		opts.FromLocal = def.FromLocal
 	}
-	if opts.MaxHeaderBytes <= 0 {
-		opts.MaxHeaderBytes = 64 << 10
-	}
-	if opts.MaxHeaderFields <= 0 {
-		opts.MaxHeaderFields = 1000
-	}
-	if opts.MaxDepth <= 0 {
-		opts.MaxDepth = 20
-	}
-	if opts.MaxParts <= 0 {
-		opts.MaxParts = 500
-	}
-	if opts.MaxReceived <= 0 {
-		opts.MaxReceived = 50
+	for _, f := range []struct{ v, d *int }{
+		{&opts.MaxHeaderBytes, &def.MaxHeaderBytes}, {&opts.MaxHeaderFields, &def.MaxHeaderFields},
+		{&opts.MaxDepth, &def.MaxDepth}, {&opts.MaxParts, &def.MaxParts}, {&opts.MaxReceived, &def.MaxReceived},
+	} {
+		if *f.v <= 0 {
+			*f.v = *f.d
+		}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.MaxDocumentBytes <= 0 {
-		opts.MaxDocumentBytes = 20 << 20
+		opts.MaxDocumentBytes = def.MaxDocumentBytes
 	}
 	if opts.DocumentBudget <= 0 {
-		opts.DocumentBudget = 256 << 20
+		opts.DocumentBudget = def.DocumentBudget
 	}
 	opts.DocumentBudget = max(opts.DocumentBudget, opts.MaxDocumentBytes*documentCost)
 	if opts.DocumentWait <= 0 {
-		opts.DocumentWait = 2 * time.Minute
+		opts.DocumentWait = def.DocumentWait
 	}
 	opts.passTypes = map[string]bool{}
 	for _, t := range opts.PassTypes {
