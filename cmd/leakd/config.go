@@ -20,6 +20,7 @@ import (
 	"leak/policy/auth"
 	"leak/relay"
 	"leak/relay/anonymize"
+	"leak/relay/queue"
 	"leak/relay/sign"
 )
 
@@ -247,10 +248,11 @@ func defaultConfig() *Config {
 	c.Anonymity.MaxDocumentBytes = a.MaxDocumentBytes
 	c.Anonymity.DocumentBudget = a.DocumentBudget
 	c.Delivery.Mode = "dir"
-	c.Delivery.Workers = 8
-	c.Delivery.Lifetime = Duration{120 * time.Hour}
+	qd := queue.DefaultOptions()
+	c.Delivery.Workers = qd.Workers
+	c.Delivery.Lifetime = Duration{qd.Lifetime}
 	c.Spool.ReserveBytes = 64 << 20
-	c.Delivery.FailureLifetime = Duration{time.Hour}
+	c.Delivery.FailureLifetime = Duration{qd.FailureLifetime}
 	c.Delivery.SmarthostTLS = "starttls"
 	c.Delivery.MXPort = 25
 	c.Delivery.MTASTS = true
@@ -447,17 +449,14 @@ func (c *Config) validate() error {
 		return errors.New("anonymity.delay: must be between 0s and 24h")
 	case c.Spool.ReserveBytes < 0:
 		return errors.New("spool.reserve_bytes: must be >= 0 (0 turns the free-space check off)")
-	case c.Delivery.Workers < 1:
-		return errors.New("delivery.workers: must be at least 1")
-	case c.Delivery.Lifetime.Duration < time.Minute:
-		return errors.New("delivery.lifetime: must be at least 1m")
-	case c.Delivery.FailureLifetime.Duration < time.Minute || c.Delivery.FailureLifetime.Duration > c.Delivery.Lifetime.Duration:
-		return errors.New("delivery.failure_lifetime: must be at least 1m and at most delivery.lifetime")
 	case c.Policy.HardBounceLimit < 1:
 		// policy reads 0 as its default; in the config 0 is a mistake.
 		return errors.New("policy.hard_bounce_limit: must be at least 1 (2 or more, so that one crafted message cannot block a recipient)")
 	}
 	if err := c.anonymizeOptions().Validate(); err != nil {
+		return err
+	}
+	if err := c.queueOptions().Validate(); err != nil {
 		return err
 	}
 	if err := c.SMTP.ProxyProtocol.validate(); err != nil {
@@ -716,5 +715,18 @@ func (c *Config) anonymizeOptions() anonymize.Options {
 		PassTypes:        c.Anonymity.PassTypes,
 		MaxDocumentBytes: c.Anonymity.MaxDocumentBytes,
 		DocumentBudget:   c.Anonymity.DocumentBudget,
+	}
+}
+
+// queueOptions maps the delivery section's queue settings onto
+// queue.Options: the one path config check (Validate) and serve take.
+func (c *Config) queueOptions() queue.Options {
+	return queue.Options{
+		Workers:  c.Delivery.Workers,
+		Lifetime: c.Delivery.Lifetime.Duration,
+		// A copy the next hop refuses for itself (content, size, sender)
+		// is retried this long before it is given up: a relay
+		// misconfigured for a few minutes must not drop that window's mail.
+		FailureLifetime: c.Delivery.FailureLifetime.Duration,
 	}
 }

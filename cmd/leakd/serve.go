@@ -186,39 +186,33 @@ func Build(cfg *Config, log *slog.Logger) (_ *Daemon, err error) {
 		return nil, err
 	}
 	d.onClose(func() { bounces.Close() })
-	q := queue.New(sp, inFlight{cour, m}, queue.Options{
-		Workers:  cfg.Delivery.Workers,
-		Lifetime: cfg.Delivery.Lifetime.Duration,
-		// A copy the next hop refuses for itself (content, size, sender)
-		// is retried this long before it is given up: a relay
-		// misconfigured for a few minutes must not drop that window's mail.
-		FailureLifetime: cfg.Delivery.FailureLifetime.Duration,
-		HoldFile:        holdFile(cfg), // `leakd queue hold` survives a restart
-		Logger:          log,
-		LogRecipients:   cfg.LogRecipients,
-		OnAction:        func(action string) { m.QueueActions.WithLabelValues(action).Inc() },
-		OnResult: func(r queue.Result) {
-			m.DeliveryAttempts.WithLabelValues(r.Outcome).Inc()
-			if r.Reason != "" {
-				m.DeliveryFailures.WithLabelValues(r.Reason).Inc()
-			}
-			switch r.Outcome {
-			case queue.Delivered:
-				m.DeliveryLatency.Observe(r.Latency.Seconds())
-			case queue.Bounced, queue.Expired:
-				// Only a failure about the recipient counts against it: a
-				// refusal of the recipient is a hard bounce (policy
-				// suppresses at the second message), giving up on one that
-				// kept failing is a soft one. A refusal of the message
-				// (queue.Failed) or a next hop that was down never counts.
-				if r.Rcpt != "" && r.About == courier.AboutRecipient {
-					if err := bounces.Result(context.Background(), r.ID, r.Rcpt, r.Outcome == queue.Bounced); err != nil {
-						log.Warn("policy: cannot record a bounce", "qid", r.ID, "err", err)
-					}
+	qo := cfg.queueOptions()
+	qo.HoldFile = holdFile(cfg) // `leakd queue hold` survives a restart
+	qo.Logger = log
+	qo.LogRecipients = cfg.LogRecipients
+	qo.OnAction = func(action string) { m.QueueActions.WithLabelValues(action).Inc() }
+	qo.OnResult = func(r queue.Result) {
+		m.DeliveryAttempts.WithLabelValues(r.Outcome).Inc()
+		if r.Reason != "" {
+			m.DeliveryFailures.WithLabelValues(r.Reason).Inc()
+		}
+		switch r.Outcome {
+		case queue.Delivered:
+			m.DeliveryLatency.Observe(r.Latency.Seconds())
+		case queue.Bounced, queue.Expired:
+			// Only a failure about the recipient counts against it: a
+			// refusal of the recipient is a hard bounce (policy
+			// suppresses at the second message), giving up on one that
+			// kept failing is a soft one. A refusal of the message
+			// (queue.Failed) or a next hop that was down never counts.
+			if r.Rcpt != "" && r.About == courier.AboutRecipient {
+				if err := bounces.Result(context.Background(), r.ID, r.Rcpt, r.Outcome == queue.Bounced); err != nil {
+					log.Warn("policy: cannot record a bounce", "qid", r.ID, "err", err)
 				}
 			}
-		},
-	})
+		}
+	}
+	q := queue.New(sp, inFlight{cour, m}, qo)
 	m.SetQueueFuncs(q.Len, q.Oldest)
 	m.SetQueueStates(q.Counts)
 

@@ -43,6 +43,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -104,6 +105,27 @@ type Options struct {
 	LogRecipients bool
 
 	Logger *slog.Logger // default slog.Default()
+}
+
+// DefaultOptions returns the defaults New gives zero fields, and leakd's
+// config starts from: 8 workers, copies given up after 5 days, or after an
+// hour of refusals of the message itself.
+func DefaultOptions() Options {
+	return Options{Workers: 8, Lifetime: 120 * time.Hour, FailureLifetime: time.Hour}
+}
+
+// Validate checks options as a configuration gives them, every field set;
+// its errors name leakd's configuration keys (delivery.*).
+func (o Options) Validate() error {
+	switch {
+	case o.Workers < 1:
+		return errors.New("delivery.workers: must be at least 1")
+	case o.Lifetime < time.Minute:
+		return errors.New("delivery.lifetime: must be at least 1m")
+	case o.FailureLifetime < time.Minute || o.FailureLifetime > o.Lifetime:
+		return errors.New("delivery.failure_lifetime: must be at least 1m and at most delivery.lifetime")
+	}
+	return nil
 }
 
 // Result is the outcome of one delivery attempt.
@@ -190,14 +212,15 @@ const (
 // New returns a queue delivering the entries of sp through c. Nothing
 // happens until Run.
 func New(sp *spool.Spool, c courier.Courier, opts Options) *Queue {
+	def := DefaultOptions()
 	if opts.Workers <= 0 {
-		opts.Workers = 8
+		opts.Workers = def.Workers
 	}
 	if opts.Lifetime <= 0 {
-		opts.Lifetime = 120 * time.Hour
+		opts.Lifetime = def.Lifetime
 	}
 	if opts.FailureLifetime <= 0 {
-		opts.FailureLifetime = time.Hour
+		opts.FailureLifetime = def.FailureLifetime
 	}
 	if opts.Backoff == nil {
 		opts.Backoff = DefaultBackoff

@@ -649,3 +649,26 @@ func TestNotBeforeSurvivesRestart(t *testing.T) {
 	}
 	_ = soon
 }
+
+// The defaults pass Validate, New takes them for zero fields, and each
+// field out of range is refused naming its configuration key.
+func TestOptionsValidate(t *testing.T) {
+	t.Parallel()
+	if err := DefaultOptions().Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	for _, c := range []struct {
+		key  string
+		edit func(*Options)
+	}{
+		{"delivery.workers", func(o *Options) { o.Workers = 0 }},
+		{"delivery.lifetime", func(o *Options) { o.Lifetime = time.Second }},
+		{"delivery.failure_lifetime", func(o *Options) { o.FailureLifetime = 2 * o.Lifetime }},
+	} {
+		o := DefaultOptions()
+		c.edit(&o)
+		if err := o.Validate(); err == nil || !strings.HasPrefix(err.Error(), c.key+":") {
+			t.Errorf("%s: %v", c.key, err)
+		}
+	}
+}
