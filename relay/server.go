@@ -124,8 +124,11 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Defaults of the time limits in Options.
+// Defaults of the limits in Options: New takes them for zero fields, and
+// leakd's config starts from them.
 const (
+	DefaultMaxMessageBytes     = 25 << 20
+	DefaultMaxRecipients       = 50
 	DefaultIdleTimeout         = 5 * time.Minute
 	DefaultCommandTimeout      = 5 * time.Minute
 	DefaultFirstCommandTimeout = time.Minute
@@ -171,6 +174,31 @@ type Server struct {
 	panicHook func(step string)
 }
 
+// Validate checks the session limits of options as a configuration gives
+// them, every one set; the anonymizer's are Anonymize.Validate's. Its
+// errors name leakd's configuration keys (smtp.*), so config check and
+// serve say the same: a limit below these would refuse ordinary clients.
+// New does not call it: tests run sessions on shorter deadlines.
+func (o Options) Validate() error {
+	switch {
+	case o.MaxMessageBytes <= 0:
+		return errors.New("smtp.max_message_bytes: must be positive")
+	case o.MaxRecipients <= 0:
+		return errors.New("smtp.max_recipients: must be positive")
+	case o.IdleTimeout < time.Second:
+		return errors.New("smtp.idle_timeout: must be at least 1s")
+	case o.CommandTimeout < time.Second:
+		return errors.New("smtp.command_timeout: must be at least 1s")
+	case o.FirstCommandTimeout < time.Second:
+		return errors.New("smtp.first_command_timeout: must be at least 1s")
+	case o.StressTimeout < time.Second:
+		return errors.New("smtp.stress_timeout: must be at least 1s")
+	case o.MinDataRate < 1:
+		return errors.New("smtp.min_data_rate: must be at least 1 (bytes per second)")
+	}
+	return nil
+}
+
 // New checks the options and builds a server; Serve starts it.
 func New(opts Options) (*Server, error) {
 	if opts.Domain == "" || opts.Hostname == "" {
@@ -180,10 +208,10 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("relay: keys, spool and queue are required")
 	}
 	if opts.MaxMessageBytes <= 0 {
-		opts.MaxMessageBytes = 25 << 20
+		opts.MaxMessageBytes = DefaultMaxMessageBytes
 	}
 	if opts.MaxRecipients <= 0 {
-		opts.MaxRecipients = 50
+		opts.MaxRecipients = DefaultMaxRecipients
 	}
 	setDefault(&opts.IdleTimeout, DefaultIdleTimeout)
 	setDefault(&opts.CommandTimeout, DefaultCommandTimeout)

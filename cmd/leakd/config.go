@@ -199,8 +199,8 @@ func defaultConfig() *Config {
 		LogFormat: "text",
 	}
 	c.SMTP.Listen = "127.0.0.1:2525"
-	c.SMTP.MaxMessageBytes = 25 << 20
-	c.SMTP.MaxRecipients = 50
+	c.SMTP.MaxMessageBytes = relay.DefaultMaxMessageBytes
+	c.SMTP.MaxRecipients = relay.DefaultMaxRecipients
 	c.SMTP.IdleTimeout = Duration{relay.DefaultIdleTimeout}
 	c.SMTP.CommandTimeout = Duration{relay.DefaultCommandTimeout}
 	c.SMTP.FirstCommand = Duration{relay.DefaultFirstCommandTimeout}
@@ -429,20 +429,6 @@ func (c *Config) validate() error {
 		return errors.New("hostname: must be set (the name in the banner and EHLO)")
 	case c.DataDir == "":
 		return errors.New("data_dir: must be set")
-	case c.SMTP.MaxMessageBytes <= 0:
-		return errors.New("smtp.max_message_bytes: must be positive")
-	case c.SMTP.MaxRecipients <= 0:
-		return errors.New("smtp.max_recipients: must be positive")
-	case c.SMTP.IdleTimeout.Duration < time.Second:
-		return errors.New("smtp.idle_timeout: must be at least 1s")
-	case c.SMTP.CommandTimeout.Duration < time.Second:
-		return errors.New("smtp.command_timeout: must be at least 1s")
-	case c.SMTP.FirstCommand.Duration < time.Second:
-		return errors.New("smtp.first_command_timeout: must be at least 1s")
-	case c.SMTP.StressTimeout.Duration < time.Second:
-		return errors.New("smtp.stress_timeout: must be at least 1s")
-	case c.SMTP.MinDataRate < 1:
-		return errors.New("smtp.min_data_rate: must be at least 1 (bytes per second)")
 	case (c.SMTP.TLSCert == "") != (c.SMTP.TLSKey == ""):
 		return errors.New("smtp.tls_cert and smtp.tls_key: set both or neither")
 	case c.Anonymity.Delay.Duration < 0 || c.Anonymity.Delay.Duration > 24*time.Hour:
@@ -452,6 +438,9 @@ func (c *Config) validate() error {
 	case c.Policy.HardBounceLimit < 1:
 		// policy reads 0 as its default; in the config 0 is a mistake.
 		return errors.New("policy.hard_bounce_limit: must be at least 1 (2 or more, so that one crafted message cannot block a recipient)")
+	}
+	if err := c.relayOptions().Validate(); err != nil {
+		return err
 	}
 	if err := c.anonymizeOptions().Validate(); err != nil {
 		return err
@@ -728,5 +717,27 @@ func (c *Config) queueOptions() queue.Options {
 		// is retried this long before it is given up: a relay
 		// misconfigured for a few minutes must not drop that window's mail.
 		FailureLifetime: c.Delivery.FailureLifetime.Duration,
+	}
+}
+
+// relayOptions maps the settings of the SMTP side onto relay.Options: the
+// one path config check (Validate) and serve (Build adds what is built at
+// start: keys, spool, queue, policy, TLS, …) take.
+func (c *Config) relayOptions() relay.Options {
+	return relay.Options{
+		Domain:              c.Domain,
+		Hostname:            c.Hostname,
+		MaxMessageBytes:     c.SMTP.MaxMessageBytes,
+		MaxRecipients:       c.SMTP.MaxRecipients,
+		IdleTimeout:         c.SMTP.IdleTimeout.Duration,
+		CommandTimeout:      c.SMTP.CommandTimeout.Duration,
+		FirstCommandTimeout: c.SMTP.FirstCommand.Duration,
+		StressTimeout:       c.SMTP.StressTimeout.Duration,
+		MinDataRate:         c.SMTP.MinDataRate,
+		Anonymize:           c.anonymizeOptions(),
+		Delay:               c.Anonymity.Delay.Duration,
+		UnsubscribeBase:     c.HTTP.PublicURL,
+		Operator:            c.Policy.Operator,
+		OperatorAliases:     c.Policy.OperatorAliases,
 	}
 }

@@ -251,36 +251,22 @@ func Build(cfg *Config, log *slog.Logger) (_ *Daemon, err error) {
 		return nil, err
 	}
 	d.onClose(func() { kept.Close() })
-	srv, err := relay.New(relay.Options{
-		Domain:              cfg.Domain,
-		Hostname:            cfg.Hostname,
-		MaxMessageBytes:     cfg.SMTP.MaxMessageBytes,
-		MaxRecipients:       cfg.SMTP.MaxRecipients,
-		IdleTimeout:         cfg.SMTP.IdleTimeout.Duration,
-		CommandTimeout:      cfg.SMTP.CommandTimeout.Duration,
-		FirstCommandTimeout: cfg.SMTP.FirstCommand.Duration,
-		StressTimeout:       cfg.SMTP.StressTimeout.Duration,
-		MinDataRate:         cfg.SMTP.MinDataRate,
-		Space:               sp.CheckSpace,
-		TLS:                 tlsConf,
-		Anonymize:           cfg.anonymizeOptions(),
-		Delay:               cfg.Anonymity.Delay.Duration,
-		Policy:              engine,
-		UnsubscribeBase:     cfg.HTTP.PublicURL,
-		ReportURL:           report,
-		Keep:                kept.put(),
-		Scan:                scanner,
-		Operator:            cfg.Policy.Operator,
-		OperatorAliases:     cfg.Policy.OperatorAliases,
-		Domains:             domainChecker(cour),
-		Bounces:             bounces,
-		Auth:                checker,
-		Keys:                keys,
-		Spool:               sp,
-		Queue:               q,
-		Metrics:             m,
-		Logger:              log,
-	})
+	ro := cfg.relayOptions()
+	ro.Space = sp.CheckSpace
+	ro.TLS = tlsConf
+	ro.Policy = engine
+	ro.ReportURL = report
+	ro.Keep = kept.put()
+	ro.Scan = scanner
+	ro.Domains = domainChecker(cour)
+	ro.Bounces = bounces
+	ro.Auth = checker
+	ro.Keys = keys
+	ro.Spool = sp
+	ro.Queue = q
+	ro.Metrics = m
+	ro.Logger = log
+	srv, err := relay.New(ro)
 	if err != nil {
 		return nil, err
 	}
