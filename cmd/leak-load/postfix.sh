@@ -1,0 +1,112 @@
+# postfix.sh: the Postfix + OpenDKIM peer of Leak's benchmarks, sourced by
+# bench.sh and compare.sh (not run on its own). Postfix relays to the sink
+# on port $sink through two OpenDKIM milters in a row, RSA-2048 and
+# Ed25519 with Leak's own keys ($work/dkim), as Leak signs twice: OpenDKIM
+# 2.11 signs with one algorithm per instance (SignatureAlgorithm).
+#
+# Needs from the sourcing script: $work, $LL (leak-load), $sink, the
+# children array and wait_port. start_postfix sets pf_conf, pf_port,
+# pf_addr, pf_pids (master and milters, for RSS), pf_version, odk_version
+# and pf_label.
+
+# start_opendkim NAME ALGORITHM SELECTOR PORT: one signing milter.
+start_opendkim() {
+  local dir=$work/opendkim-$1
+  mkdir -p "$dir"
+  install -o opendkim -m 600 "$work/dkim/$3.key" "$dir/key"
+  echo "key leak.example:$3:$dir/key" >"$dir/keytable"
+  echo "* key" >"$dir/signingtable"
+  cat >"$dir/opendkim.conf" <<EOF
+Syslog no
+Mode s
+Socket inet:$4@127.0.0.1
+Canonicalization relaxed/relaxed
+SignatureAlgorithm $2
+KeyTable file:$dir/keytable
+SigningTable refile:$dir/signingtable
+RequireSafeKeys no
+UserID opendkim
+PidFile $dir/pid
+EOF
+  opendkim -x "$dir/opendkim.conf" -f >"$dir/log" 2>&1 &
+  odk_pids+=("$!")
+  children+=("$!")
+  wait_port "$4"
+}
+
+# start_postfix: Postfix relaying to the sink through two OpenDKIM milters.
+start_postfix() {
+  local pf=$work/postfix m_rsa m_ed
+  pf_conf=$pf/conf
+  read -r pf_port m_rsa m_ed < <("$LL" ports 3)
+  odk_pids=()
+  start_opendkim rsa rsa-sha256 leak-rsa "$m_rsa"
+  start_opendkim ed ed25519-sha256 leak-ed "$m_ed"
+  mkdir -p "$pf_conf" "$pf/queue" "$pf/data"
+  chown postfix "$pf/data"
+  cat >"$pf_conf/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = postfix.bench.invalid
+mydomain = bench.invalid
+myorigin = bench.invalid
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+maillog_file = $pf/maillog
+maillog_file_prefixes = $work
+smtpd_peername_lookup = no
+smtpd_client_connection_count_limit = 0
+relayhost = [127.0.0.1]:$sink
+smtp_tls_security_level = none
+smtpd_milters = inet:127.0.0.1:$m_rsa, inet:127.0.0.1:$m_ed
+milter_default_action = tempfail
+EOF
+  # master.cf: the services the benchmarks use, none chrooted.
+  cat >"$pf_conf/master.cf" <<EOF
+127.0.0.1:$pf_port inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+  if ! postfix -c "$pf_conf" start >/dev/null 2>&1; then
+    echo "postfix start failed; its log:" >&2
+    tail -20 "$pf/maillog" >&2 2>/dev/null || true
+    exit 1
+  fi
+  wait_port "$pf_port"
+  pf_addr=127.0.0.1:$pf_port
+  pf_pids="$(tr -d ' ' <"$pf/queue/pid/master.pid"),${odk_pids[0]},${odk_pids[1]}"
+  pf_version=$(postconf -c "$pf_conf" -h mail_version)
+  odk_version=$(opendkim -V | sed -n 's/.*OpenDKIM Filter v\([^ ]*\).*/\1/p')
+  pf_label="Postfix $pf_version + OpenDKIM $odk_version"
+}
+
