@@ -3,8 +3,12 @@ package testutil
 import (
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,6 +51,27 @@ func TestReservePortDistinct(t *testing.T) {
 		t.Fatalf("bind a reserved port: %v", err)
 	}
 	l.Close()
+}
+
+// A reserved port lies below the kernel's ephemeral range and stays locked
+// against every other test process (another open file description is
+// refused the lock, as another process's would be).
+func TestReservePortLockedAcrossProcesses(t *testing.T) {
+	addr := ReservePort(t)
+	_, p, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(p)
+	lo, hi := reservableRange()
+	if port < lo || port >= hi {
+		t.Fatalf("port %d outside [%d, %d)", port, lo, hi)
+	}
+	f, err := os.Open(filepath.Join(os.TempDir(), "leak-test-ports", p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+		t.Fatalf("the lock on %s is free while the port is reserved", p)
+	}
 }
 
 func TestNeedTool(t *testing.T) {
