@@ -6,9 +6,10 @@
 #   cmd/leak-load/compare.sh
 #
 # Relays (each delivers to one Postfix smtp-sink, the next hop):
-#   Leak default  go build: DKIM's RSA signatures by Go's crypto/rsa.
-#   Leak openssl  go build -tags openssl (the shipped build): RSA by
-#                 libcrypto. Skipped without /usr/include/openssl/evp.h.
+#   Leak default  go build (the shipped build, cgo on): DKIM's RSA
+#                 signatures by OpenSSL's libcrypto.so.3, opened at run time.
+#   Leak purego   go build -tags purego: RSA by Go's crypto/rsa, as a build
+#                 without cgo (CGO_ENABLED=0) signs.
 #   Leak default, text passed
 #                 with NOCONTENT=1 only: the default build with
 #                 anonymity.pass_types [text/plain], so that the text part
@@ -42,7 +43,7 @@
 #
 # Settings (environment) and defaults:
 #   N=5000 RUNS=3 SESSIONS=10 REUSE_C=50 SIZE=2048 PACED_SECONDS=8
-#   BUILDS="default openssl"   which leakd builds to run
+#   BUILDS="default purego"    which leakd builds to run
 #   SKIP_POSTFIX=1             Leak only
 #   NOCONTENT=1                also the first build with the text passed
 #   BASELINE=DIR               also "Leak baseline": the default build of the
@@ -65,7 +66,7 @@ SESSIONS=${SESSIONS:-10}
 REUSE_C=${REUSE_C:-50}
 SIZE=${SIZE:-2048}
 PACED_SECONDS=${PACED_SECONDS:-8}
-BUILDS=${BUILDS:-default openssl}
+BUILDS=${BUILDS:-default purego}
 RUN_LIMIT=${RUN_LIMIT:-600}
 OUT=${OUT:-/dev/null}
 PATH=$PATH:/usr/sbin
@@ -115,10 +116,8 @@ builds=()
 for b in $BUILDS; do
   case $b in
     default) go build -o "$bin/leakd-default" ./cmd/leakd ;;
-    openssl)
-      if ! [ -e /usr/include/openssl/evp.h ]; then log "no libssl-dev: the openssl build is skipped"; continue; fi
-      go build -tags openssl -o "$bin/leakd-openssl" ./cmd/leakd ;;
-    *) echo "BUILDS: unknown build $b (default, openssl)" >&2; exit 2 ;;
+    purego) go build -tags purego -o "$bin/leakd-purego" ./cmd/leakd ;;
+    *) echo "BUILDS: unknown build $b (default, purego)" >&2; exit 2 ;;
   esac
   builds+=("$b")
 done

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	leakdBin = filepath.Join(dir, "leakd")
-	// LEAK_TAGS builds the daemon with build tags (e.g. openssl), so the
+	// LEAK_TAGS builds the daemon with build tags (e.g. purego), so the
 	// end-to-end tests cover that build too.
 	out, err := exec.Command("go", "build", "-tags", os.Getenv("LEAK_TAGS"), "-o", leakdBin, ".").CombinedOutput()
 	if err != nil {

@@ -151,7 +151,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "usage: leakd version\n  print the version, commit, Go version and RSA signer of this build")
 		return 0
 	case cmd == "version" || cmd == "--version":
-		fmt.Fprintf(stdout, "leakd %s (commit %s, %s, rsa %s)\n", version(), commit(), runtime.Version(), sign.Backend)
+		rsa, detail := sign.Backend()
+		fmt.Fprintf(stdout, "leakd %s (commit %s, %s, rsa %s: %s)\n", version(), commit(), runtime.Version(), rsa, detail)
 		return 0
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)

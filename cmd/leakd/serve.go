@@ -133,7 +133,8 @@ func Build(cfg *Config, log *slog.Logger) (_ *Daemon, err error) {
 			d.Close()
 		}
 	}()
-	m := metrics.NewBuild(version(), sign.Backend)
+	rsa, _ := sign.Backend()
+	m := metrics.NewBuild(version(), rsa)
 	d.m = m
 	lock, err := lockDataDir(cfg.DataDir)
 	if err != nil {
@@ -347,9 +348,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { httpDone <- hs.Serve(httpL) }()
 	webL.Serve()
 
+	rsaName, rsaDetail := sign.Backend()
+	if rsaName != "openssl" {
+		log.Warn("RSA signatures use Go's crypto/rsa, about 3 times OpenSSL's CPU; build with cgo on a machine with libcrypto.so.3 (libssl3)", "why", rsaDetail)
+	}
 	log.Info("leakd started", "version", version(), "domain", cfg.Domain,
 		"smtp", smtpL.Addr().String(), "http", httpL.Addr().String(),
-		"delivery", cfg.Delivery.Mode, "data_dir", cfg.DataDir, "rsa", sign.Backend)
+		"delivery", cfg.Delivery.Mode, "data_dir", cfg.DataDir, "rsa", rsaName, "rsa_detail", rsaDetail)
 	sd := notifier{log}
 	sd.ready()
 	watchdog := sd.watchdog(ctx)

@@ -1,4 +1,4 @@
-//go:build openssl && cgo
+//go:build cgo && !purego
 
 package sign
 
@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"strings"
 	"testing"
 )
 
@@ -17,6 +18,9 @@ func TestOpenSSLMatchesGo(t *testing.T) {
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if name, detail := Backend(); name != "openssl" || !strings.HasPrefix(detail, "OpenSSL 3.") {
+		t.Fatalf("Backend() = %q, %q; want openssl and its version (is libssl3 installed?)", name, detail)
 	}
 	fast := fastSigner(k)
 	if _, ok := fast.(*opensslRSA); !ok {
