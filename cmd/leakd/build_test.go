@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -129,4 +130,21 @@ func TestBuildFailsClean(t *testing.T) {
 		t.Fatalf("Build after the failure (data directory lock left behind?): %v", err)
 	}
 	d.Close()
+}
+
+// serve raises the collector's target to leakdGOGC unless GOGC is set, in
+// which case the environment's value stands.
+func TestGCDefaults(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	t.Setenv("GOGC", "")
+	gcDefaults()
+	if got := debug.SetGCPercent(100); got != leakdGOGC {
+		t.Errorf("GOGC unset: GC percent %d, want %d", got, leakdGOGC)
+	}
+	t.Setenv("GOGC", "50")
+	gcDefaults()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC=50 in the environment: serve changed the GC percent to %d", got)
+	}
 }

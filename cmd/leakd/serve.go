@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -39,12 +40,30 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	gcDefaults()
 	// Whatever logs through the default logger (a library, a readiness
 	// check) goes through the configured handler and level too.
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, cfg, log)
+}
+
+// leakdGOGC is the garbage collector's target that serve sets when the
+// environment leaves GOGC unset: 200, where Go's default is 100. leakd's
+// live heap is small (a few MiB) and its garbage is per message, so at 100
+// the collector runs hundreds of times a second under load, and each run
+// also shrinks the connections' stacks, which then grow again. Measured
+// with smtp-source (a connection per message, 10 sessions, 2 KiB): 790
+// msgs/s and 1.47 ms of CPU per message at 100, 880 and 1.27 ms at 200,
+// for a peak RSS of 57 MiB instead of 50. GOGC (and GOMEMLIMIT) in the
+// environment still win, as in any Go program.
+const leakdGOGC = 200
+
+func gcDefaults() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(leakdGOGC)
+	}
 }
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
