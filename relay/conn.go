@@ -15,6 +15,10 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
+// maxHeldReplies bounds the replies a connection holds back (see
+// conn.Write) before it sends them anyway.
+const maxHeldReplies = 16 << 10
+
 // maxCommandLine bounds an SMTP command line (RFC 5321 4.5.3.1.4 says 512
 // octets; extensions make real ones longer, so allow some room). DATA lines
 // are bounded separately by the strict reader.
@@ -97,6 +101,10 @@ func peerIP(a net.Addr) netip.Addr {
 //     for message bodies (go-smtp's ReadTimeout is one deadline for all of
 //     DATA, upstream issue #196);
 //   - counts commands and replies;
+//   - sends replies only when it is about to wait for the client, in one
+//     write: a multi-line EHLO reply is one segment rather than one per
+//     line (go-smtp flushes each line), and the replies to pipelined
+//     commands go together, as RFC 2920 section 3.1 asks of a server;
 //   - keeps the client's address out of errors (scrub, peerAddr).
 //
 // After STARTTLS only ciphertext passes: lines are no longer seen, and the
@@ -124,6 +132,11 @@ type conn struct {
 	dataStart time.Time
 	dataBytes int64 // body bytes since dataStart
 	readErr   error // a timeout, or the end after a failed TLS handshake: every later read fails the same way
+
+	// Write side: the replies held back until the next read would wait
+	// (flush). Locked because Close may come from another goroutine.
+	wmu  sync.Mutex
+	wbuf []byte
 
 	// Shared with shutdown, eviction and the stress poke.
 	tls       atomic.Bool  // STARTTLS done: ciphertext from here on
@@ -210,6 +223,11 @@ func (c *conn) Read(p []byte) (int, error) {
 // eviction, the start of stress) looks again at why, and at a deadline
 // that may have moved closer.
 func (c *conn) fill() error {
+	// Nothing more from the client to act on: what we have to say goes
+	// out now, before waiting for its next words.
+	if err := c.flush(); err != nil {
+		return err
+	}
 	if c.readErr != nil {
 		return c.readErr
 	}
@@ -345,7 +363,6 @@ func (c *conn) Write(p []byte) (int, error) {
 		// own 421 after ours would only repeat it.
 		return len(p), nil
 	}
-	c.Conn.SetWriteDeadline(time.Now().Add(c.lim.idle))
 	bye := false
 	switch {
 	case !c.tls.Load():
@@ -361,12 +378,50 @@ func (c *conn) Write(p []byte) (int, error) {
 		// reader; a reply surely ends it.
 		c.receiving.Store(false)
 	}
-	n, err := c.Conn.Write(p)
-	c.waitSince.Store(time.Now().UnixNano())
+	// Held until the next read would wait for the client (fill), or the
+	// connection closes; a 421 goes at once, as nothing follows it.
+	c.wmu.Lock()
+	c.wbuf = append(c.wbuf, p...)
+	var err error
+	if bye || len(c.wbuf) >= maxHeldReplies {
+		err = c.flushLocked(c.lim.idle)
+	}
+	c.wmu.Unlock()
 	if bye {
 		c.said421.Store(true)
 	}
-	return n, scrub(err)
+	if err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// flush sends the replies held back by Write, in one write.
+func (c *conn) flush() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.flushLocked(c.lim.idle)
+}
+
+// flushLocked sends what Write held, giving the client within to take it.
+// Nothing follows a goodbye (said421).
+func (c *conn) flushLocked(within time.Duration) error {
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	if c.said421.Load() {
+		c.wbuf = c.wbuf[:0]
+		return nil
+	}
+	c.Conn.SetWriteDeadline(time.Now().Add(within))
+	_, err := c.Conn.Write(c.wbuf)
+	c.wbuf = c.wbuf[:0]
+	c.waitSince.Store(time.Now().UnixNano())
+	if err != nil {
+		c.lost.Store(true)
+		return scrub(err)
+	}
+	return nil
 }
 
 // replies follows the plaintext replies in p: it pairs each final reply
@@ -456,14 +511,19 @@ func (c *conn) say(line string) {
 	c.topMu.Lock()
 	top := c.top
 	c.topMu.Unlock()
-	c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
 	switch {
 	case top != nil:
-		top.Write([]byte(line + "\r\n"))
+		top.Write([]byte(line + "\r\n")) // held by Write, as ciphertext
 	case !c.tls.Load():
-		io.WriteString(c.Conn, line+"\r\n")
+		c.wmu.Lock()
+		c.wbuf = append(c.wbuf, line+"\r\n"...)
+		c.wmu.Unlock()
 	}
+	// Whatever was held goes first, then the goodbye, within a second.
+	c.wmu.Lock()
+	c.flushLocked(time.Second)
 	c.said421.Store(true)
+	c.wmu.Unlock()
 }
 
 // hangUp ends the connection at the end of the shutdown grace: a client
@@ -478,6 +538,11 @@ func (c *conn) hangUp() {
 func (c *conn) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
+		// The last reply (221 after QUIT, a 5xx before closing), within
+		// a second: Close may come from a shutdown that must not wait.
+		c.wmu.Lock()
+		c.flushLocked(time.Second)
+		c.wmu.Unlock()
 		c.closed.Store(true)
 		c.set.remove(c)
 		c.release()
