@@ -504,6 +504,9 @@ func (s *SMTP) run(sess *session, m *Message, b *body) outcome {
 		// RFC 1870 section 6.
 		return outcome{err: permanent(AboutMessage, fmt.Sprintf("smtp: message of %d bytes over the server's SIZE limit of %d", m.Size, max)), keep: true, cached: true}
 	}
+	if ok, _ := c.Extension("PIPELINING"); ok {
+		return s.pipelined(sess, m, b, utf8)
+	}
 	// go-smtp adds BODY=8BITMIME when offered (RFC 6152), and SIZE= when
 	// the server offers SIZE.
 	if err := c.Mail(m.From, &smtp.MailOptions{Size: m.Size, UTF8: utf8}); err != nil {

@@ -58,11 +58,14 @@ func (s *SMTP) mxDest(h mxHost) *dest {
 type session struct {
 	client    *smtp.Client
 	conn      *deadlineConn
-	tls       string    // TLSNone, TLSStartTLS or TLSImplicit
-	version   uint16    // the TLS version (tls.VersionTLS13, …), 0 without TLS
-	verified  bool      // TLS with a trusted certificate valid for the host's name
-	used      int       // transactions attempted on it, delivered or not
-	opened    time.Time // when its EHLO was answered: its capabilities date from then
+	wire      net.Conn          // what client talks through: conn, or TLS over it
+	replies   *textproto.Reader // pipelined transactions' replies (pipeline.go), made at first use
+	out       *bufio.Writer     // and their commands and bodies
+	tls       string            // TLSNone, TLSStartTLS or TLSImplicit
+	version   uint16            // the TLS version (tls.VersionTLS13, …), 0 without TLS
+	verified  bool              // TLS with a trusted certificate valid for the host's name
+	used      int               // transactions attempted on it, delivered or not
+	opened    time.Time         // when its EHLO was answered: its capabilities date from then
 	idleSince time.Time
 }
 
@@ -174,6 +177,7 @@ func (s *SMTP) setup(ctx context.Context, dc *deadlineConn, d *dest, tryTLS bool
 	if err := c.Hello(s.opts.Hostname); err != nil {
 		return nil, false, setupError("greeting", err)
 	}
+	wire := conn
 	if mode == TLSNone && tryTLS && (d.policy == TLSStartTLS || d.policy == policyOpportunistic) {
 		if ok, _ := c.Extension("STARTTLS"); ok {
 			tc, err := s.startTLS(ctx, dc, d)
@@ -182,7 +186,8 @@ func (s *SMTP) setup(ctx context.Context, dc *deadlineConn, d *dest, tryTLS bool
 			}
 			// RFC 3207 section 4.2: forget what was learnt before TLS
 			// and greet again.
-			c = s.newClient(&resumed{Conn: tc, pending: []byte(resumedGreeting)})
+			wire = &resumed{Conn: tc, pending: []byte(resumedGreeting)}
+			c = s.newClient(wire)
 			if err := c.Hello(s.opts.Hostname); err != nil {
 				return nil, true, setupError("EHLO after STARTTLS", err)
 			}
@@ -198,7 +203,7 @@ func (s *SMTP) setup(ctx context.Context, dc *deadlineConn, d *dest, tryTLS bool
 			return nil, false, err
 		}
 	}
-	return &session{client: c, conn: dc, tls: mode, version: version, verified: verified, opened: time.Now()}, false, nil
+	return &session{client: c, conn: dc, wire: wire, tls: mode, version: version, verified: verified, opened: time.Now()}, false, nil
 }
 
 // newClient returns a go-smtp client on conn with our timeouts.
