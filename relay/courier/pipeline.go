@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"net/textproto"
 	"strconv"
 	"strings"
@@ -83,22 +82,8 @@ func (s *SMTP) pipelined(sess *session, m *Message, b *body, utf8 bool) outcome 
 	sess.conn.setLimit(time.Now().Add(s.opts.DataTimeout))
 	defer sess.conn.setLimit(time.Time{})
 	dw := textproto.NewWriter(w).DotWriter()
-	buf := copyBufs.Get().(*[]byte)
-	n, err := io.CopyBuffer(dw, b, *buf)
-	copyBufs.Put(buf)
-	if err == nil && m.Size > 0 && n != m.Size {
-		// The spooled copy is not what its entry says.
-		b.err = fmt.Errorf("body is %d bytes, expected %d", n, m.Size)
-		err = b.err
-	}
-	if err != nil {
-		// Ending DATA now would deliver a truncated message. Dropping the
-		// connection instead makes the server discard it (RFC 5321
-		// section 4.1.1.4).
-		if b.err != nil {
-			return outcome{err: localFailure("smtp: reading the message", b.err)}
-		}
-		return outcome{err: temporary("smtp: sending the message", netError(err))}
+	if out, ok := sendBody(dw, m, b); !ok {
+		return out
 	}
 	if err := dw.Close(); err != nil { // the end-of-data line, and a flush
 		return outcome{err: temporary("smtp: sending the message", netError(err))}

@@ -521,22 +521,8 @@ func (s *SMTP) run(sess *session, m *Message, b *body) outcome {
 	}
 	sess.conn.setLimit(time.Now().Add(s.opts.DataTimeout))
 	defer sess.conn.setLimit(time.Time{})
-	buf := copyBufs.Get().(*[]byte)
-	n, err := io.CopyBuffer(w, b, *buf)
-	copyBufs.Put(buf)
-	if err == nil && m.Size > 0 && n != m.Size {
-		// The spooled copy is not what its entry says.
-		b.err = fmt.Errorf("body is %d bytes, expected %d", n, m.Size)
-		err = b.err
-	}
-	if err != nil {
-		// Ending DATA now would deliver a truncated message. Dropping the
-		// connection instead makes the server discard it (RFC 5321
-		// section 4.1.1.4).
-		if b.err != nil {
-			return outcome{err: localFailure("smtp: reading the message", b.err)}
-		}
-		return outcome{err: temporary("smtp: sending the message", netError(err))}
+	if out, ok := sendBody(w, m, b); !ok {
+		return out
 	}
 	resp, err := w.CloseWithResponse()
 	if err != nil {
@@ -563,6 +549,29 @@ func (s *SMTP) failed(sess *session, st stage, err error) outcome {
 		return outcome{err: e, keep: keep}
 	}
 	return outcome{err: temporary("smtp: "+st.String(), netError(err)), stale: st.beforeBody()}
+}
+
+// sendBody copies the spooled message to w, the body of a DATA command.
+// If that fails it returns the outcome and false: the caller drops the
+// connection, since ending DATA now would deliver a truncated message and
+// dropping it makes the server discard it (RFC 5321 section 4.1.1.4).
+func sendBody(w io.Writer, m *Message, b *body) (outcome, bool) {
+	buf := copyBufs.Get().(*[]byte)
+	n, err := io.CopyBuffer(w, b, *buf)
+	copyBufs.Put(buf)
+	if err == nil && m.Size > 0 && n != m.Size {
+		// The spooled copy is not what its entry says.
+		b.err = fmt.Errorf("body is %d bytes, expected %d", n, m.Size)
+		err = b.err
+	}
+	switch {
+	case err == nil:
+		return outcome{}, true
+	case b.err != nil:
+		return outcome{err: localFailure("smtp: reading the message", b.err)}, false
+	default:
+		return outcome{err: temporary("smtp: sending the message", netError(err))}, false
+	}
 }
 
 // replyText renders a reply's enhanced code (RFC 3463) and text as one
