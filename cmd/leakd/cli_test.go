@@ -26,6 +26,14 @@ func TestConfigCheck(t *testing.T) {
 		{"bad value", "smtp:\n  max_message_bytes: -1\n", 1, "smtp.max_message_bytes: must be positive"},
 		{"bad duration", "smtp:\n  idle_timeout: forever\n", 1, "smtp.idle_timeout"},
 		{"bad mode", "delivery:\n  mode: carrier-pigeon\n", 1, "delivery.mode"},
+		// The courier's own Validate, named after the keys:
+		{"smarthost without port", "delivery:\n  mode: smarthost\n  smarthost: relay.example\n", 1, "delivery.smarthost: must be host:port"},
+		{"smarthost TLS unknown", "delivery:\n  mode: smarthost\n  smarthost: relay.example:587\n  smarthost_tls: ssl\n", 1, "delivery.smarthost_tls"},
+		{"AUTH in clear", "delivery:\n  mode: smarthost\n  smarthost: relay.example:25\n  smarthost_tls: none\n  smarthost_username: u\n", 1, "delivery.smarthost_username: AUTH is only sent over TLS"},
+		{"mx port out of range", "delivery:\n  mode: mx\n  mx_port: 70000\n", 1, "delivery.mx_port"},
+		{"mx port zero", "delivery:\n  mode: mx\n  mx_port: 0\n", 1, "delivery.mx_port"},
+		{"resolver without port", "delivery:\n  mode: mx\n  resolver: 127.0.0.1\n", 1, "delivery.resolver"},
+		{"no deliveries at once", "delivery:\n  mode: mx\n  max_per_destination: 0\n", 1, "delivery.max_per_destination"},
 		{"bad listen", "http:\n  listen: nowhere\n", 1, "http.listen"},
 		// What serve used to refuse after config check said ok:
 		{"resolver by name", "policy:\n  auth_resolver: dns.example:53\n", 1, "policy.auth_resolver"},

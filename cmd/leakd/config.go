@@ -20,6 +20,7 @@ import (
 	"leak/policy/auth"
 	"leak/relay"
 	"leak/relay/anonymize"
+	"leak/relay/courier"
 	"leak/relay/queue"
 	"leak/relay/sign"
 )
@@ -253,10 +254,11 @@ func defaultConfig() *Config {
 	c.Delivery.Lifetime = Duration{qd.Lifetime}
 	c.Spool.ReserveBytes = 64 << 20
 	c.Delivery.FailureLifetime = Duration{qd.FailureLifetime}
-	c.Delivery.SmarthostTLS = "starttls"
-	c.Delivery.MXPort = 25
+	cd := courier.DefaultSMTPOptions()
+	c.Delivery.SmarthostTLS = cd.SmarthostTLS
+	c.Delivery.MXPort = cd.MXPort
 	c.Delivery.MTASTS = true
-	c.Delivery.MaxPerDestination = 20
+	c.Delivery.MaxPerDestination = cd.MaxPerDest
 	return c
 }
 
@@ -508,35 +510,16 @@ func (c *Config) validate() error {
 	}
 	switch c.Delivery.Mode {
 	case "dir":
-	case "smarthost":
-		if _, _, err := net.SplitHostPort(c.Delivery.Smarthost); err != nil {
-			return fmt.Errorf("delivery.smarthost: must be host:port with delivery.mode smarthost, got %q", c.Delivery.Smarthost)
-		}
-		switch c.Delivery.SmarthostTLS {
-		case "none", "starttls", "implicit":
-		default:
-			return fmt.Errorf("delivery.smarthost_tls: must be none, starttls or implicit, got %q", c.Delivery.SmarthostTLS)
-		}
-		if c.Delivery.SmarthostUsername != "" && c.Delivery.SmarthostTLS == "none" {
-			return errors.New("delivery.smarthost_username: AUTH is only sent over TLS; set delivery.smarthost_tls")
+	case "smarthost", "mx":
+		// The courier checks its own options, as NewSMTP will at serve.
+		if err := c.courierOptions().Validate(); err != nil {
+			return err
 		}
 		if (c.Delivery.SmarthostUsername == "") != (c.Delivery.SmarthostPassword == "") {
 			return errors.New("delivery.smarthost_username and delivery.smarthost_password_file: set both or neither")
 		}
-	case "mx":
-		if c.Delivery.MXPort < 1 || c.Delivery.MXPort > 65535 {
-			return fmt.Errorf("delivery.mx_port: must be a port number, got %d", c.Delivery.MXPort)
-		}
 	default:
 		return fmt.Errorf("delivery.mode: must be dir, smarthost or mx, got %q", c.Delivery.Mode)
-	}
-	if c.Delivery.Resolver != "" {
-		if _, _, err := net.SplitHostPort(c.Delivery.Resolver); err != nil {
-			return fmt.Errorf("delivery.resolver: must be host:port, got %q", c.Delivery.Resolver)
-		}
-	}
-	if c.Delivery.MaxPerDestination < 1 {
-		return errors.New("delivery.max_per_destination: must be at least 1")
 	}
 	return c.TLS.ACME.validate(c)
 }
@@ -723,6 +706,26 @@ func (c *Config) queueOptions() queue.Options {
 // relayOptions maps the settings of the SMTP side onto relay.Options: the
 // one path config check (Validate) and serve (Build adds what is built at
 // start: keys, spool, queue, policy, TLS, …) take.
+// courierOptions maps the delivery section onto the SMTP courier's
+// options, for `config check` and `serve` alike; serve adds the password,
+// the metrics' callbacks and the logger.
+func (c *Config) courierOptions() courier.SMTPOptions {
+	d := c.Delivery
+	return courier.SMTPOptions{
+		Mode:           d.Mode,
+		Hostname:       c.Hostname,
+		Smarthost:      d.Smarthost,
+		SmarthostTLS:   d.SmarthostTLS,
+		TLSInsecure:    d.SmarthostTLSInsecure,
+		Username:       d.SmarthostUsername,
+		Resolver:       d.Resolver,
+		MXPort:         d.MXPort,
+		AllowPrivateMX: d.AllowPrivateMX,
+		MTASTS:         d.MTASTS,
+		MaxPerDest:     d.MaxPerDestination,
+	}
+}
+
 func (c *Config) relayOptions() relay.Options {
 	return relay.Options{
 		Domain:              c.Domain,

@@ -436,22 +436,10 @@ func newCourier(cfg *Config, m *metrics.Metrics, log *slog.Logger) (courier.Cour
 	case "dir":
 		return courier.NewDir(d.Dir)
 	case "smarthost", "mx":
-		opts := courier.SMTPOptions{
-			Mode:           d.Mode,
-			Hostname:       cfg.Hostname,
-			Smarthost:      d.Smarthost,
-			SmarthostTLS:   d.SmarthostTLS,
-			TLSInsecure:    d.SmarthostTLSInsecure,
-			Username:       d.SmarthostUsername,
-			Resolver:       d.Resolver,
-			MXPort:         d.MXPort,
-			AllowPrivateMX: d.AllowPrivateMX,
-			MTASTS:         d.MTASTS,
-			OnSTS:          func(r string) { m.DeliverySTS.WithLabelValues(r).Inc() },
-			MaxPerDest:     d.MaxPerDestination,
-			OnTLS:          func(tls string) { m.DeliveryTLS.WithLabelValues(tls).Inc() },
-			Logger:         log,
-		}
+		opts := cfg.courierOptions()
+		opts.OnSTS = func(r string) { m.DeliverySTS.WithLabelValues(r).Inc() }
+		opts.OnTLS = func(tls string) { m.DeliveryTLS.WithLabelValues(tls).Inc() }
+		opts.Logger = log
 		if d.SmarthostPassword != "" {
 			pw, err := os.ReadFile(d.SmarthostPassword)
 			if err != nil {

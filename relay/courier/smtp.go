@@ -167,69 +167,93 @@ func NewSMTP(opts SMTPOptions) (*SMTP, error) {
 	return s, nil
 }
 
-// fillSMTPOptions checks opts and sets the defaults.
-func fillSMTPOptions(o *SMTPOptions) error {
+// DefaultSMTPOptions returns the defaults NewSMTP fills in for the fields
+// left zero; Mode, Hostname, Smarthost and the rest are the caller's.
+func DefaultSMTPOptions() SMTPOptions {
+	return SMTPOptions{
+		SmarthostTLS:    TLSStartTLS,
+		MXPort:          25,
+		MaxPerDest:      20,
+		MaxMsgsPerConn:  100,
+		IdleConnTimeout: 30 * time.Second,
+		MaxConnAge:      5 * time.Minute,
+		DialTimeout:     30 * time.Second,
+		CommandTimeout:  5 * time.Minute,
+		DataTimeout:     10 * time.Minute,
+	}
+}
+
+// Validate checks o as NewSMTP does once the defaults are in. Its errors
+// name the keys of leakd's configuration the options come from
+// (hostname, delivery.*), so that `config check` and `serve` say the same.
+func (o SMTPOptions) Validate() error {
 	if o.Hostname == "" || strings.ContainsAny(o.Hostname, " \t\r\n\x00") {
-		return fmt.Errorf("courier: smtp: hostname %q unusable in EHLO", o.Hostname)
+		return fmt.Errorf("hostname: %q is unusable in EHLO", o.Hostname)
 	}
 	switch o.Mode {
 	case ModeSmarthost:
 		host, port, err := net.SplitHostPort(o.Smarthost)
 		if err != nil || host == "" || port == "" {
-			return fmt.Errorf("courier: smtp: smarthost %q is not host:port", o.Smarthost)
-		}
-		if o.SmarthostTLS == "" {
-			o.SmarthostTLS = TLSStartTLS
+			return fmt.Errorf("delivery.smarthost: must be host:port with delivery.mode smarthost, got %q", o.Smarthost)
 		}
 		switch o.SmarthostTLS {
 		case TLSNone, TLSStartTLS, TLSImplicit:
 		default:
-			return fmt.Errorf("courier: smtp: smarthost TLS mode %q: want none, starttls or implicit", o.SmarthostTLS)
+			return fmt.Errorf("delivery.smarthost_tls: must be none, starttls or implicit, got %q", o.SmarthostTLS)
 		}
 		if o.Username != "" && o.SmarthostTLS == TLSNone {
 			// The password would cross the network in clear.
-			return errors.New("courier: smtp: AUTH needs TLS to the smarthost (starttls or implicit)")
+			return errors.New("delivery.smarthost_username: AUTH is only sent over TLS; set delivery.smarthost_tls")
 		}
 	case ModeMX:
 		if o.Username != "" {
-			return errors.New("courier: smtp: AUTH is for a smarthost, not MX delivery")
-		}
-		if o.Resolver != "" {
-			if _, _, err := net.SplitHostPort(o.Resolver); err != nil {
-				return fmt.Errorf("courier: smtp: resolver %q is not host:port", o.Resolver)
-			}
+			return errors.New("delivery.smarthost_username: AUTH is for a smarthost, not delivery.mode mx")
 		}
 	default:
-		return fmt.Errorf("courier: smtp: mode %q: want smarthost or mx", o.Mode)
+		return fmt.Errorf("delivery.mode: must be smarthost or mx for SMTP delivery, got %q", o.Mode)
 	}
-	if o.MXPort <= 0 {
-		o.MXPort = 25
+	if o.Resolver != "" {
+		if _, _, err := net.SplitHostPort(o.Resolver); err != nil {
+			return fmt.Errorf("delivery.resolver: must be host:port, got %q", o.Resolver)
+		}
 	}
-	if o.MaxPerDest <= 0 {
-		o.MaxPerDest = 20
+	if o.MXPort < 1 || o.MXPort > 65535 {
+		return fmt.Errorf("delivery.mx_port: must be a port number, got %d", o.MXPort)
 	}
-	if o.MaxMsgsPerConn <= 0 {
-		o.MaxMsgsPerConn = 100
+	if o.MaxPerDest < 1 {
+		return fmt.Errorf("delivery.max_per_destination: must be at least 1, got %d", o.MaxPerDest)
 	}
-	if o.IdleConnTimeout <= 0 {
-		o.IdleConnTimeout = 30 * time.Second
+	return nil
+}
+
+// fillSMTPOptions sets the defaults of the fields left zero, then checks
+// opts.
+func fillSMTPOptions(o *SMTPOptions) error {
+	d := DefaultSMTPOptions()
+	if o.SmarthostTLS == "" {
+		o.SmarthostTLS = d.SmarthostTLS
 	}
-	if o.MaxConnAge <= 0 {
-		o.MaxConnAge = 5 * time.Minute
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{{&o.MXPort, d.MXPort}, {&o.MaxPerDest, d.MaxPerDest}, {&o.MaxMsgsPerConn, d.MaxMsgsPerConn}} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
 	}
-	if o.DialTimeout <= 0 {
-		o.DialTimeout = 30 * time.Second
-	}
-	if o.CommandTimeout <= 0 {
-		o.CommandTimeout = 5 * time.Minute
-	}
-	if o.DataTimeout <= 0 {
-		o.DataTimeout = 10 * time.Minute
+	for _, f := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&o.IdleConnTimeout, d.IdleConnTimeout}, {&o.MaxConnAge, d.MaxConnAge}, {&o.DialTimeout, d.DialTimeout},
+		{&o.CommandTimeout, d.CommandTimeout}, {&o.DataTimeout, d.DataTimeout}} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return nil
+	return o.Validate()
 }
 
 // Close closes the idle sessions. Sessions in use are closed when their

@@ -490,3 +490,35 @@ func concurrently(n int, f func(i int) error) []error {
 	wg.Wait()
 	return errs
 }
+
+// Validate names the configuration key of what it refuses, so that `leakd
+// config check` and `serve` point at the same line; NewSMTP fills the
+// defaults before validating, so zero fields are fine there.
+func TestSMTPOptionsValidate(t *testing.T) {
+	ok := DefaultSMTPOptions()
+	ok.Mode, ok.Hostname, ok.Smarthost = ModeSmarthost, testHostname, "relay.example:587"
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("defaults with a smarthost: %v", err)
+	}
+	for _, tc := range []struct {
+		edit func(*SMTPOptions)
+		key  string
+	}{
+		{func(o *SMTPOptions) { o.Hostname = "a b" }, "hostname:"},
+		{func(o *SMTPOptions) { o.Mode = "dir" }, "delivery.mode:"},
+		{func(o *SMTPOptions) { o.Smarthost = "relay.example" }, "delivery.smarthost:"},
+		{func(o *SMTPOptions) { o.SmarthostTLS = "" }, "delivery.smarthost_tls:"},
+		{func(o *SMTPOptions) { o.SmarthostTLS, o.Username = TLSNone, "u" }, "delivery.smarthost_username:"},
+		{func(o *SMTPOptions) { o.Mode, o.Username = ModeMX, "u" }, "delivery.smarthost_username:"},
+		{func(o *SMTPOptions) { o.Resolver = "127.0.0.1" }, "delivery.resolver:"},
+		{func(o *SMTPOptions) { o.MXPort = 0 }, "delivery.mx_port:"},
+		{func(o *SMTPOptions) { o.MXPort = 65536 }, "delivery.mx_port:"},
+		{func(o *SMTPOptions) { o.MaxPerDest = 0 }, "delivery.max_per_destination:"},
+	} {
+		o := ok
+		tc.edit(&o)
+		if err := o.Validate(); err == nil || !strings.HasPrefix(err.Error(), tc.key) {
+			t.Errorf("Validate(%+v) = %v; want an error naming %s", o, err, tc.key)
+		}
+	}
+}
