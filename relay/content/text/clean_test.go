@@ -1,7 +1,9 @@
 package text
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"leak/relay/content/refusal"
@@ -182,5 +184,57 @@ func TestCleanURL(t *testing.T) {
 		if got := CleanURL(tt.in); got != tt.want {
 			t.Errorf("CleanURL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// Clean's buffers are pooled between calls: cleaning many bodies at once
+// must give each exactly what cleaning it alone gives, with nothing of one
+// body in another's output (a body's text is its sender's).
+func TestCleanConcurrentBodiesStayApart(t *testing.T) {
+	body := func(g, i int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "Hello from body-%d-%d.\r\n", g, i)
+		for j := range i % 7 {
+			fmt.Fprintf(&b, "line %d of body-%d-%d\r\n", j, g, i)
+		}
+		if i%3 == 0 {
+			// A line longer than the buffer, copied in chunks.
+			b.WriteString(strings.Repeat(fmt.Sprintf("body-%d-%d ", g, i), 1+2*chunk/10) + "\r\n")
+		}
+		b.WriteString("Sent from my iPhone\r\n")
+		return b.String()
+	}
+	o := Options{Sender: []string{"alice@x.example"}}
+	want := map[string]string{}
+	for g := range 8 {
+		for i := range 50 {
+			var out strings.Builder
+			if err := Clean(&out, strings.NewReader(body(g, i)), o); err != nil {
+				t.Fatal(err)
+			}
+			want[fmt.Sprint(g, "/", i)] = out.String()
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				var out strings.Builder
+				if err := Clean(&out, strings.NewReader(body(g, i)), o); err != nil {
+					errs <- err
+					return
+				}
+				if out.String() != want[fmt.Sprint(g, "/", i)] {
+					errs <- fmt.Errorf("body-%d-%d cleaned alongside others differs from cleaned alone:\n%q", g, i, out.String())
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
