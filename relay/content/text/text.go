@@ -16,7 +16,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"sync"
 
 	"leak/relay/content/refusal"
 )
@@ -53,35 +52,17 @@ const chunk = 4096
 // attribution wrapped over three lines (Gmail wraps at 78 columns).
 const window = 3
 
-// readers and writers hold Clean's buffers between calls: a text part is
-// cleaned in every message, and its two buffers were a tenth of the
-// garbage the relay made per 2 KiB message.
-var (
-	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, chunk) }}
-	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, chunk) }}
-)
-
 // Clean copies a text/plain body from r to w, removing what the sender's
 // client added that identifies them. It returns a *refusal.Error for a body
 // it will not deliver; output written before the error is to be discarded.
 func Clean(w io.Writer, r io.Reader, o Options) error {
-	bw := writers.Get().(*bufio.Writer)
-	bw.Reset(w)
-	br := readers.Get().(*bufio.Reader)
-	br.Reset(r)
-	defer func() {
-		// Nothing of the body stays reachable from the pools: every line
-		// kept was copied (newLine), and both are reset to nothing.
-		bw.Reset(nil)
-		writers.Put(bw)
-		br.Reset(nil)
-		readers.Put(br)
-	}()
+	bw := bufio.NewWriterSize(w, chunk)
 	c := &cleaner{
 		w:     bw,
 		addr:  newScanner(o.Sender),
 		names: newNames(o.Names),
 	}
+	br := bufio.NewReaderSize(r, chunk)
 	for {
 		b, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
