@@ -44,38 +44,38 @@ func (s *SMTP) pipelined(sess *session, m *Message, b *body, utf8 bool) outcome 
 	if err := w.Flush(); err != nil {
 		return s.failed(sess, stageMail, err)
 	}
-	// The replies come in command order (RFC 2920 section 3.1). A 421
-	// ends the session: nothing follows it.
-	mailErr := s.reply(sess, 250)
-	if closing(mailErr) {
-		return s.failed(sess, stageMail, mailErr)
+	// The replies come in command order (RFC 2920 section 3.1), until
+	// one ends the session (a 421, or no reply at all).
+	var errs [3]error
+	stages := [3]stage{stageMail, stageRcpt, stageData}
+	want := [3]int{250, 250, 354}
+	first, ended := -1, false
+	for i := range errs {
+		errs[i] = s.reply(sess, want[i])
+		if errs[i] != nil && first < 0 {
+			first = i
+		}
+		if ended = errs[i] != nil && (!isReply(errs[i]) || closing(errs[i])); ended {
+			break
+		}
 	}
-	rcptErr := s.reply(sess, 250)
-	if closing(rcptErr) {
-		return s.failed(sess, stageRcpt, rcptErr)
-	}
-	dataErr := s.reply(sess, 354)
-	if mailErr != nil || rcptErr != nil {
-		if dataErr == nil {
+	if first >= 0 {
+		st, err := stages[first], errs[first]
+		if first < 2 && errs[2] == nil && !ended {
 			// The server took DATA with no recipient (RFC 2920 section
 			// 3.1 asks it not to): an empty body ends it.
 			w.WriteString(".\r\n")
 			if err := w.Flush(); err != nil {
-				return s.failed(sess, stageEnd, err)
+				ended = true
+			} else if r := s.reply(sess, 250); r != nil && !isReply(r) {
+				ended = true // any reply keeps the dialogue in step; none ends it
 			}
-			if err := s.reply(sess, 250); err != nil && !isReply(err) {
-				return s.failed(sess, stageEnd, err)
-			}
-		} else if !isReply(dataErr) {
-			return s.failed(sess, stageData, dataErr)
 		}
-		if mailErr != nil {
-			return s.failed(sess, stageMail, mailErr)
+		if ended && first < 2 && !closing(err) && refusal(st, err) != nil {
+			// The refusal stands; the session went with what followed.
+			return outcome{err: refusal(st, err)}
 		}
-		return s.failed(sess, stageRcpt, rcptErr)
-	}
-	if dataErr != nil {
-		return s.failed(sess, stageData, dataErr)
+		return s.failed(sess, st, err)
 	}
 
 	sess.conn.SetDeadline(time.Time{})

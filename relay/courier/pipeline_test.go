@@ -14,13 +14,14 @@ import (
 
 // rawServer is a scripted SMTP server for what go-smtp's server would not
 // do: it hands each command line to handle, which answers on w (flushed
-// after it returns) and may read more (a body) from r.
+// after it returns), may read more (a body) from r, and hangs up by
+// returning true.
 type rawServer struct {
 	addr  string
 	conns atomic.Int32
 }
 
-func startRaw(t *testing.T, handle func(line string, r *bufio.Reader, w *bufio.Writer)) *rawServer {
+func startRaw(t *testing.T, handle func(line string, r *bufio.Reader, w *bufio.Writer) (hangUp bool)) *rawServer {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,7 +59,10 @@ func startRaw(t *testing.T, handle func(line string, r *bufio.Reader, w *bufio.W
 						w.Flush()
 						return
 					default:
-						handle(line, r, w)
+						if handle(line, r, w) {
+							w.Flush()
+							return
+						}
 					}
 					w.Flush()
 				}
@@ -99,7 +103,7 @@ func newRawSmarthost(t *testing.T, rs *rawServer) *SMTP {
 func TestPipelinedCommandsInOneWrite(t *testing.T) {
 	var mu sync.Mutex
 	var behindMail, body, mail string
-	rs := startRaw(t, func(line string, r *bufio.Reader, w *bufio.Writer) {
+	rs := startRaw(t, func(line string, r *bufio.Reader, w *bufio.Writer) bool {
 		switch {
 		case strings.HasPrefix(line, "MAIL"):
 			// Wait a moment, so that anything sent in the same write
@@ -121,6 +125,7 @@ func TestPipelinedCommandsInOneWrite(t *testing.T) {
 			mu.Unlock()
 			w.WriteString("250 2.0.0 queued as 42\r\n")
 		}
+		return false
 	})
 	s := newRawSmarthost(t, rs)
 	if err := s.Deliver(context.Background(), testMsg("bob@example.test")); err != nil {
@@ -145,7 +150,7 @@ func TestPipelinedCommandsInOneWrite(t *testing.T) {
 // refusal is the recipient's, and the session goes on.
 func TestPipelinedDataAcceptedAfterRefusal(t *testing.T) {
 	var gotEmpty atomic.Bool
-	rs := startRaw(t, func(line string, r *bufio.Reader, w *bufio.Writer) {
+	rs := startRaw(t, func(line string, r *bufio.Reader, w *bufio.Writer) bool {
 		switch {
 		case strings.HasPrefix(line, "MAIL"):
 			w.WriteString("250 2.1.0 ok\r\n")
@@ -158,15 +163,16 @@ func TestPipelinedDataAcceptedAfterRefusal(t *testing.T) {
 			w.Flush()
 			b, err := readBody(r)
 			if err != nil {
-				return
+				return true
 			}
 			if b == "" {
 				gotEmpty.Store(true)
 				w.WriteString("554 5.5.1 no valid recipients\r\n")
-				return
+				return false
 			}
 			w.WriteString("250 2.0.0 queued\r\n")
 		}
+		return false
 	})
 	s := newRawSmarthost(t, rs)
 	err := s.Deliver(context.Background(), testMsg("gone@example.test"))
@@ -188,7 +194,7 @@ func TestPipelinedDataAcceptedAfterRefusal(t *testing.T) {
 // A server that says more than it was asked is out of step: the message it
 // took is delivered, and the next one gets a new connection.
 func TestPipelinedExtraReplyDropsSession(t *testing.T) {
-	rs := startRaw(t, func(line string, r *bufio.Reader, w *bufio.Writer) {
+	rs := startRaw(t, func(line string, r *bufio.Reader, w *bufio.Writer) bool {
 		switch {
 		case strings.HasPrefix(line, "MAIL"), strings.HasPrefix(line, "RCPT"):
 			w.WriteString("250 ok\r\n")
@@ -196,10 +202,11 @@ func TestPipelinedExtraReplyDropsSession(t *testing.T) {
 			w.WriteString("354 go ahead\r\n")
 			w.Flush()
 			if _, err := readBody(r); err != nil {
-				return
+				return true
 			}
 			w.WriteString("250 2.0.0 queued\r\n250 2.0.0 and again\r\n")
 		}
+		return false
 	})
 	s := newRawSmarthost(t, rs)
 	for i := range 2 {
@@ -230,5 +237,42 @@ func TestReplyError(t *testing.T) {
 		if [3]int(se.EnhancedCode) != c.enh || se.Message != c.wantText || se.Code != c.code {
 			t.Errorf("replyError(%d, %q) = %v %q", c.code, c.msg, se.EnhancedCode, se.Message)
 		}
+	}
+}
+
+// A server that refuses MAIL and hangs up without answering the rest of the
+// group: its refusal stands (not a network error to retry at once), and the
+// next message gets a new connection.
+func TestPipelinedRefusalThenHangUp(t *testing.T) {
+	rs := startRaw(t, func(line string, r *bufio.Reader, w *bufio.Writer) bool {
+		switch {
+		case strings.HasPrefix(line, "MAIL FROM:<refused"):
+			w.WriteString("550 5.7.1 not from you\r\n")
+			return true
+		case strings.HasPrefix(line, "MAIL"), strings.HasPrefix(line, "RCPT"):
+			w.WriteString("250 ok\r\n")
+		case line == "DATA":
+			w.WriteString("354 go ahead\r\n")
+			w.Flush()
+			if _, err := readBody(r); err != nil {
+				return true
+			}
+			w.WriteString("250 2.0.0 queued\r\n")
+		}
+		return false
+	})
+	s := newRawSmarthost(t, rs)
+	m := testMsg("bob@example.test")
+	m.From = "refused@leak.test"
+	err := s.Deliver(context.Background(), m)
+	var e *Error
+	if !errors.As(err, &e) || !e.Permanent || e.Code != 550 || !strings.Contains(e.Text, "not from you") {
+		t.Fatalf("Deliver = %v; want the server's 550 5.7.1", err)
+	}
+	if err := s.Deliver(context.Background(), testMsg("bob@example.test")); err != nil {
+		t.Fatalf("next message: %v", err)
+	}
+	if n := rs.conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
 	}
 }

@@ -560,10 +560,8 @@ func (s *SMTP) run(sess *session, m *Message, b *body) outcome {
 // the transaction is reset; anything else, and 421 (the server is closing
 // the channel, RFC 5321 section 3.8), does not.
 func (s *SMTP) failed(sess *session, st stage, err error) outcome {
-	var se *smtp.SMTPError
-	if errors.As(err, &se) && (se.Code/100 == 4 || se.Code/100 == 5) {
-		e := &Error{Permanent: se.Code/100 == 5, About: replyAbout(st, se.EnhancedCode), Code: se.Code, Text: replyText(se)}
-		if se.Code == 421 {
+	if e := refusal(st, err); e != nil {
+		if e.Code == 421 {
 			e.About = AboutNextHop
 			return outcome{err: e, stale: st.beforeBody()}
 		}
@@ -573,6 +571,16 @@ func (s *SMTP) failed(sess *session, st stage, err error) outcome {
 		return outcome{err: e, keep: keep}
 	}
 	return outcome{err: temporary("smtp: "+st.String(), netError(err)), stale: st.beforeBody()}
+}
+
+// refusal is the *Error of a 4xx or 5xx reply to the command at st, or nil
+// if err is not one.
+func refusal(st stage, err error) *Error {
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) || se.Code/100 != 4 && se.Code/100 != 5 {
+		return nil
+	}
+	return &Error{Permanent: se.Code/100 == 5, About: replyAbout(st, se.EnhancedCode), Code: se.Code, Text: replyText(se)}
 }
 
 // sendBody copies the spooled message to w, the body of a DATA command.
