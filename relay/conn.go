@@ -413,10 +413,14 @@ func (c *conn) flushLocked(within time.Duration) error {
 		c.wbuf = c.wbuf[:0]
 		return nil
 	}
-	c.Conn.SetWriteDeadline(time.Now().Add(within))
+	// The command clock starts as the reply leaves: stamped before the
+	// write, so that a client which has read the reply always finds its
+	// connection's clock started (eviction picks the longest waiting).
+	now := time.Now()
+	c.waitSince.Store(now.UnixNano())
+	c.Conn.SetWriteDeadline(now.Add(within))
 	_, err := c.Conn.Write(c.wbuf)
 	c.wbuf = c.wbuf[:0]
-	c.waitSince.Store(time.Now().UnixNano())
 	if err != nil {
 		c.lost.Store(true)
 		return scrub(err)
