@@ -87,6 +87,18 @@ func readBody(r *bufio.Reader) (string, error) {
 	}
 }
 
+// takeData answers DATA with 354, reads the body and answers with reply;
+// it hangs up if the body does not come.
+func takeData(r *bufio.Reader, w *bufio.Writer, reply string) (hangUp bool) {
+	w.WriteString("354 go ahead\r\n")
+	w.Flush()
+	if _, err := readBody(r); err != nil {
+		return true
+	}
+	w.WriteString(reply)
+	return false
+}
+
 func newRawSmarthost(t *testing.T, rs *rawServer) *SMTP {
 	t.Helper()
 	s, err := NewSMTP(SMTPOptions{Mode: ModeSmarthost, Hostname: testHostname, Smarthost: rs.addr,
@@ -199,12 +211,7 @@ func TestPipelinedExtraReplyDropsSession(t *testing.T) {
 		case strings.HasPrefix(line, "MAIL"), strings.HasPrefix(line, "RCPT"):
 			w.WriteString("250 ok\r\n")
 		case line == "DATA":
-			w.WriteString("354 go ahead\r\n")
-			w.Flush()
-			if _, err := readBody(r); err != nil {
-				return true
-			}
-			w.WriteString("250 2.0.0 queued\r\n250 2.0.0 and again\r\n")
+			return takeData(r, w, "250 2.0.0 queued\r\n250 2.0.0 and again\r\n")
 		}
 		return false
 	})
@@ -252,12 +259,7 @@ func TestPipelinedRefusalThenHangUp(t *testing.T) {
 		case strings.HasPrefix(line, "MAIL"), strings.HasPrefix(line, "RCPT"):
 			w.WriteString("250 ok\r\n")
 		case line == "DATA":
-			w.WriteString("354 go ahead\r\n")
-			w.Flush()
-			if _, err := readBody(r); err != nil {
-				return true
-			}
-			w.WriteString("250 2.0.0 queued\r\n")
+			return takeData(r, w, "250 2.0.0 queued\r\n")
 		}
 		return false
 	})
