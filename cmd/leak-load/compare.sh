@@ -299,10 +299,38 @@ for shape in 1 2; do
   done
 done
 
+# The load tools alone: smtp-source straight to the sink, 1 conn/msg, no
+# relay between. On a machine the relay shares with them, what they take
+# is CPU no relay can have: at R msgs/s on C cores, a relay has at most
+# C/R seconds of CPU per message less what smtp-source takes (the same
+# with or without a relay; the sink costs a relay's reused sessions less
+# than smtp-source's connections, so its share here is an upper bound).
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, clock ticks
+secs() { sed 's/^\([0-9]*\)m\([0-9.]*\)s$/\1 \2/' | awk '{print $1 * 60 + $2}'; }
+tools=()
+for r in $(seq "$RUNS"); do
+  log "load tools alone, run $r (load $(cut -d' ' -f1 /proc/loadavg))"
+  s0=$(ticks "${children[0]}")
+  t0=$(date +%s%N)
+  read -r u sy < <({
+    smtp-source -s "$SESSIONS" -m "$N" -F "$msg" -f "$FROM" -t bob@example.com -M load.example "127.0.0.1:$sink" >/dev/null
+    times
+  } | tail -1)
+  t1=$(date +%s%N)
+  s1=$(ticks "${children[0]}")
+  tools+=("$(awk -v n="$N" -v ns=$((t1 - t0)) \
+    -v srcs="$(echo "$u" | secs) $(echo "$sy" | secs)" -v sink=$((s1 - s0)) -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { split(srcs, a, " "); s = a[1] + a[2]; k = sink / hz
+      printf "%.0f %.3f %.3f\n", n / (ns / 1e9), s / n * 1000, k / n * 1000 }')")
+done
+tools_line=$(printf '%s\n' "${tools[@]}" | sort -n | awk -v runs="$RUNS" '{ l[NR] = $0 } END { print l[int((runs + 1) / 2)] }')
+
 {
   echo
   "$LL" summary --peer Postfix "$work"/peak-*.json "$work"/paced-*.json
   echo
   echo "Leak $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)); sender, relay and sink share them."
+  read -r rate src snk <<<"$tools_line"
+  echo "Load tools alone (smtp-source straight to smtp-sink, 1 conn/msg, $SESSIONS sessions, median run by rate): $rate msgs/s; CPU per message: smtp-source $src ms, smtp-sink $snk ms."
   echo "Medians of $RUNS runs of $N messages of $(wire) octets; latency runs: $PACED_SECONDS s at half the median end-to-end rate. Settings: N=$N RUNS=$RUNS SESSIONS=$SESSIONS REUSE_C=$REUSE_C SIZE=$SIZE PACED_SECONDS=$PACED_SECONDS${WORKERS:+ WORKERS=$WORKERS}."
 } | tee "$OUT"

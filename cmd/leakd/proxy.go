@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -72,8 +73,14 @@ func (p *ProxyProtocolConfig) networks() ([]netip.Prefix, error) {
 }
 
 // listenSMTP opens smtp.listen, behind the PROXY protocol when it is on.
+//
+// Its connections have no TCP keep-alive: every SMTP session already ends
+// at its idle and command timeouts (relay/conn.go), which find a peer that
+// is gone, and Go's default would cost four setsockopt calls on each
+// accepted connection, a new one per message from most senders.
 func listenSMTP(cfg *Config) (net.Listener, error) {
-	l, err := net.Listen("tcp", cfg.SMTP.Listen)
+	lc := net.ListenConfig{KeepAlive: -1}
+	l, err := lc.Listen(context.Background(), "tcp", cfg.SMTP.Listen)
 	if err != nil || !cfg.SMTP.ProxyProtocol.Enabled {
 		return l, err
 	}
