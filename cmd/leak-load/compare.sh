@@ -38,8 +38,11 @@
 # end of DATA to the 250. Memory: the peak VmRSS of leakd sampled every
 # 100 ms and its VmHWM; for Postfix the sum of the PSS of master,
 # its children and the two milters. Runs interleave the relays, so that
-# a noisy neighbour touches them all alike; the 1-minute load average
-# before each run is in the table.
+# a noisy neighbour touches them all alike; before each run the script
+# waits (30 s at most) for the machine to be quiet, and the 1-minute load
+# average before each run is in the table. Last, RUNS runs of the load
+# tools alone (smtp-source straight to the sink) tell how much of the
+# machine they take, which no relay between them can have.
 #
 # Settings (environment) and defaults:
 #   N=5000 RUNS=3 SESSIONS=10 REUSE_C=50 SIZE=2048 PACED_SECONDS=8
@@ -247,6 +250,30 @@ label() {
 SHAPE1="1 conn/msg, $SESSIONS sessions (smtp-source)"
 SHAPE2="reuse, $REUSE_C sessions, pipelined (leak-load)"
 
+# settle: waits (30 s at most) until the machine has been quiet for a
+# second, under 10% of its CPU busy, so that one run does not pay for the
+# tail of the one before (Postfix's queue manager and delivery agents
+# finishing their backlog, a leakd still draining). Prints the busy
+# percentage it saw last.
+busy_pct() {
+  local a b
+  read -r -a a < <(head -1 /proc/stat)
+  sleep 1
+  read -r -a b < <(head -1 /proc/stat)
+  # user nice system idle iowait irq softirq steal: idle and iowait are not busy
+  local total=0 idle=$((b[4] + b[5] - a[4] - a[5])) i
+  for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+  echo $(((total - idle) * 100 / (total > 0 ? total : 1)))
+}
+settle() {
+  local p
+  for _ in $(seq 30); do
+    p=$(busy_pct)
+    [ "$p" -lt 10 ] && break
+  done
+  echo "$p"
+}
+
 # one RELAY SHAPE TAG [leak-load send flags]: one run of RELAY under SHAPE
 # (1 or 2); with send flags (a rate) leak-load sends in that shape.
 one() {
@@ -263,7 +290,7 @@ one() {
   lbl=$(label "$relay")
   local common=(--counter "$work/sink.out" --pid "$pids" --label "$lbl" --timeout "${RUN_LIMIT}s"
     --duration "${RUN_LIMIT}s" --from "$FROM" --rcpt "$RCPT" --file "$msg" --json "$work/$tag.json")
-  log "$lbl, $tag (load $(cut -d' ' -f1 /proc/loadavg))"
+  log "$lbl, $tag (load $(cut -d' ' -f1 /proc/loadavg), CPU busy before: $(settle)%)"
   if [ "$shape" = 1 ]; then
     if [ $# -eq 0 ]; then
       "$LL" run "${common[@]}" --shape "$SHAPE1" --n "$N" --c "$SESSIONS" -- \
@@ -309,7 +336,7 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, clock tick
 secs() { sed 's/^\([0-9]*\)m\([0-9.]*\)s$/\1 \2/' | awk '{print $1 * 60 + $2}'; }
 tools=()
 for r in $(seq "$RUNS"); do
-  log "load tools alone, run $r (load $(cut -d' ' -f1 /proc/loadavg))"
+  log "load tools alone, run $r (load $(cut -d' ' -f1 /proc/loadavg), CPU busy before: $(settle)%)"
   s0=$(ticks "${children[0]}")
   t0=$(date +%s%N)
   read -r u sy < <({
