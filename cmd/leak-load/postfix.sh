@@ -79,34 +79,12 @@ smtp_tls_security_level = none
 smtpd_milters = unix:$work/opendkim-rsa/sock, unix:$work/opendkim-ed/sock
 milter_default_action = tempfail
 EOF
-  # master.cf: the services the benchmarks use, none chrooted.
-  cat >"$pf_conf/master.cf" <<EOF
-127.0.0.1:$pf_port inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+  # master.cf: the services the benchmarks use, none chrooted, as the
+  # daemon's Postfix tests run them; then the smtpd under test.
+  {
+    echo "127.0.0.1:$pf_port inet n - n - - smtpd"
+    cat cmd/leakd/testdata/postfix-services.cf
+  } >"$pf_conf/master.cf"
   if ! postfix -c "$pf_conf" start >/dev/null 2>&1; then
     echo "postfix start failed; its log:" >&2
     tail -20 "$pf/maillog" >&2 2>/dev/null || true

@@ -143,7 +143,14 @@ smtp_tls_security_level = none
 	if err := os.WriteFile(filepath.Join(p.conf, "main.cf"), []byte(mainCF), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	master := p.addr + " inet n - n - - smtpd\n" + postfixServices
+	// master.cf: the services every instance runs, none chrooted (a chroot
+	// would need copies of /etc files in the queue), shared with
+	// cmd/leak-load/postfix.sh; then this instance's smtpd.
+	services, err := os.ReadFile(filepath.Join("testdata", "postfix-services.cf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	master := p.addr + " inet n - n - - smtpd\n" + string(services)
 	if err := os.WriteFile(filepath.Join(p.conf, "master.cf"), []byte(master), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -195,34 +202,6 @@ func (p *postfixServer) launch() error {
 	}
 	return nil
 }
-
-// postfixServices is master.cf without the smtpd line: every service runs
-// outside a chroot, which would need copies of /etc files in the queue.
-const postfixServices = `pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-`
 
 // stop stops the instance, if it runs, and waits for its master process
 // to exit.
