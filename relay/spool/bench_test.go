@@ -2,6 +2,8 @@ package spool
 
 import (
 	"bytes"
+	"io"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -107,4 +109,51 @@ func BenchmarkRemove2KiB(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "removes/s")
+}
+
+// BenchmarkOpen2KiB measures the delivery's side of a 2 KiB entry just
+// committed, as the queue reads it: Open, read to the end, Close. "disk"
+// reads the record back (three pread calls and the meta JSON decoded);
+// "hot" takes it from the hot set (Options.HotMax), as leakd serve does.
+// The commits, 256 at a time, are not timed.
+func BenchmarkOpen2KiB(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		hot  int64
+	}{{"disk", 0}, {"hot", 256 * recBufSize}} {
+		b.Run(bc.name, func(b *testing.B) {
+			s, _ := openSpool(b, Options{HotMax: bc.hot})
+			body := bytes.Repeat([]byte("x"), 2<<10)
+			prefix := strings.Repeat("DKIM-Signature: v=1; a=rsa-sha256; b=xxxxxxxx\r\n", 16)
+			ids := make([]string, 0, 256)
+			b.ReportAllocs()
+			for b.Loop() {
+				if len(ids) == 0 {
+					b.StopTimer()
+					var wg sync.WaitGroup
+					var mu sync.Mutex
+					for range 256 {
+						wg.Go(func() {
+							m := commit(b, s, body, Meta{Rcpt: "bob@example.com", Prefix: prefix})
+							mu.Lock()
+							ids = append(ids, m.ID)
+							mu.Unlock()
+						})
+					}
+					wg.Wait()
+					b.StartTimer()
+				}
+				id := ids[len(ids)-1]
+				ids = ids[:len(ids)-1]
+				msg, err := s.Open(id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, msg); err != nil {
+					b.Fatal(err)
+				}
+				msg.Close()
+			}
+		})
+	}
 }

@@ -11,7 +11,7 @@ import (
 
 // Message is an open committed entry. Reading it yields Meta.Prefix, then
 // the message bytes, straight from the disk: the body is never held in
-// memory. Close it when done. A Message stays readable after Remove, and
+// memory, except by a small entry's first Open from the hot set (hot.go). Close it when done. A Message stays readable after Remove, and
 // after the Spool is closed.
 //
 // The bytes are checked as they are read: if they do not match the
@@ -25,6 +25,7 @@ type Message struct {
 	id     string
 	l      loc      // a record, whose segment is held until Close; l.seg nil for an entry file
 	f      *os.File // an entry file; or nil
+	hot    *[]byte  // a record read from memory (hot.go), given back to the pool at Close; or nil
 	r      io.Reader
 	closed bool
 }
@@ -39,6 +40,10 @@ func (s *Spool) Open(id string) (*Message, error) {
 	if s.closed {
 		s.mu.Unlock()
 		return nil, ErrClosed
+	}
+	if e, ok := s.takeHot(id); ok {
+		s.mu.Unlock()
+		return s.openHot(id, e), nil
 	}
 	l, ok := s.index[id]
 	if ok {
@@ -105,6 +110,10 @@ func (m *Message) Close() error {
 		return nil
 	}
 	m.closed = true
+	if m.hot != nil {
+		m.s.putRec(m.hot)
+		return nil
+	}
 	if m.l.seg != nil {
 		m.s.release(m.l)
 		return nil

@@ -79,6 +79,12 @@ type Options struct {
 	// value gives every entry a file.
 	SmallMax int
 
+	// HotMax is how many bytes of committed small entries' record buffers
+	// may stay in memory for each entry's first Open (hot.go), which then
+	// reads no file: the delivery that usually follows a commit at once.
+	// Default 0: none are kept, every Open reads the disk.
+	HotMax int64
+
 	// SegmentMax is the size at which the active segment is closed and
 	// the next batch starts a new one. Default 64 MiB.
 	SegmentMax int64
@@ -137,6 +143,7 @@ type Spool struct {
 
 	bufs sync.Pool // *bufio.Writer of spilled Writers, so one costs no 64 KiB allocation
 	recs sync.Pool // *[]byte record buffers of small entries
+	hot  hotSet    // record buffers kept for their entry's first Open
 
 	// Owned by the committer goroutine.
 	active  *segment // nil until the first small commit, and after an error
@@ -242,6 +249,7 @@ func Open(dir string, opts Options) (*Spool, error) {
 		opens:       map[recKey]int{},
 		wipeLater:   map[recKey]string{},
 	}
+	s.hot.max = opts.HotMax
 	s.bufs.New = func() any { return bufio.NewWriterSize(nil, bufSize) }
 	s.recs.New = func() any {
 		b := make([]byte, recHdrLen, recBufSize)
@@ -314,6 +322,7 @@ func (s *Spool) Close() error {
 		s.closed = true
 		s.flushTimer.Stop()
 		s.mu.Unlock()
+		s.dropAllHot()
 		s.closeErr = s.flushRemoves()
 		s.deleteDoomed()
 		s.writeManifest()
@@ -339,6 +348,7 @@ func (s *Spool) Remove(id string) error {
 	if !validID(id) {
 		return fmt.Errorf("spool: remove: invalid id %q", id)
 	}
+	s.dropHot(id)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
