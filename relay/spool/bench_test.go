@@ -120,7 +120,7 @@ func BenchmarkOpen2KiB(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		hot  int64
-	}{{"disk", 0}, {"hot", 256 * recBufSize}} {
+	}{{"disk", 0}, {"hot", 1 << 20}} {
 		b.Run(bc.name, func(b *testing.B) {
 			s, _ := openSpool(b, Options{HotMax: bc.hot})
 			body := bytes.Repeat([]byte("x"), 2<<10)

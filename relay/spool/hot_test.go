@@ -104,15 +104,15 @@ func TestHotRemoveDrops(t *testing.T) {
 
 func TestHotKeepsNewestWithinMax(t *testing.T) {
 	t.Parallel()
-	s, _ := openSpool(t, Options{HotMax: 2 * recBufSize})
+	s, _ := openSpool(t, Options{HotMax: 500}) // the last two bodies: 200 + 300 bytes
 	var ids []string
 	for i := range 3 {
 		m := commit(t, s, []byte(strings.Repeat("x", 100*(i+1))), Meta{Rcpt: "bob@example.com"})
 		ids = append(ids, m.ID)
 		damageBody(t, s, m.ID)
 	}
-	if n, b := hotLen(s); n != 2 || b > 2*recBufSize {
-		t.Fatalf("hot set: %d entries, %d bytes; want 2 within %d", n, b, 2*recBufSize)
+	if n, b := hotLen(s); n != 2 || b != 500 {
+		t.Fatalf("hot set: %d entries, %d bytes; want 2, 500 bytes", n, b)
 	}
 	for i, id := range ids {
 		msg, err := s.Open(id)
@@ -140,7 +140,7 @@ func TestHotSkipsHeldEntries(t *testing.T) {
 // at once, with a hot set too small for all of them (run with -race).
 func TestHotConcurrent(t *testing.T) {
 	t.Parallel()
-	s, _ := openSpool(t, Options{HotMax: 8 * recBufSize, SegmentMax: 1 << 20})
+	s, _ := openSpool(t, Options{HotMax: 4000, SegmentMax: 1 << 20})
 	var wg sync.WaitGroup
 	for g := range 16 {
 		wg.Go(func() {

@@ -11,7 +11,8 @@ import (
 
 // Message is an open committed entry. Reading it yields Meta.Prefix, then
 // the message bytes, straight from the disk: the body is never held in
-// memory, except by a small entry's first Open from the hot set (hot.go). Close it when done. A Message stays readable after Remove, and
+// memory, except by a small entry's first Open from the hot set (hot.go),
+// which reads a copy made at Commit. Close it when done. A Message stays readable after Remove, and
 // after the Spool is closed.
 //
 // The bytes are checked as they are read: if they do not match the
@@ -25,7 +26,7 @@ type Message struct {
 	id     string
 	l      loc      // a record, whose segment is held until Close; l.seg nil for an entry file
 	f      *os.File // an entry file; or nil
-	hot    *[]byte  // a record read from memory (hot.go), given back to the pool at Close; or nil
+	hot    bool     // read from memory (hot.go)
 	r      io.Reader
 	closed bool
 }
@@ -110,8 +111,7 @@ func (m *Message) Close() error {
 		return nil
 	}
 	m.closed = true
-	if m.hot != nil {
-		m.s.putRec(m.hot)
+	if m.hot {
 		return nil
 	}
 	if m.l.seg != nil {

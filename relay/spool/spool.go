@@ -79,10 +79,11 @@ type Options struct {
 	// value gives every entry a file.
 	SmallMax int
 
-	// HotMax is how many bytes of committed small entries' record buffers
-	// may stay in memory for each entry's first Open (hot.go), which then
-	// reads no file: the delivery that usually follows a commit at once.
-	// Default 0: none are kept, every Open reads the disk.
+	// HotMax is how many bytes of committed small entries (message bytes
+	// and DKIM prefix) may stay in memory, copied, for each entry's first
+	// Open (hot.go), which then reads no file: the delivery that usually
+	// follows a commit at once. Default 0: none are kept, every Open
+	// reads the disk.
 	HotMax int64
 
 	// SegmentMax is the size at which the active segment is closed and
@@ -143,7 +144,7 @@ type Spool struct {
 
 	bufs sync.Pool // *bufio.Writer of spilled Writers, so one costs no 64 KiB allocation
 	recs sync.Pool // *[]byte record buffers of small entries
-	hot  hotSet    // record buffers kept for their entry's first Open
+	hot  hotSet    // copies of committed entries, kept for their first Open
 
 	// Owned by the committer goroutine.
 	active  *segment // nil until the first small commit, and after an error
@@ -348,7 +349,7 @@ func (s *Spool) Remove(id string) error {
 	if !validID(id) {
 		return fmt.Errorf("spool: remove: invalid id %q", id)
 	}
-	s.dropHot(id)
+	s.takeHot(id)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

@@ -168,17 +168,17 @@ func (w *Writer) Commit(m Meta) error {
 		return ErrClosed
 	}
 	<-r.done
-	if r.err != nil {
-		if buf != nil {
-			w.s.putRec(buf)
+	if buf != nil {
+		if r.err == nil {
+			w.s.keepHot((*buf)[recHdrLen:recHdrLen+r.bodyLen], m)
 		}
+		w.s.putRec(buf)
+	}
+	if r.err != nil {
 		return r.err
 	}
 	w.state = committed
 	w.meta = m
-	if buf != nil && !w.s.keepHot(buf, r.bodyLen, m) {
-		w.s.putRec(buf)
-	}
 	return nil
 }
 
