@@ -208,6 +208,7 @@ func (a *Anonymizer) Rewrite(src io.Reader, copies []Copy, mailFrom ...string) e
 		return err
 	}
 	r := newRewriter(a, src, copies, mailFrom)
+	defer r.release()
 	err := r.run()
 	if err == nil {
 		if err = r.out.finish(); err != nil {

@@ -1,7 +1,6 @@
 package anonymize
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -88,7 +87,7 @@ func (r *rewriter) leaf(h *textproto.Header, ct contentType, body io.Reader, sc 
 	if b, ok := dec.(*base64Reader); ok && !strings.HasPrefix(ct.typ, "text/") {
 		b.strict = true
 	}
-	src := bufio.NewReaderSize(dec, 4096)
+	src := r.reader(dec)
 	head, err := src.Peek(512)
 	if errors.Is(err, errBadBase64) {
 		return err

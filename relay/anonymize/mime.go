@@ -127,7 +127,7 @@ func (r *rewriter) message(h *textproto.Header, ct contentType, body io.Reader, 
 		return err
 	}
 	g := &guard{r: src, tripped: &r.headerTooLarge}
-	br := bufio.NewReaderSize(g, 4096)
+	br := r.reader(g)
 	nh, err := r.readHeader(g, br)
 	if err != nil {
 		return err
@@ -180,7 +180,7 @@ func (r *rewriter) openMultipart(body io.Reader, boundary string) (*textproto.Mu
 		return nil, nil, errMalformed
 	}
 	g := &guard{r: body, tripped: &r.headerTooLarge}
-	br := bufio.NewReaderSize(g, 4096)
+	br := r.reader(g)
 	first, err := skipPreamble(br, "--"+boundary)
 	if err != nil {
 		return nil, nil, err

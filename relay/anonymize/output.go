@@ -22,7 +22,9 @@ type outCopy struct {
 func newFanout(copies []Copy) *fanout {
 	f := &fanout{copies: make([]outCopy, len(copies))}
 	for i, c := range copies {
-		f.copies[i].w = bufio.NewWriterSize(c.W, 4096)
+		w := writerPool.Get().(*bufio.Writer)
+		w.Reset(c.W)
+		f.copies[i].w = w
 	}
 	return f
 }

@@ -35,6 +35,8 @@ type rewriter struct {
 	outerFound bool // the outermost multipart has been entered
 
 	headerTooLarge bool // a guard ran out of budget
+
+	readers []*bufio.Reader // from readerPool, given back by release
 }
 
 // emitFunc writes the header of an entity being output, given its content
@@ -75,7 +77,7 @@ func newRewriter(a *Anonymizer, src io.Reader, copies []Copy, mailFrom []string)
 		copies:  copies,
 		in:      newInput(src),
 		out:     newFanout(copies),
-		buf:     make([]byte, 8<<10),
+		buf:     getBuf(),
 		hbuf:    make([]byte, 0, 1024),
 		mac:     hmac.New(sha256.New, key),
 		sum:     make([]byte, 0, sha256.Size),
@@ -88,7 +90,7 @@ func newRewriter(a *Anonymizer, src io.Reader, copies []Copy, mailFrom []string)
 // run rewrites the whole message.
 func (r *rewriter) run() error {
 	g := &guard{r: r.in, tripped: &r.headerTooLarge}
-	br := bufio.NewReaderSize(g, 4096)
+	br := r.reader(g)
 	h, err := r.readHeader(g, br)
 	if err != nil {
 		return err

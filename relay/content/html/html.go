@@ -16,6 +16,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sync"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -78,7 +79,12 @@ func Clean(w io.Writer, r io.Reader, o Options) error {
 	}
 	// html.Render writes through a *bufio.Writer it is given, instead
 	// of making one for each node.
-	bw := bufio.NewWriter(&crlfWriter{w: w})
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(&crlfWriter{w: w})
+	defer func() {
+		bw.Reset(nil)
+		writers.Put(bw)
+	}()
 	if err := render(bw, body); err != nil {
 		return fmt.Errorf("html: write: %w", err)
 	}
@@ -87,6 +93,10 @@ func Clean(w io.Writer, r io.Reader, o Options) error {
 	}
 	return nil
 }
+
+// writers holds Clean's output buffers: nothing keeps one after Clean
+// returns, so an HTML part costs no 4 KiB of garbage for it.
+var writers = sync.Pool{New: func() any { return bufio.NewWriter(nil) }}
 
 // errReader records an error of the underlying reader, to tell it from a
 // parse error.
