@@ -28,6 +28,19 @@ func damageBody(t *testing.T, s *Spool, id string) {
 	}
 }
 
+// readToEnd opens id and reads it to the end, and returns the error of the
+// read.
+func readToEnd(t *testing.T, s *Spool, id string) error {
+	t.Helper()
+	msg, err := s.Open(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer msg.Close()
+	_, err = io.ReadAll(msg)
+	return err
+}
+
 // storedMetaOf decodes id's meta from the disk, as a cold Open does.
 func storedMetaOf(t *testing.T, s *Spool, id string) Meta {
 	t.Helper()
@@ -62,12 +75,7 @@ func TestHotFirstOpenReadsMemory(t *testing.T) {
 
 	// The first Open took the entry out of the hot set: the next one reads
 	// the disk, and finds the damage.
-	msg, err := s.Open(m.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer msg.Close()
-	if _, err := io.ReadAll(msg); !errors.Is(err, ErrCorrupt) {
+	if err := readToEnd(t, s, m.ID); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("second read: %v, want ErrCorrupt (from the disk)", err)
 	}
 }
@@ -77,12 +85,7 @@ func TestHotOffByDefault(t *testing.T) {
 	s, _ := openSpool(t, Options{})
 	m := commit(t, s, []byte("hello\r\n"), Meta{Rcpt: "bob@example.com"})
 	damageBody(t, s, m.ID)
-	msg, err := s.Open(m.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer msg.Close()
-	if _, err := io.ReadAll(msg); !errors.Is(err, ErrCorrupt) {
+	if err := readToEnd(t, s, m.ID); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("read: %v, want ErrCorrupt: without HotMax, Open reads the disk", err)
 	}
 }
@@ -115,12 +118,7 @@ func TestHotKeepsNewestWithinMax(t *testing.T) {
 		t.Fatalf("hot set: %d entries, %d bytes; want 2, 500 bytes", n, b)
 	}
 	for i, id := range ids {
-		msg, err := s.Open(id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = io.ReadAll(msg)
-		msg.Close()
+		err := readToEnd(t, s, id)
 		if hot := err == nil; hot != (i > 0) {
 			t.Errorf("entry %d: read error %v; the oldest must have left the hot set, the others not", i, err)
 		}
