@@ -201,24 +201,35 @@ type tag struct{ k, v string }
 func formatSignature(tags []tag, b string) string {
 	tags = slices.Clone(tags)
 	slices.SortFunc(tags, func(x, y tag) int { return strings.Compare(x.k, y.k) })
-	var s strings.Builder
-	s.WriteString("DKIM-Signature:")
-	line := ""
+	// One allocation: the field's length is known up to its folds.
+	n := len("DKIM-Signature:") + len(" b=") + len(b) + 3*(len(b)/75+2) + len(crlf)
 	for _, t := range tags {
-		if 3+len(line)+len(t.v)+len(t.k) > 75 {
-			s.WriteString(line + crlf)
-			line = ""
-		}
-		line += " " + t.k + "=" + t.v + ";"
+		n += len(t.k) + len(t.v) + 3 + len(crlf)
 	}
-	s.WriteString(line)
-	s.WriteString(crlf)
-	bv := " b=" + b
-	for i := 0; i < len(bv); i += 75 {
-		if i > 0 {
-			s.WriteString("\r\n ")
+	var s strings.Builder
+	s.Grow(n)
+	s.WriteString("DKIM-Signature:")
+	line := 0 // the length of the tags on the current line
+	for _, t := range tags {
+		if 3+line+len(t.v)+len(t.k) > 75 {
+			s.WriteString(crlf)
+			line = 0
 		}
-		s.WriteString(bv[i:min(i+75, len(bv))])
+		s.WriteByte(' ')
+		s.WriteString(t.k)
+		s.WriteByte('=')
+		s.WriteString(t.v)
+		s.WriteByte(';')
+		line += 3 + len(t.k) + len(t.v)
+	}
+	s.WriteString(crlf)
+	// " b=" and the signature, folded every 75 octets.
+	s.WriteString(" b=")
+	first := min(len(b), 75-len(" b="))
+	s.WriteString(b[:first])
+	for i := first; i < len(b); i += 75 {
+		s.WriteString("\r\n ")
+		s.WriteString(b[i:min(i+75, len(b))])
 	}
 	s.WriteString(crlf)
 	return s.String()
