@@ -83,7 +83,7 @@ func (r *rewriter) leaf(h *textproto.Header, ct contentType, body io.Reader, sc 
 	default:
 		return errUnknownEncoding
 	}
-	dec := decoder(cte, body)
+	dec := r.decoder(cte, body)
 	if b, ok := dec.(*base64Reader); ok && !strings.HasPrefix(ct.typ, "text/") {
 		b.strict = true
 	}

@@ -118,7 +118,7 @@ func (r *rewriter) message(h *textproto.Header, ct contentType, body io.Reader, 
 	case "base64", "quoted-printable":
 		// Not allowed (RFC 2046 section 5.2.1) but sent: decode, check the
 		// lines like the input, and label the result 8bit.
-		src = newInput(decoder(cte, body))
+		src = newInput(r.decoder(cte, body))
 		cte = "8bit"
 	default:
 		return errMalformed

@@ -37,6 +37,7 @@ type rewriter struct {
 	headerTooLarge bool // a guard ran out of budget
 
 	readers []*bufio.Reader // from readerPool, given back by release
+	qps     []*qpReader     // from qpPool, given back by release
 }
 
 // emitFunc writes the header of an entity being output, given its content
