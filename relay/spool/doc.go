@@ -10,8 +10,8 @@
 //   - Entries are read back without loading the message into memory, and
 //     a Message stays readable after Remove and through a compaction.
 //     The one exception, if Options.HotMax is set: a small entry's first
-//     Open is served from the buffer its Writer committed (hot.go), the
-//     delivery that follows a commit at once then reads no file.
+//     Open is served from a copy of its bytes kept at Commit (hot.go), so
+//     the delivery that follows a commit at once reads no file.
 //   - Every byte stored is under a checksum, checked at Open and again as
 //     a Message is read: damaged bytes are never delivered. What is
 //     damaged is set aside in corrupt/, counted (Dropped, Options.OnDrop)
