@@ -178,8 +178,8 @@ func Build(cfg *Config, log *slog.Logger) (_ *Daemon, err error) {
 		// The first delivery of a small message reads a copy in memory,
 		// not the disk. 1 MiB holds ~300 copies of 2 KiB with their DKIM
 		// prefix: far more than the queue leaves unopened when it keeps
-		// up, and little live heap when it lags (then the oldest copies,
-		// the next to be delivered, are the ones dropped).
+		// up, and little live heap when it lags (then the copies kept are
+		// the oldest, the next to be delivered).
 		HotMax: 1 << 20,
 		OnDrop: func(reason string) { m.SpoolDropped.WithLabelValues(reason).Inc() },
 		Logger: log,

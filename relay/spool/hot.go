@@ -20,17 +20,18 @@ import (
 // before Commit returned; the copy only saves reading it back. The copy is
 // exactly the message bytes (not the Writer's 32 KiB buffer, which goes
 // back to the pool at once), and the set is bounded by Options.HotMax
-// (message and prefix bytes, oldest dropped first), so it adds at most
-// that much to the live heap. An entry whose first delivery is held back
-// (Meta.NotBefore) is not kept. Remove and Close drop what they find; the
-// copies are left to the garbage collector, like every other buffer a
-// message passes through in memory.
+// (message and prefix bytes), so it adds at most that much to the live
+// heap. When it is full a new entry is not kept: the queue delivers the
+// oldest entries first, and those are the ones already in the set. An
+// entry whose first delivery is held back (Meta.NotBefore) is not kept.
+// Remove and Close drop what they find; the copies are left to the
+// garbage collector, like every other buffer a message passes through in
+// memory.
 type hotSet struct {
 	mu    sync.Mutex
 	max   int64
 	bytes int64
 	m     map[string]hotEntry
-	order []string // insertion order, for eviction; may name ids already taken
 }
 
 type hotEntry struct {
@@ -44,34 +45,20 @@ func (e hotEntry) size() int64 { return int64(len(e.body) + len(e.meta.Prefix)) 
 // committed as m, if the hot set has room for it.
 func (s *Spool) keepHot(body []byte, m Meta) {
 	h := &s.hot
-	if h.max <= 0 || int64(len(body)+len(m.Prefix)) > h.max || m.NotBefore.After(time.Now()) {
+	if h.max <= 0 || m.NotBefore.After(time.Now()) {
 		return
 	}
-	e := hotEntry{body: bytes.Clone(body), meta: storedMeta(m)}
+	e := hotEntry{body: body, meta: m}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for h.bytes+e.size() > h.max && len(h.order) > 0 {
-		id := h.order[0]
-		h.order = h.order[1:]
-		if old, ok := h.m[id]; ok {
-			delete(h.m, id)
-			h.bytes -= old.size()
-		}
-	}
-	if len(h.order) > 2*len(h.m)+64 { // ids taken since: drop them from order
-		order := make([]string, 0, 2*len(h.m)+1)
-		for _, id := range h.order {
-			if _, ok := h.m[id]; ok {
-				order = append(order, id)
-			}
-		}
-		h.order = order
+	if h.bytes+e.size() > h.max {
+		return
 	}
 	if h.m == nil {
 		h.m = map[string]hotEntry{}
 	}
+	e.body, e.meta = bytes.Clone(body), storedMeta(m)
 	h.m[m.ID] = e
-	h.order = append(h.order, m.ID)
 	h.bytes += e.size()
 }
 
@@ -93,7 +80,7 @@ func (s *Spool) takeHot(id string) (hotEntry, bool) {
 func (s *Spool) dropAllHot() {
 	h := &s.hot
 	h.mu.Lock()
-	h.m, h.order, h.bytes = nil, nil, 0
+	h.m, h.bytes = nil, 0
 	h.mu.Unlock()
 }
 

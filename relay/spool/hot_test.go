@@ -105,22 +105,22 @@ func TestHotRemoveDrops(t *testing.T) {
 	}
 }
 
-func TestHotKeepsNewestWithinMax(t *testing.T) {
+func TestHotKeepsWhatFitsWithinMax(t *testing.T) {
 	t.Parallel()
-	s, _ := openSpool(t, Options{HotMax: 500}) // the last two bodies: 200 + 300 bytes
+	s, _ := openSpool(t, Options{HotMax: 500}) // the first two bodies: 100 + 200 bytes
 	var ids []string
 	for i := range 3 {
 		m := commit(t, s, []byte(strings.Repeat("x", 100*(i+1))), Meta{Rcpt: "bob@example.com"})
 		ids = append(ids, m.ID)
 		damageBody(t, s, m.ID)
 	}
-	if n, b := hotLen(s); n != 2 || b != 500 {
-		t.Fatalf("hot set: %d entries, %d bytes; want 2, 500 bytes", n, b)
+	if n, b := hotLen(s); n != 2 || b != 300 {
+		t.Fatalf("hot set: %d entries, %d bytes; want 2, 300 bytes", n, b)
 	}
 	for i, id := range ids {
 		err := readToEnd(t, s, id)
-		if hot := err == nil; hot != (i > 0) {
-			t.Errorf("entry %d: read error %v; the oldest must have left the hot set, the others not", i, err)
+		if hot := err == nil; hot != (i < 2) {
+			t.Errorf("entry %d: read error %v; the last one, which did not fit, must be read from the disk, the others not", i, err)
 		}
 	}
 }

@@ -12,8 +12,8 @@ import (
 // Message is an open committed entry. Reading it yields Meta.Prefix, then
 // the message bytes, straight from the disk: the body is never held in
 // memory, except by a small entry's first Open from the hot set (hot.go),
-// which reads a copy made at Commit. Close it when done. A Message stays readable after Remove, and
-// after the Spool is closed.
+// which reads a copy made at Commit. Close it when done. A Message stays
+// readable after Remove, and after the Spool is closed.
 //
 // The bytes are checked as they are read: if they do not match the
 // checksum stored with them, the read that reaches the end returns an
