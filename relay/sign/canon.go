@@ -26,56 +26,89 @@ const maxHeaderBytes = 1 << 20
 // go, empty lines at the end go, and a body that is not empty ends in one
 // CRLF. A lone LF counts as CRLF; line ends are held back until something
 // follows them.
+//
+// A Write allocates nothing: canonical octets gather in out, which goes to
+// the hash whenever it fills, and the line ends held back live in heldBuf
+// unless more than 16 empty lines follow each other.
 type relaxedBody struct {
 	h       hash.Hash
-	out     []byte // scratch for the canonical octets of one Write
+	out     [1024]byte // canonical octets not yet hashed: out[:n]
+	n       int
 	held    []byte // CR and LF octets not yet known to be inside the body
-	wsp     bool   // spaces or tabs not yet known to be inside a line
-	prevCR  bool   // the last octet was a CR (a following LF is not lone)
-	written bool   // some canonical octet was hashed
+	heldBuf [32]byte
+	wsp     bool // spaces or tabs not yet known to be inside a line
+	prevCR  bool // the last octet was a CR (a following LF is not lone)
+	written bool // some canonical octet was added
 }
 
-func newRelaxedBody() *relaxedBody { return &relaxedBody{h: sha256.New()} }
+func newRelaxedBody() *relaxedBody {
+	c := &relaxedBody{h: sha256.New()}
+	c.held = c.heldBuf[:0]
+	return c
+}
 
 func (c *relaxedBody) Write(b []byte) {
-	out := c.out[:0]
+	n, out := c.n, &c.out
+	prevCR, wsp := c.prevCR, c.wsp
 	for _, ch := range b {
-		prevCR := c.prevCR
-		c.prevCR = ch == '\r'
 		switch ch {
 		case ' ', '\t':
-			c.wsp = true
+			wsp, prevCR = true, false
+			continue
 		case '\n':
 			if !prevCR {
 				c.held = append(c.held, '\r')
 			}
 			fallthrough
 		case '\r':
-			c.wsp = false
+			wsp, prevCR = false, ch == '\r'
 			c.held = append(c.held, ch)
-		default:
-			if len(c.held) > 0 {
-				out = append(out, c.held...)
-				c.held = c.held[:0]
-			}
-			if c.wsp {
-				out = append(out, ' ')
-				c.wsp = false
-			}
-			out = append(out, ch)
+			continue
 		}
+		prevCR = false
+		if len(c.held) > 0 || wsp {
+			c.n, c.wsp = n, wsp
+			c.release()
+			n, wsp = c.n, false
+		}
+		if n == len(out) {
+			c.h.Write(out[:])
+			n = 0
+		}
+		out[n] = ch
+		n++
 	}
-	if len(out) > 0 {
-		c.written = true
-		c.h.Write(out)
+	c.n, c.prevCR, c.wsp = n, prevCR, wsp
+	c.written = c.written || n > 0
+}
+
+// release adds the line ends and the space held back: an octet of the
+// line follows them.
+func (c *relaxedBody) release() {
+	for _, ch := range c.held {
+		c.put(ch)
 	}
-	if cap(out) <= 64<<10 {
-		c.out = out // keep the scratch, unless one huge Write grew it
+	c.held = c.held[:0]
+	if c.wsp {
+		c.put(' ')
+		c.wsp = false
 	}
+}
+
+// put adds one canonical octet, handing out to the hash when it is full.
+func (c *relaxedBody) put(ch byte) {
+	if c.n == len(c.out) {
+		c.h.Write(c.out[:])
+		c.n = 0
+	}
+	c.out[c.n] = ch
+	c.n++
 }
 
 // sum ends the body and returns its SHA-256.
 func (c *relaxedBody) sum() []byte {
+	c.h.Write(c.out[:c.n])
+	c.n = 0
 	if c.written {
 		c.h.Write([]byte(crlf))
 	}
