@@ -42,7 +42,10 @@
 # waits (30 s at most) for the machine to be quiet, and the 1-minute load
 # average before each run is in the table. Last, RUNS runs of the load
 # tools alone (smtp-source straight to the sink) tell how much of the
-# machine they take, which no relay between them can have.
+# machine they take, which no relay between them can have, and
+# "leak-load disk" how long the disk under the work directory takes to
+# make one append durable, which every 250 waits for at least once when
+# few senders each wait for the reply before sending on.
 #
 # Settings (environment) and defaults:
 #   N=5000 RUNS=3 SESSIONS=10 REUSE_C=50 SIZE=2048 PACED_SECONDS=8
@@ -352,6 +355,10 @@ for r in $(seq "$RUNS"); do
 done
 tools_line=$(printf '%s\n' "${tools[@]}" | sort -n | awk -v runs="$RUNS" '{ l[NR] = $0 } END { print l[int((runs + 1) / 2)] }')
 
+# The disk: one spool record's worth appended and fdatasync'd at a time.
+log "disk (CPU busy before: $(settle)%)"
+disk_line=$("$LL" disk --dir "$work")
+
 {
   echo
   "$LL" summary --peer Postfix "$work"/peak-*.json "$work"/paced-*.json
@@ -359,5 +366,6 @@ tools_line=$(printf '%s\n' "${tools[@]}" | sort -n | awk -v runs="$RUNS" '{ l[NR
   echo "Leak $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)); sender, relay and sink share them."
   read -r rate src snk <<<"$tools_line"
   echo "Load tools alone (smtp-source straight to smtp-sink, 1 conn/msg, $SESSIONS sessions, median run by rate): $rate msgs/s; CPU per message: smtp-source $src ms, smtp-sink $snk ms."
+  echo "The disk, quiet (${disk_line#disk: })."
   echo "Medians of $RUNS runs of $N messages of $(wire) octets; latency runs: $PACED_SECONDS s at half the median end-to-end rate. Settings: N=$N RUNS=$RUNS SESSIONS=$SESSIONS REUSE_C=$REUSE_C SIZE=$SIZE PACED_SECONDS=$PACED_SECONDS${WORKERS:+ WORKERS=$WORKERS}."
 } | tee "$OUT"

@@ -10,6 +10,7 @@
 //	leak-load table RESULT.json...
 //	leak-load summary [--peer LABEL] RESULT.json...
 //	leak-load ports N
+//	leak-load disk  [--dir DIR --n N --size OCTETS]
 //
 // send pipelines MAIL/RCPT/DATA (RFC 2920) over C reused sessions and
 // reports accepted messages per second and the latency from the end of
@@ -22,7 +23,9 @@
 // results into the markdown table of the README; summary takes the
 // medians of repeated runs and the ratios against a peer (summary.go);
 // ports prints free loopback ports for scripts. form measures the web
-// form and its API (form.go).
+// form and its API (form.go). disk measures how long the disk takes to
+// make one small append durable, which bounds what a relay that fsyncs
+// before its 250 can do for few senders (disk.go).
 package main
 
 import (
@@ -50,6 +53,7 @@ const usageText = `usage:
   leak-load table RESULT.json...
   leak-load summary [--peer LABEL] RESULT.json...
   leak-load ports N
+  leak-load disk  [--dir DIR] [--n N] [--size OCTETS]
 `
 
 func main() {
@@ -84,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdSummary(args[1:], stdout)
 	case "ports":
 		err = cmdPorts(args[1:], stdout)
+	case "disk":
+		err = cmdDisk(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageText)
 		return 0
