@@ -113,10 +113,17 @@ func (s *Server) acceptFrom(ctx context.Context, id string, r io.Reader, from, s
 	s.m.MessageSize.Observe(float64(sr.N()))
 
 	// Sign and commit the copies side by side: RSA signing is the largest
-	// CPU cost, and concurrent commits share one group fsync.
+	// CPU cost, and concurrent commits share one group fsync. The last
+	// copy (most often the only one) is done on this goroutine, whose stack
+	// has already grown to what Ed25519 signing needs: a new goroutine's
+	// grows, by copying, for every message.
 	errs := make([]error, len(copies))
 	var wg sync.WaitGroup
 	for i, c := range copies {
+		if i == len(copies)-1 {
+			errs[i] = s.finish(c)
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
