@@ -71,6 +71,48 @@ func (s *Scanner) Check(ctx context.Context, msg io.Reader, size int64, rcpt str
 	return Verdict{Action: s.decide(score), Score: score, Symbols: symbols}, nil
 }
 
+// sized reads a message declared to hold size bytes, and fails with an
+// error of its own when it holds fewer or more. The transport checks the
+// length too, but its error races with the teardown of the connection it
+// causes ("use of closed network connection"), and with an answer the
+// server may send once it has the declared bytes; an error reading the
+// request body is the one the transport reports before any other. So the
+// last bytes are held back until a read past them finds the end.
+type sized struct {
+	r    io.Reader
+	size int64
+	n    int64
+}
+
+func (b *sized) Read(p []byte) (int, error) {
+	left := b.size - b.n
+	if left <= 0 {
+		return 0, io.EOF // the end was found when the last bytes went
+	}
+	p = p[:min(int64(len(p)), left)]
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	switch {
+	case err != nil && err != io.EOF:
+		return n, err
+	case b.n < b.size && err == io.EOF:
+		return n, fmt.Errorf("the message holds %d bytes, fewer than the %d declared", b.n, b.size)
+	case b.n < b.size:
+		return n, nil
+	}
+	if err == nil {
+		var one [1]byte
+		switch _, err := io.ReadFull(b.r, one[:]); err {
+		case nil:
+			return 0, fmt.Errorf("the message holds more than the %d bytes declared", b.size)
+		case io.EOF:
+		default:
+			return 0, err
+		}
+	}
+	return n, io.EOF
+}
+
 func (s *Scanner) decide(score float64) Action {
 	switch {
 	case s.o.RejectScore > 0 && score >= s.o.RejectScore:
@@ -89,7 +131,7 @@ func (s *Scanner) post(parent context.Context, msg io.Reader, size int64, rcpt s
 	defer cancel()
 	// timedOut tells the caller's cancellation from scan.timeout.
 	timedOut := func() bool { return ctx.Err() != nil && parent.Err() == nil }
-	body := io.NopCloser(msg)
+	body := io.NopCloser(&sized{r: msg, size: size})
 	if size == 0 {
 		body = http.NoBody
 	}
@@ -97,8 +139,8 @@ func (s *Scanner) post(parent context.Context, msg io.Reader, size int64, rcpt s
 	if err != nil {
 		return 0, nil, err
 	}
-	// A known length, so that Rspamd gets a plain body, not chunks; the
-	// transport fails the request if msg holds more or fewer bytes.
+	// A known length, so that Rspamd gets a plain body, not chunks; sized
+	// fails the request if msg holds more or fewer bytes.
 	req.ContentLength = size
 	if rcpt != "" {
 		req.Header.Set("Rcpt", rcpt)

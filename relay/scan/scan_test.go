@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -222,6 +223,13 @@ func TestFailures(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 		io.WriteString(w, `{"error":"cannot process message"}`)
 	})
+	mux.HandleFunc("/drain500/checkv2", func(w http.ResponseWriter, r *http.Request) {
+		// Rspamd reads the whole body before it answers.
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			return
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+	})
 	mux.HandleFunc("/badjson/checkv2", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"score": 3.4, "action": `)
 	})
@@ -265,7 +273,8 @@ func TestFailures(t *testing.T) {
 		{"answer too long", srv.URL + "/huge", -1, "answer is over 1048576 bytes", false},
 		{"no answer", srv.URL + "/slow", -1, "no answer within scan.timeout (100ms)", true},
 		{"answer stalls", srv.URL + "/stalls", -1, "no end within scan.timeout (100ms)", true},
-		{"size too large", srv.URL + "/status500", int64(len(msg)) + 1, "ContentLength", false},
+		{"size too large", srv.URL + "/drain500", int64(len(msg)) + 1, fmt.Sprintf("the message holds %d bytes, fewer than the %d declared", len(msg), len(msg)+1), false},
+		{"size too small", srv.URL + "/drain500", int64(len(msg)) - 1, fmt.Sprintf("the message holds more than the %d bytes declared", len(msg)-1), false},
 		{"negative size", srv.URL + "/status500", -2, "size -2 is negative", false},
 	} {
 		for _, onError := range []Action{Defer, Accept} {
