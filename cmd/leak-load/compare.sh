@@ -44,7 +44,7 @@
 # tools alone (smtp-source straight to the sink) tell how much of the
 # machine they take, which no relay between them can have, and
 # "leak-load disk" how long the disk under the work directory takes to
-# make one append durable, which every 250 waits for at least once when
+# commit one message to a spool, which every 250 waits for at least once when
 # few senders each wait for the reply before sending on.
 #
 # Settings (environment) and defaults:
@@ -355,7 +355,7 @@ for r in $(seq "$RUNS"); do
 done
 tools_line=$(printf '%s\n' "${tools[@]}" | sort -n | awk -v runs="$RUNS" '{ l[NR] = $0 } END { print l[int((runs + 1) / 2)] }')
 
-# The disk: one spool record's worth appended and fdatasync'd at a time.
+# The disk: messages committed to a spool one at a time.
 log "disk (CPU busy before: $(settle)%)"
 disk_line=$("$LL" disk --dir "$work")
 

@@ -9,15 +9,15 @@ import (
 	"testing"
 )
 
-// TestDisk measures a temporary directory: the report names the appends
-// and gives percentiles in order, and the file measured is gone after.
+// TestDisk measures a temporary directory: the report names the commits
+// and gives percentiles in order, and the spool measured is gone after.
 func TestDisk(t *testing.T) {
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
 	if code := run(context.Background(), []string{"disk", "--dir", dir, "--n", "40", "--size", "4000"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	m := regexp.MustCompile(`^disk: 40 appends of 4000 octets .* in (.*): p50 ([0-9.]+) ms, p90 ([0-9.]+) ms, p99 ([0-9.]+) ms, max ([0-9.]+) ms; ([0-9]+) a second\n$`).
+	m := regexp.MustCompile(`^disk: 40 messages of 4000 octets committed one at a time to a spool in (.*) \(a record .*\): p50 ([0-9.]+) ms, p90 ([0-9.]+) ms, p99 ([0-9.]+) ms, max ([0-9.]+) ms; ([0-9]+) a second\n$`).
 		FindStringSubmatch(out.String())
 	if m == nil {
 		t.Fatalf("report: %q", out.String())

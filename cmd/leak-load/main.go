@@ -24,8 +24,8 @@
 // medians of repeated runs and the ratios against a peer (summary.go);
 // ports prints free loopback ports for scripts. form measures the web
 // form and its API (form.go). disk measures how long the disk takes to
-// make one small append durable, which bounds what a relay that fsyncs
-// before its 250 can do for few senders (disk.go).
+// make one message durable in Leak's spool, which bounds what leakd can do
+// for few senders that each wait for the 250 (disk.go).
 package main
 
 import (
