@@ -58,6 +58,19 @@ func (s *Spool) dirtyLocked(seg *segment) {
 	}
 }
 
+// timedFlush is flushRemoves on the timer, unless Close has begun.
+func (s *Spool) timedFlush() {
+	s.mu.Lock()
+	if s.flushStopped {
+		s.mu.Unlock()
+		return
+	}
+	s.flushing.Add(1)
+	s.mu.Unlock()
+	defer s.flushing.Done()
+	s.flushRemoves()
+}
+
 // flushRemoves fdatasyncs the segments written to by removals since the
 // last flush. It runs on a timer, and once more in Close.
 func (s *Spool) flushRemoves() error {
@@ -78,6 +91,7 @@ func (s *Spool) flushRemoves() error {
 		return nil
 	}
 	defer s.unref(segs...)
+	s.hook("removes-flushing")
 	var first error
 	for _, seg := range segs {
 		if err := datasync(seg.f); err != nil {

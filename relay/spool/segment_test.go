@@ -666,3 +666,75 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("segments left: %v, want at most the active one", got)
 	}
 }
+
+// TestCloseWaitsForTimedFlush: a flush of removals that the timer started
+// holds references to the segments it syncs. Close must wait for it, and
+// then delete the segment left without live records itself: a spool that
+// deleted a segment, and rewrote the manifest, after Close returned raced
+// with the next Open of the same directory (found in CI, where a reopen
+// failed with "open segment …: no such file or directory").
+func TestCloseWaitsForTimedFlush(t *testing.T) {
+	t.Parallel()
+	var (
+		s       *Spool
+		once    sync.Once
+		flushed atomic.Bool
+		closed  = make(chan error, 1)
+	)
+	dir := filepath.Join(t.TempDir(), "spool")
+	opts := Options{hook: func(step string) {
+		if step != "removes-flushing" {
+			return
+		}
+		once.Do(func() {
+			// The timer's flush holds its references: Close runs now,
+			// and is given time to finish if it does not wait.
+			go func() { closed <- s.Close() }()
+			time.Sleep(200 * time.Millisecond)
+			flushed.Store(true)
+		})
+	}}
+	s, err := Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, commit(t, s, body(i, 1000), Meta{Rcpt: "a@b.example"}).ID)
+	}
+	for _, id := range ids {
+		if err := s.Remove(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The active segment now has no live records; the timer flushes the
+	// removals within removeSync, and the hook closes the spool.
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if !flushed.Load() {
+		t.Fatal("Close returned while the timer's flush still ran")
+	}
+	if got := segFiles(t, dir, segExt); len(got) != 0 {
+		t.Errorf("after Close, seg/ holds %v; want the segment without live records deleted", got)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, manifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	man, err := parseManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(man) != 0 {
+		t.Errorf("after Close, the manifest lists %d segments, want none", len(man))
+	}
+	s2, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s2.Close()
+	if got := listIDs(t, s2); len(got) != 0 {
+		t.Errorf("after reopen %d entries listed, want none", len(got))
+	}
+}

@@ -111,7 +111,7 @@ type Options struct {
 	OnDrop func(reason string)
 
 	// hook, if set, is called at each step of compaction and segment
-	// deletion, so that tests can copy the files as a crash there would
+	// deletion, and as removals are flushed, so that tests can copy the files as a crash there would
 	// leave them.
 	hook func(step string)
 }
@@ -173,7 +173,9 @@ type Spool struct {
 	doomed       []*segment          // without live records, for the compactor to delete
 	flushArmed   bool
 	flushTimer   *time.Timer
-	compactAfter time.Time // no compaction before, after a failed one
+	flushStopped bool           // set by Close: the timer flushes no more
+	flushing     sync.WaitGroup // a flush the timer started
+	compactAfter time.Time      // no compaction before, after a failed one
 	closed       bool
 }
 
@@ -256,7 +258,7 @@ func Open(dir string, opts Options) (*Spool, error) {
 		b := make([]byte, recHdrLen, recBufSize)
 		return &b
 	}
-	s.flushTimer = time.AfterFunc(time.Hour, func() { s.flushRemoves() })
+	s.flushTimer = time.AfterFunc(time.Hour, s.timedFlush)
 	s.flushTimer.Stop()
 	for _, d := range []string{dir, s.tmp, s.q, s.seg} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -313,6 +315,14 @@ func (s *Spool) dropped(reason string, n int64) {
 // of removals, if any.
 func (s *Spool) Close() error {
 	s.closeOnce.Do(func() {
+		// A flush the timer started holds references to segments: were
+		// it still running below, the last of them would be deleted, and
+		// the manifest rewritten, after Close returned.
+		s.mu.Lock()
+		s.flushStopped = true
+		s.flushTimer.Stop()
+		s.mu.Unlock()
+		s.flushing.Wait()
 		close(s.quit)
 		<-s.done
 		<-s.compactDone
