@@ -58,7 +58,8 @@ func (s *Spool) dirtyLocked(seg *segment) {
 	}
 }
 
-// timedFlush is flushRemoves on the timer, unless Close has begun.
+// timedFlush is flushRemoves on the timer, unless stopTimedFlush has
+// been called.
 func (s *Spool) timedFlush() {
 	s.mu.Lock()
 	if s.flushStopped {
@@ -69,6 +70,19 @@ func (s *Spool) timedFlush() {
 	s.mu.Unlock()
 	defer s.flushing.Done()
 	s.flushRemoves()
+}
+
+// stopTimedFlush stops the timer and waits for a flush it started. Such a
+// flush holds references to segments: were it still running once the
+// spool is closed (or its Open failed), it would delete the last of them
+// and rewrite the manifest after Close returned, or sync files already
+// closed.
+func (s *Spool) stopTimedFlush() {
+	s.mu.Lock()
+	s.flushStopped = true
+	s.flushTimer.Stop()
+	s.mu.Unlock()
+	s.flushing.Wait()
 }
 
 // flushRemoves fdatasyncs the segments written to by removals since the

@@ -111,8 +111,8 @@ type Options struct {
 	OnDrop func(reason string)
 
 	// hook, if set, is called at each step of compaction and segment
-	// deletion, and as removals are flushed, so that tests can copy the files as a crash there would
-	// leave them.
+	// deletion, and as removals are flushed, so that tests can copy the
+	// files as a crash there would leave them.
 	hook func(step string)
 }
 
@@ -173,7 +173,7 @@ type Spool struct {
 	doomed       []*segment          // without live records, for the compactor to delete
 	flushArmed   bool
 	flushTimer   *time.Timer
-	flushStopped bool           // set by Close: the timer flushes no more
+	flushStopped bool           // set by stopTimedFlush: the timer flushes no more
 	flushing     sync.WaitGroup // a flush the timer started
 	compactAfter time.Time      // no compaction before, after a failed one
 	closed       bool
@@ -269,7 +269,7 @@ func Open(dir string, opts Options) (*Spool, error) {
 		return nil, err
 	}
 	if err := s.recover(); err != nil {
-		s.flushTimer.Stop()
+		s.stopTimedFlush()
 		for _, seg := range s.segs {
 			seg.f.Close()
 		}
@@ -315,14 +315,7 @@ func (s *Spool) dropped(reason string, n int64) {
 // of removals, if any.
 func (s *Spool) Close() error {
 	s.closeOnce.Do(func() {
-		// A flush the timer started holds references to segments: were
-		// it still running below, the last of them would be deleted, and
-		// the manifest rewritten, after Close returned.
-		s.mu.Lock()
-		s.flushStopped = true
-		s.flushTimer.Stop()
-		s.mu.Unlock()
-		s.flushing.Wait()
+		s.stopTimedFlush()
 		close(s.quit)
 		<-s.done
 		<-s.compactDone
