@@ -3,6 +3,8 @@ package text
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // A device line is the default text a mail client appends to every message
@@ -51,12 +53,15 @@ func IsDeviceLine(s string) bool {
 	if len(s) < 8 || len(s) > 80 {
 		return false
 	}
-	s = strings.ToLower(s)
-	if !hasDeviceWord(s) {
+	// A body asks once a line, and nearly every line stops at the words:
+	// it is lowered on the stack.
+	var buf [3 * 80]byte
+	low := appendLower(buf[:0], s)
+	if !hasDeviceWord(low) {
 		return false
 	}
-	s = strings.TrimRight(s, ".!。 \u00a0")
-	return deviceRe.MatchString(strings.Join(strings.Fields(s), " "))
+	t := strings.TrimRight(string(low), ".!。 \u00a0")
+	return deviceRe.MatchString(strings.Join(strings.Fields(t), " "))
 }
 
 // deviceWords holds a word of every pattern, to skip the expression for
@@ -64,11 +69,42 @@ func IsDeviceLine(s string) bool {
 var deviceWords = []string{"sent", "outlook", "envoy", "gesendet", "enviado", "inviato", "verzonden", "verstuurd",
 	"wysłane", "skickat", "sendt", "lähetetty", "отправлено", "送信", "自我的", "gönderildi"}
 
-func hasDeviceWord(s string) bool {
+// deviceFirst indexes deviceWords by their first byte.
+var deviceFirst = func() (t [256][]string) {
 	for _, w := range deviceWords {
-		if strings.Contains(s, w) {
-			return true
+		t[w[0]] = append(t[w[0]], w)
+	}
+	return t
+}()
+
+// hasDeviceWord reports whether low, a lowered line, holds one of
+// deviceWords.
+func hasDeviceWord(low []byte) bool {
+	for i, c := range low {
+		for _, w := range deviceFirst[c] {
+			if len(low)-i >= len(w) && string(low[i:i+len(w)]) == w {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// appendLower appends s lowered as strings.ToLower lowers it (an invalid
+// byte becomes U+FFFD) to dst, which a caller may keep on its stack.
+func appendLower(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
+		i += n
+	}
+	return dst
 }

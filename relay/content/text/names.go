@@ -1,6 +1,7 @@
 package text
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,7 +16,10 @@ const Someone = "Someone"
 // least two words or six letters are matched, case-insensitively and at
 // word boundaries: "Al" or "Lee" alone would hit ordinary words, while the
 // full name is what clients write.
-type names struct{ list []string }
+type names struct {
+	list  []string // as written
+	lower [][]byte // each lowered, by appendLower
+}
 
 func newNames(in []string) names {
 	var n names
@@ -24,6 +28,7 @@ func newNames(in []string) names {
 		s = strings.Trim(s, `"'`)
 		if strings.Contains(s, " ") || utf8.RuneCountInString(s) >= 6 {
 			n.list = append(n.list, s)
+			n.lower = append(n.lower, appendLower(nil, s))
 		}
 	}
 	return n
@@ -42,30 +47,40 @@ func NameReplacer(displayNames []string) func(string) string {
 }
 
 func (n names) replace(s string) string {
-	for _, name := range n.list {
-		s = replaceWord(s, name, Someone)
+	for i, name := range n.list {
+		s = replaceWord(s, name, n.lower[i], Someone)
 	}
 	return s
 }
 
-// replaceWord replaces whole-word, case-insensitive occurrences of word in s.
-func replaceWord(s, word, with string) string {
+// replaceWord replaces whole-word, case-insensitive occurrences of word in
+// s; lw is word lowered by appendLower. Every line of a body and every text
+// node of a page passes here: a short s is lowered on the stack.
+func replaceWord(s, word string, lw []byte, with string) string {
 	if len(word) == 0 || len(s) < len(word) {
 		return s
 	}
-	lower, lw := strings.ToLower(s), strings.ToLower(word)
-	if len(lower) != len(s) {
-		// Case folding changed the length (rare scripts): match exactly.
-		lower, lw = s, word
+	var buf [256]byte
+	lower := appendLower(buf[:0], s)
+	// Where case folding changed the length (rare scripts), match exactly.
+	exact := len(lower) != len(s)
+	n := len(lw)
+	if exact {
+		n = len(word)
 	}
 	var b strings.Builder
 	last := 0
 	for i := 0; ; {
-		j := strings.Index(lower[i:], lw)
+		var j int
+		if exact {
+			j = strings.Index(s[i:], word)
+		} else {
+			j = bytes.Index(lower[i:], lw)
+		}
 		if j < 0 {
 			break
 		}
-		start, end := i+j, i+j+len(lw)
+		start, end := i+j, i+j+n
 		if boundary(s, start, end) {
 			b.WriteString(s[last:start])
 			b.WriteString(with)

@@ -1,0 +1,101 @@
+package text
+
+import (
+	"strings"
+	"testing"
+)
+
+// lowerSamples hold what lowering meets: ASCII, letters whose case changes
+// their length in UTF-8 (İ, Ⱥ), scripts without case, invalid bytes.
+var lowerSamples = []string{
+	"", "Sent from my iPhone", "SENT FROM MY IPAD!", "Envoyé de mon iPhone", "Wysłane z iPhone'a",
+	"LÄHETETTY IPHONESTA", "Отправлено с iPhone", "iPhoneから送信", "發自我的 iPhone", "İPHONE'UMDAN GÖNDERİLDİ",
+	"Ⱥ Ⱦ ſ K Å", "bad \xff\xfe bytes \xc3", "Alice Smith | Sales", "ALICE SMITH", "\u00a0Sent\u00a0from\u00a0Outlook\u00a0",
+}
+
+// FuzzAppendLower checks that appendLower lowers as strings.ToLower does,
+// and that hasDeviceWord finds a word where strings.Contains finds it in
+// the lowered line: the two replaced ToLower and a loop of Contains.
+func FuzzAppendLower(f *testing.F) {
+	for _, s := range lowerSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := strings.ToLower(s)
+		var buf [16]byte
+		low := appendLower(buf[:0], s)
+		if string(low) != want {
+			t.Fatalf("appendLower(%q) = %q, strings.ToLower gives %q", s, low, want)
+		}
+		contains := false
+		for _, w := range deviceWords {
+			contains = contains || strings.Contains(want, w)
+		}
+		if got := hasDeviceWord(low); got != contains {
+			t.Fatalf("hasDeviceWord(%q) = %v, strings.Contains finds a word: %v", want, got, contains)
+		}
+	})
+}
+
+// replaceWordToLower is replaceWord as it was, with strings.ToLower: the
+// reference the stack-lowered one must agree with.
+func replaceWordToLower(s, word, with string) string {
+	if len(word) == 0 || len(s) < len(word) {
+		return s
+	}
+	lower, lw := strings.ToLower(s), strings.ToLower(word)
+	if len(lower) != len(s) {
+		lower, lw = s, word
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; ; {
+		j := strings.Index(lower[i:], lw)
+		if j < 0 {
+			break
+		}
+		start, end := i+j, i+j+len(lw)
+		if boundary(s, start, end) {
+			b.WriteString(s[last:start])
+			b.WriteString(with)
+			last = end
+		}
+		i = end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func FuzzReplaceNames(f *testing.F) {
+	for _, s := range lowerSamples {
+		f.Add(s, "Alice Smith")
+		f.Add("Hi "+s+", ALICE SMITH and alice smith's and alicesmith", "Alice Smith")
+	}
+	f.Add(strings.Repeat("Tomasz Kowalczyk has accepted. ", 20), "Tomasz Kowalczyk")
+	f.Add("İstanbul Şehir İstanbul şehir", "İstanbul Şehir")
+	f.Fuzz(func(t *testing.T, s, name string) {
+		n := newNames([]string{name})
+		want := s
+		for _, w := range n.list {
+			want = replaceWordToLower(want, w, Someone)
+		}
+		if got := n.replace(s); got != want {
+			t.Fatalf("replace(%q) with %q = %q, want %q", s, name, got, want)
+		}
+	})
+}
+
+// Lowering a line or a short text node allocates nothing.
+func TestDeviceLineAndNamesAllocate(t *testing.T) {
+	line := "Thanks for the notes, Alice Smith. I went through the list."
+	if a := testing.AllocsPerRun(100, func() { IsDeviceLine(line) }); a != 0 {
+		t.Errorf("IsDeviceLine allocates %v times a line", a)
+	}
+	n := newNames([]string{"Bob Jones"})
+	if a := testing.AllocsPerRun(100, func() { n.replace(line) }); a != 0 {
+		t.Errorf("a line without the name allocates %v times", a)
+	}
+}
