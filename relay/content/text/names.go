@@ -62,25 +62,18 @@ func replaceWord(s, word string, lw []byte, with string) string {
 	}
 	var buf [256]byte
 	lower := appendLower(buf[:0], s)
-	// Where case folding changed the length (rare scripts), match exactly.
-	exact := len(lower) != len(s)
-	n := len(lw)
-	if exact {
-		n = len(word)
+	if len(lower) != len(s) {
+		// Case folding changed the length (rare scripts): match exactly.
+		lower, lw = append(lower[:0], s...), []byte(word)
 	}
 	var b strings.Builder
 	last := 0
 	for i := 0; ; {
-		var j int
-		if exact {
-			j = strings.Index(s[i:], word)
-		} else {
-			j = bytes.Index(lower[i:], lw)
-		}
+		j := bytes.Index(lower[i:], lw)
 		if j < 0 {
 			break
 		}
-		start, end := i+j, i+j+n
+		start, end := i+j, i+j+len(lw)
 		if boundary(s, start, end) {
 			b.WriteString(s[last:start])
 			b.WriteString(with)
