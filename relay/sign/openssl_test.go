@@ -8,7 +8,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -45,6 +47,57 @@ func TestOpenSSLMatchesGo(t *testing.T) {
 	}
 	if _, err := fast.Sign(rand.Reader, make([]byte, 20), crypto.SHA1); err == nil {
 		t.Error("SHA-1 accepted")
+	}
+}
+
+// Signing contexts are kept for the next signature, and each serves one
+// goroutine at a time: signatures made at once, from more goroutines than
+// the signer keeps contexts, must each be Go's, byte for byte.
+func TestOpenSSLContexts(t *testing.T) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, ok := fastSigner(k).(*opensslRSA)
+	if !ok {
+		t.Fatal("fastSigner did not return the OpenSSL signer")
+	}
+	d := sha256.Sum256([]byte("first"))
+	for range 3 {
+		if _, err := o.Sign(nil, d[:], crypto.SHA256); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(o.idle); n != 1 {
+		t.Fatalf("after three signatures in turn, %d idle contexts; want 1, used again", n)
+	}
+
+	const goroutines, each = idleContexts + 4, 3
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines*each)
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				d := sha256.Sum256([]byte{byte(g), byte(i)})
+				got, err := o.Sign(nil, d[:], crypto.SHA256)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				want, _ := rsa.SignPKCS1v15(nil, k, crypto.SHA256, d[:])
+				if !bytes.Equal(got, want) {
+					errs <- fmt.Errorf("goroutine %d, signature %d: OpenSSL's differs from Go's", g, i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := len(o.idle); n < 1 || n > idleContexts {
+		t.Errorf("%d idle contexts after concurrent signing; want 1 to %d", n, idleContexts)
 	}
 }
 
