@@ -45,7 +45,8 @@
 # machine they take, which no relay between them can have, and
 # "leak-load disk" how long the disk under the work directory takes to
 # commit one message to a spool, which every 250 waits for at least once when
-# few senders each wait for the reply before sending on.
+# few senders each wait for the reply before sending on. And what one
+# RSA-2048 signature costs OpenSSL, before the runs and after them.
 #
 # Settings (environment) and defaults:
 #   N=5000 RUNS=3 SESSIONS=10 REUSE_C=50 SIZE=2048 PACED_SECONDS=8
@@ -232,6 +233,16 @@ stop_leakd() {
   wait "$leakd_pid" 2>/dev/null || true
 }
 
+# rsa_speed: what one RSA-2048 signature costs OpenSSL on this machine now
+# (openssl speed, 2 s), the largest part of what Leak spends per message;
+# measured before and after the runs, since a shared machine's speed moves.
+rsa_speed() {
+  if ! command -v openssl >/dev/null; then echo "?"; return; fi
+  openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ { printf "%.2f ms", $4 * 1000 }'
+}
+rsa_before=$(rsa_speed)
+log "RSA-2048 signature, OpenSSL: $rsa_before"
+
 # The Postfix + OpenDKIM peer: start_opendkim, start_postfix.
 . cmd/leak-load/postfix.sh # the working directory is the repository root
 
@@ -358,6 +369,9 @@ tools_line=$(printf '%s\n' "${tools[@]}" | sort -n | awk -v runs="$RUNS" '{ l[NR
 # The disk: messages committed to a spool one at a time.
 log "disk (CPU busy before: $(settle)%)"
 disk_line=$("$LL" disk --dir "$work")
+rsa_after=$(rsa_speed)
+ifma=no
+if grep -qw avx512ifma /proc/cpuinfo; then ifma=yes; fi
 
 {
   echo
@@ -367,5 +381,6 @@ disk_line=$("$LL" disk --dir "$work")
   read -r rate src snk <<<"$tools_line"
   echo "Load tools alone (smtp-source straight to smtp-sink, 1 conn/msg, $SESSIONS sessions, median run by rate): $rate msgs/s; CPU per message: smtp-source $src ms, smtp-sink $snk ms."
   echo "The disk, quiet (${disk_line#disk: })."
+  echo "One RSA-2048 signature in OpenSSL (openssl speed rsa2048): $rsa_before before the runs, $rsa_after after; AVX-512 IFMA: $ifma."
   echo "Medians of $RUNS runs of $N messages of $(wire) octets; latency runs: $PACED_SECONDS s at half the median end-to-end rate. Settings: N=$N RUNS=$RUNS SESSIONS=$SESSIONS REUSE_C=$REUSE_C SIZE=$SIZE PACED_SECONDS=$PACED_SECONDS${WORKERS:+ WORKERS=$WORKERS}."
 } | tee "$OUT"
