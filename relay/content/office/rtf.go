@@ -120,7 +120,11 @@ func (c *rtfCleaner) run() error {
 				continue
 			}
 			if dropWord(t.word) {
-				if t.space && c.bare {
+				// What followed the dropped word (text after its space, or
+				// letters after its parameter: "\rsid5abc") would run
+				// into a control word written just before it; a space is
+				// that word's delimiter and nothing else.
+				if c.bare {
 					c.emit([]byte(" "))
 				}
 				continue
