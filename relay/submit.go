@@ -112,9 +112,9 @@ func (s *Server) Submit(ctx context.Context, sub Submission) error {
 }
 
 // submissionMessage writes sub as the RFC 5322 message a mail client
-// would have sent: Subject, a UTF-8 text/plain body in quoted-printable
-// (so no line is over 76 octets and no bare CR or LF is left), CRLF line
-// endings. Date, Message-ID and From are left to the anonymizer, which
+// would have sent: Subject (trimmed of white space), a UTF-8 text/plain
+// body in quoted-printable (so no line is over 76 octets and no bare CR or
+// LF is left), CRLF line endings. Date, Message-ID and From are left to the anonymizer, which
 // writes its own. A subject or text the message cannot carry is refused
 // with the reply SMTP gives to the same fault.
 func submissionMessage(sub Submission, max int64) ([]byte, *smtp.SMTPError, string) {
@@ -133,10 +133,13 @@ func submissionMessage(sub Submission, max int64) ([]byte, *smtp.SMTPError, stri
 
 	var b bytes.Buffer
 	b.Grow(len(sub.Text) + len(sub.Text)/4 + 512)
-	if sub.Subject != "" {
+	// White space around the subject is not kept: a reader takes a header
+	// field's value without it (RFC 5322 section 3.2.2), so a subject of
+	// only spaces is no subject.
+	if subject := strings.TrimSpace(sub.Subject); subject != "" {
 		// Encoded-words are folded between words, where the space is not
 		// part of the text (RFC 2047 section 6.2).
-		subj := strings.ReplaceAll(mime.QEncoding.Encode("utf-8", sub.Subject), "?= =?", "?=\r\n =?")
+		subj := strings.ReplaceAll(mime.QEncoding.Encode("utf-8", subject), "?= =?", "?=\r\n =?")
 		b.WriteString("Subject: " + subj + "\r\n")
 	}
 	b.WriteString("MIME-Version: 1.0\r\n" +
