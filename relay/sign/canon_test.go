@@ -81,6 +81,15 @@ func sameAsMsgauth(t *testing.T, k *Keys, msg []byte, chunk int) {
 		p = p[n:]
 	}
 	err = s.Close()
+	if len(msg) > 0 && (msg[0] == ' ' || msg[0] == '\t') {
+		// go-msgauth signs a header that starts with a folded line, whose
+		// first line then folds into the fields written above it and
+		// breaks them: this signer refuses it.
+		if err == nil {
+			t.Fatalf("Close signed %q, whose header starts with a folded line", msg)
+		}
+		return
+	}
 	if (err != nil) != (wantErr != nil) {
 		t.Fatalf("Close = %v, go-msgauth's = %v, for %q", err, wantErr, msg)
 	}
@@ -94,7 +103,9 @@ func sameAsMsgauth(t *testing.T, k *Keys, msg []byte, chunk int) {
 
 // TestSameAsGoMsgauth: the one-pass signer writes exactly the fields
 // go-msgauth, the signer it replaced, writes for the same message at the
-// same second: same canonical header and body, same tags and folding.
+// same second: same canonical header and body, same tags and folding. The
+// one difference is a header that starts with a folded line, which
+// go-msgauth signs and this signer refuses (sameAsMsgauth).
 func TestSameAsGoMsgauth(t *testing.T) {
 	k := testKeys(t)
 	for _, msg := range []string{

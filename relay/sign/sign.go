@@ -155,6 +155,11 @@ func (s *Signer) Close() error {
 	if s.err == nil && !s.inBody {
 		s.err = errors.New("sign: the header never ends (no empty line)")
 	}
+	if s.err == nil && len(s.fields) > 0 && (s.fields[0][0] == ' ' || s.fields[0][0] == '\t') {
+		// A folded line with no field before it would fold into the
+		// DKIM-Signature fields written above it, and break them.
+		s.err = errors.New("sign: the header starts with a folded line")
+	}
 	if s.err != nil {
 		s.Abort()
 		return s.err

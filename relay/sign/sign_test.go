@@ -213,6 +213,7 @@ func TestCloseErrors(t *testing.T) {
 		want error // nil: any error
 	}{
 		{"header never ends", k, "From: a@leak.example\r\nSubject: x\r\n", nil},
+		{"header starts with a folded line", k, " 8\r\nFrom: a@leak.example\r\n\r\nx\r\n", nil},
 		{"key cannot sign", failing, testMessage("x\r\n"), errNoSign},
 	}
 	for _, tt := range tests {
