@@ -114,9 +114,9 @@ func (s *Server) Submit(ctx context.Context, sub Submission) error {
 // submissionMessage writes sub as the RFC 5322 message a mail client
 // would have sent: Subject (trimmed of white space), a UTF-8 text/plain
 // body in quoted-printable (so no line is over 76 octets and no bare CR or
-// LF is left), CRLF line endings. Date, Message-ID and From are left to the anonymizer, which
-// writes its own. A subject or text the message cannot carry is refused
-// with the reply SMTP gives to the same fault.
+// LF is left), CRLF line endings. Date, Message-ID and From are left to
+// the anonymizer, which writes its own. A subject or text the message
+// cannot carry is refused with the reply SMTP gives to the same fault.
 func submissionMessage(sub Submission, max int64) ([]byte, *smtp.SMTPError, string) {
 	switch {
 	case len(sub.Subject) > MaxSubjectBytes:
