@@ -94,16 +94,27 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 	"unsafe"
 )
 
+// libcrypto loads OpenSSL once, and says which OpenSSL and which of its RSA
+// code paths sign (probe.go).
 var libcrypto = sync.OnceValues(func() (version string, err error) {
+	var code string
+	if os.Getenv(probeEnv) != probeToken {
+		code = chooseRSACode()
+	}
 	if e := C.leak_crypto_open(); e != nil {
 		return "", errors.New(C.GoString(e))
 	}
-	return C.GoString(C.leak_crypto_version()), nil
+	version = C.GoString(C.leak_crypto_version())
+	if code != "" {
+		version += "; " + code
+	}
+	return version, nil
 })
 
 // Backend names the RSA implementation this binary signs with: "openssl"
