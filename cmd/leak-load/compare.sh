@@ -226,6 +226,12 @@ EOF
   relay_addr=127.0.0.1:$smtp
   relay_pids=$leakd_pid
   wait_port "$smtp"
+  # Which RSA signer and code this leakd took (its start line), once.
+  if [ -z "${rsa_detail[$1]:-}" ]; then
+    for _ in $(seq 50); do grep -q 'leakd started' "$dir/leakd.log" && break; sleep 0.1; done
+    rsa_detail[$1]=$(sed -n 's/.*rsa_detail="\([^"]*\)".*/\1/p' "$dir/leakd.log" | head -1)
+    log "leakd-$1 signs: ${rsa_detail[$1]}"
+  fi
 }
 
 stop_leakd() {
@@ -236,10 +242,16 @@ stop_leakd() {
 # rsa_speed: what one RSA-2048 signature costs OpenSSL on this machine now
 # (openssl speed, 2 s), the largest part of what Leak spends per message;
 # measured before and after the runs, since a shared machine's speed moves.
+# With OPENSSL_ia32cap=:~0x80000 as well: its AVX2 code, which leakd picks
+# where that is faster (relay/sign/probe.go).
 rsa_speed() {
   if ! command -v openssl >/dev/null; then echo "?"; return; fi
-  openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ { printf "%.2f ms", $4 * 1000 }'
+  local own avx2
+  own=$(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ { printf "%.2f ms", $4 * 1000 }')
+  avx2=$(OPENSSL_ia32cap=:~0x80000 openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ { printf "%.2f ms", $4 * 1000 }')
+  echo "$own (OpenSSL's own choice of code), $avx2 (its AVX2 code)"
 }
+declare -A rsa_detail
 rsa_before=$(rsa_speed)
 log "RSA-2048 signature, OpenSSL: $rsa_before"
 
@@ -381,6 +393,7 @@ if grep -qw avx512ifma /proc/cpuinfo; then ifma=yes; fi
   read -r rate src snk <<<"$tools_line"
   echo "Load tools alone (smtp-source straight to smtp-sink, 1 conn/msg, $SESSIONS sessions, median run by rate): $rate msgs/s; CPU per message: smtp-source $src ms, smtp-sink $snk ms."
   echo "The disk, quiet (${disk_line#disk: })."
-  echo "One RSA-2048 signature in OpenSSL (openssl speed rsa2048): $rsa_before before the runs, $rsa_after after; AVX-512 IFMA: $ifma."
+  echo "One RSA-2048 signature in OpenSSL (openssl speed rsa2048): $rsa_before before the runs; $rsa_after after; AVX-512 IFMA: $ifma."
+  for b in "${!rsa_detail[@]}"; do echo "leakd-$b signed RSA with: ${rsa_detail[$b]}."; done
   echo "Medians of $RUNS runs of $N messages of $(wire) octets; latency runs: $PACED_SECONDS s at half the median end-to-end rate. Settings: N=$N RUNS=$RUNS SESSIONS=$SESSIONS REUSE_C=$REUSE_C SIZE=$SIZE PACED_SECONDS=$PACED_SECONDS${WORKERS:+ WORKERS=$WORKERS}."
 } | tee "$OUT"

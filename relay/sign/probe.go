@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -176,11 +177,16 @@ func probeBoth(probe func(hideADX bool) (time.Duration, error)) (mulx, avx2 time
 // probeOnce runs this binary as a probe, with ADX hidden from OpenSSL or
 // not, checks the signature it made, and returns its median time.
 func probeOnce(hide bool) (time.Duration, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return 0, err
+	// Linux's /proc/self/exe is this very binary, even after an upgrade
+	// replaced the file at its path.
+	exe := "/proc/self/exe"
+	if runtime.GOOS != "linux" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return 0, err
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe)
 	cmd.Env = append(os.Environ(), probeEnv+"="+probeToken)
