@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -349,5 +350,15 @@ func TestAnonymityDelay(t *testing.T) {
 	b, _ := os.ReadFile(files[0])
 	if !regexp.MustCompile(`(?m)^Date: .* \d\d:\d\d:00 \+0000\r$`).Match(b) {
 		t.Errorf("Date not rounded to the minute:\n%s", b)
+	}
+	// Nor may the signatures' t= tell the second the sender sent.
+	ts := regexp.MustCompile(`[;\s]t=(\d+);`).FindAllSubmatch(b, -1)
+	if len(ts) != 2 {
+		t.Fatalf("%d t= tags, want one in each DKIM-Signature:\n%s", len(ts), b)
+	}
+	for _, m := range ts {
+		if n, _ := strconv.ParseInt(string(m[1]), 10, 64); n%60 != 0 {
+			t.Errorf("DKIM-Signature t=%s, not rounded to the minute", m[1])
+		}
 	}
 }

@@ -171,6 +171,7 @@ func Build(cfg *Config, log *slog.Logger) (_ *Daemon, err error) {
 	for _, f := range created {
 		log.Warn("generated a new DKIM key; publish its DNS record (leakd dkim dns)", "file", f)
 	}
+	keys.Precision = cfg.Anonymity.DatePrecision.Duration
 
 	sp, err := spool.Open(filepath.Join(cfg.DataDir, "spool"), spool.Options{
 		OnCommit: func(batch int, d time.Duration) { m.SpoolBatchSize.Observe(float64(batch)) },

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Algorithms, as written in the a= tag of a DKIM-Signature.
@@ -53,6 +54,12 @@ type Key struct {
 type Keys struct {
 	Domain string
 	Keys   []Key
+	// Precision rounds each signature's t= tag down, as
+	// anonymity.date_precision rounds the copy's Date: a timestamp to the
+	// second would tell the recipient when the sender sent, to the second,
+	// which the rounded Date and the delay before delivery are there to hide.
+	// Zero leaves it exact.
+	Precision time.Duration
 }
 
 // algorithmOf names the DKIM algorithm for a private key, or fails for key

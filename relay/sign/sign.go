@@ -99,7 +99,11 @@ func (k *Keys) NewSigner() (*Signer, error) {
 			return nil, fmt.Errorf("sign: %w", err)
 		}
 	}
-	s := &Signer{domain: domain, parts: make([]part, 0, len(k.Keys)), body: newRelaxedBody(), now: time.Now}
+	now := time.Now
+	if p := k.Precision; p > 0 {
+		now = func() time.Time { return time.Now().Truncate(p) }
+	}
+	s := &Signer{domain: domain, parts: make([]part, 0, len(k.Keys)), body: newRelaxedBody(), now: now}
 	for _, alg := range []string{RSASHA256, Ed25519SHA256} {
 		for _, key := range k.Keys {
 			if key.Algorithm == alg {

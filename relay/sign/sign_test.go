@@ -6,10 +6,13 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -340,5 +343,32 @@ func TestNewSignerRejects(t *testing.T) {
 			}
 			waitGoroutines(t, before)
 		})
+	}
+}
+
+// Keys.Precision rounds each signature's t= down, as the copy's Date is: a
+// timestamp to the second would tell when the sender sent.
+func TestPrecisionRoundsTimestamp(t *testing.T) {
+	k := *testKeys(t)
+	k.Precision = time.Hour
+	s, err := k.NewSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(s, testMessage("Hello\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ts := regexp.MustCompile(`[;\s]t=(\d+);`).FindAllStringSubmatch(s.Header(), -1)
+	if len(ts) != 2 {
+		t.Fatalf("%d t= tags in\n%s\nwant 2", len(ts), s.Header())
+	}
+	for _, m := range ts {
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		if n%3600 != 0 || time.Since(time.Unix(n, 0)) > time.Hour {
+			t.Errorf("t=%s with a precision of an hour, want the hour begun", m[1])
+		}
 	}
 }
