@@ -173,6 +173,13 @@ func TestMarkup(t *testing.T) {
 		{"cid background", `<td background="cid:bg%40x">x</td>`, `x`},
 		{"cid image and style", `<table><tr><td background="cid:bg@x" style="background-image:url('cid:bg@x')">x</td></tr></table>`,
 			`<table><tbody><tr><td background="cid:N-bg@x" style="background-image:url(cid:N-bg@x)">x</td></tr></tbody></table>`},
+		{"font families", `<p style="font-family:Calibri,sans-serif;font-size:11.0pt;color:#1F497D">a</p><p style="font-family:'Helvetica Neue'">b</p><p style="FONT-FAMILY: &quot;Courier New&quot;, monospace">c</p><p style="font-family:Georgia">d</p>`,
+			`<p style="font-family:sans-serif; font-size:11.0pt; color:#1F497D">a</p><p style="font-family:sans-serif">b</p><p style="font-family:monospace">c</p><p style="font-family:serif">d</p>`},
+		{"font shorthand", `<p style="font: italic bold 12px/30px 'Times New Roman', serif">a</p><p style="font:11pt Aptos">b</p><p style="font: caption">c</p>`,
+			`<p style="font:italic bold 12px/30px serif">a</p><p style="font:11pt sans-serif">b</p><p>c</p>`},
+		{"font face", `<font face="Consolas" size="2">a</font><font face="Calibri">b</font>`,
+			`<font face="monospace" size="2">a</font><font face="sans-serif">b</font>`},
+		{"lang", `<div lang="EN-GB"><p lang="de-CH" dir="ltr">a</p></div>`, `<div><p dir="ltr">a</p></div>`},
 		{"office namespaces", `<p>a<o:p></o:p><st1:place>Wien</st1:place><v:shape><v:imagedata src="file:///C:/x.png"/></v:shape></p>`, `<p>aWien</p>`},
 	}
 	o := Options{CID: func(id string) string { return "N-" + id }}

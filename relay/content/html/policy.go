@@ -66,13 +66,16 @@ func elementAction(name string) action {
 }
 
 // attrs lists the attributes kept on any element; href, src and
-// background are checked on their own. Left out: id, class and name (no
-// style sheet remains to use them, and they carry signature and tracking
-// markers), title, data-* (data detectors, Gmail's data-smartmail), event
-// handlers, cite (cite="mid:..." holds a Message-ID), and everything else.
+// background are checked on their own, face and style rewritten. Left out:
+// id, class and name (no style sheet remains to use them, and they carry
+// signature and tracking markers), title, data-* (data detectors, Gmail's
+// data-smartmail), event handlers, cite (cite="mid:..." holds a
+// Message-ID), lang (Outlook writes the sender's locale, lang="EN-GB", as
+// Content-Language does in a header, which Leak drops too), and everything
+// else.
 var attrs = map[string]bool{
-	"dir": true, "lang": true, "align": true, "valign": true, "width": true, "height": true, "color": true,
-	"face": true, "size": true, "bgcolor": true, "border": true, "cellpadding": true, "cellspacing": true,
+	"dir": true, "align": true, "valign": true, "width": true, "height": true, "color": true,
+	"size": true, "bgcolor": true, "border": true, "cellpadding": true, "cellspacing": true,
 	"colspan": true, "rowspan": true, "span": true, "start": true, "type": true, "alt": true, "style": true,
 	"nowrap": true, "scope": true, "reversed": true, "open": true,
 }

@@ -12,6 +12,8 @@ import "strings"
 //   - positioning, transforms and negative margins can lay a box over the
 //     footer that follows the content, or move the footer under one.
 //
+// Font families become the generic family they belong to (genericFamily).
+//
 // Declarations holding CSS escapes or comments are dropped whole, since
 // they can spell any of the above past a plain text match (CSS Syntax
 // Level 3, section 4.3.7).
@@ -34,6 +36,16 @@ func (c *cleaner) style(v string) string {
 		prop, val = strings.TrimSpace(prop), strings.TrimSpace(val)
 		if layout[prop] || strings.HasPrefix(prop, "margin") && strings.Contains(val, "-") {
 			continue
+		}
+		switch prop {
+		case "font-family":
+			d = "font-family:" + genericFamily(val)
+		case "font":
+			v, ok := fontShorthand(val)
+			if !ok {
+				continue
+			}
+			d = "font:" + v
 		}
 		if strings.Contains(low, "url(") || strings.Contains(low, "image-set(") || strings.Contains(low, "image(") {
 			r, ok := c.cssURLs(d)
@@ -80,4 +92,59 @@ func (c *cleaner) cssURLs(d string) (string, bool) {
 var layout = map[string]bool{
 	"position": true, "top": true, "bottom": true, "left": true, "right": true, "inset": true, "z-index": true,
 	"transform": true, "translate": true, "rotate": true, "scale": true,
+}
+
+// genericFamily reduces a font-family list (CSS Fonts 4, section 2.1) to
+// the generic family of its first font: "monospace", "serif" or
+// "sans-serif". A client's default font names the client (Calibri and
+// Aptos: Outlook; Helvetica Neue: Apple Mail; Arial, Helvetica: Gmail),
+// and a font the sender chose is theirs; the generic family keeps the look
+// a reader needs, a code sample in monospace, a letter in serif.
+func genericFamily(list string) string {
+	first, _, _ := strings.Cut(list, ",")
+	name := strings.Trim(strings.TrimSpace(first), `"' `)
+	switch {
+	case strings.Contains(name, "mono") || strings.Contains(name, "courier") || strings.Contains(name, "consol") ||
+		strings.Contains(name, "menlo") || strings.Contains(name, "monaco") || strings.Contains(name, "code"):
+		return "monospace"
+	case strings.Contains(name, "sans") || name == "system-ui" || strings.HasPrefix(name, "-apple-system"):
+		return "sans-serif"
+	case strings.Contains(name, "serif") || strings.Contains(name, "times") || strings.Contains(name, "georgia") ||
+		strings.Contains(name, "cambria") || strings.Contains(name, "garamond") || strings.Contains(name, "palatino") ||
+		strings.Contains(name, "baskerville") || strings.Contains(name, "antiqua") || strings.Contains(name, "bodoni") ||
+		strings.Contains(name, "didot") || strings.Contains(name, "constantia"):
+		return "serif"
+	}
+	return "sans-serif"
+}
+
+// fontSizes are the keyword values of font-size (CSS Fonts 4, section 2.5).
+var fontSizes = map[string]bool{
+	"xx-small": true, "x-small": true, "small": true, "medium": true, "large": true, "x-large": true,
+	"xx-large": true, "xxx-large": true, "larger": true, "smaller": true,
+}
+
+// fontShorthand rewrites the font shorthand (CSS Fonts 4, section 2.7):
+// everything after its size, the font family list, becomes its generic
+// family. A value with no size it can find (a system font keyword such as
+// "caption", or a var()) is not kept.
+func fontShorthand(v string) (string, bool) {
+	fields := strings.Fields(v)
+	for i, f := range fields {
+		size, _, _ := strings.Cut(f, "/")
+		if i+1 < len(fields) && isFontSize(size) {
+			return strings.Join(fields[:i+1], " ") + " " + genericFamily(strings.Join(fields[i+1:], " ")), true
+		}
+	}
+	return "", false
+}
+
+// isFontSize reports whether s is a font-size: a keyword, or a number
+// with a unit or a percent sign.
+func isFontSize(s string) bool {
+	if fontSizes[s] {
+		return true
+	}
+	n := strings.TrimLeft(s, "0123456789.")
+	return n != s && (n == "%" || len(n) >= 2 && len(n) <= 4 && strings.Trim(n, "abcdefghijklmnopqrstuvwxyz") == "")
 }

@@ -145,6 +145,8 @@ func (c *cleaner) attributes(e *html.Node) error {
 			if a.Val == "" {
 				continue
 			}
+		case a.Key == "face":
+			a.Val = genericFamily(strings.ToLower(a.Val))
 		case a.Key == "type":
 			// type="cite" marks a quote for the recipient's client; on
 			// lists it is the numbering. Elsewhere (input, script) no.
