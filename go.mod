@@ -2,6 +2,8 @@ module leak
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	blitiri.com.ar/go/spf v1.6.0
 	github.com/alicebob/miniredis/v2 v2.40.0
