@@ -124,6 +124,12 @@ Content-Description: my CV
 
 JVBERi0=
 --b
+Content-Type: application/pdf; name="Scan_20261205_101422.pdf"
+Content-Disposition: attachment; filename="Scan_20261205_101422.pdf"
+Content-Transfer-Encoding: base64
+
+JVBERi0=
+--b
 Content-Type: text/calendar; charset=utf-8; method=REQUEST; component=VEVENT
 Content-Transfer-Encoding: 8bit
 
@@ -140,13 +146,15 @@ epilogue naming the client
 		"Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Disposition: inline\r\n\r\ntext\r\n",
 		"Content-Type: application/pdf; name=\"cv.pdf\"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"cv.pdf\"\r\n\r\nJVBERi0=\r\n",
 		"Content-Type: text/calendar; charset=utf-8; method=REQUEST\r\nContent-Transfer-Encoding: 8bit\r\n\r\nBEGIN:VCALENDAR\r\n",
+		// A name the scanner made from the time it scanned.
+		"Content-Type: application/pdf; name=\"scan.pdf\"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"scan.pdf\"\r\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 	for _, gone := range []string{"preamble", "epilogue", "hollis", "x-mac-type", "reply-type", "X-Attachment-Id",
-		"size=", "date=", "x-unix-mode", "Description", "component"} {
+		"size=", "date=", "x-unix-mode", "Description", "component", "20261205"} {
 		if strings.Contains(out, gone) {
 			t.Errorf("%q survives:\n%s", gone, out)
 		}

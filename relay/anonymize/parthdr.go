@@ -111,7 +111,7 @@ func (r *rewriter) typeValue(ct contentType, boundary string) string {
 
 func (r *rewriter) fileParam(out *[]string, key, v string) {
 	if v = baseName(v); v != "" {
-		*out = append(*out, formatFileParam(key, v))
+		*out = append(*out, formatFileParam(key, neutralName(v)))
 	}
 }
 
