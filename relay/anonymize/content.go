@@ -442,7 +442,7 @@ func (r *rewriter) cleanBytes(kind, name string, data []byte) ([]byte, error) {
 	case kindODF:
 		return office.ODF(data, max, r.embedded)
 	case kindZip:
-		return office.Zip(data, max, r.member)
+		return office.Zip(data, max, r.member, neutralName)
 	}
 	var b bytes.Buffer
 	var err error

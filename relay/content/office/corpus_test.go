@@ -95,7 +95,7 @@ func clean(kind string, data []byte) ([]byte, error) {
 	case KindODF:
 		return ODF(data, max, member)
 	case KindZip:
-		return Zip(data, max, member)
+		return Zip(data, max, member, nil)
 	case KindRTF:
 		var b bytes.Buffer
 		err := RTF(&b, bytes.NewReader(data))

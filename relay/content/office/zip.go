@@ -11,9 +11,11 @@ import (
 // operating systems leave behind (__MACOSX/ AppleDouble files with
 // where-from and quarantine attributes, .DS_Store, Thumbs.db,
 // desktop.ini), without extra fields, comments or times, and passes every
-// other file to member, which cleans it by type and may recurse. Names
-// stay as written; absolute names and ".." are refused.
-func Zip(data []byte, max int64, member Member) ([]byte, error) {
+// other file to member, which cleans it by type and may recurse. A
+// member's file name (its last path element) becomes what rename returns,
+// made unique within its folder ("photo.jpg", "photo-2.jpg"); a nil rename
+// keeps names as written. Absolute names and ".." are refused.
+func Zip(data []byte, max int64, member Member, rename func(string) string) ([]byte, error) {
 	if !bytes.HasPrefix(data, []byte("PK")) {
 		return nil, fmt.Errorf("office: zip: no local header: %w", malformed())
 	}
@@ -23,6 +25,7 @@ func Zip(data []byte, max int64, member Member) ([]byte, error) {
 		return nil, fmt.Errorf("office: zip: %w", err)
 	}
 	w := newWriter()
+	names := uniqueNames{rename: rename, used: map[string]bool{}}
 	for _, e := range entries {
 		if litter(e.name) {
 			continue
@@ -40,7 +43,7 @@ func Zip(data []byte, max int64, member Member) ([]byte, error) {
 		if !keep {
 			continue
 		}
-		if err := w.add(e.name, out, false); err != nil {
+		if err := w.add(names.name(e.name), out, false); err != nil {
 			return nil, fmt.Errorf("office: zip: %w", err)
 		}
 	}
@@ -60,4 +63,26 @@ func litter(name string) bool {
 		return true
 	}
 	return strings.HasPrefix(path.Base(lower), "._")
+}
+
+// uniqueNames renames an archive's files and keeps the new names apart.
+type uniqueNames struct {
+	rename func(string) string
+	used   map[string]bool // lower case: Windows and macOS fold case
+}
+
+func (u uniqueNames) name(full string) string {
+	if u.rename == nil {
+		return full
+	}
+	dir, base := path.Split(full)
+	base = u.rename(base)
+	stem, ext := base, path.Ext(base)
+	stem = strings.TrimSuffix(stem, ext)
+	name := dir + base
+	for n := 2; u.used[strings.ToLower(name)]; n++ {
+		name = fmt.Sprintf("%s%s-%d%s", dir, stem, n, ext)
+	}
+	u.used[strings.ToLower(name)] = true
+	return name
 }

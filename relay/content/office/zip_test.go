@@ -3,6 +3,7 @@ package office
 import (
 	"archive/zip"
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,7 +52,7 @@ func TestZipLitter(t *testing.T) {
 		zipMember{name: "sub/Desktop.ini", data: "x"},
 		zipMember{name: "sub/._b", data: "x"},
 	)
-	out, err := Zip(in, 1<<20, keepAll)
+	out, err := Zip(in, 1<<20, keepAll, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestZipLitter(t *testing.T) {
 		t.Errorf("comment kept")
 	}
 	// Deterministic: the same input gives the same bytes.
-	again, _ := Zip(in, 1<<20, keepAll)
+	again, _ := Zip(in, 1<<20, keepAll, nil)
 	if !bytes.Equal(out, again) {
 		t.Errorf("output differs between runs")
 	}
@@ -86,7 +87,7 @@ func TestZipMemberDecides(t *testing.T) {
 			return nil, false, nil
 		}
 		return []byte("cleaned"), true, nil
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,9 +97,42 @@ func TestZipMemberDecides(t *testing.T) {
 	}
 	_, err = Zip(in, 1<<20, func(string, []byte) ([]byte, bool, error) {
 		return nil, false, refusal.New(refusal.Identifying, "x")
-	})
+	}, nil)
 	if r, ok := refusal.As(err); !ok || r.Kind != refusal.Identifying {
 		t.Errorf("member's refusal not passed on: %v", err)
+	}
+}
+
+// Renamed files keep their folder and come out apart, whatever the case.
+func TestZipRenames(t *testing.T) {
+	in := makeZip(t,
+		zipMember{name: "DCIM/IMG_0001.JPG", data: "a"},
+		zipMember{name: "DCIM/IMG_0002.JPG", data: "b"},
+		zipMember{name: "DCIM/Photo.jpg", data: "c"},
+		zipMember{name: "IMG_0003.JPG", data: "d"},
+		zipMember{name: "notes.txt", data: "e"},
+	)
+	rename := func(base string) string {
+		if strings.HasPrefix(base, "IMG_") {
+			return "photo.jpg"
+		}
+		return base
+	}
+	out, err := Zip(in, 1<<20, keepAll, rename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	want := []string{"DCIM/photo.jpg", "DCIM/photo-2.jpg", "DCIM/Photo-3.jpg", "photo.jpg", "notes.txt"}
+	if !slices.Equal(names, want) {
+		t.Errorf("names %q, want %q", names, want)
 	}
 }
 
@@ -125,7 +159,7 @@ func TestArchiveRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for name, f := range map[string]func([]byte, int64, Member) ([]byte, error){"Zip": Zip, "OOXML": OOXML, "ODF": ODF} {
+			for name, f := range map[string]func([]byte, int64, Member) ([]byte, error){"Zip": zipKeepNames, "OOXML": OOXML, "ODF": ODF} {
 				_, err := f(tt.data, 1<<20, keepAll)
 				if r, ok := refusal.As(err); !ok || r.Kind != tt.want {
 					t.Errorf("%s: err = %v, want %v", name, err, tt.want)
@@ -230,3 +264,5 @@ func TestSniff(t *testing.T) {
 		}
 	}
 }
+
+func zipKeepNames(data []byte, max int64, m Member) ([]byte, error) { return Zip(data, max, m, nil) }
