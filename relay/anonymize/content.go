@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"leak/relay/content/calendar"
+	"leak/relay/content/filename"
 	"leak/relay/content/html"
 	"leak/relay/content/image"
 	"leak/relay/content/office"
@@ -442,7 +443,7 @@ func (r *rewriter) cleanBytes(kind, name string, data []byte) ([]byte, error) {
 	case kindODF:
 		return office.ODF(data, max, r.embedded)
 	case kindZip:
-		return office.Zip(data, max, r.member, neutralName)
+		return office.Zip(data, max, r.member, filename.Neutral)
 	}
 	var b bytes.Buffer
 	var err error

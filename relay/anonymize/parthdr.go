@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"leak/relay/content/filename"
 )
 
 // contentType is a parsed Content-Type: the lower-cased media type and its
@@ -111,7 +113,7 @@ func (r *rewriter) typeValue(ct contentType, boundary string) string {
 
 func (r *rewriter) fileParam(out *[]string, key, v string) {
 	if v = baseName(v); v != "" {
-		*out = append(*out, formatFileParam(key, neutralName(v)))
+		*out = append(*out, formatFileParam(key, filename.Neutral(v)))
 	}
 }
 

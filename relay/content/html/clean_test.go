@@ -179,6 +179,7 @@ func TestMarkup(t *testing.T) {
 			`<p style="font:italic bold 12px/30px serif">a</p><p style="font:11pt sans-serif">b</p><p>c</p>`},
 		{"font face", `<font face="Consolas" size="2">a</font><font face="Calibri">b</font>`,
 			`<font face="monospace" size="2">a</font><font face="sans-serif">b</font>`},
+		{"alt", `<img src="cid:a" alt="IMG_4032.JPG"><img src="cid:b" alt="the cat">`, `<img alt="photo.jpg" src="cid:N-a"/><img alt="the cat" src="cid:N-b"/>`},
 		{"lang", `<div lang="EN-GB"><p lang="de-CH" dir="ltr">a</p></div>`, `<div><p dir="ltr">a</p></div>`},
 		{"office namespaces", `<p>a<o:p></o:p><st1:place>Wien</st1:place><v:shape><v:imagedata src="file:///C:/x.png"/></v:shape></p>`, `<p>aWien</p>`},
 	}

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"leak/relay/content/filename"
 	"leak/relay/content/refusal"
 	"leak/relay/content/text"
 )
@@ -147,6 +148,10 @@ func (c *cleaner) attributes(e *html.Node) error {
 			}
 		case a.Key == "face":
 			a.Val = genericFamily(strings.ToLower(a.Val))
+		case a.Key == "alt":
+			// Gmail and Apple Mail write an inline picture's file name
+			// here, which its camera may have made up.
+			a.Val = filename.Neutral(a.Val)
 		case a.Key == "type":
 			// type="cite" marks a quote for the recipient's client; on
 			// lists it is the numbering. Elsewhere (input, script) no.

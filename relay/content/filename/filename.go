@@ -1,4 +1,6 @@
-package anonymize
+// Package filename replaces the file names devices and programs make up
+// from a time or a counter with plain ones of their kind.
+package filename
 
 import (
 	"regexp"
@@ -30,10 +32,10 @@ var (
 	olympus   = regexp.MustCompile(`^p\d{7}$`) // P1010123: Olympus, Panasonic
 )
 
-// neutralName returns name, or a plain name of its kind with its extension
-// in lower case when a device or program made name up from a time or a
+// Neutral returns name, or a plain name of its kind with its extension in
+// lower case when a device or program made name up from a time or a
 // counter.
-func neutralName(name string) string {
+func Neutral(name string) string {
 	stem, ext := name, ""
 	if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i <= 6 {
 		stem, ext = name[:i], strings.ToLower(name[i:])
