@@ -30,6 +30,7 @@ var (
 	digitRun  = regexp.MustCompile(`\d{3,}`)
 	onlyStamp = regexp.MustCompile(`^[\d _.-]{6,}$`)
 	olympus   = regexp.MustCompile(`^p\d{7}$`) // P1010123: Olympus, Panasonic
+	extension = regexp.MustCompile(`^\.[A-Za-z0-9]{1,5}$`)
 )
 
 // Neutral returns name, or a plain name of its kind with its extension in
@@ -37,7 +38,7 @@ var (
 // counter.
 func Neutral(name string) string {
 	stem, ext := name, ""
-	if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i <= 6 {
+	if i := strings.LastIndexByte(name, '.'); i > 0 && extension.MatchString(name[i:]) {
 		stem, ext = name[:i], strings.ToLower(name[i:])
 	}
 	low := strings.ToLower(strings.TrimSpace(stem))

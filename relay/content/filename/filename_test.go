@@ -42,3 +42,20 @@ func TestNeutral(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNeutral: a name is kept or made plain, never emptied, and a plain
+// name stays as it is.
+func FuzzNeutral(f *testing.F) {
+	for _, s := range []string{"IMG_4032.JPG", "Screenshot 2026-12-05 at 10.14.22.png", "notes.txt", ".jpg", "1234567", "a."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		got := Neutral(name)
+		if name != "" && got == "" {
+			t.Fatalf("Neutral(%q) is empty", name)
+		}
+		if again := Neutral(got); again != got {
+			t.Fatalf("Neutral(%q) = %q, then %q", name, got, again)
+		}
+	})
+}
