@@ -159,6 +159,7 @@ func (c *cleaner) emit(l line) error {
 		return err
 	}
 	s = c.names.replace(s)
+	s = pictureNames(s)
 	if c.addr.final(s) {
 		return refuse(refusal.Identifying, IdentifyingText)
 	}

@@ -238,3 +238,18 @@ func TestCleanConcurrentBodiesStayApart(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// The placeholders of inline pictures in a plain-text alternative lose
+// what a device or Outlook put in them.
+func TestPictureNames(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"[image: IMG_20261102_175540.jpg]", "[image: photo.jpg]"},
+		{"see [image: floor plan.png] and [image: IMG_4821.jpeg]", "see [image: floor plan.png] and [image: photo.jpeg]"},
+		{"Regards [cid:image001.png@01DA4F2E.8B5C9A10]", "Regards [image]"},
+		{"[cid:] and [image: ] and plain text", "[cid:] and [image: ] and plain text"},
+	} {
+		if got := pictureNames(c.in); got != c.want {
+			t.Errorf("pictureNames(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -259,7 +259,8 @@ def img01():
         "iPhone Mail sending a HEIC photo converted to JPEG: EXIF Make/Model/Software/Lens, "
         "SerialNumber, ImageUniqueID, DateTimeOriginal with offset, GPS position/altitude/direction; Orientation=6",
         "odile.marchetti@marchetti-studio.example",
-        ["F2LXK8QZ0D14", "4d1f8a2c9e7b3f6a0c5d2e8b1a9f7c3e", "2026:10:28 16:42:11", gps],
+        ["F2LXK8QZ0D14", "4d1f8a2c9e7b3f6a0c5d2e8b1a9f7c3e", "2026:10:28 16:42:11", gps,
+         "IMG_4821"],  # the phone's picture counter, in the file name
         ["The lot on Fondamenta", "KEEP-IMG-01-lot-photo"],
         "The photo says where the sender stood, when, and with which phone (a serial number ties "
         "every picture from it together). Drop all EXIF except Orientation: stored 640x480 with "
@@ -297,7 +298,8 @@ def gmail_inline(file, n, orientation, make, model, software, uid, when, lat, lo
         "Gmail for Android inline photo in multipart/related, referenced from the HTML part by cid:; "
         "%s %s EXIF (firmware, ImageUniqueID, GPS with altitude, OffsetTime), Orientation=%d" % (make, model, orientation),
         "ximena.atwater@gmail.example",
-        [model, software, uid, when, gps],
+        [model, software, uid, when, gps,
+         name[:-len(".jpg")]],  # the time the camera named the file by, in its name, alt and [image: ...]
         [subject, keep],
         "An inline photo is still a photo: same EXIF as an attachment. Keep Orientation %d only, so the "
         "picture stored as 640x480 still shows upright as 480x640 in the HTML that references it." % orientation,
@@ -785,7 +787,8 @@ def img14():
         "Apple Mail with a Photos export: progressive JPEG, APP2 ICC (Display P3), EXIF camera/lens serial numbers, "
         "GPS, DateTimeOriginal, Orientation=3 (stored upside down), XMP DateCreated/CreatorTool",
         "aurelio@mbeki-hansen.example",
-        ["102031004455", "0000c4a1f2", "2026:09:14 08:03:55", gps],
+        ["102031004455", "0000c4a1f2", "2026:09:14 08:03:55", gps,
+         "IMG_0914"],  # the picture counter, in the file name
         ["Harbour picture", "KEEP-IMG-14-harbour"],
         "A progressive JPEG has several scans with tables between them; all must be copied unchanged. "
         "Orientation 3 keeps the size (480x360) but the picture must not show upside down.",
