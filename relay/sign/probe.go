@@ -33,10 +33,11 @@ import (
 // 0.93–1.2 ms (`OPENSSL_ia32cap=:~0x80000 openssl speed rsa2048`, which hides
 // ADX from OpenSSL). The choice is made once, when libcrypto is loaded, from
 // the environment variable OPENSSL_ia32cap, so it cannot be tried both ways
-// in one process: before loading libcrypto, leakd runs itself twice over as
-// a probe, once each way, and keeps the faster. Where the two cannot
-// compete (no AVX2, no ADX, or AVX-512 IFMA, which OpenSSL prefers to
-// both), or when the operator set OPENSSL_ia32cap, nothing is probed.
+// in one process: before loading libcrypto, leakd runs itself as a probe
+// each way, probeRounds times, alternating, and keeps the faster. Where
+// the two cannot compete (no AVX2, no ADX, or AVX-512 IFMA, which OpenSSL
+// prefers to both), or when the operator set OPENSSL_ia32cap, nothing is
+// probed.
 
 // hideADX is the OPENSSL_ia32cap value that hides ADX (CPUID leaf 7, EBX
 // bit 19) and with it OpenSSL's MULX exponentiation, leaving RSAZ-AVX2.
