@@ -36,6 +36,8 @@ func TestOOXMLRules(t *testing.T) {
 		zipMember{name: "[trash]/0001.dat", data: "old draft by jbloggs"},
 		zipMember{name: "ppt/revisionInfo.xml", data: `<p1510:revInfo><p1510:client id="{JB-INSTALL}"/></p1510:revInfo>`},
 		zipMember{name: "xl/revisions/userNames.xml", data: `<users><userInfo name="Jo Bloggs"/></users>`},
+		zipMember{name: "word/drawing.xml", data: `<w:p ` + w + ` xmlns:wp="wp" xmlns:pic="pic"><wp:docPr id="1" name="Picture 1" descr="C:\Users\jbloggs\Pictures\IMG_4032.JPG"/><pic:cNvPr id="0" name="PXL_20261102_175540123.jpg"/><wp:docPr id="2" name="Picture 2" descr="KEEP-alt the sales/costs chart"/></w:p>`},
+		zipMember{name: "ppt/slides/slide1.xml", data: `<p:sld xmlns:p="p"><p:cNvPr id="4" name="Picture 3" descr="Screenshot 2026-11-02 at 10.14.22.png"/></p:sld>`},
 	)
 	dropPNG := func(name string, b []byte) ([]byte, bool, error) { return b, !strings.HasSuffix(name, ".png"), nil }
 	out, err := OOXML(in, 1<<20, dropPNG)
@@ -49,12 +51,13 @@ func TestOOXMLRules(t *testing.T) {
 		}
 	}
 	all := strings.ToLower(deepText(out, 0))
-	for _, s := range []string{"jbloggs", "jo bloggs", "jb-install", "jb-tenant", "2026-11-02", "vbaproject", "_xmlsignatures", "rid5", "rid6"} {
+	for _, s := range []string{"jbloggs", "jo bloggs", "jb-install", "jb-tenant", "2026-11-02", "vbaproject", "_xmlsignatures", "rid5", "rid6",
+		"img_4032", "pxl_", "20261102"} {
 		if strings.Contains(all, s) {
 			t.Errorf("%q survives", s)
 		}
 	}
-	for _, k := range []string{"keep-link", "keep-url", "keep-comment", `target="book.xlsx"`, `sourcefile="data.csv"`, `r:id="rid4"`, `<w:zoom/>`, `target="spec.docx"`} {
+	for _, k := range []string{"keep-link", "keep-url", "keep-comment", "keep-alt the sales/costs chart", `descr="photo.jpg"`, `name="photo.jpg"`, `descr="screenshot.png"`, `target="book.xlsx"`, `sourcefile="data.csv"`, `r:id="rid4"`, `<w:zoom/>`, `target="spec.docx"`} {
 		if !strings.Contains(all, k) {
 			t.Errorf("%q lost", k)
 		}

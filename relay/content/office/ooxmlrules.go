@@ -6,6 +6,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"leak/relay/content/filename"
 )
 
 // appKept are the extended properties (ECMA-376 Part 1 §22.2) that describe
@@ -142,6 +144,9 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 			}
 		}
 	}
+	if data := p.entries[p.parts[key]].data; bytes.Contains(data, []byte("cNvPr")) || bytes.Contains(data, []byte("docPr")) {
+		r = withPictureNames(r)
+	}
 	if len(ids) == 0 {
 		return r, t
 	}
@@ -154,8 +159,37 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 	}, t
 }
 
-// wordNeedles are the local names wordRule acts on.
-var wordNeedles = [][]byte{[]byte("rsid"), []byte("author"), []byte("attachedTemplate"), []byte("mailMerge"), []byte("docId"), []byte("dateUtc")}
+// wordNeedles are the local names wordRule and withPictureNames act on.
+var wordNeedles = [][]byte{[]byte("rsid"), []byte("author"), []byte("attachedTemplate"), []byte("mailMerge"), []byte("docId"), []byte("dateUtc"),
+	[]byte("cNvPr"), []byte("docPr")}
+
+// withPictureNames adds to r the cleaning of a drawing's names: Word,
+// PowerPoint and Excel write an inserted picture's file name into the
+// name and descr (alternative text) of its non-visual properties
+// (pic:cNvPr, p:cNvPr, xdr:cNvPr, wp:docPr; Part 1 §20.1.2.2.8), older
+// Word the whole path ("C:\Users\hollis\Pictures\IMG_4032.JPG"). A path
+// keeps its last element, and a file name a device made up becomes a
+// plain one ("photo.jpg"); "Picture 1" and written alt text stay.
+func withPictureNames(r rule) rule {
+	return func(parents []name, e *elem) {
+		if r != nil {
+			r(parents, e)
+		}
+		if e.Local != "cNvPr" && e.Local != "docPr" {
+			return
+		}
+		for _, a := range []string{"name", "descr", "title"} {
+			v, ok := e.attr("", a)
+			if !ok || v == "" {
+				continue
+			}
+			if localPath(v) || strings.HasPrefix(v, "/") || strings.HasPrefix(v, "~/") {
+				v = baseName(v)
+			}
+			e.set("", a, filename.Neutral(v))
+		}
+	}
+}
 
 func containsAny(data []byte, needles [][]byte) bool {
 	for _, n := range needles {
