@@ -68,7 +68,10 @@ func (c *cleaner) cssURLs(d string) (string, bool) {
 	}
 	var b strings.Builder
 	for {
-		i := strings.Index(strings.ToLower(d), "url(")
+		// asciiLower, not strings.ToLower: an index into the lowered text
+		// must be one into d, and ToLower turns an invalid byte into a
+		// three-byte U+FFFD.
+		i := strings.Index(asciiLower(d), "url(")
 		if i < 0 {
 			b.WriteString(d)
 			return b.String(), true
@@ -147,4 +150,16 @@ func isFontSize(s string) bool {
 	}
 	n := strings.TrimLeft(s, "0123456789.")
 	return n != s && (n == "%" || len(n) >= 2 && len(n) <= 4 && strings.Trim(n, "abcdefghijklmnopqrstuvwxyz") == "")
+}
+
+// asciiLower lower-cases the ASCII letters of s and keeps every other byte,
+// so that the result has the length of s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
