@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -11,9 +12,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -22,6 +26,7 @@ import (
 	"time"
 
 	"leak/policy/testutil"
+	"leak/relay/sign"
 
 	dto "github.com/prometheus/client_model/go"
 )
@@ -476,5 +481,40 @@ func TestSessionContextEndsWithGrace(t *testing.T) {
 	case <-b.done:
 	default:
 		t.Error("the session's context was not cancelled at the end of the grace")
+	}
+}
+
+// panicSigner panics when it signs, as a bug in a cleaner or a signer
+// would.
+type panicSigner struct{ crypto.Signer }
+
+func (panicSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	panic("signer bug")
+}
+
+// A panic while a message is being accepted (go-smtp recovers it and
+// answers 421) leaves nothing behind: no copy spooled, none half-written in
+// spool/tmp, where a copy too large for a segment streams.
+func TestPanicLeavesNoCopy(t *testing.T) {
+	tr := startRelay(t, func(o *Options) {
+		keys := make([]sign.Key, len(o.Keys.Keys))
+		for i, k := range o.Keys.Keys {
+			keys[i] = sign.Key{Selector: k.Selector, Algorithm: k.Algorithm, Signer: panicSigner{k.Signer}}
+		}
+		o.Keys = &sign.Keys{Domain: o.Keys.Domain, Keys: keys}
+	})
+	c := dial(t, tr.addr)
+	c.open("to+bob=example.com@leak.example")
+	c.cmd("DATA", "354")
+	big := strings.Repeat("A line of the body, long enough to fill the spool's segments.\r\n", 6000)
+	c.send(simpleMessage + big + ".\r\n")
+	c.expect("421")
+	tr.noneDelivered(t)
+	left, err := os.ReadDir(filepath.Join(tr.dir, "spool", "tmp"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("%d files left in spool/tmp after the panic", len(left))
 	}
 }

@@ -53,8 +53,11 @@ func (s *Server) acceptFrom(ctx context.Context, id string, r io.Reader, from, s
 	}
 
 	copies := make([]*copyOut, 0, len(rcpts))
+	// Not "if err != nil": a panic in a cleaner (recovered by go-smtp with
+	// a 421) must also leave no copy half-written.
+	accepted := false
 	defer func() {
-		if err != nil {
+		if !accepted {
 			for _, c := range copies {
 				if c.signer != nil {
 					c.signer.Abort()
@@ -127,6 +130,14 @@ func (s *Server) acceptFrom(ctx context.Context, id string, r io.Reader, from, s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A panic on this goroutine would end the daemon: it fails
+			// this message instead, as one on the session's does (go-smtp
+			// recovers those with a 421).
+			defer func() {
+				if v := recover(); v != nil {
+					errs[i] = fmt.Errorf("panic while signing and committing a copy: %v", v)
+				}
+			}()
 			errs[i] = s.finish(c)
 		}()
 	}
@@ -162,6 +173,7 @@ func (s *Server) acceptFrom(ctx context.Context, id string, r io.Reader, from, s
 	}
 	s.log.Info("message accepted", "mid", id, "qids", qids, "msgids", msgids, "size", sizeBucket(sr.N()),
 		"ms", time.Since(start).Milliseconds())
+	accepted = true
 	return nil
 }
 

@@ -190,6 +190,13 @@ func (s *Signer) Close() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A panic here would end the process, not just this
+			// message: it becomes this key's error.
+			defer func() {
+				if v := recover(); v != nil {
+					errs[i] = fmt.Errorf("panic: %v", v)
+				}
+			}()
 			one()
 		}()
 	}
