@@ -1,6 +1,10 @@
 package html
 
-import "strings"
+import (
+	"strings"
+
+	"leak/relay/content/text"
+)
 
 // style keeps the declarations of an inline style attribute that change
 // how the text looks and removes those that fetch or run something or take
@@ -68,10 +72,9 @@ func (c *cleaner) cssURLs(d string) (string, bool) {
 	}
 	var b strings.Builder
 	for {
-		// asciiLower, not strings.ToLower: an index into the lowered text
-		// must be one into d, and ToLower turns an invalid byte into a
-		// three-byte U+FFFD.
-		i := strings.Index(asciiLower(d), "url(")
+		// Not strings.ToLower: an index into the lowered text must be
+		// one into d.
+		i := strings.Index(text.ASCIILower(d), "url(")
 		if i < 0 {
 			b.WriteString(d)
 			return b.String(), true
@@ -150,16 +153,4 @@ func isFontSize(s string) bool {
 	}
 	n := strings.TrimLeft(s, "0123456789.")
 	return n != s && (n == "%" || len(n) >= 2 && len(n) <= 4 && strings.Trim(n, "abcdefghijklmnopqrstuvwxyz") == "")
-}
-
-// asciiLower lower-cases the ASCII letters of s and keeps every other byte,
-// so that the result has the length of s.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }

@@ -1,6 +1,10 @@
 package image
 
-import "strings"
+import (
+	"strings"
+
+	"leak/relay/content/text"
+)
 
 // neutralCSS returns CSS text (a <style> element, a style attribute, a
 // presentation attribute) with every url() that is not a fragment
@@ -14,7 +18,7 @@ import "strings"
 // drops: escapes (\75 rl( is url( to a CSS parser) and image-set() or
 // image(), which take URLs as plain strings. No drawing needs them.
 func neutralCSS(s string) (out string, ok bool) {
-	low := asciiLower(s)
+	low := text.ASCIILower(s)
 	if strings.Contains(s, `\`) || strings.Contains(low, "image-set(") || strings.Contains(low, "image(") {
 		return "", false
 	}
@@ -61,23 +65,11 @@ func neutralCSS(s string) (out string, ok bool) {
 	return replaceFold(b.String(), "@import", "@x-leak-removed-import"), true
 }
 
-// asciiLower lower-cases ASCII letters only, so that byte offsets in the
-// result are offsets in s.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
 // replaceFold replaces every ASCII-case-insensitive occurrence of old.
 func replaceFold(s, old, new string) string {
 	var b strings.Builder
 	for {
-		i := strings.Index(asciiLower(s), old)
+		i := strings.Index(text.ASCIILower(s), old)
 		if i < 0 {
 			b.WriteString(s)
 			return b.String()

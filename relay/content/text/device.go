@@ -90,6 +90,19 @@ func hasDeviceWord(low []byte) bool {
 	return false
 }
 
+// ASCIILower lower-cases the ASCII letters of s and keeps every other
+// byte, so that an offset into the result is one into s (strings.ToLower
+// turns an invalid byte into a three-byte U+FFFD).
+func ASCIILower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
 // appendLower appends s lowered as strings.ToLower lowers it (an invalid
 // byte becomes U+FFFD) to dst, which a caller may keep on its stack.
 func appendLower(dst []byte, s string) []byte {
