@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // Identity is who the sender becomes, and what identifies the real sender.
@@ -198,25 +199,48 @@ func dropTokens(text string, needles []string) string {
 // from percent-encoded ones, which need not.
 func isBase64ish(n string) bool { return !strings.Contains(n, "%") }
 
-// replaceFold replaces ASCII-case-insensitive occurrences of old in s.
+// replaceFold replaces the occurrences of old in s under Unicode case
+// folding, as strings.EqualFold compares. It walks s itself rather than a
+// lower-cased copy: lowering can change a text's length in bytes ("İ",
+// the Kelvin sign, an invalid byte), and then no offset in the copy is one
+// in s.
 func replaceFold(s, old, repl string) string {
 	if old == "" {
 		return s
 	}
-	lo, lold := strings.ToLower(s), strings.ToLower(old)
-	if len(lo) != len(s) {
-		// ToLower changed byte lengths (non-ASCII); fall back to exact.
-		return strings.ReplaceAll(s, old, repl)
-	}
 	var b strings.Builder
-	for {
-		i := strings.Index(lo, lold)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
+	last := 0
+	for i := 0; i < len(s); {
+		if n := foldPrefix(s[i:], old); n > 0 {
+			b.WriteString(s[last:i])
+			b.WriteString(repl)
+			i += n
+			last = i
+			continue
 		}
-		b.WriteString(s[:i])
-		b.WriteString(repl)
-		s, lo = s[i+len(old):], lo[i+len(old):]
+		_, w := utf8.DecodeRuneInString(s[i:])
+		i += w
 	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// foldPrefix returns how many bytes of s match the whole of prefix under
+// case folding, or 0.
+func foldPrefix(s, prefix string) int {
+	n := 0
+	for _, p := range prefix {
+		if n >= len(s) {
+			return 0
+		}
+		r, w := utf8.DecodeRuneInString(s[n:])
+		if r != p && !strings.EqualFold(string(r), string(p)) {
+			return 0
+		}
+		n += w
+	}
+	return n
 }
