@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"leak/relay/content/text"
 )
 
 // Identity is who the sender becomes, and what identifies the real sender.
@@ -211,7 +213,7 @@ func replaceFold(s, old, repl string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
-		if n := foldPrefix(s[i:], old); n > 0 {
+		if n := text.FoldPrefix(s[i:], old); n > 0 {
 			b.WriteString(s[last:i])
 			b.WriteString(repl)
 			i += n
@@ -226,21 +228,4 @@ func replaceFold(s, old, repl string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
-}
-
-// foldPrefix returns how many bytes of s match the whole of prefix under
-// case folding, or 0.
-func foldPrefix(s, prefix string) int {
-	n := 0
-	for _, p := range prefix {
-		if n >= len(s) {
-			return 0
-		}
-		r, w := utf8.DecodeRuneInString(s[n:])
-		if r != p && !strings.EqualFold(string(r), string(p)) {
-			return 0
-		}
-		n += w
-	}
-	return n
 }

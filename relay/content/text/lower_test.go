@@ -3,6 +3,7 @@ package text
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // lowerSamples hold what lowering meets: ASCII, letters whose case changes
@@ -38,14 +39,16 @@ func FuzzAppendLower(f *testing.F) {
 }
 
 // replaceWordNaive is the reference for replaceWord: strings.ToLower, and
-// a look at every byte instead of a search from match to match.
+// a look at every byte instead of a search from match to match; where
+// lowering changes the length, strings.EqualFold on every span of s that
+// starts and ends on a rune.
 func replaceWordNaive(s, word, with string) string {
 	if len(word) == 0 || len(s) < len(word) {
 		return s
 	}
 	lower, lw := strings.ToLower(s), strings.ToLower(word)
 	if len(lower) != len(s) {
-		lower, lw = s, word
+		return replaceWordEqualFold(s, word, with)
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
@@ -59,6 +62,29 @@ func replaceWordNaive(s, word, with string) string {
 		default:
 			b.WriteString(s[i : i+len(lw)])
 			i += len(lw)
+		}
+	}
+	return b.String()
+}
+
+func replaceWordEqualFold(s, word, with string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		matched := false
+		for j := i + 1; j <= len(s) && j <= i+4*len(word); j++ {
+			if j < len(s) && !utf8.RuneStart(s[j]) {
+				continue
+			}
+			if strings.EqualFold(s[i:j], word) && boundary(s, i, j) {
+				b.WriteString(with)
+				i, matched = j, true
+				break
+			}
+		}
+		if !matched {
+			_, w := utf8.DecodeRuneInString(s[i:])
+			b.WriteString(s[i : i+w])
+			i += w
 		}
 	}
 	return b.String()

@@ -63,8 +63,9 @@ func replaceWord(s, word string, lw []byte, with string) string {
 	var buf [256]byte
 	lower := appendLower(buf[:0], s)
 	if len(lower) != len(s) {
-		// Case folding changed the length (rare scripts): match exactly.
-		lower, lw = append(lower[:0], s...), []byte(word)
+		// Lowering changed the length (a Turkish İ, the Kelvin sign, an
+		// invalid byte): no offset in lower is one in s.
+		return replaceWordFold(s, word, with)
 	}
 	var b strings.Builder
 	last := 0
@@ -103,4 +104,45 @@ func boundary(s string, start, end int) bool {
 		}
 	}
 	return true
+}
+
+// replaceWordFold is replaceWord for a text whose lower-case form has
+// another length: it compares s itself under case folding, rune by rune.
+func replaceWordFold(s, word, with string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if n := FoldPrefix(s[i:], word); n > 0 && boundary(s, i, i+n) {
+			b.WriteString(s[last:i])
+			b.WriteString(with)
+			i += n
+			last = i
+			continue
+		}
+		_, w := utf8.DecodeRuneInString(s[i:])
+		i += w
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// FoldPrefix returns how many bytes at the start of s match the whole of
+// prefix under Unicode case folding, as strings.EqualFold compares, or 0.
+// Unlike a search in a lower-cased copy, its count is one in s.
+func FoldPrefix(s, prefix string) int {
+	n := 0
+	for _, p := range prefix {
+		if n >= len(s) {
+			return 0
+		}
+		r, w := utf8.DecodeRuneInString(s[n:])
+		if r != p && !strings.EqualFold(string(r), string(p)) {
+			return 0
+		}
+		n += w
+	}
+	return n
 }

@@ -17,3 +17,18 @@ func TestReplaceNames(t *testing.T) {
 		}
 	}
 }
+
+// A line whose lower-case form has another length still loses the
+// sender's name, in any case.
+func TestReplaceWordFoldedLength(t *testing.T) {
+	for _, c := range []struct{ s, want string }{
+		{"İstanbul, ALICE SMITH", "İstanbul, Someone"},
+		{"5 \u212a from Alice Smith.", "5 \u212a from Someone."},
+		{"\xff alice smith", "\xff Someone"},
+		{"İ Alice Smithson", "İ Alice Smithson"},
+	} {
+		if got := replaceWord(c.s, "Alice Smith", appendLower(nil, "Alice Smith"), "Someone"); got != c.want {
+			t.Errorf("replaceWord(%q) = %q, want %q", c.s, got, c.want)
+		}
+	}
+}
