@@ -272,20 +272,15 @@ func TestNoName(t *testing.T) {
 	}
 }
 
-// replaceFold finds the sender's address or name in any case, even in a
-// text whose lower-case form is longer or shorter than itself.
-func TestReplaceFold(t *testing.T) {
-	for _, c := range []struct{ s, old, want string }{
-		{"Write to ALICE@SENDER.EXAMPLE today", "alice@sender.example", "Write to X today"},
-		{"İstanbul: write to Alice@Sender.Example", "alice@sender.example", "İstanbul: write to X"},
-		{"5 \u212a, ALICE@SENDER.EXAMPLE", "alice@sender.example", "5 \u212a, X"},
-		{"bad \xff byte, alice@SENDER.example", "alice@sender.example", "bad \xff byte, X"},
-		{"ZOË MÜLLER and Zoë Müller", "zoë müller", "X and X"},
-		{"nothing here", "alice@sender.example", "nothing here"},
-		{"alice@sender.exampl", "alice@sender.example", "alice@sender.exampl"},
-	} {
-		if got := replaceFold(c.s, c.old, "X"); got != c.want {
-			t.Errorf("replaceFold(%q, %q) = %q, want %q", c.s, c.old, got, c.want)
-		}
+// The sender's address in another case is replaced even in a description
+// whose lower-case form has another length (a Turkish İ).
+func TestAddressInAnyCase(t *testing.T) {
+	in := "BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:Meet\nDESCRIPTION:İstanbul office: write to T.KOWALCZYK@KOWALCZYK-ARCH.EXAMPLE\nEND:VEVENT\nEND:VCALENDAR\n"
+	out, err := run(t, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.ToLower(out), "t.kowalczyk@kowalczyk-arch.example") || !strings.Contains(out, "İstanbul office: write to anonymous@leak.example") {
+		t.Errorf("output:\n%s", out)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"leak/relay/content/text"
 )
@@ -133,32 +132,32 @@ func (m *match) containsAddr(text string) bool {
 	return false
 }
 
-// scrub replaces the sender's addresses in text with addr and names (the
+// scrub replaces the sender's addresses in v with addr and names (the
 // sender's full name as the calendar itself gave it in a CN) with name,
 // and removes any whitespace-separated token (a URL, typically) that holds
 // an address in encoded form.
-func (m *match) scrub(text, addr, name string, names []string) string {
+func (m *match) scrub(v, addr, name string, names []string) string {
 	for a := range m.addrs {
-		text = replaceFold(text, a, addr)
+		v = text.ReplaceFold(v, a, addr)
 	}
 	for _, n := range names {
-		text = replaceFold(text, n, name)
+		v = text.ReplaceFold(v, n, name)
 	}
 	if len(m.encoded) == 0 {
-		return text
+		return v
 	}
-	lower := strings.ToLower(text)
+	lower := strings.ToLower(v)
 	found := false
 	for _, e := range m.encoded {
-		if strings.Contains(lower, strings.ToLower(e)) || strings.Contains(text, e) {
+		if strings.Contains(lower, strings.ToLower(e)) || strings.Contains(v, e) {
 			found = true
 			break
 		}
 	}
 	if !found {
-		return text
+		return v
 	}
-	return dropTokens(text, m.encoded)
+	return dropTokens(v, m.encoded)
 }
 
 // dropTokens removes the tokens of text that hold any of needles. Tokens
@@ -200,32 +199,3 @@ func dropTokens(text string, needles []string) string {
 // isBase64ish tells base64 needles, which must match case-sensitively,
 // from percent-encoded ones, which need not.
 func isBase64ish(n string) bool { return !strings.Contains(n, "%") }
-
-// replaceFold replaces the occurrences of old in s under Unicode case
-// folding, as strings.EqualFold compares. It walks s itself rather than a
-// lower-cased copy: lowering can change a text's length in bytes ("İ",
-// the Kelvin sign, an invalid byte), and then no offset in the copy is one
-// in s.
-func replaceFold(s, old, repl string) string {
-	if old == "" {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for i := 0; i < len(s); {
-		if n := text.FoldPrefix(s[i:], old); n > 0 {
-			b.WriteString(s[last:i])
-			b.WriteString(repl)
-			i += n
-			last = i
-			continue
-		}
-		_, w := utf8.DecodeRuneInString(s[i:])
-		i += w
-	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}

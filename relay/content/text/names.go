@@ -109,10 +109,27 @@ func boundary(s string, start, end int) bool {
 // replaceWordFold is replaceWord for a text whose lower-case form has
 // another length: it compares s itself under case folding, rune by rune.
 func replaceWordFold(s, word, with string) string {
+	return replaceFold(s, word, with, boundary)
+}
+
+// ReplaceFold replaces every occurrence of old in s under Unicode case
+// folding, as strings.EqualFold compares, walking s itself: lowering can
+// change a text's length in bytes, and then no offset in a lowered copy
+// is one in s.
+func ReplaceFold(s, old, with string) string {
+	if old == "" {
+		return s
+	}
+	return replaceFold(s, old, with, nil)
+}
+
+// replaceFold replaces the folded occurrences of old for which keep, when
+// not nil, holds.
+func replaceFold(s, old, with string, keep func(s string, start, end int) bool) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
-		if n := FoldPrefix(s[i:], word); n > 0 && boundary(s, i, i+n) {
+		if n := FoldPrefix(s[i:], old); n > 0 && (keep == nil || keep(s, i, i+n)) {
 			b.WriteString(s[last:i])
 			b.WriteString(with)
 			i += n

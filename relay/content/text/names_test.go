@@ -32,3 +32,22 @@ func TestReplaceWordFoldedLength(t *testing.T) {
 		}
 	}
 }
+
+// ReplaceFold, which the calendar cleaner uses for the sender's address
+// and name, finds them in any case, even in a text whose lower-case form
+// is longer or shorter than itself.
+func TestReplaceFold(t *testing.T) {
+	for _, c := range []struct{ s, old, want string }{
+		{"Write to ALICE@SENDER.EXAMPLE today", "alice@sender.example", "Write to X today"},
+		{"İstanbul: write to Alice@Sender.Example", "alice@sender.example", "İstanbul: write to X"},
+		{"5 \u212a, ALICE@SENDER.EXAMPLE", "alice@sender.example", "5 \u212a, X"},
+		{"bad \xff byte, alice@SENDER.example", "alice@sender.example", "bad \xff byte, X"},
+		{"ZOË MÜLLER and Zoë Müller", "zoë müller", "X and X"},
+		{"nothing here", "alice@sender.example", "nothing here"},
+		{"alice@sender.exampl", "alice@sender.example", "alice@sender.exampl"},
+	} {
+		if got := ReplaceFold(c.s, c.old, "X"); got != c.want {
+			t.Errorf("ReplaceFold(%q, %q) = %q, want %q", c.s, c.old, got, c.want)
+		}
+	}
+}
