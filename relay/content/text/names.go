@@ -156,10 +156,24 @@ func FoldPrefix(s, prefix string) int {
 			return 0
 		}
 		r, w := utf8.DecodeRuneInString(s[n:])
-		if r != p && !strings.EqualFold(string(r), string(p)) {
+		if !equalFold(r, p) {
 			return 0
 		}
 		n += w
 	}
 	return n
+}
+
+// equalFold reports whether r and p are one letter under simple case
+// folding, as strings.EqualFold compares runes.
+func equalFold(r, p rune) bool {
+	if r == p {
+		return true
+	}
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f == p {
+			return true
+		}
+	}
+	return false
 }
