@@ -443,7 +443,7 @@ func (r *rewriter) cleanBytes(kind, name string, data []byte) ([]byte, error) {
 	case kindODF:
 		return office.ODF(data, max, r.embedded)
 	case kindZip:
-		return office.Zip(data, max, r.member, filename.Neutral)
+		return office.Zip(data, max, r.member, filename.Path)
 	}
 	var b bytes.Buffer
 	var err error

@@ -1,5 +1,6 @@
 // Package filename replaces the file names devices and programs make up
-// from a time or a counter with plain ones of their kind.
+// from a time or a counter with plain ones of their kind, and drops the
+// folders in an archive's paths that name the sender's account or device.
 package filename
 
 import (
@@ -94,4 +95,60 @@ func kindOf(stem, ext string) string {
 		return "recording"
 	}
 	return "file"
+}
+
+// An archive's paths can say more than its file names. Info-ZIP, given an
+// absolute path, stores it without its leading slash:
+// "home/alice/Pictures/IMG_4032.JPG", "Users/alice.smith/Desktop/…", so
+// the sender's account name travels in every member. And a camera's or
+// phone's picture folder ("DCIM/100APPLE/", "DCIM/101MSDCF/",
+// "DCIM/Camera/") names the maker of the device, as the EXIF Make did.
+
+// homeRoots are the folders that hold one folder per account: Unix's
+// home, macOS's Users, older Windows's Documents and Settings.
+var homeRoots = map[string]bool{"home": true, "users": true, "documents and settings": true}
+
+// dcfFolder is a camera folder under DCIM, as the DCF standard names them:
+// three digits from 100 and five characters the maker chooses.
+var dcfFolder = regexp.MustCompile(`^[1-9]\d{2}[A-Za-z0-9_]{5}$`)
+
+// Path returns an archive member's path with its file name made plain by
+// Neutral and the folders that name the sender's account (a home folder
+// and the account's folder in it, at the start) or the device (DCIM and
+// the camera folder in it) left out. A path ending in "/" is a folder and
+// keeps the slash unless nothing is left of it; the entry of a home folder
+// itself ("home/") goes too.
+func Path(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return Neutral(p)
+	}
+	dir, base := p[:i], p[i+1:]
+	var kept []string
+	segs := strings.Split(dir, "/")
+	for i := 0; i < len(segs); i++ {
+		if strings.EqualFold(segs[i], "dcim") {
+			if i+1 < len(segs) && (dcfFolder.MatchString(segs[i+1]) || strings.EqualFold(segs[i+1], "camera")) {
+				i++
+			}
+			continue
+		}
+		kept = append(kept, segs[i])
+	}
+	for len(kept) >= 2 && homeRoots[strings.ToLower(kept[0])] && kept[1] != "" {
+		kept = kept[2:]
+	}
+	if base == "" && len(kept) == 1 && homeRoots[strings.ToLower(kept[0])] {
+		kept = nil // the folder of accounts itself, before the account's
+	}
+	folder := strings.Join(kept, "/")
+	switch {
+	case base == "" && folder == "":
+		return ""
+	case base == "":
+		return folder + "/"
+	case folder == "":
+		return Neutral(base)
+	}
+	return folder + "/" + Neutral(base)
 }

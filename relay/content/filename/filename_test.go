@@ -1,6 +1,9 @@
 package filename
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNeutral(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
@@ -41,6 +44,55 @@ func TestNeutral(t *testing.T) {
 			t.Errorf("Neutral(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
+}
+
+func TestPath(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"IMG_4032.JPG", "photo.jpg"},
+		{"trip/IMG_4032.JPG", "trip/photo.jpg"},
+		// Info-ZIP given an absolute path: the account's name goes.
+		{"home/alice/Pictures/IMG_4032.JPG", "Pictures/photo.jpg"},
+		{"Users/alice.smith/Desktop/floor plan.png", "Desktop/floor plan.png"},
+		{"Documents and Settings/ASmith/My Documents/q3.xlsx", "My Documents/q3.xlsx"},
+		{"home/alice/home/bob/notes.txt", "notes.txt"},
+		{"home/alice/", ""},
+		{"home/", ""},
+		{"users/alice/minutes/", "minutes/"},
+		// A camera's folders name its maker.
+		{"DCIM/100APPLE/IMG_4032.JPG", "photo.jpg"},
+		{"trip/DCIM/101MSDCF/DSC01234.JPG", "trip/photo.jpg"},
+		{"DCIM/Camera/PXL_20261205_091422123.jpg", "photo.jpg"},
+		{"DCIM/100APPLE/", ""},
+		{"home/alice/DCIM/100APPLE/x.jpg", "x.jpg"},
+		{"DCIM/home/alice/x.jpg", "x.jpg"},
+		// Folders the sender named: kept.
+		{"home/notes.txt", "home/notes.txt"},
+		{"Users/notes.txt", "Users/notes.txt"},
+		{"house/alice/plan.pdf", "house/alice/plan.pdf"},
+		{"photos/100 best/a.jpg", "photos/100 best/a.jpg"},
+		{"minutes 2026-12-03/", "minutes 2026-12-03/"},
+	} {
+		if got := Path(c.in); got != c.want {
+			t.Errorf("Path(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// FuzzPath: a path made plain stays as it is when made plain again, and a
+// file's path never loses its file name.
+func FuzzPath(f *testing.F) {
+	for _, s := range []string{"home/alice/DCIM/100APPLE/IMG_4032.JPG", "a/b/", "home//x", "DCIM/DCIM/100APPLE/a", "/", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		got := Path(p)
+		if again := Path(got); again != got {
+			t.Fatalf("Path(%q) = %q, then %q", p, got, again)
+		}
+		if p != "" && !strings.HasSuffix(p, "/") && (got == "" || strings.HasSuffix(got, "/")) {
+			t.Fatalf("Path(%q) = %q: the file name is gone", p, got)
+		}
+	})
 }
 
 // FuzzNeutral: a name is kept or made plain, never emptied, and a plain

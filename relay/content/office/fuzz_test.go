@@ -3,7 +3,10 @@ package office
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"leak/relay/content/filename"
 )
 
 // seedAttachments adds the smaller corpus documents to a fuzz target's
@@ -30,10 +33,16 @@ func FuzzZip(f *testing.F) {
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		member := func(_ string, b []byte) ([]byte, bool, error) { return b, len(b)%7 != 3, nil }
-		// Every file of a plain archive renamed alike: the names must
-		// still come out apart.
+		// Every file of a plain archive renamed alike, in folders made
+		// plain: the names must still come out apart.
 		zipRenamed := func(d []byte, max int64, m Member) ([]byte, error) {
-			return Zip(d, max, m, func(string) string { return "photo.jpg" })
+			return Zip(d, max, m, func(p string) string {
+				p = filename.Path(p)
+				if strings.HasSuffix(p, "/") {
+					return p
+				}
+				return p[:strings.LastIndexByte(p, '/')+1] + "photo.jpg"
+			})
 		}
 		for _, clean := range []func([]byte, int64, Member) ([]byte, error){OOXML, ODF, zipRenamed} {
 			out, err := clean(data, 1<<20, member)

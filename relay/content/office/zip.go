@@ -12,9 +12,11 @@ import (
 // where-from and quarantine attributes, .DS_Store, Thumbs.db,
 // desktop.ini), without extra fields, comments or times, and passes every
 // other file to member, which cleans it by type and may recurse. A
-// member's file name (its last path element) becomes what rename returns,
-// made unique within its folder ("photo.jpg", "photo-2.jpg"); a nil rename
-// keeps names as written. Absolute names and ".." are refused.
+// member's path becomes what rename returns, its file name made unique
+// within its folder ("photo.jpg", "photo-2.jpg"); a folder's entry is
+// written once under its new path, or left out when rename leaves nothing
+// of it. A nil rename keeps paths as written. Absolute names and ".." are
+// refused.
 func Zip(data []byte, max int64, member Member, rename func(string) string) ([]byte, error) {
 	if !bytes.HasPrefix(data, []byte("PK")) {
 		return nil, fmt.Errorf("office: zip: no local header: %w", malformed())
@@ -31,7 +33,11 @@ func Zip(data []byte, max int64, member Member, rename func(string) string) ([]b
 			continue
 		}
 		if e.dir {
-			if err := w.dir(e.name); err != nil {
+			name := names.folder(e.name)
+			if name == "" {
+				continue
+			}
+			if err := w.dir(name); err != nil {
 				return nil, fmt.Errorf("office: zip: %w", err)
 			}
 			continue
@@ -75,13 +81,26 @@ func (u uniqueNames) name(full string) string {
 	if u.rename == nil {
 		return full
 	}
-	dir, base := path.Split(full)
-	base = u.rename(base)
+	dir, base := path.Split(u.rename(full))
 	stem, ext := base, path.Ext(base)
 	stem = strings.TrimSuffix(stem, ext)
 	name := dir + base
 	for n := 2; u.used[strings.ToLower(name)]; n++ {
 		name = fmt.Sprintf("%s%s-%d%s", dir, stem, n, ext)
+	}
+	u.used[strings.ToLower(name)] = true
+	return name
+}
+
+// folder returns a folder entry's new path, or "" when rename leaves
+// nothing of it or another entry already has it.
+func (u uniqueNames) folder(full string) string {
+	if u.rename == nil {
+		return full
+	}
+	name := u.rename(full)
+	if name == "" || u.used[strings.ToLower(name)] {
+		return ""
 	}
 	u.used[strings.ToLower(name)] = true
 	return name

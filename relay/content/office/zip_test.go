@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"leak/relay/content/filename"
 	"leak/relay/content/refusal"
 )
 
@@ -103,22 +104,21 @@ func TestZipMemberDecides(t *testing.T) {
 	}
 }
 
-// Renamed files keep their folder and come out apart, whatever the case.
+// Renamed files come out apart, whatever the case; folders that name the
+// sender's account or device go, with their entries.
 func TestZipRenames(t *testing.T) {
 	in := makeZip(t,
-		zipMember{name: "DCIM/IMG_0001.JPG", data: "a"},
-		zipMember{name: "DCIM/IMG_0002.JPG", data: "b"},
-		zipMember{name: "DCIM/Photo.jpg", data: "c"},
+		zipMember{name: "home/"},
+		zipMember{name: "home/alice/"},
+		zipMember{name: "home/alice/trip/"},
+		zipMember{name: "home/alice/trip/DCIM/100APPLE/IMG_0001.JPG", data: "a"},
+		zipMember{name: "home/alice/trip/DCIM/101APPLE/IMG_0002.JPG", data: "b"},
+		zipMember{name: "home/alice/trip/Photo.jpg", data: "c"},
+		zipMember{name: "home/alice/trip/minutes/", data: ""},
+		zipMember{name: "home/alice/trip/minutes/notes.txt", data: "e"},
 		zipMember{name: "IMG_0003.JPG", data: "d"},
-		zipMember{name: "notes.txt", data: "e"},
 	)
-	rename := func(base string) string {
-		if strings.HasPrefix(base, "IMG_") {
-			return "photo.jpg"
-		}
-		return base
-	}
-	out, err := Zip(in, 1<<20, keepAll, rename)
+	out, err := Zip(in, 1<<20, keepAll, filename.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestZipRenames(t *testing.T) {
 	for _, f := range zr.File {
 		names = append(names, f.Name)
 	}
-	want := []string{"DCIM/photo.jpg", "DCIM/photo-2.jpg", "DCIM/Photo-3.jpg", "photo.jpg", "notes.txt"}
+	want := []string{"trip/", "trip/photo.jpg", "trip/photo-2.jpg", "trip/Photo-3.jpg", "trip/minutes/", "trip/minutes/notes.txt", "photo.jpg"}
 	if !slices.Equal(names, want) {
 		t.Errorf("names %q, want %q", names, want)
 	}
