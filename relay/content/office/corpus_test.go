@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-message"
 
+	"leak/relay/content/filename"
 	"leak/relay/content/refusal"
 
 	"leak/relay/corpus"
@@ -95,7 +96,7 @@ func clean(kind string, data []byte) ([]byte, error) {
 	case KindODF:
 		return ODF(data, max, member)
 	case KindZip:
-		return Zip(data, max, member, nil)
+		return Zip(data, max, member, filename.Path) // as the anonymizer does
 	case KindRTF:
 		var b bytes.Buffer
 		err := RTF(&b, bytes.NewReader(data))

@@ -15,6 +15,8 @@ const (
 	nsManifest  = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
 	nsDC        = "http://purl.org/dc/elements/1.1/"
 	nsXLink     = "http://www.w3.org/1999/xlink"
+	nsDraw      = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+	nsSVG       = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 	nsOfficeOOo = "http://openoffice.org/2009/office"
 )
 
@@ -59,6 +61,7 @@ func ODF(data []byte, max int64, member Member) ([]byte, error) {
 			continue
 		}
 		var r rule
+		var t textRule
 		switch base := path.Base(key); {
 		case key == "meta-inf/manifest.xml":
 			manifest = i
@@ -66,7 +69,7 @@ func ODF(data []byte, max int64, member Member) ([]byte, error) {
 		case base == "meta.xml":
 			r = metaRule
 		case base == "content.xml" || base == "styles.xml":
-			r = odfContentRule
+			r, t = odfContentRule, odfPictureText
 		case base == "settings.xml":
 			r = settingsRule
 		case path.Ext(base) == ".xml" || path.Ext(base) == ".rdf":
@@ -82,7 +85,7 @@ func ODF(data []byte, max int64, member Member) ([]byte, error) {
 			e.data = out
 			continue
 		}
-		if e.data, err = edit(e.data, r, nil); err != nil {
+		if e.data, err = edit(e.data, r, t); err != nil {
 			return nil, fmt.Errorf("office: odf: part: %w", err)
 		}
 	}
@@ -158,6 +161,12 @@ func odfContentRule(parents []name, e *elem) {
 	if v, ok := e.attr(nsXLink, "href"); ok && (localPath(v) || strings.HasPrefix(v, "/")) {
 		e.set(nsXLink, "href", baseName(v))
 	}
+	// A shape's name: LibreOffice carries a Word picture's name (its file
+	// name, "IMG_4032.JPG") over to draw:name when it saves a .docx as
+	// .odt, as it does the title and description (odfPictureText).
+	if v, ok := e.attr(nsDraw, "name"); ok && e.Space == nsDraw && v != "" {
+		e.set(nsDraw, "name", pictureName(v))
+	}
 	if e.Space == nsText {
 		switch {
 		case e.Local == "author-name" || e.Local == "initial-creator" || e.Local == "creator":
@@ -187,6 +196,19 @@ func odfContentRule(parents []name, e *elem) {
 	case e.Local == "sender-initials" || e.Local == "creator-initials":
 		e.drop = true
 	}
+}
+
+// odfPictureText cleans a shape's svg:title and svg:desc as its name is
+// cleaned: older Word wrote the inserted file's whole path as a picture's
+// description, and LibreOffice keeps it there.
+func odfPictureText(parents []name, text string) (string, bool) {
+	if p := parents[len(parents)-1]; p.Space != nsSVG || p.Local != "title" && p.Local != "desc" {
+		return "", false
+	}
+	if v := pictureName(text); v != text {
+		return v, true
+	}
+	return "", false
 }
 
 // settingsDropped are the configuration items that name the user's

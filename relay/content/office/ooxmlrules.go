@@ -179,16 +179,21 @@ func withPictureNames(r rule) rule {
 			return
 		}
 		for _, a := range []string{"name", "descr", "title"} {
-			v, ok := e.attr("", a)
-			if !ok || v == "" {
-				continue
+			if v, ok := e.attr("", a); ok && v != "" {
+				e.set("", a, pictureName(v))
 			}
-			if localPath(v) || strings.HasPrefix(v, "/") || strings.HasPrefix(v, "~/") {
-				v = baseName(v)
-			}
-			e.set("", a, filename.Neutral(v))
 		}
 	}
+}
+
+// pictureName is what a picture's name, title or description becomes: a
+// path on the author's disk its last element, a name a device made up a
+// plain one ("photo.jpg"); anything else stays.
+func pictureName(v string) string {
+	if localPath(v) || strings.HasPrefix(v, "/") || strings.HasPrefix(v, "~/") {
+		v = baseName(v)
+	}
+	return filename.Neutral(v)
 }
 
 func containsAny(data []byte, needles [][]byte) bool {

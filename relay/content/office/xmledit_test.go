@@ -74,3 +74,26 @@ func TestODFLocalLinks(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+// A picture's name, title and description, as LibreOffice writes a Word
+// picture's into an .odt: the made-up name becomes plain, the path its last
+// element; names and descriptions the author wrote stay.
+func TestODFPictureNames(t *testing.T) {
+	ns := ` xmlns:draw="` + nsDraw + `" xmlns:svg="` + nsSVG + `"`
+	for _, c := range []struct{ in, want string }{
+		{`<draw:frame` + ns + ` draw:name="IMG_5127.JPG"><draw:image/><svg:title>IMG_5127</svg:title><svg:desc>C:\Users\tbergstrom\Pictures\IMG_5127.JPG</svg:desc></draw:frame>`,
+			`<draw:frame` + ns + ` draw:name="photo.jpg"><draw:image/><svg:title>file</svg:title><svg:desc>photo.jpg</svg:desc></draw:frame>`},
+		{`<draw:frame` + ns + ` draw:name="Image1"><svg:title>Floor plan</svg:title><svg:desc>The north wall, before the repair</svg:desc></draw:frame>`,
+			`<draw:frame` + ns + ` draw:name="Image1"><svg:title>Floor plan</svg:title><svg:desc>The north wall, before the repair</svg:desc></draw:frame>`},
+		{`<draw:custom-shape` + ns + ` draw:name="/home/tb/Screenshot 2026-12-05 at 10.14.22.png"/>`,
+			`<draw:custom-shape` + ns + ` draw:name="screenshot.png"/>`},
+	} {
+		got, err := edit([]byte(c.in), odfContentRule, odfPictureText)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != c.want {
+			t.Errorf("got\n%s\nwant\n%s", got, c.want)
+		}
+	}
+}

@@ -9,14 +9,17 @@ Run with Debian's python3 (python3-docx, python3-openpyxl, python3-odf,
 python3-cryptography, libreoffice; python3-msoffcrypto-tool, when present,
 checks that the encrypted document decrypts):
 
-    /usr/bin/python3 gen.py
+    /usr/bin/python3 gen.py          # every message
+    /usr/bin/python3 gen.py 17 18    # only these messages' files (the manifest is whole)
 
-Everything is invented: people, companies and .example domains.
+zip (Info-ZIP) makes message 18's archive. Everything is invented: people, companies and .example domains.
 """
 import base64
 import io
+import sys
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +30,7 @@ import zlib
 HERE = os.path.dirname(os.path.abspath(__file__))
 RCPT = "to+bob=example.com@leak.example"
 TMP = tempfile.mkdtemp(prefix="leak-docgen-")
+ONLY = {int(a) for a in sys.argv[1:]}
 PROFILE = "file://" + os.path.join(TMP, "profile")
 
 CT = {
@@ -723,7 +727,8 @@ def main():
         mid = "%08x%08x%08x" % (0x5b8e7f10 + n * 7919, 0x12ab3c40 + n * 104729, 0xdeadbe00 + n)
         name = "doc%02d_%s_%s.eml" % (n, client, slug)
         raw = CLIENTS[client](sender, subject, body, fname, CT[ext], data, date, mid)
-        open(name, "wb").write(raw.encode("utf-8"))
+        if not ONLY or n in ONLY:
+            open(name, "wb").write(raw.encode("utf-8"))
         addr = sender.split("<")[1].rstrip(">")
         e = {
             "file": name,
@@ -909,6 +914,26 @@ def main():
          "Windows archives pick up Thumbs.db and desktop.ini naming the user and company; the spreadsheets inside have authors.",
          detail="zipfile archive like Explorer's 'Send to compressed folder' with Thumbs.db, desktop.ini, .xlsx and .ods")
 
+    odt17 = odt_word_picture("Tove Bergström", "tbergstrom", "KEEP-DOC-17")
+    emit(17, "thunderbird", "odt_word_picture_names", "Tove Bergström <tove@bergstrom-arkitekter.example>",
+         "Facade sketch", "Fasad.odt", "odt", odt17,
+         ["Bergström", "tbergstrom", "IMG_5127"],
+         ["KEEP-DOC-17-body-text"],
+         "Word writes an inserted picture's file name as its name (older Word its whole path as its description); "
+         "LibreOffice, saving the .docx as .odt, carries both to draw:name and svg:desc. Keep the picture, make the "
+         "camera-made name plain and the path its last element.",
+         detail="python-docx document with a JPEG named as Word names it (docPr name, title, description), converted by LibreOffice 7.4 to .odt")
+
+    zip18 = zip_infozip("mkowalczyk", "KEEP-DOC-18")
+    emit(18, "thunderbird", "zip_infozip_absolute_path", "Marek Kowalczyk <marek@kowalczyk-foto.example>",
+         "Pictures from the site", "pictures.zip", "zip", zip18,
+         ["Kowalczyk", "mkowalczyk", "100APPLE", "IMG_5203"],
+         ["KEEP-DOC-18-notes"],
+         "Info-ZIP, given an absolute path (zip -r pictures.zip /home/mkowalczyk/Pictures), stores it without the "
+         "leading slash: the account name is in every member's path, and the phone's DCIM/100APPLE folder names its "
+         "maker, the picture's name its counter. Drop those folders, make the name plain, keep the files.",
+         detail="archive made by Info-ZIP's zip -r over home/<user>/Pictures, with a Pillow JPEG and a text file")
+
     manifest = {
         "corpus": "content-documents",
         "version": 1,
@@ -970,6 +995,56 @@ def xlsx_inner(person, keep):
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def jpeg(w=40, h=30, rgb=(180, 60, 40)):
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.new("RGB", (w, h), rgb).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def odt_word_picture(person, user, keep):
+    """A Word document with a picture named as Word names it, saved as
+    .odt by LibreOffice."""
+    import docx
+    d = docx.Document()
+    d.add_paragraph("The facade, as sketched on site. " + keep + "-body-text")
+    pic = os.path.join(TMP, "IMG_5127.JPG")
+    open(pic, "wb").write(jpeg())
+    d.add_picture(pic)
+    d.core_properties.author = person
+    d.core_properties.last_modified_by = user
+    buf = io.BytesIO()
+    d.save(buf)
+    data = buf.getvalue()
+    doc = member(data, "word/document.xml")
+    path = "C:\\Users\\%s\\Pictures\\IMG_5127.JPG" % user
+    doc, n = re.subn(r'<wp:docPr id="(\d+)" name="[^"]*"/>',
+                     lambda m: '<wp:docPr id="%s" name="IMG_5127.JPG" descr="%s" title="IMG_5127"/>' % (m.group(1), path), doc)
+    assert n == 1
+    src = os.path.join(TMP, "Fasad.docx")
+    open(src, "wb").write(rezip(data, {"word/document.xml": doc}))
+    out = convert(src, "odt", "odt")
+    content = member(out, "content.xml")
+    assert 'draw:name="IMG_5127.JPG"' in content and user in content, "LibreOffice no longer carries the picture's name"
+    return out
+
+
+def zip_infozip(user, keep):
+    """Info-ZIP's zip -r over an absolute path: home/<user>/Pictures/..."""
+    root = os.path.join(TMP, "infozip")
+    pics = os.path.join(root, "home", user, "Pictures")
+    os.makedirs(os.path.join(pics, "DCIM", "100APPLE"))
+    open(os.path.join(pics, "DCIM", "100APPLE", "IMG_5203.JPG"), "wb").write(jpeg(32, 24, (30, 90, 160)))
+    open(os.path.join(pics, "notes.txt"), "w").write("Site visit, north side. " + keep + "-notes\n")
+    # From /, zip stores what an absolute path gives: the path without its
+    # leading slash.
+    subprocess.run(["zip", "-q", "-r", "../pictures.zip", os.path.join("home", user, "Pictures")],
+                   cwd=root, check=True)
+    data = open(os.path.join(TMP, "pictures.zip"), "rb").read()
+    assert ("home/%s/Pictures/DCIM/100APPLE/IMG_5203.JPG" % user).encode() in data
+    return data
 
 
 def lo_roundtrip(src, ext, src_override=None):
