@@ -89,14 +89,18 @@ func FuzzXML(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	rules := []rule{wordRule, odfContentRule, metaRule, settingsRule}
+	f.Add([]byte(`<draw:frame xmlns:draw="` + nsDraw + `" xmlns:svg="` + nsSVG + `" draw:name="IMG_1.JPG"><svg:desc>C:\a\IMG_1.JPG</svg:desc></draw:frame>`))
+	rules := []struct {
+		r rule
+		t textRule
+	}{{wordRule, nil}, {odfContentRule, odfPictureText}, {metaRule, nil}, {settingsRule, nil}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, r := range rules {
-			out, err := edit(data, r, nil)
+			out, err := edit(data, r.r, r.t)
 			if err != nil {
 				continue
 			}
-			again, err := edit(out, r, nil)
+			again, err := edit(out, r.r, r.t)
 			if err != nil {
 				t.Fatalf("edited XML does not parse: %v\n%q", err, out)
 			}
