@@ -94,9 +94,14 @@ func (r *rewriter) leaf(h *textproto.Header, ct contentType, body io.Reader, sc 
 		return err
 	}
 	name := fileName(h, ct)
+	if generic(ct.typ) && pgpFile(head, name) {
+		return nil // as application/pgp-keys and pgp-signature are
+	}
 	kind, typ := classify(ct.typ, name, head)
 	switch kind {
 	case kindText:
+		// An HTML file labelled generically is cleaned, and sent, as HTML.
+		ct.typ = typ
 		return r.text(h, ct, src, sc, emit)
 	case kindImage:
 		return r.streamed(h, ct, emit, func(w io.Writer) error {
@@ -127,9 +132,9 @@ func (r *rewriter) leaf(h *textproto.Header, ct contentType, body io.Reader, sc 
 // signature first and the name's extension second.
 func classify(mediaType, name string, head []byte) (kind, typ string) {
 	switch mediaType {
-	case "text/plain", "text/html":
+	case "text/html":
 		return kindText, mediaType
-	case "text/calendar", "application/ics":
+	case "text/calendar", "application/ics", "text/x-vcalendar":
 		return kindCalendar, mediaType
 	case "text/vcard", "text/x-vcard", "text/directory":
 		return kindVCard, mediaType
@@ -152,10 +157,19 @@ func classify(mediaType, name string, head []byte) (kind, typ string) {
 		return kindImage, mediaType
 	}
 	if strings.HasPrefix(mediaType, "text/") {
+		// A calendar or a card under another text type is still one,
+		// and is cleaned as one; as text, its organizer, attendees and
+		// X- properties would pass.
+		if k, t := sniffDirectory(head, ""); k != "" {
+			return k, t
+		}
 		return kindText, mediaType
 	}
 	if !generic(mediaType) {
 		return "", mediaType
+	}
+	if k, t := sniffDirectory(head, name); k != "" {
+		return k, t
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte{0xff, 0xd8, 0xff}):
@@ -176,6 +190,8 @@ func classify(mediaType, name string, head []byte) (kind, typ string) {
 		// A zip, or an OLE compound file (a legacy or encrypted Office
 		// document, which the office cleaner refuses with advice).
 		return office.Sniff(head), "application/octet-stream"
+	case looksLikeText(head) && looksLikeHTML(head, name):
+		return kindText, "text/html"
 	case looksLikeText(head):
 		// A text file a client did not know how to label (a log, a
 		// configuration, a .bin that is text): cleaned as text.
@@ -241,6 +257,59 @@ func looksLikeText(head []byte) bool {
 
 // generic reports whether a declared media type says nothing of the
 // content: clients label what they do not know this way.
+// pgpFile tells an OpenPGP key or detached signature sent under a generic
+// type ("OpenPGP_0x5607463F30D03B8A.asc", "signature.asc", "msg.sig"):
+// a key's user id is its owner's name and address, and a signature names
+// the key that made it. An encrypted file (.gpg) is not one: it is refused
+// as any file Leak cannot look into.
+func pgpFile(head []byte, name string) bool {
+	first := bytes.TrimLeft(head, "\ufeff \t\r\n")
+	if bytes.HasPrefix(first, []byte("-----BEGIN PGP PUBLIC KEY BLOCK-----")) ||
+		bytes.HasPrefix(first, []byte("-----BEGIN PGP SIGNATURE-----")) {
+		return true
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".sig":
+		return true
+	case ".asc":
+		// Armored, so text: an .asc that is not a key or signature (an
+		// encrypted message, say) is left to the text cleaner.
+		return !looksLikeText(head)
+	}
+	return false
+}
+
+// sniffDirectory tells a calendar or a vCard by its first line or, failing
+// that, by its file name's extension (name is empty when the declared
+// type, a text one, is to be trusted over it).
+func sniffDirectory(head []byte, name string) (kind, typ string) {
+	first := bytes.TrimLeft(head, "\ufeff \t\r\n")
+	switch {
+	case len(first) >= 15 && bytes.EqualFold(first[:15], []byte("BEGIN:VCALENDAR")):
+		return kindCalendar, "text/calendar"
+	case len(first) >= 11 && bytes.EqualFold(first[:11], []byte("BEGIN:VCARD")):
+		return kindVCard, "text/vcard"
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".ics", ".ical", ".ifb", ".vcs":
+		return kindCalendar, "text/calendar"
+	case ".vcf", ".vcard":
+		return kindVCard, "text/vcard"
+	}
+	return "", ""
+}
+
+// looksLikeHTML tells an HTML document by its name or its first tag: as
+// plain text, its remote pictures, signatures and meta tags would pass.
+func looksLikeHTML(head []byte, name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".html", ".htm", ".xhtml":
+		return true
+	}
+	first := bytes.ToLower(bytes.TrimLeft(head, "\ufeff \t\r\n"))
+	return bytes.HasPrefix(first, []byte("<!doctype html")) || bytes.HasPrefix(first, []byte("<html"))
+}
+
 func generic(mediaType string) bool {
 	switch mediaType {
 	case "application/octet-stream", "application/binary", "application/unknown",

@@ -173,7 +173,7 @@ func TestDeliveryReport(t *testing.T) {
 		"--x\nContent-Type: text/plain\n\nKEEP-REPORT-TEXT\n" +
 		"--x\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; smtp.sender-corp.example\nX-Postfix-Queue-ID: 4ABCDEF\n" +
 		"Arrival-Date: Mon, 2 Nov 2026 10:00:00 +0100\n\nFinal-Recipient: rfc822; carol@example.net\nOriginal-Recipient: rfc822; carol@example.net\n" +
-		"Action: failed\nStatus: 5.1.1\nRemote-MTA: dns; mx.example.net\nDiagnostic-Code: smtp; 550 5.1.1 no such user\n" +
+		"Action: failed\nStatus: 5.1.1\nRemote-MTA: dns; mx.example.net\nDiagnostic-Code: smtp; 550 5.1.1 no such user; client host [192.0.2.25] (smtp.sender-corp.example)\n" +
 		"--x\nContent-Type: text/rfc822-headers\n\nFrom: Alice <alice@sender-corp.example>\nMessage-ID: <SECRET-ID@sender-corp.example>\n" +
 		"--x--\n")
 	outs, err := rewrite(t, msg)
@@ -181,12 +181,12 @@ func TestDeliveryReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := string(outs[0])
-	for _, gone := range []string{"sender-corp", "4ABCDEF", "Arrival-Date", "SECRET-ID", "Remote-MTA"} {
+	for _, gone := range []string{"sender-corp", "4ABCDEF", "Arrival-Date", "SECRET-ID", "Remote-MTA", "192.0.2.25", "Diagnostic-Code"} {
 		if strings.Contains(out, gone) {
 			t.Errorf("output keeps %q:\n%s", gone, out)
 		}
 	}
-	for _, kept := range []string{"Final-Recipient: rfc822; carol@example.net", "Action: failed", "Status: 5.1.1", "550 5.1.1 no such user", "KEEP-REPORT-TEXT"} {
+	for _, kept := range []string{"Final-Recipient: rfc822; carol@example.net", "Action: failed", "Status: 5.1.1", "KEEP-REPORT-TEXT"} {
 		if !strings.Contains(out, kept) {
 			t.Errorf("output lost %q:\n%s", kept, out)
 		}

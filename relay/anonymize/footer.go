@@ -23,7 +23,7 @@ func needsFooterPart(h *textproto.Header) bool {
 		return true
 	case ct.typ == "text/plain" || ct.typ == "text/html":
 		return isAttachment(h)
-	case signatureTypes[ct.typ]:
+	case droppedTypes[ct.typ]:
 		return false
 	}
 	return ct.typ != "application/pkcs7-mime" && ct.typ != "application/x-pkcs7-mime"

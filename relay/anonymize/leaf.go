@@ -9,13 +9,20 @@ import (
 	"github.com/emersion/go-message/textproto"
 )
 
-// signatureTypes are dropped wherever they occur: a signature or a public
-// key names its owner (RFC 3156, RFC 8551).
-var signatureTypes = map[string]bool{
+// droppedTypes are dropped wherever they occur: a signature or a public
+// key names its owner (RFC 3156, RFC 8551), and two kinds of alternative
+// are redundant.
+var droppedTypes = map[string]bool{
 	"application/pgp-signature":     true,
 	"application/pkcs7-signature":   true,
 	"application/x-pkcs7-signature": true,
 	"application/pgp-keys":          true,
+	// Alternatives to the HTML part for a watch and for AMP for Email:
+	// the HTML part, which carries the same message, is cleaned and kept,
+	// these would need a cleaner of their own (AMP's amp-img, watch-only
+	// markup) to carry nothing more.
+	"text/watch-html": true,
+	"text/x-amp-html": true,
 }
 
 // oidSignedData is the DER encoding of the CMS SignedData content type,

@@ -13,7 +13,7 @@ import (
 func (r *rewriter) entity(h *textproto.Header, body io.Reader, sc scope, emit emitFunc) error {
 	ct := contentTypeOf(h, sc.digest)
 	switch {
-	case signatureTypes[ct.typ]:
+	case droppedTypes[ct.typ]:
 		return nil
 	case ct.typ == "application/pkcs7-mime" || ct.typ == "application/x-pkcs7-mime":
 		return r.smime(h, ct, body, emit)

@@ -1,11 +1,14 @@
 package anonymize
 
 import (
+	"path"
+	"regexp"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
 
 	"leak/relay/content/filename"
+	"leak/relay/content/text"
 )
 
 // contentType is a parsed Content-Type: the lower-cased media type and its
@@ -111,11 +114,39 @@ func (r *rewriter) typeValue(ct contentType, boundary string) string {
 	return strings.Join(out, "; ")
 }
 
+// fileParam writes a file name parameter: the name's last path element,
+// a name a device made up made plain, the sender's display name replaced as
+// in the text, and a name that holds the sender's address ("alice@example.com
+// contacts.csv") made plain altogether.
 func (r *rewriter) fileParam(out *[]string, key, v string) {
-	if v = baseName(v); v != "" {
-		*out = append(*out, formatFileParam(key, filename.Neutral(v)))
+	if v = baseName(v); v == "" {
+		return
 	}
+	v = text.ReplaceNames(filename.Neutral(v), r.sender.names)
+	if r.nameHasAddress(v) {
+		v = "file" + strings.ToLower(path.Ext(v))
+		if !plainExt.MatchString(v[len("file"):]) {
+			v = "file"
+		}
+	}
+	*out = append(*out, formatFileParam(key, v))
 }
+
+// nameHasAddress reports whether a file name holds one of the sender's
+// addresses; unlike in text, one may run on into the extension
+// ("alice@example.com.vcf").
+func (r *rewriter) nameHasAddress(v string) bool {
+	v = strings.ToLower(v)
+	for _, a := range r.sender.addrs {
+		if strings.Contains(v, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// plainExt is an extension kept on a name made plain.
+var plainExt = regexp.MustCompile(`^\.[a-z0-9]{1,5}$`)
 
 // leafFields returns the fields a leaf part keeps, in a fixed order:
 // Content-Type, Content-Transfer-Encoding (cte, if any), Content-Disposition

@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"leak/relay/content/refusal"
+	"leak/relay/content/text"
 )
 
 // dsnFields are the per-recipient fields of a delivery status notification
@@ -14,7 +17,12 @@ import (
 // to whom. The per-message fields (Reporting-MTA, Arrival-Date,
 // Original-Envelope-Id, the MTA's own X- fields) describe the sender's
 // mail system and its message, and are dropped.
-var dsnFields = []string{"Final-Recipient", "Action", "Status", "Diagnostic-Code"}
+// Diagnostic-Code goes too: it is the remote server's own text, which often
+// names the sender's mail server, its address, or the sender
+// ("553 5.1.8 <alice@example.com>: Sender address rejected", "Client host
+// [192.0.2.25] blocked"); Status says what happened in a form that names
+// no one.
+var dsnFields = []string{"Final-Recipient", "Action", "Status"}
 
 // deliveryStatus rewrites a message/delivery-status leaf, keeping only the
 // per-recipient fields above, in RFC 3464's layout: an (empty) per-message
@@ -37,6 +45,10 @@ func (r *rewriter) deliveryStatus(h *textproto.Header, ct contentType, body io.R
 			out.WriteString("\r\n")
 			for _, k := range dsnFields {
 				if v := strings.TrimSpace(g.Get(k)); v != "" {
+					if text.HasAddress(v, r.sender.addrs) {
+						// The sender's own bounce, forwarded.
+						return refusal.New(refusal.Identifying, text.IdentifyingText)
+					}
 					b, ferr := appendField(nil, k, v, true)
 					if ferr != nil {
 						return errMalformed

@@ -99,8 +99,10 @@ func (r *rewriter) run() error {
 	if err := r.checkLoop(&h); err != nil {
 		return err
 	}
-	r.subject = normaliseText(decodeText(h.Get("Subject")))
 	r.sender.add(&h)
+	if r.subject, err = r.cleanSubject(h.Get("Subject")); err != nil {
+		return err
+	}
 	r.now = r.opts.Now().UTC()
 	if p := r.opts.DatePrecision; p > 0 {
 		r.now = r.now.Truncate(p)

@@ -1,6 +1,7 @@
 package anonymize
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-message"
@@ -46,13 +47,17 @@ func normaliseAddrs(in []string) []string {
 
 func appendAddr(list []string, a string) []string {
 	a = strings.ToLower(strings.TrimSpace(a))
-	if a == "" || !strings.Contains(a, "@") {
+	at := strings.LastIndexByte(a, '@')
+	if a == "" || at < 0 {
 		return list
 	}
-	for _, x := range list {
-		if x == a {
-			return list
-		}
+	// A sub-address (alice+leak@) reaches the same mailbox as its base,
+	// which the sender may well write in the text: both identify them.
+	if plus := strings.IndexByte(a[:at], '+'); plus > 0 {
+		list = appendAddr(list, a[:plus]+a[at:])
+	}
+	if slices.Contains(list, a) {
+		return list
 	}
 	return append(list, a)
 }

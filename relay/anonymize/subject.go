@@ -8,6 +8,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
+
+	"leak/relay/content/refusal"
+	"leak/relay/content/text"
 )
 
 // wordDecoder decodes one RFC 2047 encoded-word in any charset go-message's
@@ -168,3 +171,19 @@ func isAlnum(c byte) bool {
 }
 
 const hexDigits = "0123456789ABCDEF"
+
+// errSubjectAddress refuses a subject that holds the sender's address, as
+// the text cleaner refuses a body that does.
+var errSubjectAddress = refusal.New(refusal.Identifying,
+	"Your subject contains your own email address, which would identify you; remove it and send again.")
+
+// cleanSubject decodes and normalises the sender's subject, with their
+// display name replaced as it is in the text; one that holds their address
+// is refused.
+func (r *rewriter) cleanSubject(raw string) (string, error) {
+	s := normaliseText(decodeText(raw))
+	if text.HasAddress(s, r.sender.addrs) {
+		return "", errSubjectAddress
+	}
+	return text.ReplaceNames(s, r.sender.names), nil
+}

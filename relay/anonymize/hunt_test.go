@@ -1,0 +1,193 @@
+package anonymize
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"leak/relay/content/refusal"
+)
+
+// Attachments cleaned by what they are, not by the label a client gave
+// them, and the subject and file names checked as the text is.
+
+const huntHeader = "From: Alice Smith <alice@sender.example>\nTo: to+bob=example.com@leak.example\nSubject: hello\nMIME-Version: 1.0\n"
+
+// attached is a message with a text part and one attachment.
+func attached(ctype, name, body string) []byte {
+	enc := base64.StdEncoding.EncodeToString([]byte(strings.ReplaceAll(body, "\n", "\r\n")))
+	return crlfMsg(huntHeader + "Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\nsee attached\n--x\n" +
+		"Content-Type: " + ctype + "; name=\"" + name + "\"\nContent-Disposition: attachment; filename=\"" + name + "\"\n" +
+		"Content-Transfer-Encoding: base64\n\n" + wrap76(enc) + "--x--\n")
+}
+
+const outlookInvite = `BEGIN:VCALENDAR
+PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN
+VERSION:2.0
+METHOD:REQUEST
+X-MS-OLK-FORCEINSPECTOROPEN:TRUE
+BEGIN:VEVENT
+ATTENDEE;CN=Bob;RSVP=TRUE:mailto:bob@example.com
+ATTENDEE;CN="Carol Jones";RSVP=TRUE:mailto:carol@sender.example
+UID:040000008200E00074C5B7101A82E00800000000A0B1C2D3E4F5A601000000000000000010000000ALICEPC
+DTSTAMP:20261120T113012Z
+DTSTART:20261201T100000Z
+DTEND:20261201T110000Z
+SUMMARY:Catch-up
+X-MICROSOFT-CDO-OWNERAPPTID:-1234567890
+END:VEVENT
+END:VCALENDAR
+`
+
+// A calendar sent as application/octet-stream or text/x-vcalendar went
+// through the text cleaner, which knows nothing of its X- properties and
+// UID.
+func TestCalendarUnderOtherTypes(t *testing.T) {
+	for _, c := range []struct{ ctype, name string }{
+		{"application/octet-stream", "invite.ics"},
+		{"application/octet-stream", "invite.bin"},
+		{"text/x-vcalendar", "invite.vcs"},
+		{"text/plain", "invite.txt"},
+	} {
+		outs, err := rewrite(t, attached(c.ctype, c.name, outlookInvite))
+		if err != nil {
+			t.Errorf("%s %s: %v", c.ctype, c.name, err)
+			continue
+		}
+		out := decodeView(outs[0]).text.String()
+		for _, gone := range []string{"X-MS-OLK", "ALICEPC", "X-MICROSOFT-CDO"} {
+			if strings.Contains(out, gone) {
+				t.Errorf("%s %s: %q survives", c.ctype, c.name, gone)
+			}
+		}
+		if !strings.Contains(out, "Catch-up") {
+			t.Errorf("%s %s: the event is gone:\n%s", c.ctype, c.name, out)
+		}
+	}
+}
+
+// The sender's own card, attached under a generic type, is dropped as it
+// is under text/vcard, not refused for holding their address.
+func TestOwnCardUnderGenericType(t *testing.T) {
+	card := "BEGIN:VCARD\nVERSION:3.0\nN:Smith;Alice;;;\nFN:Alice Smith\nTEL;TYPE=CELL:+44 7700 900123\nEMAIL:alice@sender.example\nEND:VCARD\n"
+	outs, err := rewrite(t, attached("application/octet-stream", "Alice Smith.vcf", card))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := decodeView(outs[0]).text.String(); strings.Contains(out, "7700 900123") {
+		t.Errorf("the sender's card survives:\n%s", out)
+	}
+}
+
+// An HTML file labelled application/octet-stream is cleaned as HTML.
+func TestHTMLUnderGenericType(t *testing.T) {
+	page := `<html><head><meta name="author" content="Alice Smith (asmith)"></head><body><p>KEEP-PAGE</p><img src="https://track.sender.example/open?u=8812"></body></html>`
+	outs, err := rewrite(t, attached("application/octet-stream", "page.html", page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := decodeView(outs[0]).text.String()
+	for _, gone := range []string{"asmith", "track.sender.example"} {
+		if strings.Contains(out, gone) {
+			t.Errorf("%q survives:\n%s", gone, out)
+		}
+	}
+	if !strings.Contains(out, "KEEP-PAGE") {
+		t.Errorf("the page is gone:\n%s", out)
+	}
+}
+
+// Watch and AMP alternatives go; the HTML part stays.
+func TestRedundantAlternatives(t *testing.T) {
+	for _, typ := range []string{"text/watch-html", "text/x-amp-html"} {
+		msg := crlfMsg(huntHeader + "Content-Type: multipart/alternative; boundary=x\n\n--x\nContent-Type: text/plain\n\nhello\n--x\n" +
+			"Content-Type: " + typ + "; charset=utf-8\n\n<div class=\"gmail_signature\">Sender Corp</div><amp-img src=\"https://track.sender.example/p.gif\"></amp-img>\n" +
+			"--x\nContent-Type: text/html; charset=utf-8\n\n<p>KEEP-HTML</p>\n--x--\n")
+		outs, err := rewrite(t, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := string(outs[0])
+		if strings.Contains(out, "track.sender.example") || strings.Contains(out, typ) {
+			t.Errorf("%s survives:\n%s", typ, out)
+		}
+		if !strings.Contains(out, "KEEP-HTML") {
+			t.Errorf("the HTML part is gone:\n%s", out)
+		}
+	}
+}
+
+const armoredKey = `-----BEGIN PGP PUBLIC KEY BLOCK-----
+
+mDMEaxU8dBYJKwYBBAHaRw8BAQdAqFE5xt/QUp102tZHCtGzQrxmHb4YVcCccNwk
+morlEb60IkFsaWNlIFNtaXRoIDxhbGljZUBzZW5kZXIuZXhhbXBsZT6IkAQTFggA
+=/2hg
+-----END PGP PUBLIC KEY BLOCK-----
+`
+
+// A key or a detached signature sent as application/octet-stream is dropped
+// as application/pgp-keys is: its user id is the sender's name and address.
+func TestPGPFilesUnderGenericType(t *testing.T) {
+	for _, name := range []string{"OpenPGP_0x5607463F30D03B8A.asc", "key.bin"} {
+		outs, err := rewrite(t, attached("application/octet-stream", name, armoredKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := string(outs[0])
+		if strings.Contains(out, "mDMEaxU8dBYJ") || strings.Contains(out, base64.StdEncoding.EncodeToString([]byte("-----BEGIN PGP"))[:16]) {
+			t.Errorf("%s: the key survives:\n%s", name, out)
+		}
+	}
+}
+
+// The subject is checked as the text is: the sender's display name is
+// replaced, their address refused.
+func TestSubjectChecked(t *testing.T) {
+	msg := crlfMsg(strings.Replace(huntHeader, "Subject: hello", "Subject: notes from Alice Smith", 1) + "Content-Type: text/plain\n\nhi\n")
+	outs, err := rewrite(t, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := string(outs[0]); strings.Contains(out, "Alice Smith") || !strings.Contains(out, "Subject: notes from Someone") {
+		t.Errorf("subject not cleaned:\n%s", out)
+	}
+	msg = crlfMsg(strings.Replace(huntHeader, "Subject: hello", "Subject: write to alice@sender.example", 1) + "Content-Type: text/plain\n\nhi\n")
+	if got, _ := refusedAs(t, testOptions(), msg, ""); got != refusal.Identifying {
+		t.Errorf("a subject with the sender's address: %v, want a refusal", got)
+	}
+}
+
+// File names are checked too: the display name replaced, a name holding
+// the sender's address made plain.
+func TestFileNamesChecked(t *testing.T) {
+	for _, c := range []struct{ name, want string }{
+		{"CV Alice Smith.txt", `filename="CV Someone.txt"`},
+		{"alice@sender.example.csv", `filename="file.csv"`},
+	} {
+		outs, err := rewrite(t, attached("text/plain", c.name, "a,b\n1,2\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := string(outs[0])
+		if !strings.Contains(out, c.want) || strings.Contains(out, "Alice Smith") || strings.Contains(out, "alice@") {
+			t.Errorf("%q: want %s in\n%s", c.name, c.want, out)
+		}
+	}
+}
+
+// A sub-addressed sender's base mailbox identifies them as well.
+func TestSubaddressBase(t *testing.T) {
+	msg := crlfMsg(strings.Replace(huntHeader, "alice@sender.example", "alice+leak@sender.example", 1) + "Content-Type: text/plain\n\nreach me at alice@sender.example\n")
+	if got, _ := refusedAs(t, testOptions(), msg, "alice+leak@sender.example"); got != refusal.Identifying {
+		t.Errorf("the base mailbox in the text: %v, want a refusal", got)
+	}
+}
+
+// The sender's own bounce, forwarded, names them as Final-Recipient.
+func TestOwnBounceRefused(t *testing.T) {
+	msg := crlfMsg(huntHeader + "Content-Type: multipart/report; report-type=delivery-status; boundary=x\n\n--x\nContent-Type: text/plain\n\nfyi\n" +
+		"--x\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; alice@sender.example\nAction: failed\nStatus: 5.2.2\n--x--\n")
+	if got, _ := refusedAs(t, testOptions(), msg, "alice@sender.example"); got != refusal.Identifying {
+		t.Errorf("got %v, want a refusal", got)
+	}
+}
