@@ -23,6 +23,7 @@ var dropKeys = []string{
 	"Perms",        // DocMDP/UR signatures (12.8.4)
 	"DSS",          // document security store: signers' certificates (PDF 2.0 12.8.4.3)
 	"Thumb",        // page thumbnails, which can show the page as it was before an edit
+	"Lang",         // the author's locale ("en-GB"), which Word's and LibreOffice's exports write (14.9.2)
 }
 
 // dropActions are the action types (12.6.4) removed with the entry that

@@ -67,6 +67,8 @@ func TestScrub(t *testing.T) {
 			"<</Width 1/Height 1/BitsPerComponent 8/ColorSpace/DeviceGray/Length 1>>\nstream\nW\nendstream",
 			"<</Type/XObject/Subtype/Image/Width 1/Height 1/BitsPerComponent 8/ColorSpace/DeviceGray/OPI<</2.0<</F(/Volumes/wenceslas/hires.tif)>>>>/Length 1>>\nstream\nK\nendstream"),
 			[]string{"Wenceslas", "/Thumb", "/OPI", "/SpiderInfo"}, []string{"/Threads", "/Type /Thread", "/Im1"}},
+		{"language", scrubDoc("/Lang(en-GB)/MarkInfo<</Marked true>>", ""),
+			[]string{"/Lang", "en-GB"}, []string{"/MarkInfo"}},
 		{"markup annotation", scrubDoc("", "/Annots[4 0 R 5 0 R]",
 			"<</Type/Annot/Subtype/FreeText/Rect[0 0 10 10]/T(wenceslas)/NM(wenceslas-1)/CreationDate(D:2026)/M(D:2026)/Contents(KEEP-text)/Popup 5 0 R/IRT 4 0 R>>",
 			"<</Type/Annot/Subtype/Popup/Rect[0 0 10 10]/T(wenceslas)/Parent 4 0 R>>"),
