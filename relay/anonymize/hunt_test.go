@@ -2,6 +2,7 @@ package anonymize
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"strings"
 	"testing"
 
@@ -189,5 +190,57 @@ func TestOwnBounceRefused(t *testing.T) {
 		"--x\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; alice@sender.example\nAction: failed\nStatus: 5.2.2\n--x--\n")
 	if got, _ := refusedAs(t, testOptions(), msg, "alice@sender.example"); got != refusal.Identifying {
 		t.Errorf("got %v, want a refusal", got)
+	}
+}
+
+// tnefRTF is a winmail.dat whose only body is PidTagRtfCompressed, stored
+// uncompressed ("MELA"), as Outlook sends a rich-text message.
+func tnefRTF(rtf string) []byte {
+	le := binary.LittleEndian
+	val := le.AppendUint32(nil, uint32(len(rtf)+12))
+	val = le.AppendUint32(val, uint32(len(rtf)))
+	val = le.AppendUint32(val, 0x414C454D) // MELA
+	val = le.AppendUint32(val, 0)
+	val = append(val, rtf...)
+	props := le.AppendUint32(nil, 1)
+	props = le.AppendUint16(props, 0x0102) // PT_BINARY
+	props = le.AppendUint16(props, 0x1009) // PidTagRtfCompressed
+	props = le.AppendUint32(props, 1)
+	props = le.AppendUint32(props, uint32(len(val)))
+	props = append(props, val...)
+	props = append(props, make([]byte, (4-len(val)%4)%4)...)
+	b := le.AppendUint32(nil, 0x223E9F78)
+	b = le.AppendUint16(b, 0x1234)
+	b = append(b, 1)
+	b = le.AppendUint32(b, 0x00069003) // attMAPIProps
+	b = le.AppendUint32(b, uint32(len(props)))
+	b = append(b, props...)
+	var sum uint16
+	for _, c := range props {
+		sum += uint16(c)
+	}
+	return le.AppendUint16(b, sum)
+}
+
+// An Outlook rich-text body inside winmail.dat is checked as a text body:
+// the display name replaced, the sender's address refused.
+func TestTNEFRTFBody(t *testing.T) {
+	rtf := "{\\rtf1\\ansi\\ansicpg1252\\fromtext \\deff0{\\fonttbl{\\f0\\fswiss Arial;}}\r\n\\pard\\f0\\fs20 Hi Bob,\\par\r\nKEEP-RTF\\par\r\nAlice Smith\\par\r\n}"
+	msg := func(rtf string) []byte {
+		return crlfMsg(huntHeader + "Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\nHi Bob\n--x\n" +
+			"Content-Type: application/ms-tnef; name=\"winmail.dat\"\nContent-Disposition: attachment; filename=\"winmail.dat\"\n" +
+			"Content-Transfer-Encoding: base64\n\n" + wrap76(base64.StdEncoding.EncodeToString(tnefRTF(rtf))) + "--x--\n")
+	}
+	outs, err := rewrite(t, msg(rtf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := decodeView(outs[0]).text.String()
+	if strings.Contains(out, "Alice Smith") || !strings.Contains(out, "KEEP-RTF") || !strings.Contains(out, "Someone") {
+		t.Errorf("the RTF body:\n%s", out)
+	}
+	withAddress := strings.Replace(rtf, "Alice Smith", "alice@sender.example", 1)
+	if got, _ := refusedAs(t, testOptions(), msg(withAddress), ""); got != refusal.Identifying {
+		t.Errorf("the sender's address in the RTF body: %v, want a refusal", got)
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"leak/relay/content/refusal"
+	"leak/relay/content/text"
 	"leak/relay/content/tnef"
 )
 
@@ -42,7 +44,15 @@ func (r *rewriter) winmail(src io.Reader, sc scope, emit emitFunc) error {
 	case m.Text != "":
 		parts = append(parts, part{typ: "text/plain; charset=utf-8", disp: "inline", body: []byte(m.Text)})
 	case len(m.RTF) > 0:
-		parts = append(parts, part{typ: "application/rtf", disp: "attachment", name: "message.rtf", body: m.RTF})
+		// The message's own text, in RTF: checked as a text body is. The
+		// name and the address are matched where the RTF writes them in
+		// one run, which Outlook does unless formatting changes inside them.
+		rtf := string(m.RTF)
+		if text.HasAddress(rtf, r.sender.addrs) {
+			return refusal.New(refusal.Identifying, text.IdentifyingText)
+		}
+		rtf = text.ReplaceNames(rtf, r.sender.names)
+		parts = append(parts, part{typ: "application/rtf", disp: "attachment", name: "message.rtf", body: []byte(rtf)})
 	}
 	for _, a := range m.Attachments {
 		name := path.Base(a.Name)
