@@ -462,7 +462,7 @@ func (r *rewriter) vcard(h *textproto.Header, ct contentType, src io.Reader, emi
 	}
 	defer r.budget.release(held)
 	var b bytes.Buffer
-	kept, err := calendar.VCard(&b, bytes.NewReader(data), calendar.Identity{Address: r.anonAddress(), Sender: r.sender.addrs})
+	kept, err := calendar.VCard(&b, bytes.NewReader(data), calendar.Identity{Address: r.anonAddress(), Sender: r.sender.addrs, Names: r.sender.names})
 	if err != nil || kept == 0 {
 		return err
 	}

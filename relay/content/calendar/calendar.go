@@ -39,8 +39,10 @@ type component struct {
 //
 // The sender's ORGANIZER, or their ATTENDEE in a reply, becomes Leak's
 // anonymous identity; attendees who are the sender or work at the sender's
-// domain are dropped; vendor properties, directory links, creation dates
-// and attachments are dropped; UIDs the sender made are replaced. The
+// domain are dropped; vendor properties, directory links, LANGUAGE
+// parameters, creation dates and attachments are dropped, and so is what
+// Teams links say about the organizer (see teams); UIDs the sender made
+// are replaced. The
 // output is folded at 75 octets with CRLF line ends.
 func Calendar(w io.Writer, r io.Reader, id Identity) error {
 	c, err := newCleaner(id)
@@ -232,7 +234,7 @@ func (c *cleaner) calendarProp(p property) error {
 		return nil
 	}
 	c.cleanParams(&p)
-	p.Value = c.m.scrub(p.Value, c.id.Address, c.textName, nil)
+	p.Value = teams(c.m.scrub(p.Value, c.id.Address, c.textName, nil))
 	return c.emit(p)
 }
 

@@ -284,3 +284,65 @@ func TestAddressInAnyCase(t *testing.T) {
 		t.Errorf("output:\n%s", out)
 	}
 }
+
+// LANGUAGE (RFC 5545 section 3.2.10) is the locale of the sender's client.
+func TestLanguageParam(t *testing.T) {
+	in := "BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nSUMMARY;LANGUAGE=en-GB:Numbers sync\nLOCATION;LANGUAGE=en-GB;ALTREP=\"https://rooms.example/4\":Room 4\nCOMMENT;LANGUAGE=de:Hallo\nEND:VEVENT\nEND:VCALENDAR\n"
+	out, err := run(t, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\r\nSUMMARY:Numbers sync\r\n", "\r\nLOCATION;ALTREP=\"https://rooms.example/4\":Room 4\r\n", "\r\nCOMMENT:Hallo\r\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "LANGUAGE") {
+		t.Errorf("LANGUAGE survived:\n%s", out)
+	}
+}
+
+// Teams join links carry the organizer's Entra ID object id (Oid) in their
+// context parameter; the link must still lead to the meeting.
+func TestTeamsContext(t *testing.T) {
+	const (
+		join    = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NzQ5ZTc0YjQtYzE0Ni00Y2U4LWE1NjctZDU2ZGM3ZjU0YWFi%40thread.v2/0"
+		context = "context=%7b%22Tid%22%3a%22a1b2c3d4-0000-4000-8000-000000000001%22%2c%22Oid%22%3a%22f00dfeed-1234-4abc-9def-0123456789ab%22%7d"
+		raw     = `context={"Tid":"a1b2c3d4-0000-4000-8000-000000000001"\,"Oid":"f00dfeed-1234-4abc-9def-0123456789ab"}`
+	)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"text, folded", "DESCRIPTION:Hi Bob\\n\\nMicrosoft Teams meeting\\nJoin: " + join + "?" + context + "\\nMeeting ID: 123",
+			"DESCRIPTION:Hi Bob\\n\\nMicrosoft Teams meeting\\nJoin: " + join + "\\nMeeting ID: 123"},
+		{"angle brackets, upper case", "DESCRIPTION:Click here to join the meeting<" + join + "?" + strings.ToUpper(context) + ">",
+			"DESCRIPTION:Click here to join the meeting<" + join + ">"},
+		{"decoded JSON", "DESCRIPTION:Join: " + join + "?" + raw + " now", "DESCRIPTION:Join: " + join + " now"},
+		{"other parameters stay", "LOCATION:" + join + "?" + context + "&anon=true", "LOCATION:" + join + "?anon=true"},
+		{"after another parameter", "URL:" + join + "?anon=true&" + context, "URL:" + join + "?anon=true"},
+		{"meeting options", "DESCRIPTION:Learn More<https://aka.ms/JoinTeamsMeeting> | Meeting options<https://teams.microsoft.com/meetingOptions/?organizerId=f00dfeed-1234-4abc-9def-0123456789ab&tenantId=a1b2c3d4-0000-4000-8000-000000000001&threadId=19_meeting_NzQ5@thread.v2&messageId=0&language=en-US>",
+			"DESCRIPTION:Learn More<https://aka.ms/JoinTeamsMeeting> | Meeting options<>"},
+		{"cut short", "DESCRIPTION:Join: " + join + "?context=%7b%22Oid%22%3a%22f00dfeed-1234-4abc-9def-0123456789ab end", "DESCRIPTION:Join:  end"},
+		{"other contexts stay", "DESCRIPTION:https://app.example/x?context=%7bsearch%7d", "DESCRIPTION:https://app.example/x?context=%7bsearch%7d"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var folded bytes.Buffer
+			if err := writeFolded(&folded, tt.in); err != nil {
+				t.Fatal(err)
+			}
+			in := "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n" + folded.String() + "END:VEVENT\r\nEND:VCALENDAR\r\n"
+			var out bytes.Buffer
+			if err := Calendar(&out, strings.NewReader(in), testID); err != nil {
+				t.Fatal(err)
+			}
+			got := unfold(out.Bytes())
+			if !strings.Contains(got, "\n"+tt.want+"\n") {
+				t.Errorf("got\n%s\nwant line %q", got, tt.want)
+			}
+			if strings.Contains(strings.ToLower(got), "f00dfeed") {
+				t.Errorf("the organizer's Oid survived:\n%s", got)
+			}
+		})
+	}
+}

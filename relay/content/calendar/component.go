@@ -172,7 +172,7 @@ func (c *cleaner) prop(p property, replier bool, names []string) (property, bool
 		}
 	}
 	c.cleanParams(&p)
-	p.Value = c.m.scrub(p.Value, c.id.Address, c.textName, names)
+	p.Value = teams(c.m.scrub(p.Value, c.id.Address, c.textName, names))
 	return p, true
 }
 
@@ -192,14 +192,16 @@ func (c *cleaner) anonymous(name string, partstat *param) property {
 
 // cleanParams drops the parameters that point at the sender: SENT-BY (a
 // delegate's address), DIR (an LDAP or web link into the sender's
-// directory), EMAIL (RFC 7986) and vendor X- parameters (Google's
-// X-NUM-GUESTS, Outlook's X-MS-OLK-*). In DELEGATED-FROM, DELEGATED-TO and
+// directory), EMAIL (RFC 7986), LANGUAGE (RFC 5545 section 3.2.10: the
+// locale of the sender's client, "en-GB", as the HTML lang and
+// Content-Language the relay also drops) and vendor X- parameters
+// (Google's X-NUM-GUESTS, Outlook's X-MS-OLK-*). In DELEGATED-FROM, DELEGATED-TO and
 // MEMBER the sender's addresses become Leak's and their colleagues go.
 func (c *cleaner) cleanParams(p *property) {
 	out := p.Params[:0]
 	for _, q := range p.Params {
 		switch {
-		case q.Name == "SENT-BY", q.Name == "DIR", q.Name == "EMAIL", strings.HasPrefix(q.Name, "X-"):
+		case q.Name == "SENT-BY", q.Name == "DIR", q.Name == "EMAIL", q.Name == "LANGUAGE", strings.HasPrefix(q.Name, "X-"):
 			continue
 		case q.Name == "DELEGATED-FROM", q.Name == "DELEGATED-TO", q.Name == "MEMBER":
 			var vals []string

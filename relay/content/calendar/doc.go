@@ -6,14 +6,16 @@
 // of an invitation or the attendee of a reply is the sender, with a CN
 // parameter holding their full name, and clients add vendor properties
 // (X-MS-*, X-APPLE-*, X-WR-CALNAME) that carry ids, calendar names and
-// directory links. Calendar rewrites the sender's own properties to Leak's
+// directory links, a LANGUAGE parameter with the client's locale, and
+// Teams join links with the organizer's directory id. Calendar rewrites the sender's own properties to Leak's
 // anonymous identity and drops the rest of what identifies them, while the
 // event itself (summary, times, location, description, recurrence, time
 // zones, alarms) reaches the recipient intact, so their calendar client can
 // still act on it.
 //
 // VCard drops the sender's own card, which clients such as Thunderbird
-// attach to every message, and keeps the cards the sender meant to share.
+// attach to every message, and keeps the cards the sender meant to share,
+// less their client's ids and with their photos cleaned.
 //
 // Both refuse content they cannot parse with a refusal.Error of kind
 // Malformed; any other error is an I/O error of the reader or writer.

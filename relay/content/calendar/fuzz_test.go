@@ -12,6 +12,7 @@ import (
 func FuzzCalendar(f *testing.F) {
 	f.Add("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nATTENDEE;PARTSTAT=ACCEPTED;CN=\"a;b:c\":mailto:tomasz@mail.example\r\nUID:1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 	f.Add("BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nORGANIZER;SENT-BY=\"mailto:x@y\":mailto:o@kowalczyk-arch.example\nDESCRIPTION:a\n  b\nBEGIN:VALARM\nACTION:EMAIL\nEND:VALARM\nEND:VEVENT\nEND:VCALENDAR\n")
+	f.Add("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY;LANGUAGE=en:x\nDESCRIPTION:<https://teams.microsoft.com/l/meetup-join/0?context=%7b%22Oid%22%3a%22f%22%7d&a=1>\\n\nEND:VEVENT\nEND:VCALENDAR\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		var out bytes.Buffer
 		err := Calendar(&out, strings.NewReader(in), testID)
@@ -44,6 +45,7 @@ func FuzzCalendar(f *testing.F) {
 func FuzzVCard(f *testing.F) {
 	f.Add("BEGIN:VCARD\r\nEMAIL:tomasz@mail.example\r\nEND:VCARD\r\nBEGIN:VCARD\r\nFN:x\r\nEND:VCARD\r\n")
 	f.Add("BEGIN:VCARD\nitem1.EMAIL;type=pref:T.Kowalczyk@kowalczyk-arch.example\nAGENT:\nBEGIN:VCARD\nEND:VCARD\nEND:VCARD\n")
+	f.Add("BEGIN:VCARD\nX-A;QUOTED-PRINTABLE:a=\nb=\nc\nPHOTO:data:image/gif;base64,R0lGODlhAQABAAAAACwAAAAAAQABAAACAA==\nPHOTO;ENCODING=b:/9j/\n 2Q\nEND:VCARD\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		var out bytes.Buffer
 		kept, err := VCard(&out, strings.NewReader(in), testID)

@@ -13,6 +13,7 @@ type Identity struct {
 	Address string   // Leak's anonymous address, e.g. "anonymous@leak.example"
 	Name    string   // the relationship shown as CN, e.g. "A friend, anonymously"
 	Sender  []string // the sender's addresses (envelope MAIL FROM, header From), lower case
+	Names   []string // the sender's display names (header From); VCard drops a card of that name
 
 	// UIDKey, if set, keys the HMAC that replaces UIDs, so that a later
 	// update or cancellation of an event sent through Leak to the same
@@ -164,16 +165,25 @@ func (m *match) scrub(v, addr, name string, names []string) string {
 // end at whitespace, quotes and angle brackets, and at the "\n" and "\,"
 // escapes of TEXT values (RFC 5545 section 3.3.11).
 func dropTokens(text string, needles []string) string {
+	return dropTokensFunc(text, func(tok string) bool {
+		for _, n := range needles {
+			if strings.Contains(tok, n) || strings.Contains(strings.ToLower(tok), strings.ToLower(n)) && !isBase64ish(n) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// dropTokensFunc removes the tokens of text, split as dropTokens splits
+// them, for which drop reports true.
+func dropTokensFunc(text string, drop func(tok string) bool) string {
 	var b strings.Builder
 	start := 0
 	flush := func(end int) {
-		tok := text[start:end]
-		for _, n := range needles {
-			if strings.Contains(tok, n) || strings.Contains(strings.ToLower(tok), strings.ToLower(n)) && !isBase64ish(n) {
-				return
-			}
+		if tok := text[start:end]; !drop(tok) {
+			b.WriteString(tok)
 		}
-		b.WriteString(tok)
 	}
 	for i := 0; i < len(text); i++ {
 		c := text[i]
