@@ -156,6 +156,12 @@ func metaRule(parents []name, e *elem) {
 // required and so becomes the epoch), and the text fields that print the
 // author or sender (text:author-name, text:sender-*).
 func odfContentRule(parents []name, e *elem) {
+	// LibreOffice marks the text typed in each editing session with a
+	// revision-session id on its automatic styles, as Word does with
+	// rsids: they link every draft the author saved.
+	e.remove(func(space, local, _ string) bool {
+		return space == nsOfficeOOo && (local == "rsid" || local == "paragraph-rsid")
+	})
 	// Links and linked pictures on the author's disk or share name it;
 	// the reader cannot open them anyway.
 	if v, ok := e.attr(nsXLink, "href"); ok && (localPath(v) || strings.HasPrefix(v, "/")) {
@@ -213,9 +219,12 @@ func odfPictureText(parents []name, text string) (string, bool) {
 
 // settingsDropped are the configuration items that name the user's
 // printer (PrinterSetup holds the driver's job setup, with queue and
-// host) or files on their disk.
+// host) or files on their disk, and the revision-session ids of the
+// document's first and last editing sessions (Rsid, RsidRoot; see
+// odfContentRule).
 var settingsDropped = map[string]bool{"PrinterName": true, "PrinterSetup": true, "PrintFaxName": true,
-	"CurrentDatabaseDataSource": true, "CurrentDatabaseCommand": true, "CurrentDatabaseCommandType": true}
+	"CurrentDatabaseDataSource": true, "CurrentDatabaseCommand": true, "CurrentDatabaseCommandType": true,
+	"Rsid": true, "RsidRoot": true}
 
 func settingsRule(_ []name, e *elem) {
 	if e.Space != nsConfig || e.Local != "config-item" {

@@ -3,8 +3,10 @@ package office
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 )
 
@@ -24,6 +26,7 @@ const (
 	nsThreaded  = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
 	nsP188      = "http://schemas.microsoft.com/office/powerpoint/2018/8/main"
 	nsW16cex    = "http://schemas.microsoft.com/office/word/2018/wordml/cex"
+	nsVMLOffice = "urn:schemas-microsoft-com:office:office"
 )
 
 // OOXML cleans an Office Open XML package (ECMA-376 Part 2: .docx, .xlsx,
@@ -254,6 +257,12 @@ func (p *pkg) cleanParts() error {
 			continue
 		}
 		out, err := edit(e.data, r, t)
+		if err != nil && strings.HasSuffix(key, ".vml") {
+			// Office writes VML that is not always XML (Excel's form
+			// controls and comments hold bare <br> tags): its picture
+			// titles are cleaned in place instead.
+			out, err = vmlTitles(e.data), nil
+		}
 		if err != nil {
 			return fmt.Errorf("office: ooxml: part: %w", err)
 		}
@@ -289,4 +298,16 @@ func (p *pkg) write() ([]byte, error) {
 		}
 	}
 	return w.bytes()
+}
+
+// vmlTitle is an o:title attribute, as Office writes it in VML.
+var vmlTitle = regexp.MustCompile(`\bo:title="([^"<>]*)"`)
+
+// vmlTitles cleans the picture titles of a VML part that does not parse as
+// XML, as withPictureNames does those of one that does.
+func vmlTitles(data []byte) []byte {
+	return vmlTitle.ReplaceAllFunc(data, func(m []byte) []byte {
+		v := html.UnescapeString(string(vmlTitle.FindSubmatch(m)[1]))
+		return []byte(`o:title="` + html.EscapeString(pictureName(v)) + `"`)
+	})
 }

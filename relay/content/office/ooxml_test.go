@@ -63,3 +63,90 @@ func TestOOXMLRules(t *testing.T) {
 		}
 	}
 }
+
+// TestOOXMLParts: one part at a time, what must go and what must stay.
+func TestOOXMLParts(t *testing.T) {
+	const (
+		w   = `xmlns:w="` + nsW + `" xmlns:r="` + nsRel + `"`
+		vml = `xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="` + nsVMLOffice + `"`
+		x   = `xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="` + nsRel + `"`
+	)
+	tests := []struct {
+		name, part, data string
+		gone, kept       []string
+	}{
+		{"pivot cache refresher neutralised, refresh date dropped", "xl/pivotCache/pivotCacheDefinition1.xml",
+			`<pivotCacheDefinition ` + x + ` r:id="rId1" refreshedBy="Jo Bloggs" refreshedDate="45981.447291666664" createdVersion="8" recordCount="2"><cacheFields count="1"><cacheField name="KEEP-region"><sharedItems count="1"><s v="North"/></sharedItems></cacheField></cacheFields></pivotCacheDefinition>`,
+			[]string{"Jo Bloggs", "refreshedDate", "45981"},
+			[]string{`refreshedBy="Author"`, `recordCount="2"`, `name="KEEP-region"`, `<s v="North"/>`}},
+		{"document variables dropped", "word/settings.xml",
+			`<w:settings ` + w + `><w:zoom w:percent="100"/><w:docVars><w:docVar w:name="UserName" w:val="Jo Bloggs"/><w:docVar w:name="UserEmail" w:val="jbloggs@bloggs.example"/></w:docVars><w:defaultTabStop w:val="720"/></w:settings>`,
+			[]string{"Jo Bloggs", "jbloggs", "docVar"},
+			[]string{`<w:zoom w:percent="100"/><w:defaultTabStop w:val="720"/>`}},
+		{"languages dropped from styles", "word/styles.xml",
+			`<w:styles ` + w + `><w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:asciiTheme="minorHAnsi"/><w:lang w:val="en-GB" w:eastAsia="en-US" w:bidi="ar-SA"/></w:rPr></w:rPrDefault></w:docDefaults><w:style w:styleId="Normal"><w:rPr><w:lang w:val="de-AT"/></w:rPr></w:style></w:styles>`,
+			[]string{"en-GB", "en-US", "ar-SA", "de-AT", "w:lang"},
+			[]string{`<w:rPr><w:rFonts w:asciiTheme="minorHAnsi"/></w:rPr>`, `w:styleId="Normal"`}},
+		{"languages dropped from runs and settings", "word/settings.xml",
+			`<w:settings ` + w + `><w:themeFontLang w:val="en-GB" w:eastAsia="ja-JP"/><w:zoom/></w:settings>`,
+			[]string{"en-GB", "ja-JP"},
+			[]string{`<w:zoom/>`}},
+		{"languages dropped from the body", "word/document.xml",
+			`<w:document ` + w + `><w:body><w:p><w:r><w:rPr><w:b/><w:lang w:val="fr-CA"/></w:rPr><w:t>KEEP-text</w:t></w:r></w:p></w:body></w:document>`,
+			[]string{"fr-CA"},
+			[]string{`<w:rPr><w:b/></w:rPr><w:t>KEEP-text</w:t>`}},
+		{"legacy Word picture's title", "word/document.xml",
+			`<w:document ` + w + ` ` + vml + `><w:body><w:p><w:r><w:pict><v:shape id="_x0000_i1025" style="width:100pt"><v:imagedata r:id="rId9" o:title="PXL_20261102_175540123"/></v:shape></w:pict></w:r><w:r><w:t>KEEP-text</w:t></w:r></w:p></w:body></w:document>`,
+			[]string{"PXL_", "20261102"},
+			[]string{`<v:imagedata r:id="rId9" o:title="file"/>`, "KEEP-text"}},
+		{"Excel header picture's title", "xl/drawings/vmlDrawingHF1.vml",
+			`<xml ` + vml + `><v:shape id="CH" style="width:120pt"><v:imagedata o:relid="rId1" o:title="IMG_4032"/></v:shape><v:shape id="LH"><v:imagedata o:relid="rId2" o:title="KEEP-floor plan"/></v:shape></xml>`,
+			[]string{"IMG_4032"},
+			[]string{`<v:imagedata o:relid="rId1" o:title="file"/>`, `o:title="KEEP-floor plan"`}},
+		{"Excel build dropped", "xl/workbook.xml",
+			`<workbook ` + x + `><fileVersion appName="xl" lastEdited="7" lowestEdited="7" rupBuild="28526" codeName="{1D2C3B4A-0000-4000-8000-00000000AAAA}"/><sheets><sheet name="KEEP-sheet" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+			[]string{"28526", "lastEdited", "lowestEdited", "1D2C3B4A"},
+			[]string{`<fileVersion appName="xl"/>`, `name="KEEP-sheet"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := makeZip(t,
+				zipMember{name: "[Content_Types].xml", data: `<Types xmlns="` + nsTypes + `"/>`},
+				zipMember{name: tt.part, data: tt.data})
+			out, err := OOXML(in, 1<<20, keepAll)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := string(members(t, out)[tt.part])
+			for _, s := range tt.gone {
+				if strings.Contains(got, s) {
+					t.Errorf("%q survives", s)
+				}
+			}
+			for _, s := range tt.kept {
+				if !strings.Contains(got, s) {
+					t.Errorf("%q lost", s)
+				}
+			}
+			if t.Failed() {
+				t.Logf("cleaned %s:\n%s", tt.part, got)
+			}
+		})
+	}
+}
+
+// A VML part that is not XML (Excel writes bare <br> tags into its form
+// controls' and comments' text) still loses its pictures' made-up names,
+// and the workbook is not refused for it.
+func TestVMLNotXML(t *testing.T) {
+	vml := `<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">` +
+		`<v:shape id="CH"><v:imagedata o:relid="rId1" o:title="IMG_4032"/></v:shape>` +
+		`<v:shape id="_x0000_s1025"><v:textbox><div>first line<br>second line</div></v:textbox></v:shape></xml>`
+	got := string(vmlTitles([]byte(vml)))
+	if strings.Contains(got, "IMG_4032") || !strings.Contains(got, `o:title="file"`) || !strings.Contains(got, "first line<br>second line") {
+		t.Errorf("got %s", got)
+	}
+	if _, err := edit([]byte(vml), func([]name, *elem) {}, nil); err == nil {
+		t.Fatal("the test's VML parses as XML: it tests nothing")
+	}
+}

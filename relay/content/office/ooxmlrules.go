@@ -67,11 +67,29 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 			// x15ac:absPath is the folder the workbook was last saved in
 			// (MS-XLSX); xr:revisionPtr ties it to a cloud document;
 			// fileSharing names who reserved it (Part 1, CT_FileSharing).
+			// fileVersion's rupBuild, lastEdited and lowestEdited name the
+			// exact Excel build that saved it, as the AppVersion dropped
+			// from app.xml did, and its codeName is an id of the workbook
+			// (Part 1 §18.2.10); appName stays.
 			switch {
 			case e.Space == nsX15ac && e.Local == "absPath", e.Space == nsXR && e.Local == "revisionPtr":
 				e.drop = true
 			case e.Local == "fileSharing":
 				e.set("", "userName", neutral)
+			case e.Local == "fileVersion":
+				e.remove(func(space, local, _ string) bool {
+					return space == "" && (local == "rupBuild" || local == "lastEdited" || local == "lowestEdited" || local == "codeName")
+				})
+			}
+		}
+	case strings.HasPrefix(key, "xl/pivotcache/pivotcachedefinition"):
+		// Excel writes who last refreshed a pivot table and when (Part 1
+		// §18.10.1.67): the user name of whoever made it, on every one.
+		// Both attributes are optional.
+		r = func(_ []name, e *elem) {
+			if e.Local == "pivotCacheDefinition" {
+				e.set("", "refreshedBy", neutral)
+				e.remove(func(space, local, _ string) bool { return space == "" && local == "refreshedDate" })
 			}
 		}
 	case key == "xl/connections.xml":
@@ -144,7 +162,9 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 			}
 		}
 	}
-	if data := p.entries[p.parts[key]].data; bytes.Contains(data, []byte("cNvPr")) || bytes.Contains(data, []byte("docPr")) {
+	// "title" finds VML's o:title, in Word's legacy pictures and in the
+	// .vml drawings of Excel's header and footer pictures and comments.
+	if data := p.entries[p.parts[key]].data; containsAny(data, pictureNeedles) {
 		r = withPictureNames(r)
 	}
 	if len(ids) == 0 {
@@ -159,9 +179,12 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 	}, t
 }
 
+// pictureNeedles are the local names withPictureNames acts on.
+var pictureNeedles = [][]byte{[]byte("cNvPr"), []byte("docPr"), []byte("title")}
+
 // wordNeedles are the local names wordRule and withPictureNames act on.
-var wordNeedles = [][]byte{[]byte("rsid"), []byte("author"), []byte("attachedTemplate"), []byte("mailMerge"), []byte("docId"), []byte("dateUtc"),
-	[]byte("cNvPr"), []byte("docPr")}
+var wordNeedles = append([][]byte{[]byte("rsid"), []byte("author"), []byte("attachedTemplate"), []byte("mailMerge"), []byte("docId"), []byte("dateUtc"),
+	[]byte("docVars"), []byte("lang"), []byte("themeFontLang")}, pictureNeedles...)
 
 // withPictureNames adds to r the cleaning of a drawing's names: Word,
 // PowerPoint and Excel write an inserted picture's file name into the
@@ -170,10 +193,15 @@ var wordNeedles = [][]byte{[]byte("rsid"), []byte("author"), []byte("attachedTem
 // Word the whole path ("C:\Users\hollis\Pictures\IMG_4032.JPG"). A path
 // keeps its last element, and a file name a device made up becomes a
 // plain one ("photo.jpg"); "Picture 1" and written alt text stay.
+// VML, in Word's legacy pictures and Excel's header and footer pictures,
+// keeps the inserted file's name in o:title (v:imagedata, v:fill).
 func withPictureNames(r rule) rule {
 	return func(parents []name, e *elem) {
 		if r != nil {
 			r(parents, e)
+		}
+		if v, ok := e.attr(nsVMLOffice, "title"); ok && v != "" {
+			e.set(nsVMLOffice, "title", pictureName(v))
 		}
 		if e.Local != "cNvPr" && e.Local != "docPr" {
 			return
@@ -213,10 +241,15 @@ func isW(space string) bool { return space == nsW || space == nsWStrict }
 // w:rsid in styles, w:rsid* attributes; they link every draft a user
 // saved), as do the attached template (§17.15.1.6), the mail-merge data
 // source and query (§17.14, paths and SQL naming files on the user's
-// disk) and the w14/w15 document ids.
+// disk), the document variables (§17.15.1.31: macros and templates store
+// the user's name and address there) and the w14/w15 document ids.
+// The run languages (w:lang, §17.3.2.20) and the theme font languages
+// (w:themeFontLang) go too: they name the author's locale, as HTML's lang
+// does, and only steer spell checking and the choice of theme fonts.
 func wordRule(_ []name, e *elem) {
 	switch {
-	case isW(e.Space) && (e.Local == "rsids" || e.Local == "rsid" || e.Local == "attachedTemplate" || e.Local == "mailMerge"):
+	case isW(e.Space) && (e.Local == "rsids" || e.Local == "rsid" || e.Local == "attachedTemplate" || e.Local == "mailMerge" ||
+		e.Local == "docVars" || e.Local == "lang" || e.Local == "themeFontLang"):
 		e.drop = true
 		return
 	case (e.Space == nsW14 || e.Space == nsW15) && e.Local == "docId":

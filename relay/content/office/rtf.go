@@ -14,7 +14,10 @@ import (
 // manager, dates), user properties, the rsid table and every rsid control
 // word, the generator, the template path, the data store and document
 // variables; it neutralises the revision table and annotation authors and
-// drops revision and annotation dates. Everything else is copied as read.
+// drops revision and annotation dates. Embedded objects lose their data
+// (\objdata) and keep the picture shown in their place (\result);
+// JPEG and PNG pictures are cleaned as attached images are, other
+// pictures are dropped (see pict). Everything else is copied as read.
 // Input that does not start with "{\rtf" or whose groups do not close is
 // refused; bytes after the outermost group are not copied.
 func RTF(w io.Writer, r io.Reader) error {
@@ -33,12 +36,17 @@ const maxDepth = 4096
 
 // rtfDropped are destinations removed with their content (RTF 1.9.1
 // "Information group", "User properties", "RSID table", \generator,
-// \template, \datastore, \docvar, \filetbl, \password, \atndate).
+// \template, \datastore, \docvar, \filetbl, \password, \atndate), and
+// an embedded object's data (\objdata: an OLE object, whose Package
+// form carries the path of the file on the author's disk,
+// "C:\Users\NAME\Desktop\notes.txt"). The object's \result group, the
+// picture a reader shows in its place, stays.
 var rtfDropped = map[string]bool{
 	"info": true, "userprops": true, "rsidtbl": true, "generator": true, "template": true,
 	"datastore": true, "docvar": true, "filetbl": true, "password": true, "passwordhash": true,
 	"atndate": true, "author": true, "operator": true, "company": true, "manager": true,
 	"creatim": true, "revtim": true, "printim": true, "buptim": true,
+	"objdata": true,
 }
 
 // dropWord tells control words removed wherever they appear: revision
@@ -107,7 +115,10 @@ func (c *rtfCleaner) run() error {
 				return fmt.Errorf("office: rtf: unbalanced braces: %w", malformedRTF())
 			}
 		case 'w':
-			if rtfDropped[t.word] || t.word == "atnauthor" || t.word == "atnid" || t.word == "revtbl" {
+			// A picture word later in a group (where a group of its own
+			// would be read by pict) sends the rest of it to the picture
+			// too; that picture goes unread.
+			if rtfDropped[t.word] || t.word == "atnauthor" || t.word == "atnid" || t.word == "revtbl" || t.word == "pict" {
 				// A destination word later in a group still sends the rest
 				// of the group there, so the rest goes.
 				if err := c.skip(1); err != nil {
@@ -184,6 +195,8 @@ func (c *rtfCleaner) group() (bool, error) {
 		return true, c.skip(1)
 	case star && dest == "revtbl":
 		return true, c.revtbl()
+	case dest == "pict":
+		return true, c.pict(read)
 	}
 	c.pending = append(read, c.pending...)
 	return false, nil

@@ -97,3 +97,39 @@ func TestODFPictureNames(t *testing.T) {
 		}
 	}
 }
+
+// LibreOffice's revision-session ids, in settings and on the automatic
+// styles of content and styles, go; the styles' formatting stays.
+func TestODFRsid(t *testing.T) {
+	const ns = `xmlns:office="` + nsOffice + `" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:officeooo="` + nsOfficeOOo + `" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"`
+	const styles = `<style:style style:name="P1" style:family="paragraph"><style:paragraph-properties fo:margin-top="0cm" officeooo:paragraph-rsid="000b8872"/><style:text-properties fo:font-weight="bold" officeooo:rsid="000b8872" officeooo:paragraph-rsid="000b8872"/></style:style>`
+	in := makeZip(t,
+		zipMember{name: "mimetype", data: "application/vnd.oasis.opendocument.text"},
+		zipMember{name: "content.xml", data: `<office:document-content ` + ns + `><office:automatic-styles>` + styles + `</office:automatic-styles><office:body><text:p xmlns:text="` + nsText + `" text:style-name="P1">KEEP-text</text:p></office:body></office:document-content>`},
+		zipMember{name: "styles.xml", data: `<office:document-styles ` + ns + `><office:styles>` + styles + `</office:styles></office:document-styles>`},
+		zipMember{name: "settings.xml", data: `<office:document-settings xmlns:office="` + nsOffice + `" xmlns:config="` + nsConfig + `"><office:settings><config:config-item-set config:name="ooo:configuration-settings"><config:config-item config:name="Rsid" config:type="int">755698</config:config-item><config:config-item config:name="RsidRoot" config:type="int">755698</config:config-item><config:config-item config:name="KEEP-setting" config:type="boolean">true</config:config-item></config:config-item-set></office:settings></office:document-settings>`},
+		zipMember{name: "META-INF/manifest.xml", data: `<manifest:manifest xmlns:manifest="` + nsManifest + `"/>`},
+	)
+	out, err := ODF(in, 1<<20, keepAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := members(t, out)
+	for part, kept := range map[string][]string{
+		"content.xml":  {`<style:paragraph-properties fo:margin-top="0cm"/><style:text-properties fo:font-weight="bold"/>`, "KEEP-text"},
+		"styles.xml":   {`<style:paragraph-properties fo:margin-top="0cm"/><style:text-properties fo:font-weight="bold"/>`},
+		"settings.xml": {`config:name="KEEP-setting"`},
+	} {
+		got := string(m[part])
+		for _, s := range []string{"000b8872", "755698", "rsid", "Rsid"} {
+			if strings.Contains(got, s) {
+				t.Errorf("%s: %q survives", part, s)
+			}
+		}
+		for _, s := range kept {
+			if !strings.Contains(got, s) {
+				t.Errorf("%s: %q lost:\n%s", part, s, got)
+			}
+		}
+	}
+}
