@@ -28,10 +28,10 @@ func TestClients(t *testing.T) {
 		gone   []string
 	}{
 		{"gmail.html", "alice@smith-widgets.example",
-			[]string{"KEEP-GMAIL-body", "KEEP-GMAIL-quoted", `href="https://docs.example/d/1"`, "On Mon, 2 Nov 2026 at 17:05, someone wrote:", "<blockquote"},
+			[]string{"KEEP-GMAIL-body", "KEEP-GMAIL-quoted", `href="https://docs.example/d/1"`, "On Mon, 2 Nov 2026, someone wrote:", "<blockquote"},
 			[]string{"Alice Smith", "7946", "AIorK4zSIGIMAGE", "Rafael", "rafael.ortega", "gmail_signature", "gmail_attr", "google.com/url", "utm_", "-- "}},
 		{"apple.html", "devika@smith-widgets.example",
-			[]string{"KEEP-APPLE-body", "KEEP-APPLE-quoted", `href="tel:+442079460018"`, "2 Nov 2026, at 18:20, someone wrote:", `<blockquote type="cite">`},
+			[]string{"KEEP-APPLE-body", "KEEP-APPLE-quoted", `href="tel:+442079460018"`, "2 Nov 2026, someone wrote:", `<blockquote type="cite">`},
 			[]string{"Sent from my iPhone", "AppleMailSignature", "x-apple-data-detectors", "Arjun", "arjun.menon", "mid:", "A7C3E1F9", "overflow-wrap", "aria-label"}},
 		{"outlook_desktop.html", "magda@hartl-eng.example",
 			[]string{"KEEP-OUTLOOK-body", "KEEP-OUTLOOK-quoted", "Q3 forecast", "Vienna", "From: someone", "Subject: Q3 numbers"},
@@ -40,7 +40,7 @@ func TestClients(t *testing.T) {
 			[]string{"KEEP-OWA-body", "KEEP-OWA-quoted", `href="https://shop.example/offer?id=42"`, "From: someone", "Subject: Offer"},
 			[]string{"safelinks", "72f988bf", "magda", "Hartl", "Carl", "originalsrc", "Original URL", "utm_", "divRplyFwdMsg", "17:05"}},
 		{"thunderbird.html", "lena@berg-labs.example",
-			[]string{"KEEP-TB-body", "KEEP-TB-quoted", "On 02/11/2026 17:05, someone wrote:"},
+			[]string{"KEEP-TB-body", "KEEP-TB-quoted", "On 02/11/2026, someone wrote:"},
 			[]string{"Jonas", "Lena Berg", "Uppsala", "moz-", "mid:", "berg-labs", "5f3a9c1e"}},
 		{"proton.html", "nils@ek-consulting.example",
 			[]string{"KEEP-PROTON-body", "KEEP-PROTON-quoted", "someone wrote:"},
@@ -159,7 +159,7 @@ func TestMarkup(t *testing.T) {
 		{"outlook mobile signature", `<div>Hi</div><div id="ms-outlook-mobile-signature"><div>Get <a href="https://aka.ms/o0ukef">Outlook for iOS</a></div></div>`, `<div>Hi</div>`},
 		{"device line text", `<div>Hi<br><br>Sent from my Galaxy</div>`, `<div>Hi<br/><br/></div>`},
 		{"yahoo two-div attribution", `<div><div>On Mon, Nov 2, 2026 at 17:05, Maja Lind</div><div>&lt;maja@d.example&gt; wrote:</div></div>`,
-			`<div><div>On Mon, Nov 2, 2026 at 17:05, someone wrote:</div></div>`},
+			`<div><div>On Mon, Nov 2, 2026, someone wrote:</div></div>`},
 		{"outlook header paragraph", `<p><b>From:</b> Carl &lt;c@d.example&gt;<br><b>Sent:</b> Monday<br><b>To:</b> Bob<br><b>Subject:</b> Hi</p>`,
 			`<p>From: someone<br/>Subject: Hi</p>`},
 		{"prose from paragraph", `<p>From: the committee<br>We agree.</p>`, `<p>From: the committee<br/>We agree.</p>`},
@@ -167,7 +167,7 @@ func TestMarkup(t *testing.T) {
 			`<p style="color:red">x</p>`},
 		{"signature quoted by Outlook", `<div>Hi</div><div class="x_gmail_signature">Alice</div><div id="x_AppleMailSignature">Sent from my iPad</div>`, `<div>Hi</div>`},
 		{"pre quote", "<pre>On 2 Nov 2026, at 18:20, Bo Li &lt;bo@x.example&gt; wrote:\n&gt; hi\n&gt; Sent from my iPhone\n</pre>",
-			"<pre>On 2 Nov 2026, at 18:20, someone wrote:\r\n&gt; hi\r\n</pre>"},
+			"<pre>On 2 Nov 2026, someone wrote:\r\n&gt; hi\r\n</pre>"},
 		{"layout", `<div style="position:relative;top:40px;margin-bottom:-900px;margin:0 auto;transform:translateY(9em);float:left">x</div>`,
 			`<div style="margin:0 auto; float:left">x</div>`},
 		{"cid background", `<td background="cid:bg%40x">x</td>`, `x`},
@@ -206,6 +206,13 @@ func TestRefuse(t *testing.T) {
 		{"address in mailto", `<a href="mailto:alice@x.example">me</a>`, refusal.Identifying},
 		{"encoded mailto", `<a href="mailto:alice%40x.example">me</a>`, refusal.Identifying},
 		{"typed file url", `<p>see file:///C:/Users/alice/a.txt</p>`, refusal.Identifying},
+		{"address in pasted safelinks text", `<p>https://eur02.safelinks.protection.outlook.com/?url=ftp%3A%2F%2Fa.example&amp;data=05%7C02%7Calice%40x.example%7C0</p>`, refusal.Identifying},
+		{"address twice encoded, a lone %", `<p>100% done, https://a.example/?u=x%2540y write to alice%2540x.example</p>`, refusal.Identifying},
+		{"onedrive url", `<a href="https://x-my.sharepoint.com/:x:/g/personal/alice_x_example/EaBc?e=1">budget.xlsx</a>`, refusal.Identifying},
+		{"onedrive url as text", `<p>https://x-my.sharepoint.com/personal/ALICE_X_EXAMPLE/Documents</p>`, refusal.Identifying},
+		{"unc path as link text", `<p>It is here: <a href="file:///\\fs01.corp.x.example\home$\asmith\Q3.xlsx">\\fs01.corp.x.example\home$\asmith\Q3.xlsx</a></p>`, refusal.Identifying},
+		{"windows path as link text", `<p><a href="file:///C:\Users\asmith\Q3.xlsx"><span>C:\Users\</span>asmith\Q3.xlsx</a></p>`, refusal.Identifying},
+		{"unc href", `<p><a href="\\fs01\home$\asmith\Q3.xlsx">\\fs01\home$\asmith\Q3.xlsx</a></p>`, refusal.Identifying},
 	}
 	for _, tt := range tests {
 		_, err := cleanString(t, tt.in, o)
@@ -215,7 +222,9 @@ func TestRefuse(t *testing.T) {
 	}
 	for _, in := range []string{`<p>xalice@x.example alice@x.example.org</p>`,
 		`<div class="gmail_signature">alice@x.example</div>`,
-		`<div>On 2 Nov 2026, Alice &lt;alice@x.example&gt; wrote:</div>`} {
+		`<div>On 2 Nov 2026, Alice &lt;alice@x.example&gt; wrote:</div>`,
+		`<p>https://x-my.sharepoint.com/personal/malice_x_example/ and /personal/alice_x_example_org/ and 100% sure</p>`,
+		`<p><a href="file:///C:/Users/asmith/Q3.xlsx">Q3.xlsx</a></p>`} {
 		if _, err := cleanString(t, in, o); err != nil {
 			t.Errorf("Clean(%q) = %v, want no refusal", in, err)
 		}
@@ -234,5 +243,72 @@ func TestTooLarge(t *testing.T) {
 	err := Clean(&strings.Builder{}, in, Options{})
 	if r, ok := refusal.As(err); !ok || r.Kind != refusal.TooLarge {
 		t.Fatalf("Clean = %v, want too large", err)
+	}
+}
+
+// TestSenderLeft checks markup that kept the sender's address, name,
+// locale or client after cleaning, each case failing on the code before.
+func TestSenderLeft(t *testing.T) {
+	sl := "https://eur02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fexample.com%2Freport&amp;data=05%7C02%7Calice%40sender.example%7C8f3a2b1c%7C0&amp;sdata=AbC%3D&amp;reserved=0"
+	apple := func(k, v string) string {
+		return `<div style="margin-top: 0px;"><span style="font-family: -webkit-system-font, Helvetica Neue;"><b>` + k + `: </b></span><span>` + v + "<br></span></div>\n"
+	}
+	tests := []struct {
+		name, in   string
+		keep, gone []string
+	}{
+		{"safelinks as link text", `<p>Have a look: <a href="` + sl + `">` + sl + `</a>.</p>`,
+			[]string{`Have a look: <a href="https://example.com/report">https://example.com/report</a>.`}, []string{"safelinks", "sender.example"}},
+		{"body lang", `<body lang=EN-GB dir=ltr link="#0563C1"><p>Hi there</p></body>`,
+			[]string{`<body dir="ltr"><p>Hi there</p>`}, []string{"EN-GB", "lang", "0563C1"}},
+		{"office and webkit style", `<p style="font-size:11.0pt;mso-fareast-font-family:Calibri;mso-fareast-language:EN-GB;caret-color: rgb(0, 0, 0); -webkit-text-size-adjust: auto; -moz-user-select:none;color:red">Hi</p>`,
+			[]string{`<p style="font-size:11.0pt; color:red">Hi</p>`}, []string{"mso-", "Calibri", "EN-GB", "caret", "webkit", "-moz"}},
+		{"name in alt", `<p>Hi</p><img src="cid:sig@x" alt="Alice Smith"><img src="https://sender.example/logo.png" alt="Alice Smith - Sales">`,
+			[]string{`<img alt="Someone" src="cid:sig@x"/>`, `Someone - Sales`}, []string{"Alice", "logo.png"}},
+		{"name apart by nbsp and newline", "<p>Best,</p><p>Alice&nbsp;Smith</p><p>that Alice\nSMITH promised, Alice  Smith\u00a0too; Alice\nSmithers stays</p>",
+			[]string{"<p>Someone</p>", "that Someone promised, Someone\u00a0too; Alice\r\nSmithers stays"}, []string{"Alice\u00a0", "Alice\r\nSMITH"}},
+		{"outlook desktop signature", "<div class=WordSection1><p class=MsoNormal>Hi Bob,<o:p></o:p></p>\n<p class=MsoNormal>The numbers are in.</p>\n" +
+			`<p class=MsoNormal><a name="_MailAutoSig"><b><span style='color:#1F3864;mso-no-proof:yes'>Alice Smith<o:p></o:p></span></b></a></p>` + "\n" +
+			`<p class=MsoNormal><span>Head of Procurement | Sender Corp</span></p><table><tr><td>Tel: +44 20 7946 0123</td></tr></table><p class=MsoNormal><o:p>&nbsp;</o:p></p>` +
+			`<div style='border:none;border-top:solid #E1E1E1 1.0pt'><p class=MsoNormal><b>From:</b> Bob &lt;bob@b.example&gt;<br><b>Sent:</b> Monday<br><b>To:</b> Alice<br><b>Subject:</b> Numbers</p></div>` +
+			`<p>KEEP-quoted</p></div>`,
+			[]string{"The numbers are in.", "From: someone<br/>Subject: Numbers", "KEEP-quoted"}, []string{"Procurement", "7946", "Smith", "Someone", "mso-"}},
+		{"signature at the end", `<p>Hi</p><p><a name="_MailAutoSig"></a></p><p>Alice</p><p>Sender Corp</p>`, []string{"<p>Hi</p>"}, []string{"Sender Corp"}},
+		{"anchor after text", `<p>Hi <a name="_MailAutoSig">there</a></p><p>KEEP-after</p>`, []string{"<p>Hi there</p><p>KEEP-after</p>"}, nil},
+		{"apple forward", `<p>FYI</p><blockquote type="cite"><div>Begin forwarded message:</div><br class="Apple-interchange-newline">` +
+			apple("From", `Carol Jones &lt;<a href="mailto:carol@c.example">carol@c.example</a>&gt;`) + apple("Subject", `<b>Budget</b>`) +
+			apple("Date", `18 November 2025 at 22:07:12 CET`) + apple("To", `Team &lt;<a href="mailto:team@c.example">team@c.example</a>&gt;`) +
+			`<br><div><div>Numbers attached.</div></div></blockquote>`,
+			[]string{"Begin forwarded message:", "From: someone<br/>Subject: Budget", "Numbers attached."}, []string{"Carol", "c.example", "22:07"}},
+		{"thunderbird forward", `<p>FYI</p><div class="moz-forward-container"><br><br>-------- Forwarded Message --------
+<table class="moz-email-headers-table" cellspacing="0" cellpadding="0" border="0"><tbody>
+<tr><th valign="BASELINE" nowrap="nowrap" align="RIGHT">Subject: </th><td>Budget</td></tr>
+<tr><th nowrap="nowrap" align="RIGHT">Date: </th><td>Tue, 18 Nov 2025 22:07:12 +0100</td></tr>
+<tr><th nowrap="nowrap" align="RIGHT">From: </th><td>Carol Jones <a class="moz-txt-link-rfc2396E" href="mailto:carol@c.example">&lt;carol@c.example&gt;</a></td></tr>
+<tr><th nowrap="nowrap" align="RIGHT">CC: </th><td>Dave <a href="mailto:dave@c.example">&lt;dave@c.example&gt;</a></td></tr>
+</tbody></table><br><br>Numbers attached.</div>`,
+			[]string{"-------- Forwarded Message --------", "<div>Subject: Budget<br/>From: someone</div>", "Numbers attached."}, []string{"Carol", "c.example", "22:07", "<table", "<th"}},
+	}
+	o := Options{Sender: []string{"alice@sender.example"}, Names: []string{"Alice Smith"}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := cleanString(t, tt.in, o)
+			if err != nil {
+				t.Fatalf("Clean: %v", err)
+			}
+			for _, k := range tt.keep {
+				if !strings.Contains(out, k) {
+					t.Errorf("lost %q", k)
+				}
+			}
+			for _, g := range tt.gone {
+				if strings.Contains(out, g) {
+					t.Errorf("kept %q", g)
+				}
+			}
+			if t.Failed() {
+				t.Logf("output:\n%s", out)
+			}
+		})
 	}
 }

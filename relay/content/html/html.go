@@ -134,7 +134,8 @@ func render(w io.Writer, body *html.Node) error {
 	}
 	if body != nil {
 		for _, a := range body.Attr {
-			if a.Namespace == "" && (a.Key == "dir" || a.Key == "lang") {
+			// Not lang: see attrs.
+			if a.Namespace == "" && a.Key == "dir" {
 				if _, err := fmt.Fprintf(w, ` %s="%s"`, a.Key, html.EscapeString(a.Val)); err != nil {
 					return err
 				}

@@ -8,6 +8,9 @@ import (
 	"leak/relay/content/text"
 )
 
+// textLines returns the text under n as the lines a reader sees, split at
+// <br> and block elements, with white space collapsed. It reports false if
+// the text is longer than limit: containers with more text than a header
 // block or an attribution are not these.
 func textLines(n *html.Node, limit int) ([]string, bool) {
 	var lines []string
@@ -62,9 +65,13 @@ func textLines(n *html.Node, limit int) ([]string, bool) {
 	return out, true
 }
 
+// lines finds device lines and attributions among the children of n that
+// form one line of text: a run of text and inline elements between <br>s
+// or blocks, such as Apple Mail's attribution, whose date and address are
 // links of its data detectors.
 func (c *cleaner) lines(n *html.Node) {
 	c.blocks(n)
+	c.fields(n)
 	var run []*html.Node
 	for ch := n.FirstChild; ; ch = ch.NextSibling {
 		if ch != nil && (ch.Type == html.TextNode || ch.Type == html.ElementNode && inline[ch.Data]) {
@@ -128,6 +135,7 @@ func hasBreak(n *html.Node) bool {
 	return false
 }
 
+// blocks finds an attribution split over two sibling blocks, as Yahoo
 // writes it: "<div>On <date>, Name</div><div>&lt;address&gt; wrote:</div>".
 func (c *cleaner) blocks(n *html.Node) {
 	var prev *html.Node
@@ -156,6 +164,7 @@ func (c *cleaner) blocks(n *html.Node) {
 	}
 }
 
+// firstText and lastText return the first and the last text under n that
 // is not white space, as cheap tests before the text of n is collected.
 func firstText(n *html.Node) string {
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
@@ -181,6 +190,8 @@ func lastText(n *html.Node) string {
 	return ""
 }
 
+// mayBeHeader reports whether the first text of a container can start an
+// Outlook header block: a field name before a colon ("From:", split from
 // its value by <b>) or a separator line.
 func mayBeHeader(s string) bool {
 	s = strings.TrimLeft(s, " \t\n\u00a0*")

@@ -23,6 +23,9 @@ var (
 	signatureIDs = map[string]bool{"signature": true, "ms-outlook-mobile-signature": true}
 	// attributionClasses mark the line above a quote: Gmail, Thunderbird.
 	attributionClasses = map[string]bool{"gmail_attr": true, "gmail_quote_attribution": true, "moz-cite-prefix": true}
+	// headerTableClasses mark a forwarded message's header block written
+	// as a table, a field a row: Thunderbird.
+	headerTableClasses = map[string]bool{"moz-email-headers-table": true}
 )
 
 // marker removes or rewrites e if it is a client's generated container, and
@@ -45,6 +48,13 @@ func (c *cleaner) marker(e *html.Node) bool {
 		k = strings.TrimPrefix(k, "x_")
 		if signatureClasses[k] {
 			e.Parent.RemoveChild(e)
+			return true
+		}
+		if headerTableClasses[k] {
+			// Its text would go foster-parented out of a table.
+			e.Data, e.DataAtom = "div", atom.Div
+			replaceChildren(e, headerBlock(rowLines(e), true))
+			e.Attr = nil
 			return true
 		}
 		if attributionClasses[k] {
@@ -136,13 +146,160 @@ func replaceChildren(e *html.Node, lines []string) {
 	}
 }
 
-// textLines returns the text under n as the lines a reader sees, split at
-// <br> and block elements, with white space collapsed. It reports false if
-// the text is longer than limit: containers with more text than a header
-// lines finds device lines and attributions among the children of n that
-// form one line of text: a run of text and inline elements between <br>s
-// or blocks, such as Apple Mail's attribution, whose date and address are
-// blocks finds an attribution split over two sibling blocks, as Yahoo
-// firstText and lastText return the first and the last text under n that
-// mayBeHeader reports whether the first text of a container can start an
-// Outlook header block: a field name before a colon ("From:", split from
+// rowLines returns the text of each table row under n as one line: "From: "
+// in the row's <th>, the address in its <td>.
+func rowLines(n *html.Node) []string {
+	var out []string
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type != html.ElementNode {
+			continue
+		}
+		if ch.Data != "tr" {
+			out = append(out, rowLines(ch)...)
+			continue
+		}
+		if lines, fit := textLines(ch, 2000); fit {
+			out = append(out, strings.Join(lines, " "))
+		}
+	}
+	return out
+}
+
+// fields rewrites a header block written as one block per field, as Apple
+// Mail writes a forwarded message's ("<div><b>From: </b>Name
+// &lt;address&gt;</div>", then Subject, Date, To): a run of sibling
+// blocks, each one header field, with a From field among at least three.
+func (c *cleaner) fields(n *html.Node) {
+	var run []*html.Node
+	var lines []string
+	flush := func() {
+		if out := headerBlock(lines, false); out != nil {
+			replaceChildren(run[0], out)
+			run[0].Attr = nil
+			for _, r := range run[1:] {
+				n.RemoveChild(r)
+			}
+		}
+		run, lines = run[:0], lines[:0]
+	}
+	for ch := n.FirstChild; ch != nil; {
+		next := ch.NextSibling
+		switch {
+		case ch.Type == html.TextNode && strings.TrimSpace(ch.Data) == "":
+		case ch.Type == html.ElementNode && !inline[ch.Data] && !void[ch.Data] && mayBeHeader(firstText(ch)):
+			l, fit := textLines(ch, 1000)
+			if _, ok := text.HeaderField(strings.Join(l, " ")); fit && len(l) == 1 && ok {
+				run = append(run, ch)
+				lines = append(lines, l[0])
+				break
+			}
+			flush()
+		default:
+			flush()
+		}
+		ch = next
+	}
+	flush()
+}
+
+// autoSignature reports whether e starts Outlook desktop's signature, which
+// it marks only with an anchor before the signature's first paragraph:
+// <p><a name="_MailAutoSig">Name</a></p>, the title and the telephone
+// numbers in the paragraphs after it.
+func autoSignature(e *html.Node) bool {
+	if e.Data == "a" && !lineStart(e) {
+		// The anchor is inside a line ("Regards, <a name=...>").
+		return false
+	}
+	for n := e; n != nil; {
+		if n.Type == html.ElementNode && n.Data == "a" &&
+			strings.EqualFold(strings.TrimPrefix(attr(n, "name"), "x_"), "_MailAutoSig") {
+			return true
+		}
+		if n != e && !inline[n.Data] {
+			// The anchor is not in e's first line: e holds more than
+			// the signature, and the anchor is found in its children.
+			return false
+		}
+		ch := n.FirstChild
+		for ; ch != nil && ch.Type != html.ElementNode; ch = ch.NextSibling {
+			if ch.Type == html.TextNode && !blank(ch.Data) {
+				return false
+			}
+		}
+		n = ch
+	}
+	return false
+}
+
+// lineStart reports whether no text comes before n on its line.
+func lineStart(n *html.Node) bool {
+	for p := n.PrevSibling; p != nil; p = p.PrevSibling {
+		switch {
+		case p.Type == html.TextNode && !blank(p.Data):
+			return false
+		case p.Type == html.ElementNode && (p.Data == "br" || !inline[p.Data]):
+			return true
+		case p.Type == html.ElementNode && hasText(p, func(s string) bool { return !blank(s) }):
+			return false
+		}
+	}
+	return n.Parent == nil || !inline[n.Parent.Data]
+}
+
+// blank reports text that shows nothing: white space and no-break spaces,
+// such as Word's empty paragraphs hold.
+func blank(s string) bool { return strings.Trim(s, " \t\r\n\u00a0") == "" }
+
+// removeSignature removes e and the siblings after it up to the header
+// block or the attribution of a quoted message, and returns the node to
+// visit next.
+func removeSignature(e *html.Node) *html.Node {
+	parent := e.Parent
+	for n := e; n != nil; {
+		if n != e && startsQuote(n) {
+			return n
+		}
+		next := n.NextSibling
+		parent.RemoveChild(n)
+		n = next
+	}
+	return nil
+}
+
+// startsQuote reports whether n starts the quoted message of a reply or a
+// forward: a quote, a rule or Outlook's bordered header block, or a block
+// whose text is an attribution or header fields. A block of more text than
+// a signature has is not removed either.
+func startsQuote(n *html.Node) bool {
+	if n.Type != html.ElementNode {
+		return false
+	}
+	if n.Data == "blockquote" || n.Data == "hr" || strings.Contains(strings.ToLower(attr(n, "style")), "border-top") ||
+		hasID(n, "divrplyfwdmsg") {
+		return true
+	}
+	lines, fit := textLines(n, 2000)
+	if !fit {
+		return true
+	}
+	for _, l := range lines {
+		if _, ok := text.NeutralAttribution(l); ok || text.IsFromField(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasID reports an element under or at n with the id, less Outlook's "x_".
+func hasID(n *html.Node, id string) bool {
+	if n.Type == html.ElementNode && strings.EqualFold(strings.TrimPrefix(attr(n, "id"), "x_"), id) {
+		return true
+	}
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if hasID(ch, id) {
+			return true
+		}
+	}
+	return false
+}

@@ -14,7 +14,8 @@ import (
 //   - expression(), behavior and -moz-binding run code in old engines;
 //   - @import loads a style sheet;
 //   - positioning, transforms and negative margins can lay a box over the
-//     footer that follows the content, or move the footer under one.
+//     footer that follows the content, or move the footer under one;
+//   - vendor properties name the sender's client (vendor).
 //
 // Font families become the generic family they belong to (genericFamily).
 //
@@ -38,7 +39,7 @@ func (c *cleaner) style(v string) string {
 			continue
 		}
 		prop, val = strings.TrimSpace(prop), strings.TrimSpace(val)
-		if layout[prop] || strings.HasPrefix(prop, "margin") && strings.Contains(val, "-") {
+		if layout[prop] || strings.HasPrefix(prop, "margin") && strings.Contains(val, "-") || vendor(prop) {
 			continue
 		}
 		switch prop {
@@ -98,6 +99,16 @@ func (c *cleaner) cssURLs(d string) (string, bool) {
 var layout = map[string]bool{
 	"position": true, "top": true, "bottom": true, "left": true, "right": true, "inset": true, "z-index": true,
 	"transform": true, "translate": true, "rotate": true, "scale": true,
+}
+
+// vendor reports a property that names the sender's client rather than
+// the look of the text: Word's mso-* (Outlook for Windows, with the
+// sender's language in mso-fareast-language), the vendor-prefixed -webkit-*
+// (Apple Mail), -moz-* (Thunderbird) and -ms-*, and caret-color, which
+// Apple Mail writes on every block it composes. Custom properties (--*)
+// go with them: no style sheet remains to read them.
+func vendor(prop string) bool {
+	return strings.HasPrefix(prop, "mso-") || strings.HasPrefix(prop, "-") || prop == "caret-color"
 }
 
 // genericFamily reduces a font-family list (CSS Fonts 4, section 2.1) to

@@ -2,6 +2,7 @@ package html
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -14,9 +15,10 @@ import (
 
 // cleaner holds the options of one Clean call.
 type cleaner struct {
-	o     Options
-	has   func(string) bool   // finds the sender's addresses
-	names func(string) string // replaces the sender's display names
+	o           Options
+	has         func(string) bool   // finds the sender's addresses
+	underscored []string            // the addresses as OneDrive writes them
+	names       func(string) string // replaces the sender's display names
 }
 
 // children cleans the content of n in place.
@@ -54,8 +56,24 @@ func (c *cleaner) text(n *html.Node) error {
 	if strings.IndexByte(n.Data, '\n') >= 0 {
 		n.Data = cleanLines(n.Data)
 	}
-	n.Data = c.names(n.Data)
+	n.Data = c.names(cleanURLs(n.Data))
 	return nil
+}
+
+// urlRe finds the URLs in text. Outlook writes a pasted link's target as
+// its text too, a SafeLinks URL that holds the sender's mailbox.
+var urlRe = regexp.MustCompile(`(?i)\bhttps?://[^\s<>"]+`)
+
+// cleanURLs unwraps the URLs in s as link unwraps an href, keeping the
+// punctuation that ends a sentence after one.
+func cleanURLs(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	return urlRe.ReplaceAllStringFunc(s, func(u string) string {
+		trail := len(u) - len(strings.TrimRight(u, ".,;:!?)]'"))
+		return text.CleanURL(u[:len(u)-trail]) + u[len(u)-trail:]
+	})
 }
 
 // cleanLines drops the device lines of s and rewrites its attributions,
@@ -86,6 +104,9 @@ func (c *cleaner) element(e *html.Node) (*html.Node, error) {
 		parent.RemoveChild(e)
 		return next, nil
 	}
+	if autoSignature(e) {
+		return removeSignature(e), nil
+	}
 	if c.marker(e) {
 		return next, nil
 	}
@@ -100,6 +121,11 @@ func (c *cleaner) element(e *html.Node) (*html.Node, error) {
 	}
 	if e.Data == "img" {
 		return next, c.image(e)
+	}
+	if e.Data == "a" && localPath(attr(e, "href")) && hasText(e, func(s string) bool { return strings.ContainsAny(s, `\/`) }) {
+		// Outlook links a path typed in the text to it: the link's
+		// text is the path, the account and the server in it.
+		return next, refusal.New(refusal.Identifying, text.LocalFileText)
 	}
 	if err := c.attributes(e); err != nil {
 		return next, err
@@ -150,8 +176,9 @@ func (c *cleaner) attributes(e *html.Node) error {
 			a.Val = genericFamily(strings.ToLower(a.Val))
 		case a.Key == "alt":
 			// Gmail and Apple Mail write an inline picture's file name
-			// here, which its camera may have made up.
-			a.Val = filename.Neutral(a.Val)
+			// here, which its camera may have made up; a signature's
+			// picture has the sender's name.
+			a.Val = c.names(filename.Neutral(a.Val))
 		case a.Key == "type":
 			// type="cite" marks a quote for the recipient's client; on
 			// lists it is the numbering. Elsewhere (input, script) no.
@@ -182,6 +209,8 @@ func (c *cleaner) image(e *html.Node) error {
 	if !ok {
 		alt := strings.TrimSpace(attr(e, "alt"))
 		if alt != "" && !text.HasLocalFile(alt) {
+			// Inserted before e, so not visited as the other text is.
+			alt = c.names(cleanURLs(filename.Neutral(alt)))
 			e.Parent.InsertBefore(&html.Node{Type: html.TextNode, Data: alt}, e)
 		}
 		e.Parent.RemoveChild(e)
@@ -233,6 +262,25 @@ func link(v string) (string, bool) {
 		return v, true
 	}
 	return "", false
+}
+
+// localPath reports whether an href points at a file on the sender's
+// computer or network: a file: URL, a UNC path (\\server\share) or a
+// Windows path (C:\).
+func localPath(v string) bool {
+	v = strings.TrimSpace(v)
+	return text.HasLocalFile(v) || strings.HasPrefix(v, `\\`) ||
+		len(v) > 2 && (v[0]|0x20 >= 'a' && v[0]|0x20 <= 'z') && v[1] == ':' && (v[2] == '\\' || v[2] == '/')
+}
+
+// hasText reports whether f holds for a text node under n.
+func hasText(n *html.Node, f func(string) bool) bool {
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type == html.TextNode && f(ch.Data) || hasText(ch, f) {
+			return true
+		}
+	}
+	return false
 }
 
 func attr(e *html.Node, key string) string {

@@ -8,10 +8,19 @@ import (
 // scanner finds the sender's own address in the text that is kept. An
 // address counts only as a whole token: "alice@x.example" is not found in
 // "xalice@x.example" or "alice@x.example.org", which are other mailboxes.
+//
+// Links carry the address in two more spellings. Percent-encoded in a
+// query ("alice%40x.example", RFC 3986 section 2.1), as SafeLinks and
+// other redirectors write the recipient: the scanner also reads the text
+// percent-decoded. And with "@" and "." written "_", as OneDrive and
+// SharePoint name a personal site after the user's UPN
+// (".../personal/alice_x_example/..."): the scanner also looks for that
+// form, which names no other mailbox.
 type scanner struct {
 	addrs [][]byte
-	max   int
-	tail  []byte // the end of the previous chunk of a long line
+	under [][]byte // each address with its punctuation written "_"
+	max   int      // the longest address, percent-encoded twice
+	tail  []byte   // the end of the previous chunk of a long line
 }
 
 func newScanner(addrs []string) *scanner {
@@ -20,11 +29,29 @@ func newScanner(addrs []string) *scanner {
 		a = strings.ToLower(strings.TrimSpace(a))
 		if strings.Contains(a, "@") {
 			s.addrs = append(s.addrs, []byte(a))
-			s.max = max(s.max, len(a))
+			s.under = append(s.under, underscored(a))
+			// "%2540" is "@" encoded twice: five bytes for one.
+			s.max = max(s.max, 5*len(a))
 		}
 	}
 	return s
 }
+
+// underscored spells a as OneDrive writes a UPN into a personal site's
+// path: every character other than a letter or digit becomes "_".
+func underscored(a string) []byte {
+	b := []byte(a)
+	for i, c := range b {
+		if !isAlnum(c) && c < 0x80 {
+			b[i] = '_'
+		}
+	}
+	return b
+}
+
+// mayHold reports whether s has a byte that starts one of the spellings
+// the scanner looks for, to skip the search for the lines that hold none.
+func mayHold(s string) bool { return strings.ContainsAny(s, "@%_") }
 
 // HasAddress reports whether s contains one of addrs as a whole address,
 // ignoring case.
@@ -35,7 +62,7 @@ func HasAddress(s string, addrs []string) bool { return newScanner(addrs).final(
 func AddressFinder(addrs []string) func(s string) bool {
 	sc := newScanner(addrs)
 	return func(s string) bool {
-		return len(sc.addrs) > 0 && strings.IndexByte(s, '@') >= 0 && sc.find([]byte(s), 0, true)
+		return len(sc.addrs) > 0 && mayHold(s) && sc.find([]byte(s), 0, true)
 	}
 }
 
@@ -66,11 +93,95 @@ func (s *scanner) part(b []byte, end bool) bool {
 	return found
 }
 
-// find looks for a whole address starting at or after from. When final is
-// false a match that reaches the end of buf is left for the next chunk,
-// which shows whether the address goes on. It looks around each "@", so a
-// line without one costs a byte search.
+// find looks for a whole address starting at or after from, in buf as it
+// is, percent-decoded, and in the underscore spelling. When final is false
+// a match that reaches the end of buf is left for the next chunk, which
+// shows whether the address goes on.
 func (s *scanner) find(buf []byte, from int, final bool) bool {
+	if s.findAt(buf, from, final, localChar) || s.findUnder(buf, from, final) {
+		return true
+	}
+	// Twice: a redirector inside a redirector encodes the "%" again.
+	for range 2 {
+		if bytes.IndexByte(buf, '%') < 0 {
+			return false
+		}
+		dec := percentDecode(buf)
+		if len(dec) == len(buf) {
+			return false
+		}
+		buf = dec
+		if s.findAt(buf, from, final, urlLocalChar) {
+			return true
+		}
+	}
+	return false
+}
+
+// percentDecode replaces each "%XX" in b by the octet it stands for.
+func percentDecode(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] == '%' && i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]) {
+			out = append(out, unhex(b[i+1])<<4|unhex(b[i+2]))
+			i += 2
+			continue
+		}
+		out = append(out, b[i])
+	}
+	return out
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// findUnder looks for the underscore spelling of an address as a whole
+// token: "_" and "." before or after it would make it another name.
+func (s *scanner) findUnder(buf []byte, from int, final bool) bool {
+	if bytes.IndexByte(buf, '_') < 0 {
+		return false
+	}
+	for _, u := range s.under {
+		for i := from; i+len(u) <= len(buf); i++ {
+			j := indexFold(buf[i:], u)
+			if j < 0 {
+				break
+			}
+			start, end := i+j, i+j+len(u)
+			if (start == 0 || !urlLocalChar(buf[start-1])) && (end < len(buf) || final) && !continues(buf[end:]) {
+				return true
+			}
+			i = start
+		}
+	}
+	return false
+}
+
+// indexFold is bytes.Index ignoring ASCII case; u is lower case.
+func indexFold(b, u []byte) int {
+	for i := 0; i+len(u) <= len(b); i++ {
+		if c := b[i]; (c == u[0] || c+'a'-'A' == u[0]) && bytes.EqualFold(b[i:i+len(u)], u) {
+			return i
+		}
+	}
+	return -1
+}
+
+// findAt looks around each "@", so a line without one costs a byte
+// search. before tells a byte that would make the match the tail of a
+// longer local part.
+func (s *scanner) findAt(buf []byte, from int, final bool, before func(byte) bool) bool {
 	for i := 0; i < len(buf); i++ {
 		j := bytes.IndexByte(buf[i:], '@')
 		if j < 0 {
@@ -83,7 +194,7 @@ func (s *scanner) find(buf []byte, from int, final bool) bool {
 			if start < from || end > len(buf) || !bytes.EqualFold(buf[start:end], a) {
 				continue
 			}
-			if (start == 0 || !localChar(buf[start-1])) && (end < len(buf) || final) && !continues(buf[end:]) {
+			if (start == 0 || !before(buf[start-1])) && (end < len(buf) || final) && !continues(buf[end:]) {
 				return true
 			}
 		}
@@ -96,6 +207,13 @@ func (s *scanner) find(buf []byte, from int, final bool) bool {
 // tail of a longer address.
 func localChar(c byte) bool {
 	return c >= 0x80 || isAlnum(c) || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0
+}
+
+// urlLocalChar is localChar inside a link, where "/", "|", "=" and "&"
+// separate fields ("data=05|02|alice@x.example|...", ".../personal/
+// alice_x_example/") rather than continue a local part.
+func urlLocalChar(c byte) bool {
+	return c >= 0x80 || isAlnum(c) || strings.IndexByte(".!#$%'*+^_`{}~-", c) >= 0
 }
 
 // continues reports whether the text after a matched domain goes on as a

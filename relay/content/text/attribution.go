@@ -12,30 +12,52 @@ import (
 // the quote its place in the thread and names nobody, and replaces the
 // author by "someone" in the attribution's language.
 
+//
+// The time goes with the author: a quoted message's local time, set
+// against the time it was sent, tells the recipient the sender's time
+// zone (or the quoted author's, often the sender's colleague).
+
 // lang is one language's attribution forms.
 type lang struct {
 	re *regexp.Regexp
 	// mixed is true when group 1 holds date and author run
 	// together ("On <date>, <author> wrote:") and are told apart by the
 	// shape of the date; otherwise group 1 is the date alone.
-	mixed          bool
-	dated, undated string // neutral forms, %s is the date
+	mixed bool
+	// dated is true for the forms that start at the date or have no
+	// verb: only a date tells them from prose.
+	dated              bool
+	datedForm, undated string // neutral forms, %s is the date
 }
 
 var langs = []lang{
-	{regexp.MustCompile(`^On (.+?) wrote ?:$`), true, "On %s, someone wrote:", "Someone wrote:"},
-	{regexp.MustCompile(`^Am (.+?) schrieb .+:$`), false, "Am %s schrieb jemand:", "Jemand schrieb:"},
-	{regexp.MustCompile(`^.+ schrieb am (.+?) ?:$`), false, "Am %s schrieb jemand:", "Jemand schrieb:"},
-	{regexp.MustCompile(`^Le (.+?) a écrit ?:$`), true, "Le %s, quelqu'un a écrit :", "Quelqu'un a écrit :"},
-	{regexp.MustCompile(`^El (.+?) escribió ?:$`), true, "El %s, alguien escribió:", "Alguien escribió:"},
-	{regexp.MustCompile(`^Em (.+?) escreveu ?:$`), true, "Em %s, alguém escreveu:", "Alguém escreveu:"},
-	{regexp.MustCompile(`^Il giorno (.+?) ha scritto ?:$`), true, "Il giorno %s qualcuno ha scritto:", "Qualcuno ha scritto:"},
-	{regexp.MustCompile(`^Op (.+?) schreef .+:$`), false, "Op %s schreef iemand:", "Iemand schreef:"},
+	{regexp.MustCompile(`^On (.+?) wrote ?:$`), true, false, "On %s, someone wrote:", "Someone wrote:"},
+	{regexp.MustCompile(`^Am (.+?) schrieb .+:$`), false, false, "Am %s schrieb jemand:", "Jemand schrieb:"},
+	{regexp.MustCompile(`^.+ schrieb am (.+?) ?:$`), false, false, "Am %s schrieb jemand:", "Jemand schrieb:"},
+	{regexp.MustCompile(`^Le (.+?) a écrit ?:$`), true, false, "Le %s, quelqu'un a écrit :", "Quelqu'un a écrit :"},
+	{regexp.MustCompile(`^El (.+?) escribió ?:$`), true, false, "El %s, alguien escribió:", "Alguien escribió:"},
+	{regexp.MustCompile(`^Em (.+?) escreveu ?:$`), true, false, "Em %s, alguém escreveu:", "Alguém escreveu:"},
+	{regexp.MustCompile(`^Il giorno (.+?) ha scritto ?:$`), true, false, "Il giorno %s qualcuno ha scritto:", "Qualcuno ha scritto:"},
+	{regexp.MustCompile(`^Op (.+?) schreef .+:$`), false, false, "Op %s schreef iemand:", "Iemand schreef:"},
+	// Swedish and Danish "Den <date> skrev <author>:"; Gmail's Danish
+	// and Norwegian start at the date.
+	{regexp.MustCompile(`^Den (.+?) skrev .+:$`), false, false, "Den %s skrev någon:", "Någon skrev:"},
+	{regexp.MustCompile(`^(.+?) skrev .+:$`), false, true, "%s skrev nogen:", "Nogen skrev:"},
+	// Polish "<date> <author> napisał(a):", Czech "Dne <date> <author>
+	// napsal(a):", Finnish "<date> <author> kirjoitti:".
+	{regexp.MustCompile(`^(.+?) napisał(?:\(a\))? ?:$`), true, true, "%s ktoś napisał(a):", "Ktoś napisał(a):"},
+	{regexp.MustCompile(`^Dne (.+?) napsal(?:\(a\))? ?:$`), true, false, "Dne %s někdo napsal(a):", "Někdo napsal(a):"},
+	{regexp.MustCompile(`^(.+?) napsal(?:\(a\))? ?:$`), true, true, "%s někdo napsal(a):", "Někdo napsal(a):"},
+	{regexp.MustCompile(`^(.+?) kirjoitti ?:$`), true, true, "%s joku kirjoitti:", "Joku kirjoitti:"},
+	// Russian "<day>, <date> г. в <time>, <author>:" has no verb.
+	{regexp.MustCompile(`^((?:пн|вт|ср|чт|пт|сб|вс), .+?) ?:$`), true, true, "%s, кто-то написал:", "Кто-то написал:"},
+	// Turkish "<author>, <date> tarihinde şunu yazdı:".
+	{regexp.MustCompile(`^.+?, (\d{1,2} .+?) tarihinde şunu yazdı ?:$`), false, true, "%s tarihinde biri şunu yazdı:", "Biri şunu yazdı:"},
 }
 
 // bareRe matches an attribution without a date, "<name> <address> wrote:";
 // it must hold an address so that typed prose ending in "wrote:" is left.
-var bareRe = regexp.MustCompile(`^.{0,200}@.{0,200} (?:wrote|writes|schrieb|a écrit|escribió|escreveu|ha scritto|schreef) ?:$`)
+var bareRe = regexp.MustCompile(`^.{0,200}@.{0,200} (?:wrote|writes|schrieb|a écrit|escribió|escreveu|ha scritto|schreef|skrev|napisał\(a\)|napsal\(a\)|kirjoitti|şunu yazdı) ?:$`)
 
 // NeutralAttribution reports whether s, one line without its quote prefix
 // (or a wrapped attribution joined with spaces), is an attribution line, and
@@ -56,13 +78,13 @@ func NeutralAttribution(s string) (string, bool) {
 		} else if !isDate(date) {
 			date = ""
 		}
-		if !ok {
+		if !ok || (l.dated && date == "") {
 			continue
 		}
-		if date == "" {
+		if date = dropTime(date); date == "" {
 			return l.undated, true
 		}
-		return strings.Replace(l.dated, "%s", date, 1), true
+		return strings.Replace(l.datedForm, "%s", date, 1), true
 	}
 	if bareRe.MatchString(s) {
 		return "Someone wrote:", true
@@ -107,6 +129,29 @@ done:
 	return date, true
 }
 
+// dropTime removes the time of day from a date, with the words that lead
+// to it ("at", "um", "klo") and those after it ("PM", "Uhr").
+func dropTime(date string) string {
+	toks := strings.Fields(date)
+	out := toks[:0:0]
+	for i := 0; i < len(toks); i++ {
+		w := dateWord(toks[i])
+		if !isTime(w) && !(isNumeric(w) && i > 0 && clockWords[dateWord(toks[i-1])]) {
+			out = append(out, toks[i])
+			continue
+		}
+		for len(out) > 0 && (linkWords[dateWord(out[len(out)-1])] || clockWords[dateWord(out[len(out)-1])]) {
+			out = out[:len(out)-1]
+		}
+		for i+1 < len(toks) && afterTime[dateWord(toks[i+1])] {
+			i++
+		}
+	}
+	return strings.TrimRight(strings.Join(out, " "), ", ")
+}
+
+func dateWord(t string) string { return strings.ToLower(strings.Trim(t, ",.()")) }
+
 // isDate reports whether every word of s is part of a date.
 func isDate(s string) bool {
 	if !strings.ContainsAny(s, "0123456789") {
@@ -146,16 +191,26 @@ var (
 		"ene", "enero", "febrero", "marzo", "abr", "abril", "mayo", "junio", "julio", "ago", "agosto", "septiembre", "setiembre", "octubre", "noviembre", "dic", "diciembre",
 		"fev", "fevereiro", "março", "maio", "junho", "julho", "set", "setembro", "out", "outubro", "novembro", "dez", "dezembro",
 		"gen", "gennaio", "febbraio", "mag", "maggio", "giu", "giugno", "lug", "luglio", "settembre", "ott", "ottobre", "dicembre",
-		"januari", "februari", "maart", "mei", "augustus")
+		"januari", "februari", "maart", "mei", "augustus", "maj", "aug",
+		"sty", "lut", "kwi", "cze", "lip", "sie", "wrz", "paź", "lis", "gru",
+		"янв", "февр", "апр", "мая", "июн", "июл", "авг", "сент", "окт", "нояб", "дек",
+		"oca", "şub", "nis", "haz", "tem", "ağu", "eyl", "eki", "kas", "ara")
 	dayWords = set("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thurs", "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday",
 		"mo", "di", "mi", "do", "fr", "sa", "so", "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
 		"lun", "lundi", "mar", "mardi", "mer", "mercredi", "jeu", "jeudi", "ven", "vendredi", "sam", "samedi", "dim", "dimanche",
 		"lunes", "martes", "mié", "miércoles", "jue", "jueves", "vie", "viernes", "sáb", "sábado", "dom", "domingo",
 		"seg", "segunda", "ter", "terça", "qua", "quarta", "qui", "quinta", "sex", "sexta", "feira", "segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira",
 		"lunedì", "mart", "martedì", "merc", "mercoledì", "gio", "giovedì", "venerdì", "sab", "sabato", "domenica",
-		"ma", "wo", "vr", "za", "zo", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-	linkWords = set("at", "um", "à", "a", "las", "la", "alle", "ore", "om", "de", "del", "às", "le", "den", "the", "of")
-	afterTime = set("am", "pm", "a.m", "p.m", "uhr", "gmt", "utc", "cet", "cest", "est", "edt", "pst", "pdt", "bst", "ist", "h")
+		"ma", "wo", "vr", "za", "zo", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+		"mån", "tis", "ons", "tors", "fre", "lör", "sön", "tir", "tor", "lør", "søn",
+		"pon", "wt", "śr", "czw", "pt", "sob", "niedz", "ndz", "po", "út", "st", "čt", "pá", "ne",
+		"ti", "ke", "to", "pe", "la", "su", "пн", "вт", "ср", "чт", "пт", "сб", "вс",
+		"paz", "pzt", "sal", "çar", "per", "cum", "cmt")
+	linkWords = set("at", "um", "à", "a", "las", "la", "alle", "ore", "om", "de", "del", "às", "le", "den", "the", "of",
+		"o", "v", "в", "г", "kl", "klo")
+	// clockWords lead to a time written with a full stop ("klo 22.07").
+	clockWords = set("kl", "klo")
+	afterTime  = set("am", "pm", "a.m", "p.m", "uhr", "gmt", "utc", "cet", "cest", "est", "edt", "pst", "pdt", "bst", "ist", "h")
 )
 
 // attributionStart reports whether s may be the first line of an
@@ -163,7 +218,7 @@ var (
 // joined with the next ones.
 func attributionStart(s string) bool {
 	s = strings.TrimSpace(s)
-	for _, p := range []string{"On ", "Am ", "Le ", "El ", "Em ", "Il giorno ", "Op "} {
+	for _, p := range []string{"On ", "Am ", "Le ", "El ", "Em ", "Il giorno ", "Op ", "Den ", "Dne "} {
 		if strings.HasPrefix(s, p) {
 			return true
 		}

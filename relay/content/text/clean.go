@@ -15,6 +15,7 @@ type cleaner struct {
 	addr  *scanner
 	names names
 	win   []line // lines read but not yet written, oldest first
+	pgp   armor  // OpenPGP armor, removed before the window
 
 	sig     bool // inside a signature block at sigD
 	sigD    int
@@ -92,6 +93,11 @@ func (c *cleaner) head() error {
 	c.blank = false
 	if c.uuencoded() {
 		return refuse(refusal.Unsupported, uuencodeText)
+	}
+	if len(c.win) > 1 && c.win[1].depth == l.depth {
+		if a, b, ok := c.names.across(l.body, c.win[1].body); ok {
+			l.body, c.win[1].body = a, b
+		}
 	}
 	c.pop(1)
 	return c.emit(l)
@@ -180,14 +186,17 @@ func (c *cleaner) long(first []byte, br *bufio.Reader) error {
 		return err
 	}
 	c.sig, c.hdr, c.blank = false, false, false
+	drop := c.pgp.dropping() // armor has no long lines; this one goes with its block
 	b := first
 	for {
 		end := len(b) > 0 && b[len(b)-1] == '\n'
-		if c.addr.part(b, end) {
-			return refuse(refusal.Identifying, IdentifyingText)
-		}
-		if _, err := c.w.Write(b); err != nil {
-			return fmt.Errorf("text: write: %w", err)
+		if !drop {
+			if c.addr.part(b, end) {
+				return refuse(refusal.Identifying, IdentifyingText)
+			}
+			if _, err := c.w.Write(b); err != nil {
+				return fmt.Errorf("text: write: %w", err)
+			}
 		}
 		if end {
 			return nil
@@ -195,6 +204,9 @@ func (c *cleaner) long(first []byte, br *bufio.Reader) error {
 		var err error
 		b, err = br.ReadSlice('\n')
 		if err == io.EOF {
+			if drop {
+				return nil
+			}
 			if c.addr.part(b, true) {
 				return refuse(refusal.Identifying, IdentifyingText)
 			}

@@ -29,41 +29,41 @@ func TestClean(t *testing.T) {
 		{"no final newline", "Hello\nworld", "Hello\nworld"},
 		{"iphone device line and attribution",
 			"Yes, Thursday works.\n\nSent from my iPhone\n\n> On 2 Nov 2026, at 18:20, Arjun Menon <arjun.menon@r.example> wrote:\n>\n> Can you make Thursday at 3?\n",
-			"Yes, Thursday works.\n\n> On 2 Nov 2026, at 18:20, someone wrote:\n>\n> Can you make Thursday at 3?\n"},
+			"Yes, Thursday works.\n\n> On 2 Nov 2026, someone wrote:\n>\n> Can you make Thursday at 3?\n"},
 		{"signature then quote (Gmail)",
 			"Fine as written.\n\n-- \nLic. Marisol Quintero\n+52 55 4187 2290\n\nOn Mon, 2 Nov 2026 at 17:05, Rafael Ortega <rafael.ortega@q.ex=\nample> wrote:\n\n> Can you check clause 7?\n",
-			"Fine as written.\n\nOn Mon, 2 Nov 2026 at 17:05, someone wrote:\n\n> Can you check clause 7?\n"},
+			"Fine as written.\n\nOn Mon, 2 Nov 2026, someone wrote:\n\n> Can you check clause 7?\n"},
 		{"signature to the end",
 			"Body\n-- \nAlice Smith\nACME\n",
 			"Body\n"},
 		{"double dash alone is text", "a\n--\nb\n", "a\n--\nb\n"},
 		{"gmail wrapped attribution",
 			"Sure.\n\nOn Tue, 3 Nov 2026 at 10:12, Alice Smith <\nalice@x.example> wrote:\n\n> Lunch?\n",
-			"Sure.\n\nOn Tue, 3 Nov 2026 at 10:12, someone wrote:\n\n> Lunch?\n"},
+			"Sure.\n\nOn Tue, 3 Nov 2026, someone wrote:\n\n> Lunch?\n"},
 		{"gmail US attribution",
 			"On Mon, Nov 2, 2026 at 5:05 PM Rafael Ortega <rafael@q.example> wrote:\n> hi\n",
-			"On Mon, Nov 2, 2026 at 5:05 PM, someone wrote:\n> hi\n"},
+			"On Mon, Nov 2, 2026, someone wrote:\n> hi\n"},
 		{"month as a first name",
 			"On 3 Nov 2026, at 10:12, June Carter <june@q.example> wrote:\n",
-			"On 3 Nov 2026, at 10:12, someone wrote:\n"},
+			"On 3 Nov 2026, someone wrote:\n"},
 		{"german",
 			"Ja.\n\nVon meinem iPhone gesendet\n\nAm 02.11.2026 um 18:20 schrieb Arjun Menon <arjun@r.example>:\n> Geht Donnerstag?\n",
-			"Ja.\n\nAm 02.11.2026 um 18:20 schrieb jemand:\n> Geht Donnerstag?\n"},
+			"Ja.\n\nAm 02.11.2026 schrieb jemand:\n> Geht Donnerstag?\n"},
 		{"german reversed",
 			"Arjun Menon <arjun@r.example> schrieb am Di., 3. Nov. 2026, 10:12:\n",
-			"Am Di., 3. Nov. 2026, 10:12 schrieb jemand:\n"},
+			"Am Di., 3. Nov. 2026 schrieb jemand:\n"},
 		{"french", "Envoyé de mon iPhone\n\nLe 2 nov. 2026 à 18:20, Arjun Menon <arjun@r.example> a écrit :\n",
-			"Le 2 nov. 2026 à 18:20, quelqu'un a écrit :\n"},
+			"Le 2 nov. 2026, quelqu'un a écrit :\n"},
 		{"spanish", "El mar., 3 nov. 2026 a las 10:12, Alice Smith (<alice@x.example>) escribió:\n",
-			"El mar., 3 nov. 2026 a las 10:12, alguien escribió:\n"},
+			"El mar., 3 nov. 2026, alguien escribió:\n"},
 		{"italian", "Il giorno mar 3 nov 2026 alle ore 10:12 Alice Smith <alice@x.example> ha scritto:\n",
-			"Il giorno mar 3 nov 2026 alle ore 10:12 qualcuno ha scritto:\n"},
+			"Il giorno mar 3 nov 2026 qualcuno ha scritto:\n"},
 		{"dutch", "Op di 3 nov 2026 om 10:12 schreef Alice Smith <alice@x.example>:\n",
-			"Op di 3 nov 2026 om 10:12 schreef iemand:\n"},
+			"Op di 3 nov 2026 schreef iemand:\n"},
 		{"prose is not an attribution", "On the other hand, the committee wrote:\n", "On the other hand, the committee wrote:\n"},
 		{"quoted device line and nested attribution",
 			"ok\n> Sent from my iPad\n> \n> > On Mon, 2 Nov 2026 at 17:05, Bo Li <bo@x.example> wrote:\n> > hi\n",
-			"ok\n> > On Mon, 2 Nov 2026 at 17:05, someone wrote:\n> > hi\n"},
+			"ok\n> > On Mon, 2 Nov 2026, someone wrote:\n> > hi\n"},
 		{"quoted signature ends with the quote level",
 			"ok\n> text\n> -- \n> Bo Li\n> Tel 123\nafter\n",
 			"ok\n> text\nafter\n"},
@@ -81,7 +81,7 @@ func TestClean(t *testing.T) {
 			"De: someone\nAsunto: Presupuesto\n\nTexto\n"},
 		{"yahoo attribution run into the quote",
 			"ok\n  On Mon, Nov 2, 2026 at 17:05, Maja Lind<maja@d.example> wrote:   Is it ready?\n",
-			"ok\nOn Mon, Nov 2, 2026 at 17:05, someone wrote: Is it ready?\n"},
+			"ok\nOn Mon, Nov 2, 2026, someone wrote: Is it ready?\n"},
 		{"bold outlook fields", "*From:* Magda Hartl <magda@h.example>\n*Sent:* Monday\n*Subject:* Budget\n",
 			"*From:* someone\n*Subject:* Budget\n"},
 		{"typed from line", "From: the committee\nWe agree.\n", "From: the committee\nWe agree.\n"},
@@ -91,6 +91,21 @@ func TestClean(t *testing.T) {
 		{"other address", "write to xalice@x.example or alice@x.example.org\n", "write to xalice@x.example or alice@x.example.org\n"},
 		{"sender in removed signature", "hi\n-- \nAlice <alice@x.example>\n", "hi\n"},
 		{"begin in prose", "begin 644 is a mode\nfine\n", "begin 644 is a mode\nfine\n"},
+		{"safelinks us government cloud", "See https://gcc02.safelinks.protection.office365.us/?url=https%3A%2F%2Fshop.example%2Fa&data=05%7C02%7Calice%40x.example%7C0&reserved=0\n",
+			"See https://shop.example/a\n"},
+		{"other mailboxes encoded", "alice%40x.example.org, xalice%40x.example, /personal/alice_x_example_org/ and 100%40 stay\n",
+			"alice%40x.example.org, xalice%40x.example, /personal/alice_x_example_org/ and 100%40 stay\n"},
+		{"pgp clearsigned",
+			"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nHi Bob,\n- -----BEGIN quoted dashes\nthe meeting is at 5.\n-----BEGIN PGP SIGNATURE-----\n\niHUEARYIAB0WIQS4jopiClNGmgAKCRCqRMOMXL7a1w\n=u4Bz\n-----END PGP SIGNATURE-----\n",
+			"Hi Bob,\n-----BEGIN quoted dashes\nthe meeting is at 5.\n"},
+		{"pgp clearsigned with signature separator",
+			"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nok\n- -- \nAlice\n-----BEGIN PGP SIGNATURE-----\niHUE\n-----END PGP SIGNATURE-----\n> quoted\n",
+			"ok\n> quoted\n"},
+		{"pgp public key", "Here is my key:\n\n-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ0Nl2hYJKwYBBAHaRw8BAQdA\n=ab12\n-----END PGP PUBLIC KEY BLOCK-----\nthanks\n",
+			"Here is my key:\n\n[PGP key removed]\nthanks\n"},
+		{"quoted pgp signature", "ok\n> text\n> -----BEGIN PGP SIGNATURE-----\n> iHUE\n> -----END PGP SIGNATURE-----\n> more\n",
+			"ok\n> text\n> more\n"},
+		{"outlook mobile device line with link", "See you.\n\nGet Outlook for iOS<https://aka.ms/o0ukef>\n", "See you.\n\n"},
 	}
 	o := Options{Sender: []string{"alice@x.example"}}
 	for _, tt := range tests {
@@ -119,6 +134,11 @@ func TestRefuse(t *testing.T) {
 		{"own address in long line", long + " alice@x.example " + long + "\n", refusal.Identifying},
 		{"own address across chunks", strings.Repeat("y", 4090) + " alice@x.example\n", refusal.Identifying},
 		{"typed file url", "see file:///home/alice/notes.txt\n", refusal.Identifying},
+		{"own address percent-encoded in a link", "https://tracker.example/c?r=05%7C02%7Calice%40x.example%7C1\n", refusal.Identifying},
+		{"own address encoded twice", "https://a.example/r?u=https%3A%2F%2Fb.example%2F%3Fm%3Dalice%2540x.example\n", refusal.Identifying},
+		{"own address in a onedrive link", "https://xcorp-my.sharepoint.com/:x:/g/personal/alice_x_example/EaBcDe?e=Xy12Ab\n", refusal.Identifying},
+		{"own address encoded in long line", long + " a?u=alice%40x.example " + long + "\n", refusal.Identifying},
+		{"inline pgp message", "-----BEGIN PGP MESSAGE-----\n\nhQEMA9ZsvQ\n-----END PGP MESSAGE-----\n", refusal.Encrypted},
 		{"uuencoded", "photo:\nbegin 644 photo.jpg\nM_]C_X``02D9)1@`!`0$`2`!(``#_VP!#``,\"`@,\"`@,#`P,$`P,$!0@%!00$\n`\nend\n", refusal.Unsupported},
 	}
 	o := Options{Sender: []string{"alice@x.example"}}
@@ -155,13 +175,19 @@ func TestIsDeviceLine(t *testing.T) {
 		"Sent via Superhuman", "Envoyé de mon iPhone", "Von meinem iPhone gesendet", "Gesendet von meinem iPhone",
 		"Enviado desde mi iPhone", "Enviado do meu iPhone", "Inviato da iPhone", "Verzonden vanaf mijn iPhone",
 		"Wysłane z iPhone'a", "Skickat från min iPhone", "Sendt fra min iPhone", "iPhoneから送信", "發自我的 iPhone",
-		"Отправлено с iPhone", "Telefonumdan gönderildi", "iPhone'umdan gönderildi"}
+		"Отправлено с iPhone", "Telefonumdan gönderildi", "iPhone'umdan gönderildi",
+		"Get Outlook for iOS<https://aka.ms/o0ukef>", "Get Outlook for Android<https://aka.ms/AAb9ysg>",
+		"Sent from my Verizon, Samsung Galaxy smartphone", "Sent from my T-Mobile 4G LTE Device",
+		"Sent from my Sprint Samsung Galaxy S9.", "Sent from my Sony Xperia™ smartphone", "Sent from my HTC",
+		"Sent with Spark", "Sent from BlueMail", "Sent from AOL Mobile Mail",
+		"Sent from Yahoo Mail for iPhone <https://overview.mail.yahoo.com?.src=iOS>", "Sent from my iPhone 15 Pro"}
 	for _, s := range yes {
 		if !IsDeviceLine(s) {
 			t.Errorf("IsDeviceLine(%q) = false", s)
 		}
 	}
-	no := []string{"Sent from my desk, as promised", "I sent it from my iPhone yesterday", "Outlook", ""}
+	no := []string{"Sent from my desk, as promised", "I sent it from my iPhone yesterday", "Outlook", "",
+		"Sent from my desk at the office.", "Sent with love <https://a.example/>", "Sent from my Verizon account settings page"}
 	for _, s := range no {
 		if IsDeviceLine(s) {
 			t.Errorf("IsDeviceLine(%q) = true", s)
@@ -250,6 +276,26 @@ func TestPictureNames(t *testing.T) {
 	} {
 		if got := pictureNames(c.in); got != c.want {
 			t.Errorf("pictureNames(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// A display name broken over two lines, by a format=flowed soft break or a
+// hard one, is still the sender's name.
+func TestNameAcrossLines(t *testing.T) {
+	o := Options{Names: []string{"Alice Smith"}}
+	for _, c := range []struct{ in, want string }{
+		{"the summary that Alice \nSmith promised to send.\n", "the summary that Someone \npromised to send.\n"},
+		{"> from Alice\n> SMITH, who wrote\n", "> from Someone\n> , who wrote\n"},
+		{"Alice\u00a0Smith\nALICE  SMITH\nSmith, Alice\n", "Someone\nSomeone\nSmith, Alice\n"},
+		{"Alice \nSmithson stays\n", "Alice \nSmithson stays\n"},
+	} {
+		got, err := clean(t, c.in, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("Clean(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

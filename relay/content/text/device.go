@@ -14,8 +14,11 @@ import (
 // languages they ship, with the device named generically where clients
 // substitute the model.
 var deviceRe = regexp.MustCompile(`^(?:` + strings.Join([]string{
-	`sent from my ` + device + `(?: (?:phone|smartphone|device|tablet))?`,
+	`sent from my (?:` + carrier + `,? )?` + device + `(?: (?:phone|smartphone|device|tablet))?`,
+	`sent from my ` + carrier + `(?: 4g lte| 5g)?(?: (?:phone|smartphone|device|tablet))?`,
 	`sent from (?:mail|outlook) for (?:windows(?: 1[01])?|ios|android|mac)`,
+	`sent with spark`,
+	`sent from (?:bluemail|blue mail|aol mobile mail|aol app)`,
 	`sent from outlook(?: for (?:ios|android|mac))?`,
 	`get outlook for (?:ios|android|mac)`,
 	`sent from yahoo mail (?:for (?:iphone|ipad|android)|on android)`,
@@ -41,16 +44,31 @@ var deviceRe = regexp.MustCompile(`^(?:` + strings.Join([]string{
 }, "|") + `)$`)
 
 // device names the devices clients put in their default lines.
-const device = `(?:iphone|ipad|ipod|apple watch|android|blackberry(?: \w+)?|windows phone|huawei|xiaomi|oneplus|pixel(?: \w+)?|` +
+const device = `(?:iphone(?: \d{1,2}(?: pro max| pro| plus| mini| max| e)?| se| x[rs]?(?: max)?)?|ipad|ipod|apple watch|android|blackberry(?: \w+)?|windows phone|huawei|xiaomi|oneplus|pixel(?: \w+)?|` +
+	`htc(?: \w+)?|(?:sony )?xperia™?(?: \w+)?|motorola(?: \w+)?|lg(?: \w+)?|nokia(?: \w+)?|` +
 	`samsung(?: galaxy)?(?: [\w+]+)?|galaxy(?: [\w+]+)?|mobile|handy|smartphone(?: samsung(?: galaxy)?)?|` +
 	`téléphone|móvil|celular|telefone|telefono|cellulare|telefoon|telefon|телефона|iphone'a)`
+
+// carrier names the US carriers whose phones write their name into the
+// device line ("Sent from my Verizon, Samsung Galaxy smartphone").
+const carrier = `(?:verizon(?: wireless)?|t-mobile|sprint|at&t|boost mobile|cricket|u\.s\. cellular|metropcs|metro by t-mobile)`
+
+// linkSuffix is the link a client appends to its device line in the
+// plain-text form of its HTML one: "Get Outlook for iOS<https://aka.ms/o0ukef>".
+var linkSuffix = regexp.MustCompile(`\s*<https?://[^<>\s]{1,100}>$`)
 
 // IsDeviceLine reports whether s, a line without its quote prefix, is a
 // mail client's default device line. Case, surrounding white space and
 // trailing punctuation are ignored.
 func IsDeviceLine(s string) bool {
 	s = strings.TrimSpace(s)
-	if len(s) < 8 || len(s) > 80 {
+	if len(s) < 8 || len(s) > 200 {
+		return false
+	}
+	if strings.HasSuffix(s, ">") {
+		s = linkSuffix.ReplaceAllString(s, "")
+	}
+	if len(s) > 80 {
 		return false
 	}
 	// A body asks once a line, and nearly every line stops at the words:

@@ -3,6 +3,7 @@ package text
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -52,17 +53,53 @@ func replaceWordNaive(s, word, with string) string {
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
+		n := spacedLen(lower[i:], lw)
 		switch {
-		case !strings.HasPrefix(lower[i:], lw):
+		case n < 0:
 			b.WriteByte(s[i])
 			i++
-		case boundary(s, i, i+len(lw)):
+		case boundary(s, i, i+n):
 			b.WriteString(with)
-			i += len(lw)
+			i += n
 		default:
-			b.WriteString(s[i : i+len(lw)])
-			i += len(lw)
+			b.WriteString(s[i : i+n])
+			i += n
 		}
+	}
+	return b.String()
+}
+
+// spacedLen is the length of the shortest prefix of s that is w once its
+// runs of white space are one space each, or -1.
+func spacedLen(s, w string) int {
+	for j := 1; j <= len(s); j++ {
+		c := collapseSpace(s[:j])
+		if c == w {
+			return j
+		}
+		if len(c) > len(w) {
+			break
+		}
+	}
+	return -1
+}
+
+// collapseSpace writes each run of white space in s as one space.
+func collapseSpace(s string) string {
+	var b strings.Builder
+	space := false
+	for i := 0; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+		} else {
+			space = false
+			b.WriteString(s[i : i+w]) // an invalid byte stays itself
+		}
+		i += w
 	}
 	return b.String()
 }
@@ -73,10 +110,14 @@ func replaceWordEqualFold(s, word, with string) string {
 		matched := false
 		// j runs over the ends of the runes from i, as utf8 decodes
 		// them (an invalid byte is a rune of one byte).
-		for j := i; j < len(s) && j <= i+4*len(word); {
+		for j := i; j < len(s); {
 			_, w := utf8.DecodeRuneInString(s[j:])
 			j += w
-			if strings.EqualFold(s[i:j], word) && boundary(s, i, j) {
+			c := collapseSpace(s[i:j])
+			if utf8.RuneCountInString(c) > utf8.RuneCountInString(word) {
+				break
+			}
+			if strings.EqualFold(c, word) && boundary(s, i, j) {
 				b.WriteString(with)
 				i, matched = j, true
 				break

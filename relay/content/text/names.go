@@ -24,14 +24,40 @@ type names struct {
 func newNames(in []string) names {
 	var n names
 	for _, s := range in {
-		s = strings.Join(strings.Fields(s), " ")
-		s = strings.Trim(s, `"'`)
+		s = strings.Join(strings.Fields(strings.Trim(strings.TrimSpace(s), `"'`)), " ")
 		if strings.Contains(s, " ") || utf8.RuneCountInString(s) >= 6 {
 			n.list = append(n.list, s)
 			n.lower = append(n.lower, appendLower(nil, s))
 		}
 	}
 	return n
+}
+
+// across replaces a name broken over two lines, a and b, at one of its
+// spaces: a line break, a format=flowed soft one ("Alice \r\nSmith", RFC
+// 3676 section 4.2) included, does not make it another name. The first
+// line keeps its trailing space, so a flowed paragraph still joins.
+func (n names) across(a, b string) (string, string, bool) {
+	bt := strings.TrimLeftFunc(b, unicode.IsSpace)
+	at := strings.TrimRightFunc(a, unicode.IsSpace)
+	for _, name := range n.list {
+		for i := 0; i < len(name); i++ {
+			if name[i] != ' ' {
+				continue
+			}
+			head, tail := name[:i], name[i+1:]
+			m := foldPrefixSpaced(bt, tail)
+			if m == 0 || !boundary(bt, 0, m) {
+				continue
+			}
+			for j := 0; j < len(at); j++ {
+				if foldPrefixSpaced(at[j:], head) == len(at)-j && boundary(at, j, len(at)) {
+					return at[:j] + Someone + a[len(at):], strings.TrimLeftFunc(bt[m:], unicode.IsSpace), true
+				}
+			}
+		}
+	}
+	return a, b, false
 }
 
 // ReplaceNames returns s with every occurrence of one of the display names
@@ -67,18 +93,22 @@ func replaceWord(s, word string, lw []byte, with string) string {
 		// invalid byte): no offset in lower is one in s.
 		return replaceWordFold(s, word, with)
 	}
+	first, rest, _ := bytes.Cut(lw, []byte(" "))
 	var b strings.Builder
 	last := 0
 	for i := 0; ; {
-		j := bytes.Index(lower[i:], lw)
+		j := bytes.Index(lower[i:], first)
 		if j < 0 {
 			break
 		}
-		start, end := i+j, i+j+len(lw)
-		if boundary(s, start, end) {
-			b.WriteString(s[last:start])
-			b.WriteString(with)
-			last = end
+		start, end := i+j, i+j+len(first)
+		if n := spacedPrefix(lower[end:], rest); n >= 0 {
+			end += n
+			if boundary(s, start, end) {
+				b.WriteString(s[last:start])
+				b.WriteString(with)
+				last = end
+			}
 		}
 		i = end
 	}
@@ -87,6 +117,41 @@ func replaceWord(s, word string, lw []byte, with string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// spacedPrefix returns how many bytes at the start of b match rest, the
+// words of a name after its first, each after a run of white space, or -1.
+// Clients join a name's words with a no-break space (U+00A0) or several
+// spaces ("ALICE  SMITH"); it is the same name.
+func spacedPrefix(b, rest []byte) int {
+	n := 0
+	for len(rest) > 0 {
+		w := spaceRun(b[n:])
+		if w == 0 {
+			return -1
+		}
+		n += w
+		word, more, _ := bytes.Cut(rest, []byte(" "))
+		if !bytes.HasPrefix(b[n:], word) {
+			return -1
+		}
+		n += len(word)
+		rest = more
+	}
+	return n
+}
+
+// spaceRun returns the length of the white space at the start of b.
+func spaceRun(b []byte) int {
+	n := 0
+	for n < len(b) {
+		r, w := utf8.DecodeRune(b[n:])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		n += w
+	}
+	return n
 }
 
 // boundary reports whether s[start:end] is not inside a longer word.
@@ -115,7 +180,8 @@ func replaceWordFold(s, word, with string) string {
 // ReplaceFold replaces every occurrence of old in s under Unicode case
 // folding, as strings.EqualFold compares, walking s itself: lowering can
 // change a text's length in bytes, and then no offset in a lowered copy
-// is one in s.
+// is one in s. A space in old matches any run of white space in s, as a
+// name's words are joined by a no-break space or several spaces.
 func ReplaceFold(s, old, with string) string {
 	if old == "" {
 		return s
@@ -129,7 +195,7 @@ func replaceFold(s, old, with string, keep func(s string, start, end int) bool) 
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
-		if n := FoldPrefix(s[i:], old); n > 0 && (keep == nil || keep(s, i, i+n)) {
+		if n := foldPrefixSpaced(s[i:], old); n > 0 && (keep == nil || keep(s, i, i+n)) {
 			b.WriteString(s[last:i])
 			b.WriteString(with)
 			i += n
@@ -154,6 +220,31 @@ func FoldPrefix(s, prefix string) int {
 	for _, p := range prefix {
 		if n >= len(s) {
 			return 0
+		}
+		r, w := utf8.DecodeRuneInString(s[n:])
+		if !equalFold(r, p) {
+			return 0
+		}
+		n += w
+	}
+	return n
+}
+
+// foldPrefixSpaced is FoldPrefix where a space in prefix matches a run of
+// white space in s.
+func foldPrefixSpaced(s, prefix string) int {
+	n := 0
+	for _, p := range prefix {
+		if n >= len(s) {
+			return 0
+		}
+		if p == ' ' {
+			w := len(s[n:]) - len(strings.TrimLeftFunc(s[n:], unicode.IsSpace))
+			if w == 0 {
+				return 0
+			}
+			n += w
+			continue
 		}
 		r, w := utf8.DecodeRuneInString(s[n:])
 		if !equalFold(r, p) {

@@ -10,6 +10,9 @@ func TestReplaceNames(t *testing.T) {
 		{"Ingrid Solheimsvik has declined", "Someone has declined"},
 		{"Al is short and stays; Also stays", "Al is short and stays; Also stays"},
 		{"xTomasz Kowalczyk stays inside a word", "xTomasz Kowalczyk stays inside a word"},
+		{"Tomasz\u00a0Kowalczyk and TOMASZ  KOWALCZYK and Tomasz\tKowalczyk", "Someone and Someone and Someone"},
+		{"Tomasz\u00a0Kowalczyk, İstanbul", "Someone, İstanbul"},
+		{"TomaszKowalczyk stays", "TomaszKowalczyk stays"},
 	}
 	for _, tt := range tests {
 		if got := ReplaceNames(tt.in, names); got != tt.want {

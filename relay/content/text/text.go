@@ -1,10 +1,12 @@
 // Package text cleans text/plain bodies. It removes what the sender's mail
 // client added that identifies them — the signature block, device lines such
 // as "Sent from my iPhone", attribution lines naming the quoted author and the
-// Outlook header blocks above quoted messages — unwraps links from the
-// redirectors that carry the sender's mailbox (SafeLinks), and refuses a body
-// that still names the sender (their own address, a typed file: link into
-// their home directory) or that cannot be cleaned in place (uuencoded files).
+// Outlook header blocks above quoted messages, the OpenPGP armor of a
+// clearsigned text or a pasted key — unwraps links from the redirectors
+// that carry the sender's mailbox (SafeLinks), and refuses a body that still
+// names the sender (their own address, also percent-encoded or spelled as a
+// OneDrive path, a typed file: link into their home directory) or that
+// cannot be cleaned in place (uuencoded files, inline PGP messages).
 //
 // Clean streams: it holds a window of a few lines, never the whole body. It
 // reads and writes UTF-8 with CRLF line endings; the caller converts charsets
@@ -81,7 +83,13 @@ func Clean(w io.Writer, r io.Reader, o Options) error {
 			continue
 		}
 		if len(b) > 0 {
-			c.win = append(c.win, newLine(b))
+			l, keep, err := c.pgp.filter(newLine(b))
+			if err != nil {
+				return err
+			}
+			if keep {
+				c.win = append(c.win, l)
+			}
 			for len(c.win) >= window {
 				if err := c.head(); err != nil {
 					return err

@@ -82,7 +82,9 @@ func unwrap(s string) (string, bool) {
 	host := strings.ToLower(u.Hostname())
 	var dest string
 	switch {
-	case strings.HasSuffix(host, ".safelinks.protection.outlook.com"):
+	case strings.HasSuffix(host, ".safelinks.protection.outlook.com"),
+		// The US government clouds (GCC High, DoD) have their own.
+		strings.HasSuffix(host, ".safelinks.protection.office365.us"):
 		dest = u.Query().Get("url")
 	case (host == "www.google.com" || host == "google.com") && u.Path == "/url":
 		dest = u.Query().Get("q")
