@@ -244,3 +244,22 @@ func TestTNEFRTFBody(t *testing.T) {
 		t.Errorf("the sender's address in the RTF body: %v, want a refusal", got)
 	}
 }
+
+// Reply and forward prefixes in the sender's language tell it, and their
+// client: they are written as English clients write them.
+func TestReplyPrefixes(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"AW: WG: budget", "Re: Fwd: budget"},
+		{"SV: Re[2]: möte", "Re: Re: möte"},
+		{"Antw: Doorst: offerte", "Re: Fwd: offerte"},
+		{"TR: rapport", "Fwd: rapport"},
+		{"Re: budget", "Re: budget"},
+		{"Treasury: figures", "Treasury: figures"},
+		{"Res: resolution: the vote", "Re: resolution: the vote"},
+		{"Awesome: news", "Awesome: news"},
+	} {
+		if got := replyPrefixes(c.in); got != c.want {
+			t.Errorf("replyPrefixes(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package anonymize
 import (
 	"io"
 	"mime"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -185,5 +186,40 @@ func (r *rewriter) cleanSubject(raw string) (string, error) {
 	if text.HasAddress(s, r.sender.addrs) {
 		return "", errSubjectAddress
 	}
-	return text.ReplaceNames(s, r.sender.names), nil
+	return text.ReplaceNames(replyPrefixes(s), r.sender.names), nil
+}
+
+// replyPrefix is one reply or forward prefix as mail clients write it in
+// the sender's language: German Outlook's "AW:" and "WG:", Scandinavian
+// "SV:", Finnish "VS:" and "VL:", Dutch "Antw:" and "Doorst:", Polish
+// "Odp:", Italian "Rif:", Portuguese "Res:" and "Enc:", French "TR:",
+// Spanish "RV:", Turkish "YNT:", with an optional count ("Re[2]:").
+// Polish "PD:" is left out: in English it starts subjects of its own.
+var replyPrefix = regexp.MustCompile(`(?i)^\s*(re|aw|sv|vs|antw|odp|rif|res|ynt|fwd?|wg|vl|doorst|enc|tr|rv)(?:\s*\[\d{1,3}\])?\s*:\s*`)
+
+// forwardWords are the prefixes of replyPrefix that mark a forward.
+var forwardWords = map[string]bool{"fw": true, "fwd": true, "wg": true, "vl": true, "doorst": true, "enc": true, "tr": true, "rv": true}
+
+// replyPrefixes writes the reply and forward prefixes at the start of a
+// subject as English clients do ("AW: WG: budget" becomes "Re: Fwd:
+// budget"): in the sender's language they tell the recipient the
+// language, and the brand, of the sender's mail client.
+func replyPrefixes(s string) string {
+	var b strings.Builder
+	for {
+		m := replyPrefix.FindStringSubmatchIndex(s)
+		if m == nil {
+			break
+		}
+		if forwardWords[strings.ToLower(s[m[2]:m[3]])] {
+			b.WriteString("Fwd: ")
+		} else {
+			b.WriteString("Re: ")
+		}
+		s = s[m[1]:]
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	return b.String() + s
 }

@@ -134,6 +134,8 @@ func TestRefuse(t *testing.T) {
 		{"own address in long line", long + " alice@x.example " + long + "\n", refusal.Identifying},
 		{"own address across chunks", strings.Repeat("y", 4090) + " alice@x.example\n", refusal.Identifying},
 		{"typed file url", "see file:///home/alice/notes.txt\n", refusal.Identifying},
+		{"path as a link's text", "It is here: C:\\Users\\asmith\\Q3.xlsx<file:///C:\\Users\\asmith\\Q3.xlsx>\n", refusal.Identifying},
+		{"share as a link's text", "\\\\fs01.corp.example\\home$\\asmith\\Q3.xlsx<file:///\\\\fs01.corp.example\\home$\\asmith\\Q3.xlsx>\n", refusal.Identifying},
 		{"own address percent-encoded in a link", "https://tracker.example/c?r=05%7C02%7Calice%40x.example%7C1\n", refusal.Identifying},
 		{"own address encoded twice", "https://a.example/r?u=https%3A%2F%2Fb.example%2F%3Fm%3Dalice%2540x.example\n", refusal.Identifying},
 		{"own address in a onedrive link", "https://xcorp-my.sharepoint.com/:x:/g/personal/alice_x_example/EaBcDe?e=Xy12Ab\n", refusal.Identifying},

@@ -23,6 +23,9 @@ const LocalFileText = localFileText
 var (
 	urlRe      = regexp.MustCompile(`(?i)\bhttps?://[^\s<>"]+`)
 	fileLinkRe = regexp.MustCompile(`(?i)\s?<file:[^<>]*>`)
+	// drivePathRe is a Windows path: on a network share (\\host\share)
+	// or a drive (C:\).
+	drivePathRe = regexp.MustCompile(`(?i)\\\\[^\s\\]+\\|\b[a-z]:\\`)
 )
 
 // HasLocalFile reports whether s contains a file: URL ("file:/" not
@@ -49,7 +52,15 @@ func cleanURLs(s string) (string, error) {
 	if !strings.Contains(s, ":") {
 		return s, nil
 	}
-	s = fileLinkRe.ReplaceAllString(s, "")
+	if t := fileLinkRe.ReplaceAllString(s, ""); t != s {
+		// Outlook wrote the link's text, then its target: a text that is
+		// itself the path ("C:\Users\asmith\Q3.xlsx", "\\fs01\home$\asmith")
+		// names the account as the target did.
+		if drivePathRe.MatchString(t) {
+			return "", refuse(refusal.Identifying, localFileText)
+		}
+		s = t
+	}
 	if HasLocalFile(s) {
 		return "", refuse(refusal.Identifying, localFileText)
 	}
