@@ -259,6 +259,8 @@ func TestSenderLeft(t *testing.T) {
 	}{
 		{"safelinks as link text", `<p>Have a look: <a href="` + sl + `">` + sl + `</a>.</p>`,
 			[]string{`Have a look: <a href="https://example.com/report">https://example.com/report</a>.`}, []string{"safelinks", "sender.example"}},
+		{"name across elements", `<p>Best,</p><p><span>Alice </span><b>Smith</b></p><p>KEEP <b>bold</b> line</p>`,
+			[]string{`<p>Someone</p>`, `<p>KEEP <b>bold</b> line</p>`}, []string{"Alice", "Smith"}},
 		{"body lang", `<body lang=EN-GB dir=ltr link="#0563C1"><p>Hi there</p></body>`,
 			[]string{`<body dir="ltr"><p>Hi there</p>`}, []string{"EN-GB", "lang", "0563C1"}},
 		{"office and webkit style", `<p style="font-size:11.0pt;mso-fareast-font-family:Calibri;mso-fareast-language:EN-GB;caret-color: rgb(0, 0, 0); -webkit-text-size-adjust: auto; -moz-user-select:none;color:red">Hi</p>`,

@@ -86,7 +86,8 @@ func (c *cleaner) lines(n *html.Node) {
 	}
 }
 
-// run rewrites one line of text if it is a device line or an attribution.
+// run rewrites one line of text if it is a device line or an attribution,
+// or holds the sender's display name across its nodes.
 func (c *cleaner) run(n *html.Node, run []*html.Node) {
 	if len(run) == 0 {
 		return
@@ -121,6 +122,32 @@ func (c *cleaner) run(n *html.Node, run []*html.Node) {
 		for _, r := range run {
 			n.RemoveChild(r)
 		}
+		return
+	}
+	// Each text node has had the display name replaced already; a name
+	// still found in the line runs across nodes ("<span>Alice
+	// </span><span>Smith</span>", as editors split a word they restyle).
+	// The line becomes one text node: its inline formatting goes with it.
+	var raw strings.Builder
+	for _, r := range run {
+		appendText(&raw, r)
+	}
+	if line := raw.String(); c.names(line) != line {
+		n.InsertBefore(&html.Node{Type: html.TextNode, Data: c.names(line)}, run[0])
+		for _, r := range run {
+			n.RemoveChild(r)
+		}
+	}
+}
+
+// appendText writes the text under n, as it is, to b.
+func appendText(b *strings.Builder, n *html.Node) {
+	if n.Type == html.TextNode {
+		b.WriteString(n.Data)
+		return
+	}
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		appendText(b, ch)
 	}
 }
 
