@@ -167,6 +167,9 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 	if data := p.entries[p.parts[key]].data; containsAny(data, pictureNeedles) {
 		r = withPictureNames(r)
 	}
+	if data := p.entries[p.parts[key]].data; bytes.Contains(data, []byte("lang")) {
+		r = withoutLanguages(r)
+	}
 	if len(ids) == 0 {
 		return r, t
 	}
@@ -177,6 +180,32 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 		}
 		e.remove(func(space, _, value string) bool { return (space == nsRel || space == nsRelStrict) && ids[value] })
 	}, t
+}
+
+// DrawingML's namespaces: shapes and text, and charts.
+const (
+	nsA     = "http://schemas.openxmlformats.org/drawingml/2006/main"
+	nsChart = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+)
+
+// withoutLanguages adds to r the removal of the languages DrawingML writes
+// on every run of text (a:rPr, a:endParaRPr, a:defRPr lang and altLang,
+// ECMA-376 Part 1 §21.1.2.3.9) and a chart's c:lang (§21.2.2.87): the
+// author's locale, as Word's w:lang is, and only for spell checking.
+func withoutLanguages(r rule) rule {
+	return func(parents []name, e *elem) {
+		if r != nil {
+			r(parents, e)
+		}
+		switch e.Space {
+		case nsA:
+			e.remove(func(space, local, _ string) bool { return space == "" && (local == "lang" || local == "altLang") })
+		case nsChart:
+			if e.Local == "lang" {
+				e.drop = true
+			}
+		}
+	}
 }
 
 // pictureNeedles are the local names withPictureNames acts on.
