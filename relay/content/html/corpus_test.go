@@ -3,6 +3,7 @@ package html
 import (
 	"errors"
 	"io"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,6 +87,11 @@ func cleanCorpus(t *testing.T, e corpusEntry) (string, string, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The display name, as the anonymizer passes it from the From field.
+	var names []string
+	if from, err := mail.ParseAddress(msg.Header.Get("From")); err == nil && from.Name != "" {
+		names = []string{from.Name}
+	}
 	var in, out strings.Builder
 	var cleanErr error
 	err = msg.Walk(func(path []int, part *message.Entity, err error) error {
@@ -103,9 +109,9 @@ func cleanCorpus(t *testing.T, e corpusEntry) (string, string, error) {
 		in.Write(body)
 		var w strings.Builder
 		if typ == "text/plain" {
-			err = text.Clean(&w, strings.NewReader(string(body)), text.Options{Sender: []string{e.Envelope.MailFrom}})
+			err = text.Clean(&w, strings.NewReader(string(body)), text.Options{Sender: []string{e.Envelope.MailFrom}, Names: names})
 		} else {
-			err = Clean(&w, strings.NewReader(string(body)), Options{Sender: []string{e.Envelope.MailFrom}})
+			err = Clean(&w, strings.NewReader(string(body)), Options{Sender: []string{e.Envelope.MailFrom}, Names: names})
 			footerSafe(t, w.String())
 		}
 		out.WriteString(w.String())

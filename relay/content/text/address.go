@@ -30,6 +30,11 @@ func newScanner(addrs []string) *scanner {
 		if strings.Contains(a, "@") {
 			s.addrs = append(s.addrs, []byte(a))
 			s.under = append(s.under, underscored(a))
+			// SharePoint keeps a hyphen of the domain in some tenants'
+			// URLs ("alice_x-corp_example"): that spelling too.
+			if kept := strings.NewReplacer("@", "_", ".", "_").Replace(a); kept != string(underscored(a)) {
+				s.under = append(s.under, []byte(kept))
+			}
 			// "%2540" is "@" encoded twice: five bytes for one.
 			s.max = max(s.max, 5*len(a))
 		}

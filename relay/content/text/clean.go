@@ -72,11 +72,16 @@ func (c *cleaner) head() error {
 		}
 		return c.header(l)
 	}
-	if l.body == "-- " {
+	if l.body == "-- " || l.depth == 0 && c.names.isLine(l.body) {
 		// RFC 3676 section 4.3: the signature runs from "-- " to the end
 		// of the part. Clients that sign above the quote (Gmail, Outlook)
 		// write the quote after it, so a quote or an attribution ends it
 		// too: the quoted text is not part of the signature.
+		//
+		// Outlook and Apple Mail write a stored signature into the
+		// plain-text part without the "-- ": it starts at the line that
+		// is the sender's full name, and its title, company and phone
+		// follow. That line starts the signature too.
 		c.sig, c.sigD = true, l.depth
 		c.pop(1)
 		return nil

@@ -289,8 +289,32 @@ func TestNameAcrossLines(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"the summary that Alice \nSmith promised to send.\n", "the summary that Someone \npromised to send.\n"},
 		{"> from Alice\n> SMITH, who wrote\n", "> from Someone\n> , who wrote\n"},
-		{"Alice\u00a0Smith\nALICE  SMITH\nSmith, Alice\n", "Someone\nSomeone\nSmith, Alice\n"},
+		{"from Alice\u00a0Smith\nby ALICE  SMITH\nSmith, Alice\n", "from Someone\nby Someone\nSmith, Alice\n"},
 		{"Alice \nSmithson stays\n", "Alice \nSmithson stays\n"},
+	} {
+		got, err := clean(t, c.in, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("Clean(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// Outlook and Apple Mail write a stored signature into the plain-text part
+// without "-- ": the line that is the sender's full name starts it, up to
+// the quoted message or the end of the part.
+func TestNameLineSignature(t *testing.T) {
+	o := Options{Names: []string{"Aoife Brennan"}}
+	for _, c := range []struct{ in, want string }{
+		{"The numbers are in.\n\nAoife Brennan\nHead of Procurement | Brennan Procurement\nTel: +353 1 555 0187\n",
+			"The numbers are in.\n\n"},
+		{"Fine.\n\nAOIFE BRENNAN.\nHead of Procurement\n\n> On Mon, 2 Nov 2026, Bob <bob@example.com> wrote:\n> Numbers?\n",
+			"Fine.\n\n> On Mon, 2 Nov 2026, someone wrote:\n> Numbers?\n"},
+		// The name in a sentence, or quoted, starts nothing.
+		{"Aoife Brennan will call you.\nKEEP\n", "Someone will call you.\nKEEP\n"},
+		{"> Aoife Brennan\n> KEEP\n", "> Someone\n> KEEP\n"},
 	} {
 		got, err := clean(t, c.in, o)
 		if err != nil {

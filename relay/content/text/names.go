@@ -33,6 +33,19 @@ func newNames(in []string) names {
 	return n
 }
 
+// isLine reports whether s, trimmed of white space and a closing comma or
+// full stop, is one of the names of two words or more: a line holding the
+// sender's full name alone starts their signature.
+func (n names) isLine(s string) bool {
+	s = strings.Join(strings.Fields(strings.TrimRight(strings.TrimSpace(s), ".,")), " ")
+	for _, name := range n.list {
+		if strings.Contains(name, " ") && strings.EqualFold(s, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // across replaces a name broken over two lines, a and b, at one of its
 // spaces: a line break, a format=flowed soft one ("Alice \r\nSmith", RFC
 // 3676 section 4.2) included, does not make it another name. The first

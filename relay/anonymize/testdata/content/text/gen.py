@@ -404,6 +404,150 @@ entry("txt16_outlook_web.eml", "Outlook on the web", "OWA reply: SafeLinks URL w
       "SafeLinks is unwrapped to the destination; the stored signature and the quoted header block are generated. "
       "The typed first-name sign-off stays.", category="html", kinds={"9a8b7c6d5e4f40312a1b0c9d8e7f6a5b": "tenant_id"})
 
+# --- Cases a review found (stop 23): each leaked before its fix -----------------
+
+# Outlook desktop HTML: the signature marked only by the _MailAutoSig anchor,
+# mso-* styles carrying the locale, and lang on <body>.
+message("txt17_outlook_autosig.eml", "Aoife Brennan <a.brennan@brennan-procure.example>", "RE: Q3 numbers",
+        "<DB9PR01MB9911A1B2C3D4E5F6A7B8C9D0E1F2A3B4C5D6@DB9PR01MB9911.eurprd01.prod.outlook.example>",
+        plain="KEEP-TXT-17-numbers The numbers are in.\n\nAoife Brennan\nHead of Procurement | Brennan Procurement\n"
+              "Tel: +353 1 555 0187\n",
+        html='<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta name=Generator content="Microsoft Word 15 '
+             '(filtered medium)"></head><body lang=EN-IE link="#0563C1" vlink="#954F72" style="word-wrap:break-word">'
+             '<div class=WordSection1><p class=MsoNormal><span style="font-size:11.0pt;mso-fareast-language:EN-IE;'
+             'mso-ligatures:none">KEEP-TXT-17-numbers The numbers are in.<o:p></o:p></span></p>'
+             '<p class=MsoNormal><o:p>&nbsp;</o:p></p><p class=MsoNormal><a name="_MailAutoSig"><b><span style="color:#1F3864;'
+             'mso-no-proof:yes">Aoife Brennan<o:p></o:p></span></b></a></p><p class=MsoNormal><span style="color:#1F3864;'
+             'mso-no-proof:yes">Head of Procurement | Brennan Procurement<o:p></o:p></span></p><p class=MsoNormal>'
+             '<span style="color:#1F3864;mso-no-proof:yes">Tel: +353 1 555 0187<o:p></o:p></span></p></div></body></html>\n',
+        mailer=("X-Mailer", "Microsoft Outlook 16.0"))
+entry("txt17_outlook_autosig.eml", "Outlook desktop (HTML)", "Outlook for Windows reply whose signature is marked "
+      "only by the _MailAutoSig anchor, with mso-* styles naming the locale and lang on <body>",
+      "a.brennan@brennan-procure.example",
+      ["Aoife Brennan", "Head of Procurement", "555 0187", "EN-IE", "mso-"],
+      ["RE: Q3 numbers", "KEEP-TXT-17-numbers"],
+      "Outlook marks its stored signature by an anchor on its first paragraph; the paragraphs after it are the "
+      "signature too; the plain part carries it without '-- ', from the line that is the sender's full name. "
+      "mso-fareast-language and body lang are the sender's locale.", category="html")
+
+# A SafeLinks URL pasted as a link's text: its data= holds the sender's mailbox.
+SAFE3 = ("https://eur02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fshare.example%2Fplan&data=05%7C02%7C"
+         "t.oconnor%40oconnor-build.example%7C8f3a2b1c0d9e4f5a6b7c08d8e9f0a1b2%7Ca1b2c3d4000040008000000000000001%7C0%7C0%7C"
+         "638672812345678901%7CUnknown%7CTWFpbGZsb3d8%7C0%7C%7C%7C&sdata=AbCdEfGh%3D&reserved=0")
+message("txt18_outlook_pasted_safelink.eml", "Tadhg O'Connor <t.oconnor@oconnor-build.example>", "Plan",
+        "<AM0PR02MB4433B1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6@AM0PR02MB4433.eurprd02.prod.outlook.example>",
+        plain="KEEP-TXT-18-plan The plan: " + SAFE3 + "\n",
+        html='<html><body><p>KEEP-TXT-18-plan The plan: <a href="' + SAFE3.replace("&", "&amp;") + '">'
+             + SAFE3.replace("&", "&amp;") + '</a></p></body></html>\n')
+entry("txt18_outlook_pasted_safelink.eml", "Outlook on the web", "A link copied from a received mail and pasted: "
+      "Outlook writes the SafeLinks URL as the link's text too, its data= holding the sender's mailbox",
+      "t.oconnor@oconnor-build.example", ["t.oconnor%40oconnor-build.example", "safelinks", "a1b2c3d4000040008000000000000001"],
+      ["Plan", "KEEP-TXT-18-plan"],
+      "Unwrap the link in the text as in the href.", category="html")
+
+# Apple Mail's HTML forward: one div per header field.
+def apple_field(k, v):
+    return ('<div style="margin-top: 0px; margin-right: 0px; margin-bottom: 0px; margin-left: 0px;"><span style="font-family: '
+            '-webkit-system-font, Helvetica Neue, Helvetica, sans-serif; color:rgba(0, 0, 0, 1.0);"><b>' + k + ': </b></span>'
+            '<span style="font-family: -webkit-system-font, Helvetica Neue, Helvetica, sans-serif;">' + v + '<br></span></div>\n')
+message("txt19_apple_forward.eml", "Ines Moreau <ines@moreau-atelier.example>", "Fwd: Budget",
+        "<8E1F2A3B-4C5D-4E6F-8A9B-0C1D2E3F4A5B@moreau-atelier.example>",
+        plain="KEEP-TXT-19-fyi FYI\n\nBegin forwarded message:\n\nFrom: Luc Garnier <luc.garnier@moreau-atelier.example>\n"
+              "Subject: Budget\nDate: 2 November 2026 at 22:07:12 CET\nTo: Ines Moreau <ines@moreau-atelier.example>\n\n"
+              "KEEP-TXT-19-quoted Numbers attached.\n",
+        html='<html><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head><body style="overflow-wrap: '
+             'break-word; -webkit-nbsp-mode: space; line-break: after-white-space;">KEEP-TXT-19-fyi FYI<br id="lineBreakAtBeginningOfMessage">'
+             '<div><br><blockquote type="cite"><div>Begin forwarded message:</div><br class="Apple-interchange-newline">'
+             + apple_field("From", 'Luc Garnier &lt;<a href="mailto:luc.garnier@moreau-atelier.example">luc.garnier@moreau-atelier.example</a>&gt;')
+             + apple_field("Subject", "<b>Budget</b>") + apple_field("Date", "2 November 2026 at 22:07:12 CET")
+             + apple_field("To", 'Ines Moreau &lt;<a href="mailto:ines@moreau-atelier.example">ines@moreau-atelier.example</a>&gt;')
+             + '<br><div><div>KEEP-TXT-19-quoted Numbers attached.</div></div></blockquote></div></body></html>\n',
+        mailer=("X-Mailer", "Apple Mail (2.3826.200.121)"))
+entry("txt19_apple_forward.eml", "Apple Mail", "Apple Mail forward: 'Begin forwarded message:' then one div per "
+      "header field, naming a colleague at the sender's domain and the time in the sender's zone",
+      "ines@moreau-atelier.example", ["Luc Garnier", "luc.garnier@", "22:07:12", "Ines Moreau", "-webkit-"],
+      ["Fwd: Budget", "KEEP-TXT-19-fyi", "KEEP-TXT-19-quoted"],
+      "Reduce the header fields to 'From: someone' and the Subject, as the plain part's are.", category="html")
+
+# Thunderbird's HTML forward: moz-forward-container with a header table.
+message("txt20_thunderbird_forward.eml", "Jonas Berg <jonas@berg-ritning.example>", "Fwd: Drawings",
+        "<7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d@berg-ritning.example>",
+        plain="KEEP-TXT-20-fyi See below.\n\n\n-------- Forwarded Message --------\nSubject: \tDrawings\n"
+              "Date: \tMon, 2 Nov 2026 22:07:12 +0100\nFrom: \tElsa Nyqvist <elsa.nyqvist@berg-ritning.example>\n"
+              "To: \tJonas Berg <jonas@berg-ritning.example>\n\n\n\nKEEP-TXT-20-quoted The drawings are ready.\n",
+        html='<html><head><meta http-equiv="content-type" content="text/html; charset=UTF-8"></head><body><p>KEEP-TXT-20-fyi '
+             'See below.</p><div class="moz-forward-container"><br><br>-------- Forwarded Message --------\n'
+             '<table class="moz-email-headers-table" cellspacing="0" cellpadding="0" border="0"><tbody>\n'
+             '<tr><th valign="BASELINE" nowrap="nowrap" align="RIGHT">Subject: </th><td>Drawings</td></tr>\n'
+             '<tr><th valign="BASELINE" nowrap="nowrap" align="RIGHT">Date: </th><td>Mon, 2 Nov 2026 22:07:12 +0100</td></tr>\n'
+             '<tr><th valign="BASELINE" nowrap="nowrap" align="RIGHT">From: </th><td>Elsa Nyqvist <a class="moz-txt-link-rfc2396E" '
+             'href="mailto:elsa.nyqvist@berg-ritning.example">&lt;elsa.nyqvist@berg-ritning.example&gt;</a></td></tr>\n'
+             '<tr><th valign="BASELINE" nowrap="nowrap" align="RIGHT">To: </th><td>Jonas Berg <a class="moz-txt-link-rfc2396E" '
+             'href="mailto:jonas@berg-ritning.example">&lt;jonas@berg-ritning.example&gt;</a></td></tr>\n'
+             '</tbody></table><br><br>KEEP-TXT-20-quoted The drawings are ready.</div></body></html>\n',
+        mailer=("User-Agent", "Mozilla Thunderbird"))
+entry("txt20_thunderbird_forward.eml", "Thunderbird", "Thunderbird forward: moz-forward-container with the "
+      "moz-email-headers-table naming a colleague and the sender",
+      "jonas@berg-ritning.example", ["Elsa Nyqvist", "elsa.nyqvist@", "Jonas Berg", "22:07:12", "+0100"],
+      ["Fwd: Drawings", "KEEP-TXT-20-fyi", "KEEP-TXT-20-quoted"],
+      "Reduce the header table to 'From: someone' and the Subject.", category="html")
+
+# A clearsigned body and a pasted key (gpg 2, key "Alice Smith <alice@sender.example>").
+PGPSIG = ("-----BEGIN PGP SIGNATURE-----\n\n"
+          "iIsEARYIADMWIQS4jopiClNGmgNgKsNWB0Y/MNA7igUCaxU8dBUcYWxpY2VAc2Vu\n"
+          "ZGVyLmV4YW1wbGUACgkQVgdGPzDQO4pSFQD+NE090ChtnraZjL0q6vLH68cKgyJN\n"
+          "uTW4EttRacR4cIUBAKH6Ofyeqivz8vtVoCQRFTGzdpn4LRByiaXhzn0xaVIH\n=H2eP\n-----END PGP SIGNATURE-----\n")
+PGPKEY = ("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n"
+          "mDMEaxU8dBYJKwYBBAHaRw8BAQdAqFE5xt/QUp102tZHCtGzQrxmHb4YVcCccNwk\n"
+          "morlEb60IkFsaWNlIFNtaXRoIDxhbGljZUBzZW5kZXIuZXhhbXBsZT6IkAQTFggA\n"
+          "OBYhBLiOimIKU0aaA2Aqw1YHRj8w0DuKBQJrFTx0AhsDBQsJCAcCBhUKCQgLAgQW\n"
+          "AgMBAh4BAheAAAoJEFYHRj8w0DuKeIsA/AwCUWYe+tMB0cnMTg+R3asfTXWWc+og\n"
+          "epBXZ0aYYLqtAP9AN+rNjMs/dquNKjQfqN50/wawh2iLfy1/mOROtYXWAQ==\n=/2hg\n-----END PGP PUBLIC KEY BLOCK-----\n")
+message("txt21_pgp_inline.eml", "Alice Smith <alice@sender.example>", "Meeting",
+        "<c0ffee00-1111-4222-8333-444455556666@sender.example>",
+        plain="-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nKEEP-TXT-21-meeting The meeting is at 5.\n"
+              "- -- a line that starts with a dash\n" + PGPSIG + "\nMy key, if you want to write back:\n\n" + PGPKEY,
+        plain_cte="7bit", mailer=("User-Agent", "Mozilla Thunderbird"))
+entry("txt21_pgp_inline.eml", "Thunderbird (inline OpenPGP)", "A clearsigned body (gpg 2 --clearsign) and a pasted "
+      "public key: the signature's packets carry the signer's user id and key fingerprint, the key the name and address",
+      "alice@sender.example", ["BEGIN PGP SIGNATURE", "iIsEARYIADMWIQS4", "mDMEaxU8dBYJ", "BEGIN PGP PUBLIC KEY"],
+      ["Meeting", "KEEP-TXT-21-meeting", "-- a line that starts with a dash"],
+      "Keep the signed text (undoing the dash escape), drop the signature, replace the key.")
+
+# A German Outlook reply to a forward, with a Swedish attribution quoted.
+message("txt22_outlook_de_prefixes.eml", "Katrin Vogel <k.vogel@vogel-bau.example>", "AW: WG: Angebot",
+        "<FR3P281MB1234A1B2C3D4E5F6A7B8C9D0E1F2A3B4@FR3P281MB1234.DEUP281.PROD.OUTLOOK.example>",
+        plain="KEEP-TXT-22-angebot Das Angebot passt.\n\n"
+              "Den tis 3 nov. 2026 kl 22:07 skrev Nils Ek <nils.ek@vogel-bau.example>:\n> Hej, passar offerten?\n",
+        mailer=("X-Mailer", "Microsoft Outlook 16.0"))
+entry("txt22_outlook_de_prefixes.eml", "Outlook desktop (plain text, German)", "German Outlook's 'AW: WG:' "
+      "prefixes and a quoted Swedish attribution naming a colleague at the sender's domain, with its time of day",
+      "k.vogel@vogel-bau.example", ["AW: WG:", "Nils Ek", "nils.ek@", "22:07"],
+      ["Angebot", "KEEP-TXT-22-angebot", "Hej, passar offerten?"],
+      "The prefixes tell the client's language; the attribution names a colleague and, by its time, the zone.")
+
+# Device lines with a link and a carrier.
+message("txt23_device_lines.eml", "Dwayne Carter <dwayne.c@carter-haul.example>", "Re: Pickup",
+        "<CAJx8c2d+Q7Lm3fK9vT0pR5sW1yN4bH6gE2uA8iO3jD7kZ0qX@mail.example>",
+        plain="KEEP-TXT-23-pickup Pickup at 9 works.\n\nGet Outlook for iOS<https://aka.ms/o0ukef>\n\n"
+              "KEEP-TXT-23-second And the second load at noon.\n\nSent from my Verizon, Samsung Galaxy smartphone\n")
+entry("txt23_device_lines.eml", "Outlook mobile / Samsung Email", "Outlook mobile's device line with its link "
+      "as its plain-text form writes it, and a carrier-branded Samsung line",
+      "dwayne.c@carter-haul.example", ["Get Outlook for iOS", "aka.ms", "Verizon", "Samsung Galaxy"],
+      ["Re: Pickup", "KEEP-TXT-23-pickup", "KEEP-TXT-23-second"],
+      "Both lines are the client's, and name the device and the carrier.")
+
+# A OneDrive personal-site link: the path spells the sender's UPN.
+message("txt24_onedrive_link.eml", "Maeve Quinn <maeve.quinn@quinn-legal.example>", "Contract draft",
+        "<BY5PR11MB2233C1D2E3F4A5B6C7D8E9F0A1B2C3D4@BY5PR11MB2233.namprd11.prod.outlook.example>",
+        plain="KEEP-TXT-24-draft The draft: https://quinnlegal-my.sharepoint.example/:w:/g/personal/"
+              "maeve_quinn_quinn-legal_example/EaBcDeFgHiJkLmNoPqRsTuVw?e=Xy12Ab\n")
+entry("txt24_onedrive_link.eml", "Outlook (OneDrive share)", "A OneDrive link whose path is the sender's UPN with "
+      "its punctuation written '_'", "maeve.quinn@quinn-legal.example", ["maeve_quinn_quinn-legal_example"],
+      ["Contract draft", "KEEP-TXT-24-draft"],
+      "The link names the sender's account; it cannot be rewritten without breaking it. Refuse.",
+      expected={"outcome": "reject", "reply": "550 5.7.1"})
+
 manifest = {
     "corpus": "leak-content-text",
     "version": 1,
