@@ -47,7 +47,9 @@ const (
 //
 // Embedded base64 images (data: URLs) are cleaned by Clean; others are
 // dropped. <title> and <desc> are kept: they are text the author wrote for
-// the reader, like the drawing itself.
+// the reader, like the drawing itself; a <desc> an editor wrote for itself
+// ("Created with Sketch.") is emptied. data-* attributes go: they render
+// nothing, and Illustrator keeps layer and file names there.
 func SVG(w io.Writer, r io.Reader) error {
 	in, err := io.ReadAll(io.LimitReader(r, MaxSVG+1))
 	if err != nil {
@@ -140,8 +142,11 @@ func cleanSVG(in []byte) ([]byte, error) {
 				continue
 			}
 			s, ok := string(t), true
-			if f.style {
+			switch {
+			case f.style:
 				s, ok = neutralCSS(s)
+			case f.name.Local == "desc" && toolDesc.MatchString(s):
+				ok = false // the editor's, not the author's
 			}
 			if ok {
 				c.close()
@@ -172,6 +177,11 @@ func cleanSVG(in []byte) ([]byte, error) {
 	}
 	return c.out.Bytes(), nil
 }
+
+// toolDesc is the <desc> an editor writes for itself: Sketch's "Created
+// with Sketch." (with its version in older releases), Method Draw's and
+// others' alike.
+var toolDesc = regexp.MustCompile(`(?i)^\s*created with [\w .-]{1,40}\.?\s*$`)
 
 // entityDecl matches the general entity declarations of a DOCTYPE internal
 // subset, which Illustrator uses for its namespace names.
@@ -284,6 +294,11 @@ func (c *svgCleaner) keepAttr(a xml.Attr, own map[string]string) (string, bool, 
 		}
 		if a.Name.Local == "href" {
 			return href(a.Value)
+		}
+		if strings.HasPrefix(strings.ToLower(a.Name.Local), "data-") {
+			// Custom data renders nothing; Illustrator writes its layer
+			// and placed files' names there (data-name="IMG_4032.JPG").
+			return "", false, nil
 		}
 		return neutralAttr(a.Value)
 	}

@@ -177,6 +177,25 @@ func TestSVG(t *testing.T) {
 	}
 }
 
+// Sketch's own <desc> and Illustrator's data-name attributes go; the
+// author's title and description stay.
+func TestSVGEditorText(t *testing.T) {
+	in := `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><title>KEEP-title</title>` +
+		`<desc>Created with Sketch.</desc><g data-name="IMG_4032.JPG" id="layer"><desc>KEEP-desc</desc>` +
+		`<rect width="5" height="5" data-name="Jane's draft"/></g></svg>`
+	out := svgClean(t, in)
+	for _, gone := range []string{"Sketch", "IMG_4032", "Jane", "data-name"} {
+		if strings.Contains(out, gone) {
+			t.Errorf("%q survived:\n%s", gone, out)
+		}
+	}
+	for _, kept := range []string{"KEEP-title", "KEEP-desc", `id="layer"`, `<rect width="5" height="5"/>`} {
+		if !strings.Contains(out, kept) {
+			t.Errorf("%q lost:\n%s", kept, out)
+		}
+	}
+}
+
 func TestSVGRefusals(t *testing.T) {
 	badPhoto := "data:image/png;base64," + base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\nshort"))
 	tests := []struct {
