@@ -263,3 +263,28 @@ func TestReplyPrefixes(t *testing.T) {
 		}
 	}
 }
+
+// A display name is replaced however the directory wrote it, and the names
+// in Sender and Reply-To count too.
+func TestNameVariants(t *testing.T) {
+	for _, from := range []string{`"Quintavious, Zorblax"`, `"Quintavious, Zorblax (ACME)"`, `"QUINTAVIOUS Zorblax"`, `"Zorblax Quintavious [External]"`} {
+		msg := crlfMsg("From: " + from + " <zq@sender.example>\nTo: to+bob=example.com@leak.example\nSubject: hi\nMIME-Version: 1.0\n" +
+			"Content-Type: text/plain; charset=utf-8\n\nHello Bob, see you.\nZorblax Quintavious will call.\n")
+		outs, err := rewrite(t, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := decodeView(outs[0]).text.String(); strings.Contains(v, "Quintavious") || !strings.Contains(v, "Someone will call.") {
+			t.Errorf("From %s: the name survives:\n%s", from, v)
+		}
+	}
+	msg := crlfMsg("From: ACME Support <support@sender.example>\nSender: Zorblax Quintavious <zq@sender.example>\n" +
+		"To: to+bob=example.com@leak.example\nSubject: hi\nMIME-Version: 1.0\nContent-Type: text/plain\n\nHello, Zorblax Quintavious here.\n")
+	outs, err := rewrite(t, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := decodeView(outs[0]).text.String(); strings.Contains(v, "Quintavious") {
+		t.Errorf("the Sender field's name survives:\n%s", v)
+	}
+}
