@@ -18,15 +18,31 @@
 //   - No XMP metadata (/Metadata on any object), /PieceInfo, /LastModified,
 //     web capture information (/SpiderInfo, the /IDS and /URLS name
 //     trees), /OPI (file paths of print images), thread info
-//     dictionaries, page thumbnails (/Thumb, which can show a page as it
-//     was before an edit), or APPn/COM segments (EXIF, XMP, IPTC) of JPEG
-//     images.
+//     dictionaries, or page thumbnails (/Thumb, which can show a page as it
+//     was before an edit).
+//   - Pictures are cleaned as attached ones are: a JPEG (DCTDecode, also
+//     behind Flate, ASCIIHex or ASCII85, which are undone) keeps only what
+//     decoding needs (image.JPEG: no EXIF, XMP, IPTC, ICC profile, comment,
+//     or second picture after the first); a JPEG 2000 picture (JPXDecode)
+//     keeps only its signature, file type, header and codestream boxes, and
+//     its codestream loses the comments of its main header.
+//   - ICC profiles (ICCBased colour spaces, output intents, JPEG 2000
+//     headers) keep their colour data but have the text of their
+//     description, copyright and device tags replaced by spaces and their
+//     profile ID zeroed (blankICC).
+//   - Structure elements' /Alt and /T (LibreOffice's picture title and
+//     description), and /E and /ActualText holding a local path, keep only
+//     a path's file name, and a device-made name becomes a plain one
+//     (filename.Neutral). Annotations' rich text loses Acrobat's
+//     xfa:APIVersion.
 //   - Annotations lose their author (/T, except on form widgets, where /T is
 //     the field name), their dates (/M, /CreationDate) and their /NM id;
 //     their contents, rich text and popups are kept.
 //   - No JavaScript: document-level scripts, JavaScript, Launch, GoToR, GoToE,
 //     ImportData and Rendition actions and every /AA (additional actions)
-//     are removed. Links (URI and GoTo actions, destinations) are kept.
+//     are removed, and so are URI actions to a local file (a file: URI or
+//     an absolute path) and a local URI base. Links (other URI and GoTo
+//     actions, destinations) are kept.
 //   - No signatures: signature values (/V of /Sig fields), /Perms and the
 //     /DSS are removed, because a signature names its signer and the rewrite
 //     breaks it anyway. XFA form packets are removed; the AcroForm fields
@@ -41,7 +57,10 @@
 //     XML and portfolios): an attachment can be any kind of file with its
 //     own metadata, which this package cannot clean, and dropping it would
 //     lose what the sender meant to send (refusal.Unsupported);
-//   - anything that does not parse or makes the parser panic, and input
+//   - pictures behind filters other than Flate, ASCIIHex and ASCII85
+//     (refusal.Unsupported): they could not be cleaned;
+//   - anything that does not parse or makes the parser panic (including a
+//     JPEG or JPEG 2000 picture or an ICC profile stream), and input
 //     screened out before parsing because it would crash the parser or
 //     exhaust the relay: nesting deeper than a PDF plausibly does, streams
 //     inflating past 256 MiB, more objects (declared, or object headers)
@@ -77,6 +96,7 @@ const (
 	textEncrypted  = "the attached PDF is password-protected: remove the password and send it again"
 	textAttachment = "PDFs with attached files are not supported: send the files separately"
 	textTooLarge   = "the attached PDF is too large"
+	textImage      = "the attached PDF holds a picture Leak cannot clean; save it again (Print to PDF) and resend"
 )
 
 // parseTimeout bounds the time pdfcpu may take to read a file. It checks

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/zlib"
 	"fmt"
-	"image"
 	"image/jpeg"
 	"io"
 	"os"
@@ -179,34 +178,82 @@ func TestFewObjects(t *testing.T) {
 	}
 }
 
-func TestStripJPEG(t *testing.T) {
-	var pic bytes.Buffer
-	if err := jpeg.Encode(&pic, image.NewGray(image.Rect(0, 0, 16, 8)), nil); err != nil {
+func TestCleanJPEG(t *testing.T) {
+	in := taggedJPEG(t)
+	out, err := cleanJPEG(in)
+	if err != nil {
 		t.Fatal(err)
 	}
-	segment := func(marker byte, payload string) []byte {
-		n := len(payload) + 2
-		return append([]byte{0xFF, marker, byte(n >> 8), byte(n)}, payload...)
+	for _, s := range []string{"vreeswijk", "CAMSN778899", "iMac27", "JaneCOM"} {
+		if contains(out, s) {
+			t.Errorf("%q survived", s)
+		}
 	}
-	in := append([]byte{0xFF, 0xD8}, segment(0xE1, "Exif\x00\x00Artist Ottilie Vreeswijk")...)
-	in = append(in, segment(0xFE, "shot by ovreeswijk")...)
-	in = append(in, segment(0xED, "Photoshop 3.0\x008BIM by Vreeswijk")...)
-	in = append(in, segment(0xEE, "Adobe\x00keep")...)
-	in = append(in, pic.Bytes()[2:]...)
-	out := stripJPEG(in)
-	if bytes.Contains(bytes.ToLower(out), []byte("vreeswijk")) {
-		t.Error("metadata segment survived")
-	}
-	if !bytes.Contains(out, []byte("Adobe\x00keep")) {
+	if !bytes.Contains(out, adobe) {
 		t.Error("APP14 lost")
 	}
 	img, err := jpeg.Decode(bytes.NewReader(out))
 	if err != nil || img.Bounds().Dx() != 16 {
-		t.Fatalf("stripped JPEG does not decode: %v", err)
+		t.Fatalf("cleaned JPEG does not decode: %v", err)
+	}
+	// Some producers leave out the end-of-image marker.
+	if _, err := cleanJPEG(bytes.TrimSuffix(gray(t), eoi)); err != nil {
+		t.Errorf("JPEG without EOI: %v", err)
 	}
 	for _, bad := range [][]byte{nil, {0xFF, 0xD8}, {0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF}, []byte("not a jpeg")} {
-		if got := stripJPEG(bad); !bytes.Equal(got, bad) {
-			t.Errorf("stripJPEG(%q) = %q, want it unchanged", bad, got)
+		if _, err := cleanJPEG(bad); kind(err) != refusal.Malformed {
+			t.Errorf("cleanJPEG(%q) = %v, want a malformed refusal", bad, err)
+		}
+	}
+}
+
+func TestBlankICC(t *testing.T) {
+	p := iccProfile()
+	n := len(p)
+	if !blankICC(p) {
+		t.Fatal("not recognised as a profile")
+	}
+	if len(p) != n || string(p[36:40]) != "acsp" {
+		t.Error("structure changed")
+	}
+	if !bytes.Equal(p[84:100], make([]byte, 16)) {
+		t.Error("profile ID kept")
+	}
+	for _, s := range []string{"iMac27", "Jane Corp", "JaneMaker"} {
+		if contains(p, s) {
+			t.Errorf("%q survived", s)
+		}
+	}
+	if !bytes.Contains(p, []byte("XYZ ")) {
+		t.Error("colour tag lost")
+	}
+	for _, bad := range [][]byte{nil, []byte("not a profile"), iccProfile()[:140]} {
+		blankICC(bad) // must not panic
+	}
+}
+
+func TestCleanJPX(t *testing.T) {
+	out, err := cleanJPX(jp2())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"JaneXMLBox", "JaneJPXAuthor", "JaneCOM", "iMac27"} {
+		if contains(out, s) {
+			t.Errorf("%q survived", s)
+		}
+	}
+	for _, s := range []string{"ihdr", "colr", "jp2c", "KEEP-SIZ", "KEEP-tile"} {
+		if !bytes.Contains(out, []byte(s)) {
+			t.Errorf("%q lost", s)
+		}
+	}
+	// The rewritten boxes still parse, and their lengths add up.
+	if err := boxes(out, func(string, []byte) error { return nil }); err != nil {
+		t.Error(err)
+	}
+	for _, bad := range [][]byte{nil, []byte("not jpeg 2000"), jp2()[:30], {0xFF, 0x4F, 0xFF, 0x51, 0xFF}} {
+		if _, err := cleanJPX(bad); kind(err) != refusal.Malformed {
+			t.Errorf("cleanJPX(%q) = %v, want a malformed refusal", bad, err)
 		}
 	}
 }

@@ -101,9 +101,9 @@ func (w *writer) object(n int, r types.IndirectRef) error {
 	w.out.WriteString(strconv.Itoa(n) + " 0 obj\n")
 	switch o := o.(type) {
 	case types.StreamDict:
-		raw := o.Raw
-		if isJPEG(o) {
-			raw = stripJPEG(raw)
+		raw, err := cleanStream(w.xt, o)
+		if err != nil {
+			return err
 		}
 		o.Dict["Length"] = types.Integer(len(raw))
 		if err := w.value(o.Dict, 0); err != nil {

@@ -27,7 +27,8 @@ var dropKeys = []string{
 }
 
 // dropActions are the action types (12.6.4) removed with the entry that
-// holds them: they run code, open other files, or name local paths.
+// holds them: they run code, open other files, or name local paths. URI
+// actions are removed too when their URI is a local path (see dropped).
 var dropActions = map[types.Name]bool{
 	"JavaScript": true,
 	"Launch":     true,
@@ -86,6 +87,14 @@ func scrubDict(xt *model.XRefTable, d types.Dict, depth int) error {
 		delete(d, "M")
 		delete(d, "CreationDate")
 		delete(d, "NM")
+		scrubRichText(xt, d)
+	}
+	if structElem(d) {
+		scrubStructElem(xt, d)
+	}
+	// The base of relative URIs in the catalog's URI dictionary (12.6.4.8).
+	if b, ok := text(xt, d["Base"]); ok && localPath(b) {
+		delete(d, "Base")
 	}
 	if n := d.NameEntry("FT"); n != nil && *n == "Sig" {
 		delete(d, "V") // the signature: signer's name, certificate, time
@@ -151,6 +160,14 @@ func dropped(xt *model.XRefTable, v types.Object) (bool, error) {
 	}
 	if s := d.NameEntry("S"); s != nil && dropActions[types.Name(*s)] {
 		return true, nil
+	}
+	// A link to a file on the sender's machine (LibreOffice writes file:
+	// URIs for links to local documents) names their account and folders,
+	// as a GoToR or Launch action does, and opens nothing for anyone else.
+	if s := d.NameEntry("S"); s != nil && *s == "URI" {
+		if u, ok := text(xt, d["URI"]); ok && localPath(u) {
+			return true, nil
+		}
 	}
 	if t := d.Type(); t != nil && (*t == "Metadata" || *t == "Sig" || *t == "DocTimeStamp") {
 		return true, nil

@@ -2,9 +2,11 @@ package pdf
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"leak/relay/content/refusal"
 )
@@ -67,6 +69,22 @@ func TestScrub(t *testing.T) {
 			"<</Width 1/Height 1/BitsPerComponent 8/ColorSpace/DeviceGray/Length 1>>\nstream\nW\nendstream",
 			"<</Type/XObject/Subtype/Image/Width 1/Height 1/BitsPerComponent 8/ColorSpace/DeviceGray/OPI<</2.0<</F(/Volumes/wenceslas/hires.tif)>>>>/Length 1>>\nstream\nK\nendstream"),
 			[]string{"Wenceslas", "/Thumb", "/OPI", "/SpiderInfo"}, []string{"/Threads", "/Type /Thread", "/Im1"}},
+		{"links to local files", scrubDoc("/URI<</Base(file:///home/wenceslas/)>>", "/Annots[4 0 R 5 0 R 6 0 R 7 0 R 8 0 R]",
+			"<</Type/Annot/Subtype/Link/Rect[0 0 10 10]/A<</S/URI/URI(file:///home/wenceslas/Documents/plan.ods)>>>>",
+			"<</Type/Annot/Subtype/Link/Rect[0 0 10 10]/A<</S/URI/URI(FILE:///C:/Users/Wenceslas/a.docx)>>>>",
+			"<</Type/Annot/Subtype/Link/Rect[0 0 10 10]/A<</S/URI/URI(C:\\\\Users\\\\wenceslas\\\\b.xlsx)>>>>",
+			"<</Type/Annot/Subtype/Link/Rect[0 0 10 10]/A<</S/URI/URI<"+hex.EncodeToString([]byte(`\\\\fileserver\\wenceslas\\c.pdf`))+">>>>>",
+			"<</Type/Annot/Subtype/Link/Rect[0 0 10 10]/A<</S/URI/URI(https://shop.example/KEEP/file:x)>>>>"),
+			[]string{"wenceslas", "file:///", "/Base"}, []string{"https://shop.example/KEEP/file:x", "/Subtype /Link"}},
+		{"structure element text", scrubDoc("/StructTreeRoot 4 0 R/MarkInfo<</Marked true>>", "",
+			"<</Type/StructTreeRoot/K[5 0 R 6 0 R 7 0 R]>>",
+			"<</Type/StructElem/S/Figure/P 4 0 R/Alt<"+utf16Hex(`C:\Users\wenceslas\Pictures\IMG_4032.JPG`)+">/T(IMG_4032.JPG)>>",
+			"<</Type/StructElem/S/Figure/P 4 0 R/Alt(KEEP a red bicycle)/T(KEEP-Title)/E(/home/wenceslas/abbr.txt)/ActualText(KEEP-actual)>>",
+			"<</S/Figure/P 4 0 R/Alt(~/wenceslas/Desktop/IMG_4033.JPG)>>"),
+			[]string{"wenceslas", "IMG_4032", "IMG_4033", "Pictures"}, []string{"(photo.jpg)", "(KEEP a red bicycle)", "(KEEP-Title)", "(abbr.txt)", "(KEEP-actual)"}},
+		{"rich text", scrubDoc("", "/Annots[4 0 R]",
+			`<</Type/Annot/Subtype/FreeText/Rect[0 0 10 10]/RC(<?xml version="1.0"?><body xmlns="http://www.w3.org/1999/xhtml" xmlns:xfa="http://www.xfa.org/schema/xfa-data/1.0/" xfa:APIVersion="Acrobat:23.1.0" xfa:spec="2.0.2"><p>KEEP-rich</p></body>)>>`),
+			[]string{"APIVersion", "Acrobat:23"}, []string{"KEEP-rich", `xfa:spec="2.0.2"`}},
 		{"language", scrubDoc("/Lang(en-GB)/MarkInfo<</Marked true>>", ""),
 			[]string{"/Lang", "en-GB"}, []string{"/MarkInfo"}},
 		{"markup annotation", scrubDoc("", "/Annots[4 0 R 5 0 R]",
@@ -110,4 +128,14 @@ func TestAttachmentsRefused(t *testing.T) {
 			t.Errorf("%s: %v, want an unsupported refusal", name, err)
 		}
 	}
+}
+
+// utf16Hex is s as the hex digits of a UTF-16BE text string with its byte
+// order mark (7.9.2.2).
+func utf16Hex(s string) string {
+	b := []byte{0xFE, 0xFF}
+	for _, r := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(r>>8), byte(r))
+	}
+	return hex.EncodeToString(b)
 }
