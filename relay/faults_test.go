@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -516,5 +517,54 @@ func TestPanicLeavesNoCopy(t *testing.T) {
 	}
 	if len(left) != 0 {
 		t.Errorf("%d files left in spool/tmp after the panic", len(left))
+	}
+}
+
+// A copy held back by the anonymity delay is dated when it is to leave,
+// not when it came: its Date and both signatures' t= are its NotBefore, so
+// the date does not tell the recipient when the sender sent it.
+func TestDelayedCopyDatedWhenItLeaves(t *testing.T) {
+	tr := startRelay(t, func(o *Options) { o.Delay = time.Hour })
+	c := dial(t, tr.addr)
+	c.open("to+bob=example.com@leak.example")
+	c.cmd("DATA", "354")
+	c.send(simpleMessage + ".\r\n")
+	c.expect("250")
+	metas, err := tr.spool.List()
+	if err != nil || len(metas) != 1 {
+		t.Fatalf("spool: %d entries, %v", len(metas), err)
+	}
+	leaves := metas[0].NotBefore
+	if leaves.IsZero() {
+		t.Fatal("the copy is not held back")
+	}
+	m, err := tr.spool.Open(metas[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(m)
+	m.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(m.Meta.Prefix + string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	date, err := msg.Header.Date()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := leaves.Truncate(time.Second); !date.Equal(want) {
+		t.Errorf("Date %v, want the time it leaves, %v", date, want)
+	}
+	ts := regexp.MustCompile(`[;\s]t=(\d+);`).FindAllStringSubmatch(m.Meta.Prefix, -1)
+	if len(ts) != 2 {
+		t.Fatalf("%d t= tags in %q", len(ts), m.Meta.Prefix)
+	}
+	for _, s := range ts {
+		if s[1] != strconv.FormatInt(leaves.Unix(), 10) {
+			t.Errorf("t=%s, want the time it leaves, %d", s[1], leaves.Unix())
+		}
 	}
 }

@@ -30,6 +30,9 @@ type copyOut struct {
 	// carry it, and a copy a recipient forwards to abuse@ can be matched
 	// to them. Empty for operator copies, whose Message-ID is the sender's.
 	msgid string
+	// leaves is when the copy is to leave (after the anonymity delay) and
+	// what it is dated: Date, Received, DKIM t=. Zero for operator copies.
+	leaves time.Time
 }
 
 // accept runs one message through anonymizer, signers and spool. It returns
@@ -66,6 +69,14 @@ func (s *Server) acceptFrom(ctx context.Context, id string, r io.Reader, from, s
 			}
 		}
 	}()
+	// The time the copies are to leave: dated from it, not from now, a
+	// copy held back by the anonymity delay does not tell its recipient
+	// when the sender sent it. One for the message: its copies are one
+	// sending.
+	leaves := time.Now()
+	if d := s.opts.Delay; d > 0 {
+		leaves = leaves.Add(rand.N(d))
+	}
 	var anon []anonymize.Copy
 	var raw []io.Writer
 	for _, t := range rcpts {
@@ -80,12 +91,13 @@ func (s *Server) acceptFrom(ctx context.Context, id string, r io.Reader, from, s
 			raw = append(raw, w)
 			continue
 		}
-		if c.signer, err = s.opts.Keys.NewSigner(); err != nil {
+		if c.signer, err = s.opts.Keys.NewSignerAt(leaves); err != nil {
 			return fmt.Errorf("signer: %w", err)
 		}
 		cp := s.copyFor(t.rcpt, w.ID(), source, io.MultiWriter(w, c.signer))
 		c.msgid = anonymize.NewMessageID(s.opts.Domain)
 		cp.MessageID = c.msgid
+		c.leaves, cp.Date = leaves, leaves
 		anon = append(anon, cp)
 	}
 
@@ -264,8 +276,8 @@ func (s *Server) commit(c *copyOut, prefix string) error {
 		UTF8:      c.t.operator == "" && c.t.rcpt.NeedsSMTPUTF8(),
 		MessageID: c.msgid,
 	}
-	if d := s.opts.Delay; d > 0 && c.t.operator == "" {
-		meta.NotBefore = now.Add(rand.N(d))
+	if s.opts.Delay > 0 && c.t.operator == "" {
+		meta.NotBefore = c.leaves
 	}
 	start := time.Now()
 	if err := c.w.Commit(meta); err != nil {

@@ -85,6 +85,11 @@ type Copy struct {
 	Extra        []HeaderField // extra top-level fields, written after the allowlisted ones
 	Footer       Footer        // appended to the copy's body text parts
 	W            io.Writer     // where this copy goes
+	// Date is when the copy is dated (its Date and Received fields, a
+	// calendar's DTSTAMP), rounded down by DatePrecision: the time it is
+	// to leave, when delivery is delayed, so that the date does not tell
+	// the recipient when the sender sent. Zero: the time of the rewrite.
+	Date time.Time
 }
 
 // Footer is appended, per copy, at the end of every body text part: Text to

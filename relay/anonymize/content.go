@@ -432,7 +432,7 @@ func (r *rewriter) calendar(h *textproto.Header, ct contentType, src io.Reader, 
 	outs := make([][]byte, len(r.copies))
 	for i := range r.copies {
 		var b bytes.Buffer
-		id := calendar.Identity{Address: r.anonAddress(), Name: r.displayName(i), Sender: r.sender.addrs, UIDKey: r.uidKey}
+		id := calendar.Identity{Address: r.anonAddress(), Name: r.displayName(i), Sender: r.sender.addrs, UIDKey: r.uidKey, Stamp: r.dateOf(i)}
 		if err := calendar.Calendar(&b, bytes.NewReader(data), id); err != nil {
 			return err
 		}

@@ -103,7 +103,7 @@ func (r *rewriter) topHeader(dst []byte, i int, content []HeaderField) ([]byte, 
 	c := &r.copies[i]
 	o := &r.opts
 	rel := relationship(c.Relationship)
-	date := r.now.Format(time.RFC1123Z) // r.now is UTC: "+0000", no sender time zone
+	date := r.dateOf(i).Format(time.RFC1123Z) // UTC: "+0000", no sender time zone
 	subject := r.subject
 	if subject == "" {
 		subject = "From " + rel + ", anonymously."

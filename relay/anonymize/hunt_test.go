@@ -1,10 +1,12 @@
 package anonymize
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"strings"
 	"testing"
+	"time"
 
 	"leak/relay/content/refusal"
 )
@@ -286,5 +288,27 @@ func TestNameVariants(t *testing.T) {
 	}
 	if v := decodeView(outs[0]).text.String(); strings.Contains(v, "Quintavious") {
 		t.Errorf("the Sender field's name survives:\n%s", v)
+	}
+}
+
+// A copy is dated by its Copy.Date, rounded as the rewrite's own time is:
+// its Date, Received and a calendar's DTSTAMP.
+func TestCopyDate(t *testing.T) {
+	o := testOptions()
+	o.DatePrecision = time.Hour
+	leaves := time.Date(2026, 12, 6, 14, 37, 12, 0, time.UTC)
+	msg := crlfMsg(huntHeader + "Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\nhi\n--x\n" +
+		"Content-Type: text/calendar; method=REQUEST; charset=utf-8\n\nBEGIN:VCALENDAR\nVERSION:2.0\nMETHOD:REQUEST\n" +
+		"BEGIN:VEVENT\nUID:abc\nDTSTAMP:20261120T113012Z\nDTSTART:20261201T100000Z\nSUMMARY:x\nEND:VEVENT\nEND:VCALENDAR\n--x--\n")
+	var out bytes.Buffer
+	err := New(o).Rewrite(bytes.NewReader(msg), []Copy{{To: "bob@example.com", Relationship: "a friend", W: &out, Date: leaves}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(out.String(), "\r\n ", " ") // unfolded
+	for _, want := range []string{"Date: Sun, 06 Dec 2026 14:00:00 +0000", "; Sun, 06 Dec 2026 14:00:00 +0000", "DTSTAMP:20261206T140000Z"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%q missing:\n%s", want, s)
+		}
 	}
 }

@@ -88,6 +88,20 @@ func newRewriter(a *Anonymizer, src io.Reader, copies []Copy, mailFrom []string)
 	}
 }
 
+// dateOf is when copy i is dated: its Copy.Date, or the time of the
+// rewrite, in UTC and rounded down by DatePrecision.
+func (r *rewriter) dateOf(i int) time.Time {
+	d := r.copies[i].Date
+	if d.IsZero() {
+		return r.now
+	}
+	d = d.UTC()
+	if p := r.opts.DatePrecision; p > 0 {
+		d = d.Truncate(p)
+	}
+	return d
+}
+
 // run rewrites the whole message.
 func (r *rewriter) run() error {
 	g := &guard{r: r.in, tripped: &r.headerTooLarge}

@@ -85,8 +85,14 @@ type part struct {
 }
 
 // NewSigner starts the signing of one message copy: RSA keys first, so
-// Header lists their signatures first.
-func (k *Keys) NewSigner() (*Signer, error) {
+// Header lists their signatures first. Its t= is the time of signing.
+func (k *Keys) NewSigner() (*Signer, error) { return k.NewSignerAt(time.Time{}) }
+
+// NewSignerAt is NewSigner with t= set from at, rounded down by Precision
+// as the rest: the time a copy is dated, which may be the delayed time it
+// is to leave (see relay's Options.Delay). A zero at is the time of
+// signing.
+func (k *Keys) NewSignerAt(at time.Time) (*Signer, error) {
 	if len(k.Keys) == 0 {
 		return nil, errors.New("sign: no keys")
 	}
@@ -100,8 +106,12 @@ func (k *Keys) NewSigner() (*Signer, error) {
 		}
 	}
 	now := time.Now
+	if !at.IsZero() {
+		now = func() time.Time { return at }
+	}
 	if p := k.Precision; p > 0 {
-		now = func() time.Time { return time.Now().Truncate(p) }
+		clock := now
+		now = func() time.Time { return clock().Truncate(p) }
 	}
 	s := &Signer{domain: domain, parts: make([]part, 0, len(k.Keys)), body: newRelaxedBody(), now: now}
 	for _, alg := range []string{RSASHA256, Ed25519SHA256} {

@@ -19,8 +19,17 @@ import (
 // VCALENDAR (VEVENT > VALARM, VTIMEZONE > STANDARD); RFC 7953 adds one.
 const maxDepth = 6
 
-// now is the clock DTSTAMP is set from; tests replace it.
+// now is the clock DTSTAMP is set from when Identity.Stamp is zero; tests
+// replace it.
 var now = time.Now
+
+// stampOf is the DTSTAMP of a copy for id.
+func stampOf(id Identity) time.Time {
+	if !id.Stamp.IsZero() {
+		return id.Stamp.UTC()
+	}
+	return now().UTC().Truncate(time.Minute)
+}
 
 var (
 	errNoCalendar = refusal.New(refusal.Malformed, "a calendar part does not hold a calendar; send the event from another client")
@@ -86,7 +95,7 @@ func newCleaner(id Identity) (*cleaner, error) {
 		textName: escapeText(id.Name),
 		m:        newMatch(id),
 		key:      key,
-		stamp:    now().UTC().Truncate(time.Minute).Format("20060102T150405Z"),
+		stamp:    stampOf(id).Format("20060102T150405Z"),
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/url"
 	"strings"
+	"time"
 
 	"leak/relay/content/text"
 )
@@ -21,6 +22,10 @@ type Identity struct {
 	// section 2.1.5: UID and SEQUENCE identify the event). If empty, each
 	// call uses a random key and UIDs match only within one object.
 	UIDKey []byte
+
+	// Stamp is the DTSTAMP written: when the copy is dated, already
+	// rounded as its Date is. Zero: now, to the minute.
+	Stamp time.Time
 }
 
 // match answers whether calendar addresses and text identify the sender.
