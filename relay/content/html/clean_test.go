@@ -180,7 +180,8 @@ func TestMarkup(t *testing.T) {
 		{"font face", `<font face="Consolas" size="2">a</font><font face="Calibri">b</font>`,
 			`<font face="monospace" size="2">a</font><font face="sans-serif">b</font>`},
 		{"alt", `<img src="cid:a" alt="IMG_4032.JPG"><img src="cid:b" alt="the cat">`, `<img alt="photo.jpg" src="cid:N-a"/><img alt="the cat" src="cid:N-b"/>`},
-		{"lang", `<div lang="EN-GB"><p lang="de-CH" dir="ltr">a</p></div>`, `<div><p dir="ltr">a</p></div>`},
+		{"lang", `<div lang="EN-GB"><p lang="de-CH" dir="rtl">a</p></div>`, `<div><p dir="rtl">a</p></div>`},
+		{"dir other than rtl", `<div dir="ltr"><p dir="auto">a</p><p dir="RTL">b</p></div>`, `<div><p>a</p><p dir="RTL">b</p></div>`},
 		{"office namespaces", `<p>a<o:p></o:p><st1:place>Wien</st1:place><v:shape><v:imagedata src="file:///C:/x.png"/></v:shape></p>`, `<p>aWien</p>`},
 	}
 	o := Options{CID: func(id string) string { return "N-" + id }}
@@ -262,7 +263,7 @@ func TestSenderLeft(t *testing.T) {
 		{"name across elements", `<p>Best,</p><p><span>Alice </span><b>Smith</b></p><p>KEEP <b>bold</b> line</p>`,
 			[]string{`<p>Someone</p>`, `<p>KEEP <b>bold</b> line</p>`}, []string{"Alice", "Smith"}},
 		{"body lang", `<body lang=EN-GB dir=ltr link="#0563C1"><p>Hi there</p></body>`,
-			[]string{`<body dir="ltr"><p>Hi there</p>`}, []string{"EN-GB", "lang", "0563C1"}},
+			[]string{`<body><p>Hi there</p>`}, []string{"EN-GB", "lang", "0563C1", "dir="}},
 		{"office and webkit style", `<p style="font-size:11.0pt;mso-fareast-font-family:Calibri;mso-fareast-language:EN-GB;caret-color: rgb(0, 0, 0); -webkit-text-size-adjust: auto; -moz-user-select:none;color:red">Hi</p>`,
 			[]string{`<p style="font-size:11.0pt; color:red">Hi</p>`}, []string{"mso-", "Calibri", "EN-GB", "caret", "webkit", "-moz"}},
 		{"name in alt", `<p>Hi</p><img src="cid:sig@x" alt="Alice Smith"><img src="https://sender.example/logo.png" alt="Alice Smith - Sales">`,

@@ -16,6 +16,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"golang.org/x/net/html"
@@ -134,8 +135,8 @@ func render(w io.Writer, body *html.Node) error {
 	}
 	if body != nil {
 		for _, a := range body.Attr {
-			// Not lang: see attrs.
-			if a.Namespace == "" && a.Key == "dir" {
+			// Not lang: see attrs. dir only when rtl, as in attributes.
+			if a.Namespace == "" && a.Key == "dir" && strings.EqualFold(strings.TrimSpace(a.Val), "rtl") {
 				if _, err := fmt.Fprintf(w, ` %s="%s"`, a.Key, html.EscapeString(a.Val)); err != nil {
 					return err
 				}

@@ -172,6 +172,13 @@ func (c *cleaner) attributes(e *html.Node) error {
 			if a.Val == "" {
 				continue
 			}
+		case a.Key == "dir":
+			// Only rtl changes what the reader sees: Gmail writes
+			// dir="ltr" on every block and iOS dir="auto" on the body,
+			// which tell the client and nothing else.
+			if !strings.EqualFold(strings.TrimSpace(a.Val), "rtl") {
+				continue
+			}
 		case a.Key == "face":
 			a.Val = genericFamily(strings.ToLower(a.Val))
 		case a.Key == "alt":
