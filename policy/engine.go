@@ -134,6 +134,11 @@ type Engine struct {
 	connSum int
 
 	lastErrLog atomic.Int64 // Unix ns of the last store error logged
+
+	// Report handles' records on their way to the store (report.go).
+	handleOnce     sync.Once
+	handleQ        chan handleRec
+	handlesPending atomic.Int64
 }
 
 // resultError is the counter slot of metrics.DecisionError.
@@ -234,21 +239,26 @@ func (e *Engine) count(p int, a Action) {
 }
 
 // storeFailed turns a store error into a Defer, counted as an error of the
-// store's policy. The log line is rate-limited: with Redis down every SMTP
-// command fails the same way.
+// store's policy, and logs it (rate-limited).
 func (e *Engine) storeFailed(err error) Decision {
 	if c := e.counts[storeError][resultError]; c != nil {
 		c.Inc()
 	}
-	now := time.Now().UnixNano()
-	if last := e.lastErrLog.Load(); now-last > int64(10*time.Second) && e.lastErrLog.CompareAndSwap(last, now) {
-		e.log.Warn("policy: store failed, deferring", "store", e.store.Name(), "err", err)
-	}
+	e.logStoreError("policy: store failed, deferring", err)
 	return Decision{
 		Action:     Defer,
 		Policy:     e.store.Name(),
 		Text:       "temporary local problem, " + retryHint(time.Minute),
 		RetryAfter: time.Minute,
+	}
+}
+
+// logStoreError logs a store error as msg, at most once every 10 seconds:
+// with Redis down every SMTP command fails the same way.
+func (e *Engine) logStoreError(msg string, err error) {
+	now := time.Now().UnixNano()
+	if last := e.lastErrLog.Load(); now-last > int64(10*time.Second) && e.lastErrLog.CompareAndSwap(last, now) {
+		e.log.Warn(msg, "store", e.store.Name(), "err", err)
 	}
 }
 

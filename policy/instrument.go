@@ -112,3 +112,19 @@ func (i *instrumentedStore) Ping(ctx context.Context) error {
 
 // Close implements Store. It is not timed: closing is no part of serving.
 func (i *instrumentedStore) Close() error { return i.s.Close() }
+
+// Put implements Store.
+func (i *instrumentedStore) Put(ctx context.Context, key, value string, ttl time.Duration) error {
+	start := time.Now()
+	err := i.s.Put(ctx, key, value, ttl)
+	i.done(ctx, start, err)
+	return err
+}
+
+// Get implements Store.
+func (i *instrumentedStore) Get(ctx context.Context, key string) (string, bool, error) {
+	start := time.Now()
+	v, ok, err := i.s.Get(ctx, key)
+	i.done(ctx, start, err)
+	return v, ok, err
+}

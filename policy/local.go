@@ -14,8 +14,9 @@ import (
 )
 
 // LocalStore is the single-instance Store: rate limits in memory (lost on
-// restart, which only forgives), opt-outs, suppressions and bounce
-// counters in a bbolt file, durable once each write returns.
+// restart, which only forgives), opt-outs, suppressions, bounce counters,
+// spent proofs and values with a TTL (Put) in a bbolt file, durable once
+// each write returns.
 type LocalStore struct {
 	db        *bolt.DB
 	limits    *limiter
@@ -58,7 +59,7 @@ func openLocal(dataDir string, maxKeys int, now func() time.Time) (*LocalStore, 
 		return nil, fmt.Errorf("policy: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketOptOut, bucketSuppress, bucketSoft, bucketHard} {
+		for _, b := range [][]byte{bucketOptOut, bucketSuppress, bucketSoft, bucketHard, bucketValue, bucketValueExp} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -237,8 +238,9 @@ func (s *LocalStore) maybePrune(tx *bolt.Tx) error {
 	return s.prune(tx)
 }
 
-// prune deletes expired suppressions and closed bounce windows, so that
-// the file holds no more than what still changes a decision.
+// prune deletes expired suppressions, closed bounce windows and expired
+// values (Put), so that the file holds no more than what still changes a
+// decision.
 func (s *LocalStore) prune(tx *bolt.Tx) error {
 	now := s.now().UnixNano()
 	var dead [][]byte
@@ -273,7 +275,11 @@ func (s *LocalStore) prune(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	return collect(tx.Bucket(bucketHard), func(v []byte) bool {
+	err = collect(tx.Bucket(bucketHard), func(v []byte) bool {
 		return len(v) < 8 || int64(binary.BigEndian.Uint64(v)) <= now
 	})
+	if err != nil {
+		return err
+	}
+	return pruneExpired(tx.Bucket(bucketValue), tx.Bucket(bucketValueExp), now, 0)
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -85,7 +86,7 @@ func TestLocalDurable(t *testing.T) {
 func TestLocalStoresOnlyHashes(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	opts := offOptions()
+	opts := reportOptions()
 	s, err := openLocal(dir, 64, time.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -97,9 +98,14 @@ func TestLocalStoresOnlyHashes(t *testing.T) {
 	e.Bounce(ctx, "victim@example.com", "q1", true)
 	e.Bounce(ctx, "victim2@example.com", "", false)
 	s.SetOptOut(ctx, e.RecipientHash("victim3@example.com"), true)
+	e.Report(ctx, "q2", e.ReportHandle(ctx, e.SenderSource("sender@example.com")))
+	e.flushHandles()
 	err = s.db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			return b.ForEach(func(k, v []byte) error {
+				if bytes.Equal(name, bucketValueExp) {
+					k = k[min(8, len(k)):] // expiry || key
+				}
 				if len(k) != 64 {
 					return fmt.Errorf("bucket %s: key %q is not a hex hash", name, k)
 				}

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -19,8 +18,8 @@ var (
 	bucketProofExp = []byte("proof_exp")
 )
 
-// proofPruneBatch bounds the expired records one Spend deletes: the work
-// of pruning is spread over the writes that cause it.
+// proofPruneBatch bounds the expired records one Spend (or Put) deletes:
+// the work of pruning is spread over the writes that cause it.
 const proofPruneBatch = 64
 
 // Spend implements Store. Concurrent calls share one bbolt transaction and
@@ -45,7 +44,7 @@ func (s *LocalStore) Spend(_ context.Context, key string, ttl time.Duration) (bo
 		if err != nil {
 			return err
 		}
-		if err := pruneProofs(b, exp, now); err != nil {
+		if err := pruneExpired(b, exp, now, proofPruneBatch); err != nil {
 			return err
 		}
 		if v := b.Get([]byte(key)); len(v) == 8 && int64(binary.BigEndian.Uint64(v)) > now {
@@ -65,30 +64,4 @@ func (s *LocalStore) Spend(_ context.Context, key string, ttl time.Duration) (bo
 		return false, fmt.Errorf("policy: write spent proof: %w", err)
 	}
 	return fresh, nil
-}
-
-// pruneProofs deletes up to proofPruneBatch records that expired by now,
-// oldest first.
-func pruneProofs(b, exp *bolt.Bucket, now int64) error {
-	c := exp.Cursor()
-	var dead [][]byte
-	for k, _ := c.First(); k != nil && len(dead) < proofPruneBatch; k, _ = c.Next() {
-		if len(k) < 8 || int64(binary.BigEndian.Uint64(k)) > now {
-			break
-		}
-		dead = append(dead, bytes.Clone(k))
-	}
-	// Deleting while a cursor walks is unsafe in bbolt; delete afterwards.
-	for _, k := range dead {
-		if err := exp.Delete(k); err != nil {
-			return err
-		}
-		// The key may have been spent again with a later expiry: keep it.
-		if v := b.Get(k[8:]); len(v) == 8 && bytes.Equal(v, k[:8]) {
-			if err := b.Delete(k[8:]); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }

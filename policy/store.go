@@ -41,6 +41,13 @@ type Store interface {
 	// concurrent calls for one key: exactly one is told fresh. It keeps
 	// each proof of work accepted once (pow.go).
 	Spend(ctx context.Context, key string, ttl time.Duration) (fresh bool, err error)
+	// Put keeps value under key for ttl from now, replacing what key held;
+	// a ttl under a millisecond keeps nothing. It keeps each report
+	// handle's sealed source for the report window (report.go).
+	Put(ctx context.Context, key, value string, ttl time.Duration) error
+	// Get returns what Put kept under key; ok is false when nothing was,
+	// or its ttl has passed.
+	Get(ctx context.Context, key string) (value string, ok bool, err error)
 	// Ping reports whether the store can answer now (readiness probes).
 	Ping(ctx context.Context) error
 	// Close releases the store.
@@ -60,4 +67,5 @@ const (
 	prefixSuppress = "leak:suppress:" // suppression of a recipient, with a TTL
 	prefixSoft     = "leak:soft:"     // soft-bounce counter, with a TTL
 	prefixHard     = "leak:hard:"     // set of messages that hard-bounced, with a TTL
+	prefixValue    = "leak:value:"    // a value kept by Put, with a TTL
 )

@@ -223,7 +223,8 @@ func (s *Server) authenticated(ctx context.Context, id string, am *auth.Message)
 
 // copyFor describes one recipient's anonymous copy: with a policy, it
 // carries a one-click unsubscribe link (RFC 8058) in its header and footer,
-// and with ReportURL a report link naming the copy and sealing its source.
+// and with ReportURL a report link naming the copy and sealing a handle of
+// its source.
 func (s *Server) copyFor(r address.Recipient, id, source string, w io.Writer) anonymize.Copy {
 	c := anonymize.Copy{To: r.Address(), Relationship: r.Relationship.Noun(), W: w}
 	if s.opts.Policy == nil {

@@ -82,10 +82,11 @@ type Options struct {
 	// copy its List-Unsubscribe link (under UnsubscribeBase) and footer.
 	Policy          *policy.Engine
 	UnsubscribeBase string
-	// ReportURL, when set, gives the one-click abuse report link of a copy
-	// (by its spool id and its report source, policy.Engine.SenderSource
-	// or NetworkSource, which the link seals: it names the copy, never the
-	// sender), added to every copy's footer.
+	// ReportURL, when set, gives the one-click abuse report link of a copy,
+	// by its spool id and its report source (policy.Engine.SenderSource or
+	// NetworkSource). The link seals a fresh report handle for that source
+	// (policy.Engine.ReportHandle), never the source: it names the copy,
+	// never the sender. It is added to every copy's footer.
 	ReportURL func(copyID, source string) string
 	// Keep, when set, is given each clean copy once it is durable (with
 	// its signatures), to be kept for abuse reports (relay/keep). Its

@@ -159,7 +159,10 @@ type webListener struct {
 const reportLinksKey = "report links"
 
 // reportURL returns the report link maker for copies' footers, or nil
-// when the web listener (which serves the report page) is off.
+// when the web listener (which serves the report page) is off. A link
+// seals a fresh report handle of the copy's source, never the source
+// (policy.Engine.ReportHandle), so that links name no sender even to
+// whoever holds the policy secret.
 func reportURL(cfg *Config, engine *policy.Engine) (func(copyID, source string) string, error) {
 	if cfg.Web.Listen == "" {
 		return nil, nil
@@ -168,7 +171,11 @@ func reportURL(cfg *Config, engine *policy.Engine) (func(copyID, source string) 
 	if err != nil {
 		return nil, err
 	}
-	return func(id, source string) string { return links.URL(cfg.HTTP.PublicURL, id, source) }, nil
+	return func(id, source string) string {
+		// The relay asks for the link without a context; the store's own
+		// timeouts bound the write.
+		return links.URL(cfg.HTTP.PublicURL, id, engine.ReportHandle(context.Background(), source))
+	}, nil
 }
 
 // listenWeb opens the public listener, or returns nil when web.listen is

@@ -21,19 +21,22 @@ import (
 
 // Abuse reports. A delivered copy's footer can link to base/r/TOKEN, where
 //
-//	TOKEN = base64url(nonce || AES-256-GCM(key, nonce, len(copyID) || copyID || source))
+//	TOKEN = base64url(nonce || AES-256-GCM(key, nonce, len(copyID) || copyID || handle))
 //
-// names the copy (its spool id) and carries its source: the keyed hash of
-// the envelope sender or of the web client's network that the policy
-// engine counts reports against (policy.Engine.Report). Sealed with a
-// fresh nonce, the token tells the recipient nothing: two copies from one
-// sender have unrelated links, and no one without the key learns the
-// hash. The key is derived from the policy secret, so every instance
-// reads every instance's links, and no store keeps a record per copy.
+// names the copy (its spool id) and carries its report handle: a random
+// value made for this copy alone (policy.Engine.ReportHandle), which the
+// policy store maps to the source reports count against for the report
+// window. The token never carries the source itself: whoever holds the
+// key learns from links neither their sender nor which of them share
+// one, and with the store too only while the report window lasts.
+// Sealed with a fresh nonce, the token tells the recipient nothing. The
+// key is derived from the policy secret, so every instance reads every
+// instance's links.
 //
 // GET shows what a report does, with one button; POST counts the report
-// against the source, tells the operator with a notice carrying the clean
-// copy when it is still kept (relay/keep), and counts it in a metric. A
+// against the copy's source, tells the operator with a notice carrying
+// the clean copy when it is still kept (relay/keep), and counts it in a
+// metric. A
 // copy is reported once: the same link again within a day is thanked and
 // not sent again. Opening the link changes nothing, so a mail scanner that
 // follows links reports nothing.
@@ -42,12 +45,14 @@ import (
 // digits).
 const maxCopyID = 64
 
-// maxSource bounds the source a token may carry (a keyed hash in hex is
-// 64 bytes).
-const maxSource = 64
+// maxHandle bounds the handle a token may carry: a handle is 22 bytes,
+// and a link made before handles carries a 64-byte keyed hash, which
+// parses still (its report reaches the operator and counts against no
+// one).
+const maxHandle = 64
 
 // maxToken bounds a token's length in base64 characters.
-const maxToken = (12 + 1 + maxCopyID + maxSource + 16 + 2) * 4 / 3
+const maxToken = (12 + 1 + maxCopyID + maxHandle + 16 + 2) * 4 / 3
 
 // maxNote bounds the recipient's note, in bytes.
 const maxNote = 8 << 10
@@ -78,12 +83,12 @@ func NewReportLinks(key []byte) (*ReportLinks, error) {
 	return &ReportLinks{aead: aead}, nil
 }
 
-// URL returns the report link of copyID, whose source is source, under
-// base (http.public_url). A copy id or source too long for a link (never
-// one Leak makes) gives a link that no page accepts.
-func (l *ReportLinks) URL(base, copyID, source string) string {
-	plain := make([]byte, 0, 1+len(copyID)+len(source))
-	plain = append(append(append(plain, byte(len(copyID))), copyID...), source...)
+// URL returns the report link of copyID, whose report handle is handle,
+// under base (http.public_url). A copy id or handle too long for a link
+// (never one Leak makes) gives a link that no page accepts.
+func (l *ReportLinks) URL(base, copyID, handle string) string {
+	plain := make([]byte, 0, 1+len(copyID)+len(handle))
+	plain = append(append(append(plain, byte(len(copyID))), copyID...), handle...)
 	nonce := make([]byte, l.aead.NonceSize(), l.aead.NonceSize()+len(plain)+l.aead.Overhead())
 	rand.Read(nonce) // crypto/rand.Read does not fail
 	raw := l.aead.Seal(nonce, nonce, plain, []byte(reportAD))
@@ -93,8 +98,8 @@ func (l *ReportLinks) URL(base, copyID, source string) string {
 // reportAD binds a sealed token to its use.
 const reportAD = "leak report link v1"
 
-// parse returns the copy id and source of a token this key made.
-func (l *ReportLinks) parse(token string) (copyID, source string, ok bool) {
+// parse returns the copy id and report handle of a token this key made.
+func (l *ReportLinks) parse(token string) (copyID, handle string, ok bool) {
 	if len(token) > maxToken {
 		return "", "", false
 	}
@@ -104,7 +109,7 @@ func (l *ReportLinks) parse(token string) (copyID, source string, ok bool) {
 		return "", "", false
 	}
 	plain, err := l.aead.Open(nil, raw[:ns], raw[ns:], []byte(reportAD))
-	if err != nil || len(plain) < 1+int(plain[0]) || plain[0] == 0 || int(plain[0]) > maxCopyID || len(plain)-1-int(plain[0]) > maxSource {
+	if err != nil || len(plain) < 1+int(plain[0]) || plain[0] == 0 || int(plain[0]) > maxCopyID || len(plain)-1-int(plain[0]) > maxHandle {
 		return "", "", false
 	}
 	n := int(plain[0])
@@ -120,9 +125,9 @@ type ReportOptions struct {
 	// recipient to write to the operator's contact instead.
 	Operator string
 	Notify   func(ctx context.Context, rcpt, subject, text string, copy []byte) error
-	// Count, when set, counts the report against the copy's source and
-	// may block it (policy.Engine.Report).
-	Count func(ctx context.Context, copyID, source string) (policy.Report, error)
+	// Count, when set, counts the report against the source the copy's
+	// report handle stands for, and may block it (policy.Engine.Report).
+	Count func(ctx context.Context, copyID, handle string) (policy.Report, error)
 	// Copy, when set, returns the clean copy if it is still kept
 	// (relay/keep.Store.Get); truncated tells it was kept cut short.
 	Copy func(copyID string) (copy []byte, truncated bool, err error)
@@ -147,7 +152,7 @@ const (
 // report serves POST /r/{token}.
 func (s *server) report(w http.ResponseWriter, r *http.Request) {
 	ro := s.opts.Reports
-	id, source, ok := ro.Links.parse(r.PathValue("token"))
+	id, handle, ok := ro.Links.parse(r.PathValue("token"))
 	if !ok {
 		s.page(w, http.StatusNotFound, pageData{Title: "Link not valid", Error: textReportInvalid})
 		return
@@ -179,7 +184,7 @@ func (s *server) report(w http.ResponseWriter, r *http.Request) {
 	var counted policy.Report
 	var err error
 	if ro.Count != nil {
-		if counted, err = ro.Count(r.Context(), id, source); err != nil {
+		if counted, err = ro.Count(r.Context(), id, handle); err != nil {
 			s.log.Warn("web: could not count a report", "err", err)
 			s.page(w, http.StatusServiceUnavailable, pageData{Title: "Please try again", Error: probBusy.Text})
 			return

@@ -2,11 +2,15 @@ package web
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -45,23 +49,28 @@ func TestReportLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const src = "5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1ed5ea1"
+	const src = "5ea1ed5ea1ed5ea1ed5ea1"
 	u := l.URL("https://leak.example/", "0123456789abcdef0123456789abcdef", src)
 	tok, ok := strings.CutPrefix(u, "https://leak.example/r/")
 	if !ok {
 		t.Fatalf("URL %q", u)
 	}
-	if id, source, ok := l.parse(tok); !ok || id != "0123456789abcdef0123456789abcdef" || source != src {
-		t.Errorf("parse: %q %q %v", id, source, ok)
+	if id, handle, ok := l.parse(tok); !ok || id != "0123456789abcdef0123456789abcdef" || handle != src {
+		t.Errorf("parse: %q %q %v", id, handle, ok)
 	}
-	// Sealed with a fresh nonce: the same copy and source give unrelated
-	// links, and neither shows the source.
+	// A link made before handles carried a 64-byte source: it parses.
+	old := strings.Repeat("5ea1ed5ea1ed5ea1", 4)
+	if _, handle, ok := l.parse(strings.TrimPrefix(l.URL("", "feed", old), "/r/")); !ok || handle != old {
+		t.Errorf("a link of before handles: %q %v", handle, ok)
+	}
+	// Sealed with a fresh nonce: the same copy and handle give unrelated
+	// links, and neither shows the handle.
 	u2 := l.URL("https://leak.example/", "0123456789abcdef0123456789abcdef", src)
 	if u2 == u || strings.Contains(u, "5ea1ed") || strings.Contains(u, "0123456789abcdef") {
 		t.Errorf("links not sealed: %s %s", u, u2)
 	}
-	if id, source, ok := l.parse(strings.TrimPrefix(l.URL("", "feed", ""), "/r/")); !ok || id != "feed" || source != "" {
-		t.Errorf("a link without a source: %q %q %v", id, source, ok)
+	if id, handle, ok := l.parse(strings.TrimPrefix(l.URL("", "feed", ""), "/r/")); !ok || id != "feed" || handle != "" {
+		t.Errorf("a link without a handle: %q %q %v", id, handle, ok)
 	}
 	other, _ := NewReportLinks([]byte("another key of enough length!"))
 	// One character changed in the middle, where all six of its bits are
@@ -87,16 +96,16 @@ func TestReport(t *testing.T) {
 	n := &notices{}
 	links, _ := NewReportLinks([]byte("a report key of enough length"))
 	var counted int
-	var against []string // copy id and source of each counted report
+	var against []string // copy id and handle of each counted report
 	var mu sync.Mutex
 	kept := []byte("Subject: the clean copy\r\n\r\nKEEP-COPY\r\n")
 	tw := newTestWeb(t, func(o *Options) {
 		o.Reports = &ReportOptions{Links: links, Operator: "ops@operator.example", Notify: n.notify,
 			OnReport: func() { mu.Lock(); counted++; mu.Unlock() },
-			Count: func(_ context.Context, id, source string) (policy.Report, error) {
+			Count: func(_ context.Context, id, handle string) (policy.Report, error) {
 				mu.Lock()
 				defer mu.Unlock()
-				against = append(against, id+" "+source)
+				against = append(against, id+" "+handle)
 				return policy.Report{Reports: 3, Blocked: true}, nil
 			},
 			Copy: func(id string) ([]byte, bool, error) {
@@ -107,7 +116,7 @@ func TestReport(t *testing.T) {
 			},
 		}
 	})
-	link := links.URL(tw.srv.URL, "c0ffee00c0ffee00c0ffee00c0ffee00", "the-source")
+	link := links.URL(tw.srv.URL, "c0ffee00c0ffee00c0ffee00c0ffee00", "the-handle")
 
 	get := func(u string) (int, string) {
 		resp, err := http.Get(u)
@@ -164,9 +173,9 @@ func TestReport(t *testing.T) {
 		t.Errorf("%d notices, %d counted after two reports of one copy, want 1 and 1", len(n.all()), counted)
 	}
 	// Counting is idempotent per copy (the engine's job), so the second
-	// POST may count again; each names the copy and its sealed source.
+	// POST may count again; each names the copy and its sealed handle.
 	for _, a := range against {
-		if a != "c0ffee00c0ffee00c0ffee00c0ffee00 the-source" {
+		if a != "c0ffee00c0ffee00c0ffee00c0ffee00 the-handle" {
 			t.Errorf("counted against %q", a)
 		}
 	}
@@ -194,5 +203,89 @@ func TestReport(t *testing.T) {
 	}
 	if strings.Contains(tw.log.String(), "unreadable") {
 		t.Error("a copy not kept was logged as unreadable")
+	}
+}
+
+// reportLink makes a copy's report link as the daemon does (cmd/leakd
+// reportURL): a fresh handle of the source, sealed.
+func reportLink(engine *policy.Engine, links *ReportLinks, base, copyID, source string) string {
+	return links.URL(base, copyID, engine.ReportHandle(context.Background(), source))
+}
+
+// Report links name no sender, even to whoever holds the policy secret:
+// two messages from one sender have links whose sealed contents share
+// nothing, and none is a keyed hash of the address or network. Reports
+// through them still count against the sender, and block it.
+func TestReportLinksNameNoSender(t *testing.T) {
+	secret := []byte("web test secret of 32 bytes ....")
+	n := &notices{}
+	var engine *policy.Engine
+	var links *ReportLinks
+	tw := newTestWeb(t, func(o *Options) {
+		engine = o.Policy.(*policy.Engine)
+		links, _ = NewReportLinks(engine.DeriveKey("report links"))
+		o.Reports = &ReportOptions{Links: links, Operator: "ops@operator.example", Notify: n.notify, Count: engine.Report}
+	})
+	if !engine.Reports() {
+		t.Fatal("the test engine counts no reports")
+	}
+	keyed := func(kind, value string) string {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte(kind + ":" + value))
+		return hex.EncodeToString(m.Sum(nil))
+	}
+	const sender = "harasser@example.org"
+	ip := netip.MustParseAddr("198.51.100.20")
+	senderSource, netSource := keyed("sender", sender), keyed("public_net", "198.51.100.0/24")
+	if engine.SenderSource(sender) != senderSource || engine.NetworkSource(ip) != netSource {
+		t.Fatal("the sources are not the keyed hashes this test expects")
+	}
+
+	ids := []string{"c0ffee00c0ffee00c0ffee00c0ffee00", "feedfacefeedfacefeedfacefeedface", "0ddba11a0ddba11a0ddba11a0ddba11a"}
+	var urls []string
+	seen := map[string]bool{}
+	for i, source := range []string{senderSource, senderSource, senderSource, netSource, netSource} {
+		id := ids[i%len(ids)]
+		u := reportLink(engine, links, tw.srv.URL, id, source)
+		gotID, handle, ok := links.parse(strings.TrimPrefix(u, tw.srv.URL+"/r/"))
+		if !ok || gotID != id || handle == "" {
+			t.Fatalf("link %d: %q %q %v", i, gotID, handle, ok)
+		}
+		if seen[handle] {
+			t.Fatalf("two messages of one source seal the same handle %q", handle)
+		}
+		seen[handle] = true
+		for _, d := range []string{senderSource, netSource, keyed("reported", senderSource), keyed("reported", netSource), sender} {
+			if strings.Contains(handle, d) || strings.Contains(d, handle) {
+				t.Fatalf("link %d seals %q, derived from the sender", i, handle)
+			}
+		}
+		if i < len(ids) {
+			urls = append(urls, u)
+		}
+	}
+
+	// The default threshold is 3: the third copy reported blocks the
+	// sender, and only the sender.
+	for i, u := range urls {
+		resp, err := http.PostForm(u, url.Values{"note": {""}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("report %d: %d", i, resp.StatusCode)
+		}
+	}
+	sent := n.all()
+	if len(sent) != 3 || !strings.Contains(sent[0], "1 reported message(s)") || !strings.Contains(sent[2], "3 reported messages") || !strings.Contains(sent[2], "now blocked") {
+		t.Errorf("notices: %q", sent)
+	}
+	ctx := context.Background()
+	if d := engine.Mail(ctx, netip.MustParseAddr("192.0.2.1"), "<Harasser@example.org>"); d.Action != policy.Reject || d.Policy != policy.PolicyReported {
+		t.Errorf("the reported sender's MAIL: %+v", d)
+	}
+	if d := engine.Source(ctx, netSource); d.Action != policy.Allow {
+		t.Errorf("a network no one reported: %+v", d)
 	}
 }
