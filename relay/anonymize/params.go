@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
+
+	"leak/relay/content/text"
 )
 
 // Limits on what parseParams keeps from a hostile value; the header size
@@ -79,7 +81,7 @@ func parseParams(v string) (value string, params map[string]string) {
 				}
 			}
 			if s.ext {
-				raw = percentDecode(raw, val)
+				raw = text.PercentDecode(raw, val)
 			} else {
 				raw = append(raw, val...)
 			}
@@ -133,18 +135,6 @@ func splitParamName(key string) (base string, num int, ext bool) {
 		return key, -1, false // not a section number: keep the name as written
 	}
 	return b, i, ext
-}
-
-func percentDecode(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-			continue
-		}
-		dst = append(dst, s[i])
-	}
-	return dst
 }
 
 // decodeCharset converts b from charset cs to UTF-8; an unknown charset or

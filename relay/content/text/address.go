@@ -111,7 +111,7 @@ func (s *scanner) find(buf []byte, from int, final bool) bool {
 		if bytes.IndexByte(buf, '%') < 0 {
 			return false
 		}
-		dec := percentDecode(buf)
+		dec := PercentDecode(nil, string(buf))
 		if len(dec) == len(buf) {
 			return false
 		}
@@ -123,18 +123,19 @@ func (s *scanner) find(buf []byte, from int, final bool) bool {
 	return false
 }
 
-// percentDecode replaces each "%XX" in b by the octet it stands for.
-func percentDecode(b []byte) []byte {
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		if b[i] == '%' && i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]) {
-			out = append(out, unhex(b[i+1])<<4|unhex(b[i+2]))
+// PercentDecode appends s to dst with each "%XX" (RFC 3986 section 2.1)
+// replaced by the octet it stands for; a "%" not followed by two hex
+// digits stays as it is.
+func PercentDecode(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
 			i += 2
 			continue
 		}
-		out = append(out, b[i])
+		dst = append(dst, s[i])
 	}
-	return out
+	return dst
 }
 
 func isHex(c byte) bool {
