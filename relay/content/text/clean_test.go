@@ -312,7 +312,11 @@ func TestNameLineSignature(t *testing.T) {
 			"The numbers are in.\n\n"},
 		{"Fine.\n\nAOIFE BRENNAN.\nHead of Procurement\n\n> On Mon, 2 Nov 2026, Bob <bob@example.com> wrote:\n> Numbers?\n",
 			"Fine.\n\n> On Mon, 2 Nov 2026, someone wrote:\n> Numbers?\n"},
-		// The name in a sentence, or quoted, starts nothing.
+		// Apple Mail's signatures often shorten the name.
+		{"See you.\n\nAoife B.\nBrennan Procurement | +353 1 555 0187\n", "See you.\n\n"},
+		// The name in a sentence, or quoted, starts nothing; nor does
+		// the first name alone, the usual sign-off.
+		{"Thanks,\nAoife\nKEEP\n", "Thanks,\nAoife\nKEEP\n"},
 		{"Aoife Brennan will call you.\nKEEP\n", "Someone will call you.\nKEEP\n"},
 		{"> Aoife Brennan\n> KEEP\n", "> Someone\n> KEEP\n"},
 	} {

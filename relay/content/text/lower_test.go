@@ -141,6 +141,12 @@ func FuzzReplaceNames(f *testing.F) {
 	f.Add("İstanbul Şehir İstanbul şehir", "İstanbul Şehir")
 	f.Add("ALICE SMITH\xa2", "Alice Smith") // CI's FuzzReplaceNames, against the reference's first form
 	f.Fuzz(func(t *testing.T, s, name string) {
+		// The reference tries every prefix at every offset, collapsing
+		// white space each time: cubic, it takes half a minute on a few
+		// thousand tabs, which the fuzzer would report as a hang.
+		if len(s) > 1024 {
+			return
+		}
 		n := newNames([]string{name})
 		want := s
 		for _, w := range n.list {

@@ -34,16 +34,29 @@ func newNames(in []string) names {
 }
 
 // isLine reports whether s, trimmed of white space and a closing comma or
-// full stop, is one of the names of two words or more: a line holding the
-// sender's full name alone starts their signature.
+// full stop, is one of the names of two words or more, in full or
+// abbreviated ("Alice S."): a line holding the sender's name alone starts
+// their signature.
 func (n names) isLine(s string) bool {
 	s = strings.Join(strings.Fields(strings.TrimRight(strings.TrimSpace(s), ".,")), " ")
 	for _, name := range n.list {
-		if strings.Contains(name, " ") && strings.EqualFold(s, name) {
+		if !strings.Contains(name, " ") {
+			continue
+		}
+		if strings.EqualFold(s, name) || strings.EqualFold(s, abbreviated(name)) {
 			return true
 		}
 	}
 	return false
+}
+
+// abbreviated is a name as signatures shorten it, "Alice S" for "Alice
+// Smith" (isLine has trimmed the full stop): the first word and the last
+// word's initial.
+func abbreviated(name string) string {
+	w := strings.Fields(name)
+	last, _ := utf8.DecodeRuneInString(w[len(w)-1])
+	return w[0] + " " + string(last)
 }
 
 // across replaces a name broken over two lines, a and b, at one of its
