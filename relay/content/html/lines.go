@@ -128,6 +128,9 @@ func (c *cleaner) run(n *html.Node, run []*html.Node) {
 	// still found in the line runs across nodes ("<span>Alice
 	// </span><span>Smith</span>", as editors split a word they restyle).
 	// The line becomes one text node: its inline formatting goes with it.
+	if len(run) == 1 && run[0].Type == html.TextNode {
+		return // one node: its names are replaced already
+	}
 	var raw strings.Builder
 	for _, r := range run {
 		appendText(&raw, r)

@@ -15,10 +15,9 @@ import (
 
 // cleaner holds the options of one Clean call.
 type cleaner struct {
-	o           Options
-	has         func(string) bool   // finds the sender's addresses
-	underscored []string            // the addresses as OneDrive writes them
-	names       func(string) string // replaces the sender's display names
+	o     Options
+	has   func(string) bool   // finds the sender's addresses
+	names func(string) string // replaces the sender's display names
 }
 
 // children cleans the content of n in place.

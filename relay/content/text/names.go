@@ -19,6 +19,8 @@ const Someone = "Someone"
 type names struct {
 	list  []string // as written
 	lower [][]byte // each lowered, by appendLower
+	lines []string // the names of two words or more, and their short forms (isLine)
+	long  int      // the length of the longest of lines
 }
 
 func newNames(in []string) names {
@@ -28,6 +30,10 @@ func newNames(in []string) names {
 		if strings.Contains(s, " ") || utf8.RuneCountInString(s) >= 6 {
 			n.list = append(n.list, s)
 			n.lower = append(n.lower, appendLower(nil, s))
+			if strings.Contains(s, " ") {
+				n.lines = append(n.lines, s, abbreviated(s))
+				n.long = max(n.long, len(s))
+			}
 		}
 	}
 	return n
@@ -38,12 +44,15 @@ func newNames(in []string) names {
 // abbreviated ("Alice S."): a line holding the sender's name alone starts
 // their signature.
 func (n names) isLine(s string) bool {
-	s = strings.Join(strings.Fields(strings.TrimRight(strings.TrimSpace(s), ".,")), " ")
-	for _, name := range n.list {
-		if !strings.Contains(name, " ") {
-			continue
-		}
-		if strings.EqualFold(s, name) || strings.EqualFold(s, abbreviated(name)) {
+	s = strings.TrimRight(strings.TrimSpace(s), ".,")
+	// Asked of every line: most are longer than any name, and are not
+	// split into words for it.
+	if len(n.lines) == 0 || len(s) > 2*n.long {
+		return false
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	for _, name := range n.lines {
+		if strings.EqualFold(s, name) {
 			return true
 		}
 	}
