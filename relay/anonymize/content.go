@@ -102,7 +102,14 @@ func (r *rewriter) leaf(h *textproto.Header, ct contentType, body io.Reader, sc 
 	case kindText:
 		// An HTML file labelled generically is cleaned, and sent, as HTML.
 		ct.typ = typ
-		return r.text(h, ct, src, sc, emit)
+		if err := r.text(h, ct, src, sc, emit); err != nil {
+			return err
+		}
+		if typ == "text/html" {
+			// A plain-text part waiting for this one's signature.
+			return r.unhold()
+		}
+		return nil
 	case kindImage:
 		return r.streamed(h, ct, emit, func(w io.Writer) error {
 			ok, err := image.Clean(typ, w, src)
@@ -358,9 +365,9 @@ func (r *rewriter) text(h *textproto.Header, ct contentType, src io.Reader, sc s
 	isHTML := ct.typ == "text/html"
 	var err error
 	if isHTML {
-		err = html.Clean(enc, utf8Src, html.Options{Sender: r.sender.addrs, Names: r.sender.names, CID: r.cidOf})
+		err = html.Clean(enc, utf8Src, html.Options{Sender: r.sender.addrs, Names: r.sender.names, CID: r.cidOf, Signature: r.addSignature})
 	} else {
-		err = text.Clean(enc, utf8Src, text.Options{Sender: r.sender.addrs, Names: r.sender.names})
+		err = text.Clean(enc, utf8Src, text.Options{Sender: r.sender.addrs, Names: r.sender.names, Signatures: r.sigs})
 	}
 	if err != nil {
 		return err
@@ -430,9 +437,10 @@ func (r *rewriter) calendar(h *textproto.Header, ct contentType, src io.Reader, 
 		return refusal.New(refusal.Malformed, "an attached calendar could not be read")
 	}
 	outs := make([][]byte, len(r.copies))
+	sigs := text.NewSignatures(r.sigs)
 	for i := range r.copies {
 		var b bytes.Buffer
-		id := calendar.Identity{Address: r.anonAddress(), Name: r.displayName(i), Sender: r.sender.addrs, UIDKey: r.uidKey, Stamp: r.dateOf(i)}
+		id := calendar.Identity{Address: r.anonAddress(), Name: r.displayName(i), Sender: r.sender.addrs, UIDKey: r.uidKey, Stamp: r.dateOf(i), Signatures: sigs}
 		if err := calendar.Calendar(&b, bytes.NewReader(data), id); err != nil {
 			return err
 		}

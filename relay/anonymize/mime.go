@@ -60,10 +60,21 @@ func (r *rewriter) multipart(ct contentType, body io.Reader, sc scope, emit emit
 		if err != nil {
 			return err
 		}
-		if err := r.entity(&p.Header, p, child, out.emit); err != nil {
+		if ct.typ == "multipart/alternative" && r.holds(&p.Header) {
+			err = r.hold(p, out, child)
+		} else {
+			err = r.entity(&p.Header, p, child, out.emit)
+		}
+		if err != nil {
 			return err
 		}
 		if err := r.drain(p); err != nil {
+			return err
+		}
+	}
+	if r.held != nil && r.held.owner == out {
+		// No HTML part came after the text part.
+		if err := r.unhold(); err != nil {
 			return err
 		}
 	}

@@ -11,7 +11,8 @@ import (
 // not reach the caller's writer (a file, a signer) one line at a time.
 type fanout struct {
 	copies []outCopy
-	err    error // the first write error; every later write fails with it
+	err    error      // the first write error; every later write fails with it
+	rec    *recording // while set, writes are recorded instead (hold)
 }
 
 type outCopy struct {
@@ -31,6 +32,10 @@ func newFanout(copies []Copy) *fanout {
 
 // Write writes p to every copy.
 func (f *fanout) Write(p []byte) (int, error) {
+	if f.rec != nil {
+		f.rec.add(-1, p)
+		return len(p), nil
+	}
 	for i := range f.copies {
 		if err := f.writeTo(i, p); err != nil {
 			return 0, err
@@ -44,6 +49,10 @@ func (f *fanout) writeTo(i int, p []byte) error {
 		return f.err
 	}
 	if len(p) == 0 {
+		return nil
+	}
+	if f.rec != nil {
+		f.rec.add(i, p)
 		return nil
 	}
 	c := &f.copies[i]
@@ -96,3 +105,45 @@ func (f *fanout) finish() error {
 }
 
 var crlf = []byte("\r\n")
+
+// recording holds what the copies were written while a part waits for the
+// parts after it (rewriter.hold): the output they share once, and each
+// copy's own writes (its footer) in order between.
+type recording struct {
+	data  []byte
+	marks []mark
+}
+
+// mark ends a run of recorded data written to one copy, or to all (-1).
+type mark struct {
+	copy, end int
+}
+
+func (r *recording) add(i int, p []byte) {
+	r.data = append(r.data, p...)
+	if n := len(r.marks); n > 0 && r.marks[n-1].copy == i {
+		r.marks[n-1].end = len(r.data)
+		return
+	}
+	r.marks = append(r.marks, mark{i, len(r.data)})
+}
+
+// record starts recording the writes to f.
+func (f *fanout) record() { f.rec = &recording{} }
+
+// replay stops recording and writes what was recorded, in order.
+func (f *fanout) replay(r *recording) error {
+	start := 0
+	for _, m := range r.marks {
+		b := r.data[start:m.end]
+		start = m.end
+		if m.copy < 0 {
+			if _, err := f.Write(b); err != nil {
+				return err
+			}
+		} else if err := f.writeTo(m.copy, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -50,6 +50,11 @@ func (r *rewriter) decoder(cte string, body io.Reader) io.Reader {
 // must not be used afterwards. The readers and writers are reset first,
 // so that the pools do not keep what they read from or wrote to alive.
 func (r *rewriter) release() {
+	if r.held != nil {
+		// The message failed while a part waited.
+		r.budget.release(r.held.cost)
+		r.held = nil
+	}
 	for _, br := range r.readers {
 		br.Reset(nil)
 		readerPool.Put(br)

@@ -36,6 +36,9 @@ type rewriter struct {
 
 	headerTooLarge bool // a guard ran out of budget
 
+	held *held      // a plain-text part waiting for its HTML sibling (hold.go)
+	sigs [][]string // the signatures the HTML cleaner removed, as lines
+
 	readers []*bufio.Reader // from readerPool, given back by release
 	qps     []*qpReader     // from qpPool, given back by release
 }
@@ -168,11 +171,24 @@ func (r *rewriter) newParts() *partWriter { return &partWriter{r: r, boundary: n
 
 // emit begins the next part; it is the emitFunc of the parts' entities.
 func (p *partWriter) emit(fields []HeaderField) error {
+	first := p.n == 0
+	p.n++
+	return p.begin(first, fields)
+}
+
+// reserve takes the next part's place for a part written later (hold):
+// the emitFunc it returns begins that part.
+func (p *partWriter) reserve() emitFunc {
+	first := p.n == 0
+	p.n++
+	return func(fields []HeaderField) error { return p.begin(first, fields) }
+}
+
+func (p *partWriter) begin(first bool, fields []HeaderField) error {
 	b := p.r.hbuf[:0]
-	if p.n > 0 {
+	if !first {
 		b = append(b, crlf...)
 	}
-	p.n++
 	b = append(b, "--"...)
 	b = append(b, p.boundary...)
 	b = append(b, crlf...)

@@ -2,6 +2,8 @@ package calendar
 
 import (
 	"strings"
+
+	"leak/relay/content/text"
 )
 
 // component cleans one component and writes it. top is true for the
@@ -160,6 +162,8 @@ func (c *cleaner) prop(p property, replier bool, names []string) (property, bool
 		if c.m.containsAddr(p.Value) || containsAnyFold(p.Value, names) {
 			return p, false
 		}
+	case "DESCRIPTION":
+		p.Value = cutSignature(p.Value, c.id.Signatures)
 	case "COMMENT":
 		if c.m.containsAddr(p.Value) {
 			return p, false
@@ -242,4 +246,30 @@ func containsAnyFold(s string, subs []string) bool {
 		}
 	}
 	return false
+}
+
+// cutSignature removes the sender's stored signature from a TEXT value,
+// whose lines are separated by the escape "\n" (RFC 5545 section 3.3.11).
+func cutSignature(v string, sigs text.Signatures) string {
+	if sigs.Empty() || !strings.Contains(v, "\\") {
+		return v
+	}
+	var lines []string
+	start := 0
+	for i := 0; i < len(v)-1; i++ {
+		if v[i] != '\\' {
+			continue
+		}
+		if v[i+1] == 'n' || v[i+1] == 'N' {
+			lines = append(lines, v[start:i])
+			start = i + 2
+		}
+		i++ // an escaped character, a backslash included
+	}
+	lines = append(lines, v[start:])
+	kept := sigs.Cut(lines)
+	if len(kept) == len(lines) {
+		return v
+	}
+	return strings.Join(kept, "\\n")
 }

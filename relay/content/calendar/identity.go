@@ -26,6 +26,11 @@ type Identity struct {
 	// Stamp is the DTSTAMP written: when the copy is dated, already
 	// rounded as its Date is. Zero: now, to the minute.
 	Stamp time.Time
+
+	// Signatures are the sender's stored signatures as the message's
+	// HTML part showed them (text.Signatures). Outlook writes the
+	// invitation's text into DESCRIPTION, signature included; it goes.
+	Signatures text.Signatures
 }
 
 // match answers whether calendar addresses and text identify the sender.

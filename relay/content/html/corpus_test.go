@@ -94,6 +94,7 @@ func cleanCorpus(t *testing.T, e corpusEntry) (string, string, error) {
 	}
 	var in, out strings.Builder
 	var cleanErr error
+	var plains, htmls []string
 	err = msg.Walk(func(path []int, part *message.Entity, err error) error {
 		if err != nil {
 			return err
@@ -107,21 +108,36 @@ func cleanCorpus(t *testing.T, e corpusEntry) (string, string, error) {
 			return err
 		}
 		in.Write(body)
-		var w strings.Builder
 		if typ == "text/plain" {
-			err = text.Clean(&w, strings.NewReader(string(body)), text.Options{Sender: []string{e.Envelope.MailFrom}, Names: names})
+			plains = append(plains, string(body))
 		} else {
-			err = Clean(&w, strings.NewReader(string(body)), Options{Sender: []string{e.Envelope.MailFrom}, Names: names})
-			footerSafe(t, w.String())
-		}
-		out.WriteString(w.String())
-		if err != nil && cleanErr == nil {
-			cleanErr = err
+			htmls = append(htmls, string(body))
 		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, io.EOF) {
 		t.Fatalf("walk: %v", err)
+	}
+	// The HTML parts first: their signatures go from the plain parts too,
+	// as the anonymizer has the plain part wait for them.
+	var sigs [][]string
+	for _, body := range htmls {
+		var w strings.Builder
+		err := Clean(&w, strings.NewReader(body), Options{Sender: []string{e.Envelope.MailFrom}, Names: names,
+			Signature: func(l []string) { sigs = append(sigs, l) }})
+		footerSafe(t, w.String())
+		out.WriteString(w.String())
+		if err != nil && cleanErr == nil {
+			cleanErr = err
+		}
+	}
+	for _, body := range plains {
+		var w strings.Builder
+		err := text.Clean(&w, strings.NewReader(body), text.Options{Sender: []string{e.Envelope.MailFrom}, Names: names, Signatures: sigs})
+		out.WriteString(w.String())
+		if err != nil && cleanErr == nil {
+			cleanErr = err
+		}
 	}
 	return in.String(), out.String(), cleanErr
 }

@@ -37,6 +37,11 @@ type Options struct {
 	// as RFC 2392 section 2 requires) to the text to write after "cid:" in
 	// its place. Nil leaves cid: references as they are.
 	CID func(id string) string
+	// Signature, if set, is given the lines of text of each stored
+	// signature the cleaner removes, as a reader sees them: the plain-text
+	// alternative and a calendar's description carry the same signature
+	// without the container that marks it here.
+	Signature func(lines []string)
 }
 
 // End closes the document after the caller's footer.

@@ -36,6 +36,7 @@ func (c *cleaner) marker(e *html.Node) bool {
 	classes := strings.Fields(attr(e, "class"))
 	switch {
 	case signatureIDs[id] || strings.HasPrefix(id, "applemailsignature") || attr(e, "data-smartmail") == "gmail_signature":
+		c.signature(e)
 		e.Parent.RemoveChild(e)
 		return true
 	case id == "divrplyfwdmsg":
@@ -47,6 +48,7 @@ func (c *cleaner) marker(e *html.Node) bool {
 	for _, k := range classes {
 		k = strings.TrimPrefix(k, "x_")
 		if signatureClasses[k] {
+			c.signature(e)
 			e.Parent.RemoveChild(e)
 			return true
 		}
@@ -254,18 +256,51 @@ func blank(s string) bool { return strings.Trim(s, " \t\r\n\u00a0") == "" }
 // removeSignature removes e and the siblings after it up to the header
 // block or the attribution of a quoted message, and returns the node to
 // visit next.
-func removeSignature(e *html.Node) *html.Node {
+func (c *cleaner) removeSignature(e *html.Node) *html.Node {
 	parent := e.Parent
+	var removed []*html.Node
+	defer func() { c.signature(removed...) }()
 	for n := e; n != nil; {
 		if n != e && startsQuote(n) {
 			return n
 		}
 		next := n.NextSibling
 		parent.RemoveChild(n)
+		removed = append(removed, n)
 		n = next
 	}
 	return nil
 }
+
+// signature hands the text of a removed signature to Options.Signature,
+// for the plain-text alternative and a calendar's description, which carry
+// it with no marker.
+func (c *cleaner) signature(nodes ...*html.Node) {
+	if c.o.Signature == nil {
+		return
+	}
+	var lines []string
+	for _, n := range nodes {
+		switch n.Type {
+		case html.TextNode:
+			if !blank(n.Data) {
+				lines = append(lines, strings.Join(strings.Fields(n.Data), " "))
+			}
+		case html.ElementNode:
+			l, fit := textLines(n, signatureText)
+			if !fit {
+				return // more text than a signature: not to be looked for
+			}
+			lines = append(lines, l...)
+		}
+	}
+	if len(lines) > 0 {
+		c.o.Signature(lines)
+	}
+}
+
+// signatureText bounds the text of a signature handed on.
+const signatureText = 4000
 
 // startsQuote reports whether n starts the quoted message of a reply or a
 // forward: a quote, a rule or Outlook's bordered header block, or a block

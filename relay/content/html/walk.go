@@ -104,7 +104,7 @@ func (c *cleaner) element(e *html.Node) (*html.Node, error) {
 		return next, nil
 	}
 	if autoSignature(e) {
-		return removeSignature(e), nil
+		return c.removeSignature(e), nil
 	}
 	if c.marker(e) {
 		return next, nil

@@ -24,6 +24,11 @@ type cleaner struct {
 	hdrKeep bool // the last header field of the block was kept
 	blank   bool // skipping blank lines after a device line at blankD
 	blankD  int
+
+	sigs  Signatures // the stored signatures the HTML part showed
+	csig  bool       // inside stored signature csigI, at csigD
+	csigI int
+	csigD int
 }
 
 // drain processes the lines still in the window at the end of the body.
@@ -45,6 +50,23 @@ func (c *cleaner) head() error {
 		return nil
 	}
 	c.sig = false
+	if c.csig {
+		if l.depth == c.csigD && (c.sigs.within(c.csigI, l.body) || l.blank() && c.sigGoesOn()) {
+			c.pop(1)
+			return nil
+		}
+		c.csig = false
+	}
+	if !c.sigs.Empty() && !l.blank() {
+		if i, ok := c.sigs.start(l.body, c.next()); ok {
+			// The HTML part's signature, as this part renders it: Outlook
+			// and its web client write it with no marker, and it need not
+			// start with the sender's name.
+			c.csig, c.csigI, c.csigD = true, i, l.depth
+			c.pop(1)
+			return nil
+		}
+	}
 	if n, s, ok := c.attribution(); ok {
 		c.pop(n)
 		c.hdr, c.blank = false, false
@@ -122,6 +144,27 @@ func (c *cleaner) sigEnds() bool {
 	return c.headerStarts()
 }
 
+// next returns the first non-blank line after the oldest in the window, at
+// its quote depth, or "".
+func (c *cleaner) next() string {
+	for _, m := range c.win[1:] {
+		if m.depth != c.win[0].depth {
+			return ""
+		}
+		if !m.blank() {
+			return m.body
+		}
+	}
+	return ""
+}
+
+// sigGoesOn reports whether the stored signature goes on after the blank
+// oldest line: the next line the window holds belongs to it.
+func (c *cleaner) sigGoesOn() bool {
+	n := c.next()
+	return n != "" && c.sigs.within(c.csigI, n)
+}
+
 // pop removes n lines from the window.
 func (c *cleaner) pop(n int) { c.win = append(c.win[:0], c.win[n:]...) }
 
@@ -190,7 +233,7 @@ func (c *cleaner) long(first []byte, br *bufio.Reader) error {
 	if err := c.drain(); err != nil {
 		return err
 	}
-	c.sig, c.hdr, c.blank = false, false, false
+	c.sig, c.hdr, c.blank, c.csig = false, false, false, false
 	drop := c.pgp.dropping() // armor has no long lines; this one goes with its block
 	b := first
 	for {

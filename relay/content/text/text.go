@@ -32,6 +32,10 @@ type Options struct {
 	// "Alice Smith". It may be empty. Where a client wrote the whole name
 	// into the body, it becomes Someone.
 	Names []string
+	// Signatures holds the lines of the sender's stored signature as the
+	// message's HTML part showed it (its container, which the HTML
+	// cleaner removed). Where those lines appear here, in order, they go.
+	Signatures [][]string
 }
 
 // IdentifyingText is the refusal text for a body that contains the sender's
@@ -73,6 +77,7 @@ func Clean(w io.Writer, r io.Reader, o Options) error {
 		w:     bw,
 		addr:  newScanner(o.Sender),
 		names: newNames(o.Names),
+		sigs:  NewSignatures(o.Signatures),
 	}
 	for {
 		b, err := br.ReadSlice('\n')

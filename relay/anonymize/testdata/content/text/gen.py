@@ -22,7 +22,7 @@ POLICY = email.policy.SMTP.clone(max_line_length=78)
 entries = []
 
 
-def message(name, frm, subject, msgid, plain=None, html=None, mailer=None, plain_cte="quoted-printable"):
+def message(name, frm, subject, msgid, plain=None, html=None, mailer=None, plain_cte="quoted-printable", calendar=None):
     m = EmailMessage(policy=POLICY)
     m["From"] = frm
     m["To"] = "<%s>" % RCPT
@@ -36,6 +36,9 @@ def message(name, frm, subject, msgid, plain=None, html=None, mailer=None, plain
         m.set_content(plain, cte=plain_cte)
         if html is not None:
             m.add_alternative(html, subtype="html", cte="quoted-printable")
+            if calendar is not None:
+                # Outlook's invitation: the event is the third alternative.
+                m.add_alternative(calendar, subtype="calendar", cte="quoted-printable", params={"method": "REQUEST"})
             # A fixed boundary keeps the output the same on every run.
             m.set_boundary("=_" + hashlib.sha256(name.encode()).hexdigest()[:28])
     else:
@@ -547,6 +550,83 @@ entry("txt24_onedrive_link.eml", "Outlook (OneDrive share)", "A OneDrive link wh
       ["Contract draft", "KEEP-TXT-24-draft"],
       "The link names the sender's account; it cannot be rewritten without breaking it. Refuse.",
       expected={"outcome": "reject", "reply": "550 5.7.1"})
+
+# --- Signatures the plain part carries with no marker (stop 24) -------------
+# The HTML part marks the stored signature (_MailAutoSig, id="Signature");
+# the plain-text alternative writes the same lines with no marker, and they
+# do not start with the sender's full name. Each leaked before it was
+# carried from the HTML part.
+
+message("txt25_outlook_regards_sig.eml", "Aoife Brennan <a.brennan@brennan-procure.example>", "RE: Tender",
+        "<DB9PR01MB9911B2C3D4E5F6A7B8C9D0E1F2A3B4C5D6E7@DB9PR01MB9911.eurprd01.prod.outlook.example>",
+        plain="KEEP-TXT-25-tender The tender closes on Friday.\n\nKind regards,\nAoife\n"
+              "Head of Procurement | Brennan Procurement\nTel: +353 1 555 0187\n"
+              "www.brennan-procure.example<https://www.brennan-procure.example/>\n[cid:image001.png@01DA4F2E.8B5C9A10]\n\n"
+              "From: Bob Jones <bob@example.com>\nSent: Monday, November 2, 2026 17:02\nTo: Aoife Brennan "
+              "<a.brennan@brennan-procure.example>\nSubject: Tender\n\nKEEP-TXT-25-quoted When does it close?\n",
+        html='<html><head><meta name=Generator content="Microsoft Word 15 (filtered medium)"></head><body lang=EN-IE>'
+             '<div class=WordSection1><p class=MsoNormal>KEEP-TXT-25-tender The tender closes on Friday.</p>'
+             '<p class=MsoNormal>&nbsp;</p><p class=MsoNormal><a name="_MailAutoSig">Kind regards,</a></p>'
+             '<p class=MsoNormal>Aoife</p><p class=MsoNormal><b><span style="color:#1F3864">Head of Procurement</span></b>'
+             '<span style="color:#1F3864"> | Brennan Procurement</span></p><p class=MsoNormal>Tel: +353 1 555 0187</p>'
+             '<p class=MsoNormal><a href="https://www.brennan-procure.example/">www.brennan-procure.example</a></p>'
+             '<p class=MsoNormal><img width=120 height=40 src="cid:image001.png@01DA4F2E.8B5C9A10"></p>'
+             '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm"><p class=MsoNormal>'
+             '<b>From:</b> Bob Jones &lt;bob@example.com&gt;<br><b>Sent:</b> Monday, November 2, 2026 17:02<br>'
+             '<b>To:</b> Aoife Brennan &lt;a.brennan@brennan-procure.example&gt;<br><b>Subject:</b> Tender</p></div>'
+             '<p class=MsoNormal>KEEP-TXT-25-quoted When does it close?</p></div></body></html>\n',
+        mailer=("X-Mailer", "Microsoft Outlook 16.0"))
+entry("txt25_outlook_regards_sig.eml", "Outlook desktop (HTML)", "Outlook for Windows reply whose stored signature "
+      "starts with a sign-off and the first name, marked by _MailAutoSig in the HTML part and by nothing in the "
+      "plain part", "a.brennan@brennan-procure.example",
+      ["Head of Procurement", "555 0187", "brennan-procure.example/", "01DA4F2E"],
+      ["RE: Tender", "KEEP-TXT-25-tender", "KEEP-TXT-25-quoted"],
+      "The plain part's signature is the HTML part's _MailAutoSig paragraphs; with no marker and no full name it "
+      "is found by the HTML part's lines.", category="html")
+
+message("txt26_owa_signature.eml", "Niamh Quinn <niamh.quinn@quinn-legal.example>", "Re: Lease",
+        "<BY5PR11MB2233D2E3F4A5B6C7D8E9F0A1B2C3D4E5@BY5PR11MB2233.namprd11.prod.outlook.example>",
+        plain="KEEP-TXT-26-lease Clause 4 is fine as it is.\n\nCheers,\nNiamh\nSenior Counsel, Quinn Legal\n"
+              "M: +353 87 555 0144\n\n________________________________\nFrom: Bob Jones <bob@example.com>\n"
+              "Sent: Monday, November 2, 2026 17:02\nTo: Niamh Quinn <niamh.quinn@quinn-legal.example>\n"
+              "Subject: Lease\n\nKEEP-TXT-26-quoted Is clause 4 fine?\n",
+        html='<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body dir="ltr">'
+             '<div class="elementToProof">KEEP-TXT-26-lease Clause 4 is fine as it is.</div><div><br></div>'
+             '<div id="Signature"><div>Cheers,</div><div>Niamh</div><div>Senior Counsel, Quinn Legal</div>'
+             '<div>M: +353 87 555 0144</div></div><div id="appendonsend"></div><hr style="display:inline-block;width:98%">'
+             '<div id="divRplyFwdMsg" dir="ltr"><b>From:</b> Bob Jones &lt;bob@example.com&gt;<br><b>Sent:</b> Monday, '
+             'November 2, 2026 17:02<br><b>To:</b> Niamh Quinn &lt;niamh.quinn@quinn-legal.example&gt;<br>'
+             '<b>Subject:</b> Lease</div><div>KEEP-TXT-26-quoted Is clause 4 fine?</div></body></html>\n')
+entry("txt26_owa_signature.eml", "Outlook on the web", "Outlook on the web reply: the HTML signature is the "
+      "div id=Signature, the plain part writes its lines with no marker, starting 'Cheers,' and the first name",
+      "niamh.quinn@quinn-legal.example", ["Senior Counsel", "555 0144"],
+      ["Re: Lease", "KEEP-TXT-26-lease", "KEEP-TXT-26-quoted"],
+      "The plain part's signature is the HTML part's Signature div.", category="html")
+
+INVITE = ("BEGIN:VCALENDAR\nMETHOD:REQUEST\nPRODID:Microsoft Exchange Server 2010\nVERSION:2.0\nBEGIN:VEVENT\n"
+          "ORGANIZER;CN=Aoife Brennan:mailto:a.brennan@brennan-procure.example\n"
+          "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=Bob Jones:mailto:bob@example.com\n"
+          "DESCRIPTION;LANGUAGE=en-US:KEEP-TXT-27-agenda We go through the tender.\\n\\nKind regards\\,\\nAoife\\n"
+          "Head of Procurement | Brennan Procurement\\nTel: +353 1 555 0187\\n\\n\n"
+          "UID:040000008200E00074C5B7101A82E00800000000B1C2D3E4F5A6B701000000000000000010000000\n"
+          "SUMMARY;LANGUAGE=en-US:Tender review\nDTSTART:20261210T100000Z\nDTEND:20261210T110000Z\n"
+          "DTSTAMP:20261103T081422Z\nSEQUENCE:0\nEND:VEVENT\nEND:VCALENDAR\n")
+message("txt27_outlook_invite_sig.eml", "Aoife Brennan <a.brennan@brennan-procure.example>", "Tender review",
+        "<DB9PR01MB9911C3D4E5F6A7B8C9D0E1F2A3B4C5D6E7F8@DB9PR01MB9911.eurprd01.prod.outlook.example>",
+        plain="KEEP-TXT-27-agenda We go through the tender.\n\nKind regards,\nAoife\n"
+              "Head of Procurement | Brennan Procurement\nTel: +353 1 555 0187\n\n",
+        html='<html><body><div class=WordSection1><p class=MsoNormal>KEEP-TXT-27-agenda We go through the tender.</p>'
+             '<p class=MsoNormal>&nbsp;</p><p class=MsoNormal><a name="_MailAutoSig">Kind regards,</a></p>'
+             '<p class=MsoNormal>Aoife</p><p class=MsoNormal>Head of Procurement | Brennan Procurement</p>'
+             '<p class=MsoNormal>Tel: +353 1 555 0187</p></div></body></html>\n',
+        calendar=INVITE, mailer=("X-Mailer", "Microsoft Outlook 16.0"))
+entry("txt27_outlook_invite_sig.eml", "Outlook desktop (invitation)", "Outlook meeting request: text, HTML and "
+      "calendar alternatives; the calendar's DESCRIPTION repeats the text, stored signature included",
+      "a.brennan@brennan-procure.example",
+      ["Head of Procurement", "555 0187", "Aoife Brennan", "a.brennan@"],
+      ["Tender review", "KEEP-TXT-27-agenda"],
+      "The signature goes from the plain part and from DESCRIPTION, found by the HTML part's _MailAutoSig lines.",
+      category="html")
 
 manifest = {
     "corpus": "leak-content-text",
