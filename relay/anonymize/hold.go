@@ -32,9 +32,10 @@ type held struct {
 }
 
 // holds reports whether part p of a multipart/alternative waits: a
-// plain-text body part, while no other part waits.
+// plain-text body part, while no other part waits, and when the document
+// budget can hold one at all.
 func (r *rewriter) holds(h *textproto.Header) bool {
-	return r.held == nil && contentTypeOf(h, false).typ == "text/plain" && !isAttachment(h)
+	return r.held == nil && r.budget.max >= holdMax && contentTypeOf(h, false).typ == "text/plain" && !isAttachment(h)
 }
 
 // hold reads part p whole and makes it wait, reserving its place among
