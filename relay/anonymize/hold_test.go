@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The plain-text alternative carries the stored signature the HTML part
@@ -183,5 +184,21 @@ func TestAlternativeLongText(t *testing.T) {
 	if len(v.parts) != 2 || !bytes.HasSuffix(bytes.TrimSpace(bytes.TrimSuffix(bytes.TrimSpace(v.parts[0].body), []byte("FOOTER-0-TEXT"))), []byte("KEEP-end")) ||
 		strings.Count(string(v.parts[0].body), "lorem") != 3*(holdMax/len(line)+100) {
 		t.Errorf("long text part damaged: %d parts", len(v.parts))
+	}
+}
+
+// A document budget too small to hold a text part: it streams, without
+// the HTML part's signature, rather than wait for room that never comes.
+func TestAlternativeSmallBudget(t *testing.T) {
+	o := testOptions()
+	o.MaxDocumentBytes, o.DocumentBudget, o.DocumentWait = 1000, 4000, 50*time.Millisecond
+	msg := outlookSigHeader + "Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain; charset=utf-8\n\n" +
+		outlookSigText + "--a\nContent-Type: text/html; charset=utf-8\n\n" + outlookSigHTML + "--a--\n"
+	outs, err := rewriteWith(New(o), crlfMsg(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := decodeView(outs[0]); len(v.parts) != 2 || !strings.Contains(string(v.parts[0].body), "KEEP-body") {
+		t.Errorf("text part lost: %q", v.text.String())
 	}
 }
