@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
 
 	"leak/policy/testutil"
+	"leak/relay/sign"
 )
 
 // inProcessConfig writes a laptop config under dir with the given
@@ -146,5 +148,26 @@ func TestGCDefaults(t *testing.T) {
 	gcDefaults()
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GOGC=50 in the environment: serve changed the GC percent to %d", got)
+	}
+}
+
+// serve gives the scheduler leakdProcsPerCPU Ps per CPU when OpenSSL
+// signs, unless GOMAXPROCS is set; with Go's RSA it leaves the default.
+func TestProcsDefaults(t *testing.T) {
+	prev := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(prev)
+	t.Setenv("GOMAXPROCS", "")
+	procsDefaults()
+	want := 2
+	if rsa, _ := sign.Backend(); rsa == "openssl" {
+		want = 2 * leakdProcsPerCPU
+	}
+	if got := runtime.GOMAXPROCS(2); got != want {
+		t.Errorf("GOMAXPROCS unset: %d Ps, want %d", got, want)
+	}
+	t.Setenv("GOMAXPROCS", "2")
+	procsDefaults()
+	if got := runtime.GOMAXPROCS(0); got != 2 {
+		t.Errorf("GOMAXPROCS=2 in the environment: serve changed it to %d", got)
 	}
 }
