@@ -56,6 +56,17 @@ func (b *budget) acquire(n int64) error {
 	return nil
 }
 
+// tryAcquire reserves n octets if there is room now, without waiting.
+func (b *budget) tryAcquire(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.max {
+		return false
+	}
+	b.used += n
+	return true
+}
+
 // release gives back n octets.
 func (b *budget) release(n int64) {
 	b.mu.Lock()

@@ -102,14 +102,10 @@ func (r *rewriter) leaf(h *textproto.Header, ct contentType, body io.Reader, sc 
 	case kindText:
 		// An HTML file labelled generically is cleaned, and sent, as HTML.
 		ct.typ = typ
-		if err := r.text(h, ct, src, sc, emit); err != nil {
-			return err
-		}
 		if typ == "text/html" {
-			// A plain-text part waiting for this one's signature.
-			return r.unhold()
+			r.htmlParts++ // a plain-text part may wait for its signature
 		}
-		return nil
+		return r.text(h, ct, src, sc, emit)
 	case kindImage:
 		return r.streamed(h, ct, emit, func(w io.Writer) error {
 			ok, err := image.Clean(typ, w, src)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,15 @@ func BenchmarkContent(b *testing.B) {
 		msg       func() []byte
 	}{
 		{"text-2KiB", "text/plain", func() []byte { return textMessage(2 << 10) }},
+		// Outlook's reply: text and HTML alternatives, the text part
+		// waiting for the HTML part's signature (hold.go).
+		{"outlook-alt", "text/plain", func() []byte {
+			b, err := os.ReadFile("testdata/content/text/txt25_outlook_regards_sig.eml")
+			if err != nil {
+				panic(err)
+			}
+			return b
+		}},
 		{"photo-1MiB", "image/jpeg", func() []byte {
 			return attachmentMessage("image/jpeg", "IMG_0412.jpg", benchPhoto())
 		}},

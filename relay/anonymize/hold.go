@@ -12,14 +12,26 @@ import (
 // with no marker: Outlook and its web client write it as plain lines, and
 // only the HTML part's container (_MailAutoSig, id="Signature") tells what
 // the signature is. So the text part waits: it is read whole, the parts
-// after it are cleaned and their output recorded, and once the HTML part
-// has given its signature's lines (or the alternative ends without one),
-// the text part is cleaned with them and written, then what was recorded.
-// The output's order is the input's.
+// after it are cleaned and their output recorded, and once the part of the
+// alternative holding the HTML has ended (Apple Mail splits its HTML
+// around inline pictures, the signature in the last piece), or the
+// alternative ends, the text part is cleaned with the signatures' lines
+// and written in its place, then what was recorded. The output's order is
+// the input's.
+//
+// Memory: the text part, up to holdMax, as a session holds a spool record
+// of that size; the recording, up to recordFree and beyond it in steps
+// taken from the document budget without waiting, up to recordMax. When
+// the budget has no room or the recording would pass recordMax, the text
+// part is written at once with the signatures found so far, and the rest
+// streams as usual.
 
-// holdMax bounds the text part that waits. A longer one is cleaned as it
-// streams, without the HTML part's signature.
-const holdMax = 256 << 10
+const (
+	holdMax    = 256 << 10 // a longer text part streams, without the HTML part's signature
+	recordFree = 256 << 10 // recorded without taking from the budget
+	recordStep = 256 << 10 // taken from the budget at a time past recordFree
+	recordMax  = 8 << 20
+)
 
 // held is a text part waiting for the HTML part after it.
 type held struct {
@@ -28,34 +40,46 @@ type held struct {
 	emit   emitFunc
 	sc     scope
 	owner  *partWriter // the alternative it is a part of
-	cost   int64       // budget held for body
+	html   int         // rewriter.htmlParts when it began to wait
+	budget int64       // taken from the document budget for the recording
 }
 
-// holds reports whether part p of a multipart/alternative waits: a
-// plain-text body part, while no other part waits, and when the document
-// budget can hold one at all.
+// holds reports whether a part of a multipart/alternative waits: a
+// plain-text body part, while no other part waits.
 func (r *rewriter) holds(h *textproto.Header) bool {
-	return r.held == nil && r.budget.max >= holdMax && contentTypeOf(h, false).typ == "text/plain" && !isAttachment(h)
+	return r.held == nil && contentTypeOf(h, false).typ == "text/plain" && !isAttachment(h)
 }
 
 // hold reads part p whole and makes it wait, reserving its place among
 // out's parts; writes after it are recorded until unhold.
 func (r *rewriter) hold(p *textproto.Part, out *partWriter, sc scope) error {
-	if err := r.budget.acquire(holdMax); err != nil {
+	body, err := io.ReadAll(io.LimitReader(p, holdMax+1))
+	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(io.LimitReader(p, holdMax+1))
-	if err != nil || len(body) > holdMax {
-		r.budget.release(holdMax)
-		if err != nil {
-			return err
-		}
+	if len(body) > holdMax {
 		return r.entity(&p.Header, io.MultiReader(bytes.NewReader(body), p), sc, out.emit)
 	}
-	r.budget.release(holdMax - int64(len(body)))
-	r.held = &held{header: p.Header, body: body, emit: out.reserve(), sc: sc, owner: out, cost: int64(len(body))}
-	r.out.record()
+	r.held = &held{header: p.Header, body: body, emit: out.reserve(), sc: sc, owner: out, html: r.htmlParts}
+	r.out.record(recordFree, r.recordMore)
 	return nil
+}
+
+// recordMore lets the recording grow by a step, or writes the waiting
+// part now: it is called by the fanout when the recording is full.
+func (r *rewriter) recordMore() error {
+	if h := r.held; h != nil && recordFree+h.budget+recordStep <= recordMax && r.budget.tryAcquire(recordStep) {
+		h.budget += recordStep
+		r.out.rec.limit += recordStep
+		return nil
+	}
+	return r.unhold()
+}
+
+// waitsFor reports whether the waiting part is out's and the part of out
+// just cleaned held HTML: then it waits no longer.
+func (r *rewriter) waitsFor(out *partWriter) bool {
+	return r.held != nil && r.held.owner == out && r.htmlParts > r.held.html
 }
 
 // unhold cleans and writes the waiting text part, with the signatures
@@ -66,7 +90,7 @@ func (r *rewriter) unhold() error {
 		return nil
 	}
 	r.held = nil
-	defer r.budget.release(h.cost)
+	defer r.budget.release(h.budget)
 	rec := r.out.rec
 	r.out.rec = nil
 	emitted := false

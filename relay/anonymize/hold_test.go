@@ -3,6 +3,7 @@ package anonymize
 import (
 	"bytes"
 	"encoding/base64"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -187,8 +188,116 @@ func TestAlternativeLongText(t *testing.T) {
 	}
 }
 
-// A document budget too small to hold a text part: it streams, without
-// the HTML part's signature, rather than wait for room that never comes.
+// A busy document budget does not make an HTML message wait: the text
+// part is held in the session's memory, as a spool record is, and the
+// recording takes from the budget only past its first 256 KiB, without
+// waiting.
+func TestAlternativeBusyBudget(t *testing.T) {
+	o := testOptions()
+	o.DocumentWait = 5 * time.Second
+	a := New(o)
+	a.budget.acquire(a.budget.max)
+	defer a.budget.release(a.budget.max)
+	msg := outlookSigHeader + "Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain; charset=utf-8\n\n" +
+		outlookSigText + "--a\nContent-Type: text/html; charset=utf-8\n\n" + outlookSigHTML + "--a--\n"
+	start := time.Now()
+	outs, err := rewriteWith(a, crlfMsg(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the rewrite waited %v for the budget", d)
+	}
+	if v := decodeView(outs[0]); len(v.parts) != 2 || strings.Contains(string(v.parts[0].body), "555 0187") {
+		t.Errorf("text part: %q", v.text.String())
+	}
+}
+
+// Apple Mail splits its HTML around an inline picture; the signature is
+// in the last piece, after the picture.
+func TestAlternativeSplitHTML(t *testing.T) {
+	msg := outlookSigHeader + "Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain; charset=utf-8\n\n" +
+		"KEEP-body Here it is.\n\nKEEP-after the picture.\n\nKind regards,\nAoife\nHead of Procurement | Brennan Procurement\nTel: +353 1 555 0187\n" +
+		"--a\nContent-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: text/html; charset=utf-8\n\n<html><body><div>KEEP-body Here it is.</div></body></html>\n" +
+		"--m\nContent-Type: image/png\nContent-Disposition: inline; filename=plan.png\nContent-Transfer-Encoding: base64\n\n" +
+		wrap76(base64.StdEncoding.EncodeToString(tinyPNG(t))) +
+		"--m\nContent-Type: text/html; charset=utf-8\n\n<html><body><div>KEEP-after the picture.</div><div id=\"AppleMailSignature\">Kind regards,<br>Aoife<br>" +
+		"Head of Procurement | Brennan Procurement<br>Tel: +353 1 555 0187</div></body></html>\n--m--\n--a--\n"
+	outs, err := sigCopies(crlfMsg(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := decodeView(outs[0])
+	var types []string
+	for _, p := range v.parts {
+		types = append(types, p.typ)
+	}
+	if strings.Join(types, " ") != "text/plain text/html image/png text/html" {
+		t.Errorf("parts %v", types)
+	}
+	for _, s := range []string{"Head of Procurement", "555 0187"} {
+		if v.contains(outs[0], s) {
+			t.Errorf("%q left in:\n%s", s, v.text.String())
+		}
+	}
+	if !strings.Contains(string(v.parts[0].body), "KEEP-after the picture.") {
+		t.Errorf("text lost:\n%s", v.parts[0].body)
+	}
+}
+
+// What follows the waiting part is recorded only up to recordMax: a large
+// part after it streams to the copies while it is read.
+func TestAlternativeRecordingBounded(t *testing.T) {
+	line := strings.Repeat("lorem ipsum dolor sit amet ", 3) + "\r\n"
+	big := strings.Repeat(line, (12<<20)/len(line))
+	msg := crlfMsg(outlookSigHeader + "Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain; charset=utf-8\n\n" +
+		"KEEP-first\n--a\nContent-Type: text/plain; charset=utf-8\n\n")
+	msg = append(append(msg, big...), "--a--\r\n"...)
+	in := &countingReader{r: bytes.NewReader(msg)}
+	w := &firstWrite{in: in}
+	a := New(testOptions())
+	if err := a.Rewrite(in, []Copy{{To: "bob@example.com", Relationship: "someone", W: w}}); err != nil {
+		t.Fatal(err)
+	}
+	if a.budget.used != 0 {
+		t.Errorf("%d octets of the document budget kept", a.budget.used)
+	}
+	// And when the message fails while the text part waits, past the
+	// free part of the recording.
+	failing := crlfMsg(outlookSigHeader + "Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain\n\nKEEP-first\n" +
+		"--a\nContent-Type: text/plain\n\n" + strings.Repeat(line, (1<<20)/len(line)) +
+		"--a\nContent-Type: text/html\n\n<p>a.brennan@brennan-procure.example</p>\n--a--\n")
+	if err := a.Rewrite(bytes.NewReader(failing), []Copy{{To: "bob@example.com", Relationship: "someone", W: io.Discard}}); err == nil {
+		t.Error("the sender's address in the HTML part was not refused")
+	}
+	if a.budget.used != 0 {
+		t.Errorf("after a refusal: %d octets of the document budget kept", a.budget.used)
+	}
+	if w.at == 0 || w.at > 10<<20 { // recordMax and the text part, well before the end
+		t.Errorf("the first octet reached the copy after %d of %d octets were read", w.at, len(msg))
+	}
+	v := decodeView(w.buf.Bytes())
+	if len(v.parts) != 2 || !strings.Contains(string(v.parts[0].body), "KEEP-first") || len(v.parts[1].body) < len(big)-len(line) {
+		t.Errorf("parts damaged: %d parts", len(v.parts))
+	}
+}
+
+// firstWrite notes how much of in was read when the first octet came.
+type firstWrite struct {
+	in  *countingReader
+	at  int
+	buf bytes.Buffer
+}
+
+func (f *firstWrite) Write(p []byte) (int, error) {
+	if f.at == 0 {
+		f.at = f.in.n
+	}
+	return f.buf.Write(p)
+}
+
+// A document budget smaller than a waiting text part: the part waits in
+// the session's memory, and nothing waits for room that never comes.
 func TestAlternativeSmallBudget(t *testing.T) {
 	o := testOptions()
 	o.MaxDocumentBytes, o.DocumentBudget, o.DocumentWait = 1000, 4000, 50*time.Millisecond

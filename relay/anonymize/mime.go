@@ -71,6 +71,11 @@ func (r *rewriter) multipart(ct contentType, body io.Reader, sc scope, emit emit
 		if err := r.drain(p); err != nil {
 			return err
 		}
+		if r.waitsFor(out) {
+			if err := r.unhold(); err != nil {
+				return err
+			}
+		}
 	}
 	if r.held != nil && r.held.owner == out {
 		// No HTML part came after the text part.

@@ -33,7 +33,9 @@ func newFanout(copies []Copy) *fanout {
 // Write writes p to every copy.
 func (f *fanout) Write(p []byte) (int, error) {
 	if f.rec != nil {
-		f.rec.add(-1, p)
+		if err := f.recordTo(-1, p); err != nil {
+			return 0, err
+		}
 		return len(p), nil
 	}
 	for i := range f.copies {
@@ -52,8 +54,7 @@ func (f *fanout) writeTo(i int, p []byte) error {
 		return nil
 	}
 	if f.rec != nil {
-		f.rec.add(i, p)
-		return nil
+		return f.recordTo(i, p)
 	}
 	c := &f.copies[i]
 	if _, err := c.w.Write(p); err != nil {
@@ -112,6 +113,8 @@ var crlf = []byte("\r\n")
 type recording struct {
 	data  []byte
 	marks []mark
+	limit int          // past it, full is called
+	full  func() error // makes room, or ends the recording
 }
 
 // mark ends a run of recorded data written to one copy, or to all (-1).
@@ -128,8 +131,26 @@ func (r *recording) add(i int, p []byte) {
 	r.marks = append(r.marks, mark{i, len(r.data)})
 }
 
-// record starts recording the writes to f.
-func (f *fanout) record() { f.rec = &recording{} }
+// record starts recording the writes to f. When the recording passes
+// limit, full is called once: it raises the limit or ends the recording
+// (replay), after which writes go to the copies again.
+func (f *fanout) record(limit int, full func() error) {
+	f.rec = &recording{limit: limit, full: full}
+}
+
+// recordTo records p for copy i (-1: every copy).
+func (f *fanout) recordTo(i int, p []byte) error {
+	r := f.rec
+	r.add(i, p)
+	if len(r.data) <= r.limit {
+		return nil
+	}
+	if err := r.full(); err != nil {
+		f.err = err
+		return err
+	}
+	return nil
+}
 
 // replay stops recording and writes what was recorded, in order.
 func (f *fanout) replay(r *recording) error {

@@ -52,7 +52,7 @@ func (r *rewriter) decoder(cte string, body io.Reader) io.Reader {
 func (r *rewriter) release() {
 	if r.held != nil {
 		// The message failed while a part waited.
-		r.budget.release(r.held.cost)
+		r.budget.release(r.held.budget)
 		r.held = nil
 	}
 	for _, br := range r.readers {

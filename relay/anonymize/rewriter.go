@@ -36,8 +36,9 @@ type rewriter struct {
 
 	headerTooLarge bool // a guard ran out of budget
 
-	held *held      // a plain-text part waiting for its HTML sibling (hold.go)
-	sigs [][]string // the signatures the HTML cleaner removed, as lines
+	held      *held      // a plain-text part waiting for its HTML sibling (hold.go)
+	sigs      [][]string // the signatures the HTML cleaner removed, as lines
+	htmlParts int        // HTML leaves cleaned so far
 
 	readers []*bufio.Reader // from readerPool, given back by release
 	qps     []*qpReader     // from qpPool, given back by release

@@ -26,8 +26,8 @@ type cleaner struct {
 	blankD  int
 
 	sigs  Signatures // the stored signatures the HTML part showed
-	csig  bool       // inside stored signature csigI, at csigD
-	csigI int
+	csig  bool       // inside a stored signature, followed to csigP, at csigD
+	csigP sigPos
 	csigD int
 }
 
@@ -51,18 +51,26 @@ func (c *cleaner) head() error {
 	}
 	c.sig = false
 	if c.csig {
-		if l.depth == c.csigD && (c.sigs.within(c.csigI, l.body) || l.blank() && c.sigGoesOn()) {
-			c.pop(1)
-			return nil
+		if l.depth == c.csigD {
+			if placeholder(l.body) || filler(l.body) && c.sigGoesOn() {
+				// A picture on the signature's next line is its logo.
+				c.pop(1)
+				return nil
+			}
+			if p, ok := c.sigs.within(c.csigP, l.body); ok && !filler(l.body) {
+				c.csigP = p
+				c.pop(1)
+				return nil
+			}
 		}
 		c.csig = false
 	}
-	if !c.sigs.Empty() && !l.blank() {
-		if i, ok := c.sigs.start(l.body, c.next()); ok {
+	if !c.sigs.Empty() && !filler(l.body) {
+		if p, ok := c.sigs.start(l.body, c.next()); ok {
 			// The HTML part's signature, as this part renders it: Outlook
 			// and its web client write it with no marker, and it need not
 			// start with the sender's name.
-			c.csig, c.csigI, c.csigD = true, i, l.depth
+			c.csig, c.csigP, c.csigD = true, p, l.depth
 			c.pop(1)
 			return nil
 		}
@@ -144,25 +152,30 @@ func (c *cleaner) sigEnds() bool {
 	return c.headerStarts()
 }
 
-// next returns the first non-blank line after the oldest in the window, at
-// its quote depth, or "".
+// next returns the first line after the oldest in the window that is no
+// filler (a blank line, a rule, a picture's placeholder), at its quote
+// depth, or "".
 func (c *cleaner) next() string {
 	for _, m := range c.win[1:] {
 		if m.depth != c.win[0].depth {
 			return ""
 		}
-		if !m.blank() {
+		if !filler(m.body) {
 			return m.body
 		}
 	}
 	return ""
 }
 
-// sigGoesOn reports whether the stored signature goes on after the blank
-// oldest line: the next line the window holds belongs to it.
+// sigGoesOn reports whether the stored signature goes on after the oldest
+// line, a filler: the next line the window holds belongs to it.
 func (c *cleaner) sigGoesOn() bool {
 	n := c.next()
-	return n != "" && c.sigs.within(c.csigI, n)
+	if n == "" {
+		return false
+	}
+	_, ok := c.sigs.within(c.csigP, n)
+	return ok
 }
 
 // pop removes n lines from the window.

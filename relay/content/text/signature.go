@@ -22,8 +22,13 @@ type Signatures struct {
 
 type signature struct {
 	lines []string // the non-empty keys of the signature's lines
+	ends  []int    // where each line ends in all
 	all   string   // the keys run together, for lines a client wrapped or joined
 }
+
+// sigPos is how far a signature found in the text has been followed: the
+// signature, and the offset in its text up to which lines matched.
+type sigPos struct{ i, at int }
 
 // Limits on what a signature can be: lines a reader takes for a signature,
 // and no more, so that a message whose HTML marked its whole body does not
@@ -31,6 +36,7 @@ type signature struct {
 const (
 	maxSignatures     = 8
 	maxSignatureLines = 30
+	maxSignatureLine  = 200 // a longer line is a paragraph someone typed
 )
 
 // NewSignatures prepares the signatures given as their lines of text. A
@@ -38,15 +44,20 @@ const (
 // letters and digits: one short line ("Alice", "Thanks") is typed too.
 func NewSignatures(sigs [][]string) Signatures {
 	var s Signatures
+next:
 	for _, lines := range sigs {
 		if len(s.list) == maxSignatures {
 			break
 		}
 		var sig signature
 		for _, l := range lines {
+			if len(l) > maxSignatureLine {
+				continue next
+			}
 			if k := signatureKey(l); k != "" {
 				sig.lines = append(sig.lines, k)
 				sig.all += k
+				sig.ends = append(sig.ends, len(sig.all))
 			}
 		}
 		if len(sig.lines) == 0 || len(sig.lines) > maxSignatureLines ||
@@ -61,54 +72,85 @@ func NewSignatures(sigs [][]string) Signatures {
 // Empty reports whether there is no signature to look for.
 func (s Signatures) Empty() bool { return len(s.list) == 0 }
 
-// start reports whether a signature starts at line first, whose next
-// non-blank line is next (empty at the end of the text), and which one.
-// The first line must be the signature's first, whole or the start of it
-// wrapped; a signature of more than one line must go on in next.
-func (s Signatures) start(first, next string) (int, bool) {
-	k := signatureKey(first)
-	if k == "" {
-		return 0, false
-	}
-	for i, sig := range s.list {
-		head := sig.lines[0]
-		if k != head && (len(k) < 16 || !strings.HasPrefix(head, k)) {
-			continue
-		}
-		if k == head && len(sig.lines) == 1 {
-			return i, true
-		}
-		// It must go on in the next line: the signature's next line, or
-		// the rest of a wrapped one.
-		if n := signatureKey(next); n != "" && strings.Contains(sig.all[len(k):], n) {
-			return i, true
-		}
-	}
-	return 0, false
+// filler reports a line that neither starts nor ends a signature: blank,
+// without letters or digits (a rule "____", "--", "|"), or a picture's
+// placeholder ("[cid:image001.png@…]", "[image: logo.png]", Outlook's
+// "[A close up of a logo Description automatically generated]"). Inside
+// a signature it goes with it when the signature goes on after it.
+func filler(l string) bool { return placeholder(l) || signatureKey(l) == "" }
+
+// placeholder reports a line that is a picture's placeholder alone.
+func placeholder(l string) bool {
+	t := strings.TrimSpace(l)
+	return strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]")
 }
 
-// within reports whether line l belongs to signature i once it has
-// started: its key is one of the signature's lines or part of its text, or
-// it is an inline
-// picture's placeholder (a logo: "[cid:image001.png@…]", "[image: logo]").
-func (s Signatures) within(i int, l string) bool {
-	t := strings.TrimSpace(l)
-	if strings.HasPrefix(t, "[cid:") || strings.HasPrefix(t, "[image") {
-		return true
-	}
-	k := signatureKey(t)
+// start reports whether a signature starts at line first, whose next line
+// that is no filler is next (empty at the end of the text), and where. The
+// first line must be one of a signature's lines, whole or the start of it
+// wrapped, and the signature must go on in next; a signature of one line
+// is found alone.
+func (s Signatures) start(first, next string) (sigPos, bool) {
+	k := signatureKey(first)
 	if k == "" {
-		return false
+		return sigPos{}, false
 	}
-	sig := s.list[i]
-	for _, l := range sig.lines {
-		if k == l {
-			return true
+	n := signatureKey(next)
+	for i, sig := range s.list {
+		for j, line := range sig.lines {
+			begin := sig.ends[j] - len(line)
+			var at int
+			switch {
+			case k == line:
+				at = sig.ends[j]
+			case len(k) >= 16 && strings.HasPrefix(line, k):
+				at = begin + len(k)
+			default:
+				continue
+			}
+			if len(sig.lines) == 1 && k == line {
+				return sigPos{i, at}, true
+			}
+			if n == "" {
+				continue
+			}
+			// The next line is the signature's next, or goes on where
+			// this one stopped (a wrapped line, at least a word of it).
+			rest := sig.all[at:]
+			if j+1 < len(sig.lines) && n == sig.lines[j+1] || len(n) >= 3 && strings.HasPrefix(rest, n) ||
+				len(n) >= 8 && strings.Contains(rest, n) {
+				return sigPos{i, at}, true
+			}
 		}
 	}
-	// A piece of a line the client wrapped or joined: long enough not to
-	// be found in the signature by chance ("OK" is in "brokerage").
-	return len(k) >= 8 && strings.Contains(sig.all, k)
+	return sigPos{}, false
+}
+
+// within reports whether line l, no filler, belongs to the signature
+// followed to p, and how far it is followed then: the line goes on where
+// the last one stopped (a line wrapped or joined otherwise), is one of the
+// signature's lines, or is a piece of its text long enough not to be found
+// in it by chance ("OK" is in "brokerage").
+func (s Signatures) within(p sigPos, l string) (sigPos, bool) {
+	k := signatureKey(l)
+	if k == "" {
+		return p, false
+	}
+	sig := s.list[p.i]
+	if strings.HasPrefix(sig.all[p.at:], k) {
+		return sigPos{p.i, p.at + len(k)}, true
+	}
+	for j, line := range sig.lines {
+		if k == line {
+			return sigPos{p.i, sig.ends[j]}, true
+		}
+	}
+	if len(k) >= 8 {
+		if x := strings.Index(sig.all, k); x >= 0 {
+			return sigPos{p.i, x + len(k)}, true
+		}
+	}
+	return p, false
 }
 
 // Cut returns lines without the runs that are one of the signatures: a
@@ -120,26 +162,34 @@ func (s Signatures) Cut(lines []string) []string {
 	}
 	out := lines[:0:0]
 	for i := 0; i < len(lines); i++ {
+		if filler(lines[i]) {
+			out = append(out, lines[i])
+			continue
+		}
 		next := ""
 		for j := i + 1; j < len(lines); j++ {
-			if strings.TrimSpace(lines[j]) != "" {
+			if !filler(lines[j]) {
 				next = lines[j]
 				break
 			}
 		}
-		sig, ok := s.start(lines[i], next)
+		p, ok := s.start(lines[i], next)
 		if !ok {
 			out = append(out, lines[i])
 			continue
 		}
-		// The signature runs over its lines and the blank lines
-		// between them; a blank line after it stays.
+		// The signature runs over its lines and the fillers between
+		// them, and a picture on its next line; a filler after it stays.
 		end := i + 1
 		for j := i + 1; j < len(lines); j++ {
-			if strings.TrimSpace(lines[j]) == "" {
+			if placeholder(lines[j]) && j == end {
+				end = j + 1
 				continue
 			}
-			if !s.within(sig, lines[j]) {
+			if filler(lines[j]) {
+				continue
+			}
+			if p, ok = s.within(p, lines[j]); !ok {
 				break
 			}
 			end = j + 1
@@ -150,24 +200,42 @@ func (s Signatures) Cut(lines []string) []string {
 }
 
 // signatureKey is the letters and digits of s, lower case, without the
-// link targets Outlook writes after a link's text in angle brackets.
+// link targets clients write after a link's text: Outlook's
+// "<https://…>" and "<mailto:…>", and "(https://…)".
 func signatureKey(s string) string {
 	var b strings.Builder
 	for len(s) > 0 {
-		lt := strings.IndexByte(s, '<')
-		if lt < 0 {
+		i := strings.IndexAny(s, "<(")
+		if i < 0 {
 			appendKey(&b, s)
 			break
 		}
-		appendKey(&b, s[:lt])
-		gt := strings.IndexByte(s[lt:], '>')
-		if gt < 0 {
-			appendKey(&b, s[lt:])
+		appendKey(&b, s[:i])
+		closing := byte('>')
+		if s[i] == '(' {
+			if !hasURLPrefix(s[i+1:]) {
+				s = s[i+1:]
+				continue
+			}
+			closing = ')'
+		}
+		end := strings.IndexByte(s[i:], closing)
+		if end < 0 {
+			appendKey(&b, s[i:])
 			break
 		}
-		s = s[lt+gt+1:]
+		s = s[i+end+1:]
 	}
 	return b.String()
+}
+
+func hasURLPrefix(s string) bool {
+	for _, p := range []string{"http://", "https://", "mailto:", "tel:"} {
+		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
+			return true
+		}
+	}
+	return false
 }
 
 func appendKey(b *strings.Builder, s string) {

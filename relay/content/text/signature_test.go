@@ -60,6 +60,50 @@ func TestCarriedSignature(t *testing.T) {
 		gone: []string{"Head of Procurement"},
 		kept: []string{"Ren\nThe file is attached.\n"},
 	}}
+	// Shapes a review found leaking (each fails on 3a9abbc).
+	sigRule := [][]string{{"Kind regards,", "Aoife", "Head of Procurement | Brennan Procurement", "Tel: +353 1 555 0187"}}
+	cases = append(cases, []struct {
+		name, in string
+		sigs     [][]string
+		gone     []string
+		kept     []string
+	}{{
+		name: "a rule inside the signature",
+		in:   "Text.\n\nKind regards,\nAoife\nHead of Procurement | Brennan Procurement\n________________________________\nTel: +353 1 555 0187\n",
+		sigs: sigRule,
+		gone: []string{"555 0187", "____"},
+		kept: []string{"Text.\n"},
+	}, {
+		name: "Outlook's alt text for a logo, and Outlook for Mac's placeholder",
+		in: "Text.\n\nKind regards,\nAoife\n[A close up of a logo Description automatically generated]\n[signature_1637361421]\n" +
+			"Head of Procurement | Brennan Procurement\nTel: +353 1 555 0187\n",
+		sigs: sigRule,
+		gone: []string{"555 0187", "logo", "signature_"},
+		kept: []string{"Text.\n"},
+	}, {
+		name: "two blank lines after the sign-off",
+		in:   "Text.\n\nKind regards,\n\n\nAoife\nHead of Procurement | Brennan Procurement\nTel: +353 1 555 0187\n",
+		sigs: sigRule,
+		gone: []string{"555 0187", "Head of Procurement"},
+		kept: []string{"Text.\n"},
+	}, {
+		name: "links written after their text in parentheses",
+		in:   "Text.\n\nKind regards,\nAoife\nbrennan-procure.example (https://brennan-procure.example/)\nTel: +353 1 555 0187\n",
+		sigs: [][]string{{"Kind regards,", "Aoife", "brennan-procure.example", "Tel: +353 1 555 0187"}},
+		gone: []string{"555 0187", "brennan-procure"},
+		kept: []string{"Text.\n"},
+	}, {
+		name: "a wrapped line's short last piece",
+		in:   "Text.\n\nAoife Brennan\nBrennan Procurement, 1 Quay Street, Dublin 2, D02 XY00,\nIreland\nTel: +353 1 555 0187\n",
+		sigs: [][]string{{"Aoife Brennan", "Brennan Procurement, 1 Quay Street, Dublin 2, D02 XY00, Ireland", "Tel: +353 1 555 0187"}},
+		gone: []string{"555 0187", "Ireland"},
+		kept: []string{"Text.\n"},
+	}, {
+		name: "a sign-off and an initial",
+		in:   "Text.\n\nKind regards,\nA\n",
+		sigs: sigRule,
+		kept: []string{"Kind regards,\nA\n"},
+	}}...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out, err := clean(t, c.in, Options{Signatures: c.sigs})
@@ -87,7 +131,11 @@ func TestSignaturesCut(t *testing.T) {
 	if want := "Let us meet.|||Join the meeting"; got != want {
 		t.Errorf("Cut = %q, want %q", got, want)
 	}
-	if got := NewSignatures([][]string{{"Thanks"}, {}, {"--", "  "}}); !got.Empty() {
+	in = []string{"Agenda", "Kind regards\\,", "Aoife", "____", "Head of Procurement | Brennan Procurement", "", "Join"}
+	if got, want := strings.Join(sigs.Cut(in), "|"), "Agenda||Join"; got != want {
+		t.Errorf("Cut = %q, want %q", got, want)
+	}
+	if got := NewSignatures([][]string{{"Thanks"}, {}, {"--", "  "}, {"Hi", strings.Repeat("typed text ", 30)}}); !got.Empty() {
 		t.Errorf("short and empty signatures kept: %+v", got)
 	}
 }
