@@ -108,6 +108,11 @@ func kindOf(stem, ext string) string {
 // home, macOS's Users, older Windows's Documents and Settings.
 var homeRoots = map[string]bool{"home": true, "users": true, "documents and settings": true}
 
+// HomeRoot reports whether a folder of that name holds one folder per
+// account ("home", "Users", "Documents and Settings"): the folder in it
+// is named after the account.
+func HomeRoot(name string) bool { return homeRoots[strings.ToLower(name)] }
+
 // dcfFolder is a camera folder under DCIM, as the DCF standard names them:
 // three digits from 100 and five characters the maker chooses.
 var dcfFolder = regexp.MustCompile(`^[1-9]\d{2}[A-Za-z0-9_]{5}$`)

@@ -8,6 +8,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"leak/relay/content/filename"
 )
 
 // Namespaces the OOXML rules match (ECMA-376 Part 1 and the Office
@@ -228,16 +230,16 @@ func localPath(target string) bool {
 	return strings.HasPrefix(t, "file:") || strings.HasPrefix(t, `\\`) || len(t) >= 3 && t[1] == ':' && (t[2] == '\\' || t[2] == '/')
 }
 
-// baseName keeps the last path segment of a file path or URL.
+// baseName keeps the last path segment of a file path or URL, unless that
+// is an account's home folder ("C:\Users\alice", "file:///home/alice/"),
+// whose name is the account's.
 func baseName(target string) string {
 	t := strings.TrimRight(target, `/\`)
-	if i := strings.LastIndexAny(t, `/\`); i >= 0 {
-		t = t[i+1:]
-	}
-	if t == "" {
+	elems := strings.FieldsFunc(t, func(r rune) bool { return r == '/' || r == '\\' })
+	if n := len(elems); n == 0 || n >= 2 && filename.HomeRoot(elems[n-2]) {
 		return "link"
 	}
-	return t
+	return elems[len(elems)-1]
 }
 
 // cleanParts edits every XML part that can name its author.

@@ -17,7 +17,9 @@ import (
 // drops revision and annotation dates. Embedded objects lose their data
 // (\objdata) and keep the picture shown in their place (\result);
 // JPEG and PNG pictures are cleaned as attached images are, other
-// pictures are dropped (see pict). Everything else is copied as read.
+// pictures are dropped (see pict). A picture's or shape's properties that
+// can name a file (wzName, wzDescription, pibName ...) lose their paths, as
+// in OOXML (see property). Everything else is copied as read.
 // Input that does not start with "{\rtf" or whose groups do not close is
 // refused; bytes after the outermost group are not copied.
 func RTF(w io.Writer, r io.Reader) error {
@@ -197,6 +199,19 @@ func (c *rtfCleaner) group() (bool, error) {
 		return true, c.revtbl()
 	case dest == "pict":
 		return true, c.pict(read)
+	case dest == "sp":
+		out, ok, err := c.property(read)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			// As for a dropped group: a space delimits a word before.
+			if out == nil && c.bare {
+				out = []byte(" ")
+			}
+			c.emit(out)
+			return true, nil
+		}
 	}
 	c.pending = append(read, c.pending...)
 	return false, nil

@@ -1,7 +1,9 @@
 package office
 
 import (
+	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"hash/crc32"
@@ -10,9 +12,13 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"leak/relay/content/image"
 	"leak/relay/content/refusal"
@@ -70,6 +76,23 @@ func TestRTF(t *testing.T) {
 		{"picture word later in a group drops the rest of it",
 			`{\rtf1{\b\pict\jpegblip ffd8}x}`,
 			`{\rtf1{\b}x}`},
+		{"shape's file names lose their paths, a device's name becomes plain",
+			`{\rtf1{\shp{\*\shpinst{\sp{\sn wzName}{\sv Picture 1}}{\sp{\sn wzDescription}{\sv C:\\Users\\alice\\Pictures\\IMG_4032.JPG}}` +
+				`{\sp{\sn pibName}{\sv \\\\srv\\alice\\plan.png}}{\sp{\sn fillBlipName}{\sv /home/alice/bg.jpg}}{\sp{\sn wzTitle}{\sv file:///C:/Users/alice/Scans/}}` +
+				`{\sp{\sn shapeType}{\sv 75}}{\sp{\sn wzTooltip}{\sv C:\\kept}}}}}`,
+			`{\rtf1{\shp{\*\shpinst{\sp{\sn wzName}{\sv Picture 1}}{\sp{\sn wzDescription}{\sv photo.jpg}}` +
+				`{\sp{\sn pibName}{\sv plan.png}}{\sp{\sn fillBlipName}{\sv bg.jpg}}{\sp{\sn wzTitle}{\sv Scans}}` +
+				`{\sp{\sn shapeType}{\sv 75}}{\sp{\sn wzTooltip}{\sv C:\\kept}}}}}`},
+		{"file name's escapes kept as written, its \\uc too; rsids and line breaks go",
+			"{\\rtf1{\\sp{\\sn wzName}{\\sv C:\\\\Users\\\\zo\\u235\\'eb\\\\R\\u233\\'e9sum\\u233\\'e9 \\{1\\}.png}}" +
+				"{\\sp{\\sn wzDescription}\r\n{\\sv \\uc2 C:\\\\\\u12354\\'82\\'a0\\\\\r\n\\insrsid5\\u12356\\'82\\'a2\\ltrch.png}}}",
+			`{\rtf1{\sp{\sn wzName}{\sv R\u233 \'e9sum\u233 \'e9 \{1\}.png}}{\sp{\sn wzDescription}{\sv \uc2 \u12356 \'82\'a2\ltrch .png}}}`},
+		{"file name's 8-bit bytes kept as written",
+			"{\\rtf1{\\sp{\\sn wzName}{\\sv C:\\\\x\\\\caf\xe9.png}}}",
+			"{\\rtf1{\\sp{\\sn wzName}{\\sv caf\xe9.png}}}"},
+		{"file name holding a group or raw bytes, or too long, dropped",
+			`{\rtf1\b{\sp{\sn wzName}{\sv {\b C:\\x}}}x{\sp{\sn wzTitle}{\sv a\bin2 xx}}y{\sp{\sn pibname}{\sv ` + strings.Repeat("a", maxProperty+1) + `}}}`,
+			`{\rtf1\b xy}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,6 +184,9 @@ func TestRTFPictures(t *testing.T) {
 		{"properties holding raw bytes or a picture dropped", `{\rtf1{\pict\pngblip\picw4{\*\picprop\b\bin2 xy}{\*\picprop{\pict\jpegblip ` + hex.EncodeToString(jpg) + `}}` +
 			hex.EncodeToString(pngData) + `}}`, pngData, image.PNG,
 			[]string{`{\rtf1{\pict\pngblip\picw4 `, `}}`}},
+		{"file names in the picture's properties lose their paths", `{\rtf1{\pict{\sp{\sn pibName}{\sv C:\\jo\\a.png}}{\*\picprop{\sp{\sn wzDescription}{\sv C:\\Users\\jo\\Pictures\\IMG_4032.JPG}}` +
+			`{\sp{\sn wzName}{\sv /home/jo/plan.png}}}\pngblip ` + hex.EncodeToString(pngData) + `}}`, pngData, image.PNG,
+			[]string{`{\rtf1{\pict{\sp{\sn pibName}{\sv a.png}}{\*\picprop{\sp{\sn wzDescription}{\sv photo.jpg}}{\sp{\sn wzName}{\sv plan.png}}}\pngblip `, `}}`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,4 +228,125 @@ func wrapHex(data []byte) string {
 		h = h[64:]
 	}
 	return b.String() + h
+}
+
+// TestRTFPictureNames cleans testdata/picture-names.rtf, which LibreOffice
+// 7.4 wrote from the document testdata/picture-names.py makes (see there):
+// a picture in the text, a floating one and a drawing shape, named,
+// titled and described with paths on the author's disk, in {\*\picprop}
+// and {\*\shpinst}. The paths go, the last element of each stays (a
+// camera's name becomes photo.jpg), the pictures stay, and LibreOffice
+// still reads the result.
+func TestRTFPictureNames(t *testing.T) {
+	in, err := os.ReadFile("testdata/picture-names.rtf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := RTF(&out, bytes.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, s := range []string{"alice", "zo\\u235", "Users", "Desktop", "Documents", "Pictures", "IMG_4032", "DSC_0042", "PXL_"} {
+		if strings.Contains(got, s) {
+			t.Errorf("%q survives", s)
+		}
+	}
+	for _, s := range []string{
+		`{\sp{\sn wzDescription}{\sv photo.jpg}}{\sp{\sn wzName}{\sv photo.jpg}}}`,
+		`{\sp{\sn wzDescription}{\sv photo.jpg}}{\sp{\sn wzName}{\sv Caf\u233 \'e9.png}}`,
+		`{\sp{\sn wzDescription}{\sv desc.jpg}}{\sp{\sn wzName}{\sv R\u233 \'e9sum\u233 \'e9 \{draft\}.png}}`,
+	} {
+		if !strings.Contains(got, s) {
+			t.Errorf("no %s", s)
+		}
+	}
+	if n := strings.Count(got, `\pngblip`); n != 2 || n != strings.Count(string(in), `\pngblip`) {
+		t.Errorf("%d pictures kept, want the 2 of the original", n)
+	}
+	if !rtfBalanced(got) {
+		t.Errorf("braces do not balance")
+	}
+	var again bytes.Buffer
+	if err := RTF(&again, strings.NewReader(got)); err != nil || again.String() != got {
+		t.Errorf("cleaning the cleaned RTF changes it (err %v)", err)
+	}
+
+	// LibreOffice reads the drawing shape's name back, escapes and all,
+	// and both pictures.
+	soffice, err := exec.LookPath("soffice")
+	if err != nil && os.Getenv("LEAK_INTEROP") == "1" {
+		t.Fatalf("LEAK_INTEROP=1 but soffice is not installed")
+	}
+	if err != nil || testing.Short() {
+		t.Skip("soffice not installed or -short: LibreOffice not asked")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "clean.rtf"), out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+		"--headless", "--convert-to", "odt", "--outdir", dir, filepath.Join(dir, "clean.rtf"))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v\n%s", err, b)
+	}
+	z, err := zip.OpenReader(filepath.Join(dir, "clean.odt"))
+	if err != nil {
+		t.Fatalf("LibreOffice did not convert the cleaned RTF: %v", err)
+	}
+	defer z.Close()
+	f, err := z.Open("content.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, _ := io.ReadAll(f)
+	f.Close()
+	for _, s := range []string{"Photo:", "Floating:", "Shape:", `draw:name="Résumé {draft}.png"`, "<svg:desc>desc.jpg</svg:desc>"} {
+		if !strings.Contains(string(content), s) {
+			t.Errorf("LibreOffice's document lacks %s", s)
+		}
+	}
+	if n := strings.Count(string(content), "<draw:image "); n != 2 {
+		t.Errorf("LibreOffice's document has %d pictures, want 2", n)
+	}
+}
+
+// rtfBalanced tells whether the groups of an RTF document without \bin
+// close, and nothing follows the outermost one.
+func rtfBalanced(s string) bool {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '{':
+			depth++
+		case '}':
+			if depth--; depth == 0 {
+				return i == len(s)-1
+			}
+		}
+	}
+	return false
+}
+
+// A path to an account's home folder keeps nothing of it: its last
+// element is the account's name.
+func TestBaseNameHomeFolder(t *testing.T) {
+	for in, want := range map[string]string{
+		`C:\Users\alice`:                      "link",
+		`file:///C:/Users/alice/`:             "link",
+		`/home/alice/`:                        "link",
+		`\\srv\Documents and Settings\alice\`: "link",
+		`C:\Users\alice\Pictures\plan.png`:    "plan.png",
+		`file:///C:/Users/alice/Documents/`:   "Documents",
+		`https://example.com/files/`:          "files",
+		``:                                    "link",
+	} {
+		if got := baseName(in); got != want {
+			t.Errorf("baseName(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

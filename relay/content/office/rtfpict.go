@@ -164,6 +164,10 @@ func (c *rtfCleaner) pictGroup(props *bytes.Buffer) (written bool, err error) {
 			return false, c.skip(1)
 		}
 	}
+	if out, ok, err := c.property(read); err != nil || ok {
+		props.Write(out)
+		return out != nil, err
+	}
 	c.pending = append(read, c.pending...)
 	var g bytes.Buffer
 	g.WriteByte('{')
@@ -178,6 +182,25 @@ func (c *rtfCleaner) pictGroup(props *bytes.Buffer) (written bool, err error) {
 			if depth++; depth > maxDepth {
 				return false, fmt.Errorf("office: rtf: groups nested too deep: %w", malformedRTF())
 			}
+			// A shape property in {\*\picprop}.
+			t1, err := c.next()
+			if err != nil {
+				return false, err
+			}
+			out, ok, err := c.property([]rtfToken{t1})
+			if err != nil {
+				return false, err
+			}
+			if ok {
+				depth--
+				if out == nil && bare {
+					out = []byte(" ")
+				}
+				g.Write(out)
+				bare = false
+				continue
+			}
+			c.pending = append([]rtfToken{t1}, c.pending...)
 		case '}':
 			depth--
 		case 'w':
