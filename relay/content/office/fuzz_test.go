@@ -61,7 +61,8 @@ func FuzzZip(f *testing.F) {
 func FuzzRTF(f *testing.F) {
 	seedAttachments(f, KindRTF)
 	for _, s := range []string{`{\rtf1 a}`, `{\rtf1{\info{\author x}}\bin2 {}}`, `{\rtf1{\*\revtbl{a;}{b;}}}`,
-		`{\rtf1{\sp{\sn wzName}{\sv \uc2 C:\\U\\zo\u235\'eb\'eb\\IMG_4032.JPG}}{\pict{\*\picprop{\sp{\sn pibName}{\sv /a/b\{1\}.png}}}\pngblip 00}}`} {
+		`{\rtf1{\sp{\sn wzName}{\sv \uc2 C:\\U\\zo\u235\'eb\'eb\\IMG_4032.JPG}}{\pict{\*\picprop{\sp{\sn pibName}{\sv /a/b\{1\}.png}}}\pngblip 00}}`,
+		`{\rtf1{\field{\*\fldinst {\b HYPERLINK "C:\\U\\al}{\uc2 i\u233\'82\'a0\\x.doc" \\l "a"}{\*\datafield 00}}{\fldrslt r}}{\*\hl {\hlsrc \\\\s\\h\\}}}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -231,13 +231,16 @@ func localPath(target string) bool {
 }
 
 // baseName keeps the last path segment of a file path or URL, unless that
-// is an account's home folder ("C:\Users\alice", "file:///home/alice/"),
-// whose name is the account's.
+// is an account's home folder ("C:\Users\alice", "file:///home/alice/")
+// or a server's share (\\srv\alice$), whose name is often the account's.
 func baseName(target string) string {
 	t := strings.TrimRight(target, `/\`)
 	elems := strings.FieldsFunc(t, func(r rune) bool { return r == '/' || r == '\\' })
 	if n := len(elems); n == 0 || n >= 2 && filename.HomeRoot(elems[n-2]) {
 		return "link"
+	}
+	if unc := strings.HasPrefix(target, `\\`) || strings.HasPrefix(target, "//"); unc && len(elems) <= 2 {
+		return "link" // a server's share, often the account's home (\\srv\alice$)
 	}
 	return elems[len(elems)-1]
 }

@@ -19,7 +19,8 @@ import (
 // JPEG and PNG pictures are cleaned as attached images are, other
 // pictures are dropped (see pict). A picture's or shape's properties that
 // can name a file (wzName, wzDescription, pibName ...) lose their paths, as
-// in OOXML (see property). Everything else is copied as read.
+// in OOXML (see property); so do the local paths a field's instruction or
+// a hyperlink's source names (see instruction). Everything else is copied as read.
 // Input that does not start with "{\rtf" or whose groups do not close is
 // refused; bytes after the outermost group are not copied.
 func RTF(w io.Writer, r io.Reader) error {
@@ -199,6 +200,10 @@ func (c *rtfCleaner) group() (bool, error) {
 		return true, c.revtbl()
 	case dest == "pict":
 		return true, c.pict(read)
+	case dest == "fldinst":
+		return c.instruction(read)
+	case dest == "hlsrc" || dest == "hlfr":
+		return true, c.link(read)
 	case dest == "sp":
 		out, ok, err := c.property(read)
 		if err != nil {

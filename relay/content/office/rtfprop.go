@@ -106,7 +106,7 @@ func (c *rtfCleaner) property(read []rtfToken) (out []byte, ok bool, err error) 
 		}
 		return back()
 	}
-	units, kept, err := c.propertyValue()
+	units, kept, err := c.propertyValue(2)
 	if err != nil || !kept {
 		return nil, true, err
 	}
@@ -114,14 +114,14 @@ func (c *rtfCleaner) property(read []rtfToken) (out []byte, ok bool, err error) 
 	if err := c.skip(1); err != nil {
 		return nil, true, err
 	}
-	return []byte(`{\sp{\sn ` + n + `}{\sv ` + cleanValue(units) + `}}`), true, nil
+	return []byte(`{\sp{\sn ` + n + `}{\sv ` + cleanValue(units, pictureName) + `}}`), true, nil
 }
 
 // propertyValue reads the value of a property, its {\sv opened, up to its
 // closing brace. A value that holds a group or raw bytes (none of which a
-// name needs), or is longer than maxProperty, is consumed with the
-// property's group and kept is false.
-func (c *rtfCleaner) propertyValue() (units []propUnit, kept bool, err error) {
+// name needs), or is longer than maxProperty, is consumed with the depth
+// groups open around it (its own included) and kept is false.
+func (c *rtfCleaner) propertyValue(depth int) (units []propUnit, kept bool, err error) {
 	size, uc, fallback := 0, -1, 0
 	add := func(text, raw string) {
 		if fallback > 0 && len(units) > 0 {
@@ -139,17 +139,17 @@ func (c *rtfCleaner) propertyValue() (units []propUnit, kept bool, err error) {
 		}
 		switch {
 		case t.kind == '{':
-			return nil, false, c.skip(3)
+			return nil, false, c.skip(depth + 1)
 		case t.kind == '}':
 			return units, true, nil
 		case t.kind == 'w' && t.word == "bin":
 			if err := c.binary(t, false); err != nil {
 				return nil, false, err
 			}
-			return nil, false, c.skip(2)
+			return nil, false, c.skip(depth)
 		}
 		if size += len(t.raw); size > maxProperty {
-			return nil, false, c.skip(2)
+			return nil, false, c.skip(depth)
 		}
 		switch t.kind {
 		case 't':
@@ -207,16 +207,16 @@ func (c *rtfCleaner) propertyValue() (units []propUnit, kept bool, err error) {
 	}
 }
 
-// cleanValue writes a property's value as pictureName makes it: its units
-// as read when it is kept whole or cut to its last path element, plain
-// RTF when it becomes another name.
-func cleanValue(units []propUnit) string {
+// cleanValue writes a property's value as rename makes it (pictureName,
+// linkName): its units as read when it is kept whole or cut to its last
+// path element, plain RTF when it becomes another name.
+func cleanValue(units []propUnit, rename func(string) string) string {
 	var b strings.Builder
 	for _, u := range units {
 		b.WriteString(u.text)
 	}
 	v := b.String()
-	name := pictureName(v)
+	name := rename(v)
 	b.Reset()
 	if name == v {
 		for _, u := range units {

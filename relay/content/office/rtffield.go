@@ -1,0 +1,298 @@
+package office
+
+import (
+	"bufio"
+	"bytes"
+	"strings"
+)
+
+// Word and LibreOffice write a field as {\field{\*\fldinst INSTRUCTION}
+// {\fldrslt RESULT}} (RTF 1.9.1 "Fields"), whose instruction names its
+// source: HYPERLINK "file:///C:/Users/alice/Documents/plan.docx",
+// INCLUDEPICTURE "C:\\Users\\alice\\Pictures\\IMG_4032.JPG" \d,
+// INCLUDETEXT, LINK Excel.Sheet.12 "C:\\Users\\alice\\book.xlsx" ...
+// A shape's hyperlink (pihlShape) is a group {\*\hl {\hlfr ..}{\hlsrc ..}}.
+// An argument of an instruction, or the text of \hlsrc and \hlfr, that is
+// a local path (a file: URL, a drive letter or UNC path, an absolute
+// Unix one) becomes what baseName makes of it, as a relationship's target
+// does in OOXML. Other targets (https:, mailto:) stay.
+
+// maxInstruction bounds, in bytes of RTF, a field instruction held to be
+// cleaned; a longer one is dropped with its group, and the field shows its
+// result. Word's instructions are a few hundred bytes.
+const maxInstruction = 8 << 10
+
+// localTarget tells a link target that is a path on the author's disk.
+func localTarget(v string) bool {
+	return localPath(v) || strings.HasPrefix(v, "/") || strings.HasPrefix(v, "~/")
+}
+
+// linkName is a link target as it leaves: a local path cut to its last
+// element.
+func linkName(v string) string {
+	if localTarget(v) {
+		return baseName(v)
+	}
+	return v
+}
+
+// link cleans a group {\hlsrc TARGET} or {\hlfr TARGET} opened by read.
+func (c *rtfCleaner) link(read []rtfToken) error {
+	var head bytes.Buffer
+	head.WriteByte('{')
+	for _, t := range read {
+		head.Write(t.raw)
+	}
+	if t := read[len(read)-1]; t.kind == 'w' && !t.space {
+		head.WriteByte(' ')
+	}
+	units, kept, err := c.propertyValue(1)
+	if err != nil {
+		return err
+	}
+	if !kept {
+		// As for a dropped group: a space delimits a word before.
+		if c.bare {
+			c.emit([]byte(" "))
+		}
+		return nil
+	}
+	c.emit(append(head.Bytes(), cleanValue(units, linkName)+"}"...))
+	return nil
+}
+
+// instUnit is one character of an instruction: text is how the field
+// reads it ("" for a brace, a control word, a line break in the file or
+// what a nested destination holds), raw the RTF that writes it.
+type instUnit struct{ text, raw string }
+
+// instSpan is an argument to rewrite: the text in [start, end) goes but
+// for [keep, keepEnd), or is replaced by "link" when keep < 0.
+type instSpan struct{ start, end, keep, keepEnd int }
+
+// instruction reads the rest of a field instruction group opened by read,
+// {\*\fldinst. When it names no local path its tokens are put back as
+// read; when it does they are put back rewritten; either way handled is
+// false and the caller copies them. An instruction longer than
+// maxInstruction, or holding raw bytes (\bin), is consumed and handled.
+func (c *rtfCleaner) instruction(read []rtfToken) (handled bool, err error) {
+	toks := append([]rtfToken(nil), read...)
+	size, depth := 0, 1
+	for depth > 0 {
+		t, err := c.next()
+		if err != nil {
+			return false, err
+		}
+		size += len(t.raw)
+		switch t.kind {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		}
+		if bin := t.kind == 'w' && t.word == "bin"; bin || size > maxInstruction {
+			if bin {
+				if err := c.binary(t, false); err != nil {
+					return false, err
+				}
+			}
+			if err := c.skip(depth); err != nil {
+				return false, err
+			}
+			if c.bare {
+				c.emit([]byte(" "))
+			}
+			return true, nil
+		}
+		toks = append(toks, t)
+	}
+	units := instructionUnits(toks)
+	var text strings.Builder
+	for _, u := range units {
+		text.WriteString(u.text)
+	}
+	spans := localArguments(text.String())
+	if len(spans) == 0 {
+		c.pending = append(toks, c.pending...)
+		return false, nil
+	}
+	c.pending = append(retokenize(rewrite(units, spans)), c.pending...)
+	return false, nil
+}
+
+// instructionUnits decodes an instruction's tokens, from its destination
+// word to its closing brace, into characters.
+func instructionUnits(toks []rtfToken) []instUnit {
+	var units []instUnit
+	uc := []int{1} // \ucN in each open group, RTF 1.9.1's \uc1 outside
+	depth, opaque, fallback := 0, 0, 0
+	for i, t := range toks {
+		raw := string(t.raw)
+		if t.kind == 'w' && !t.space {
+			// A space ends every control word, whatever text follows it
+			// once the text after it is cut.
+			raw += " "
+		}
+		switch {
+		case t.kind == '{':
+			depth++
+			uc = append(uc, uc[len(uc)-1])
+			fallback = 0
+			if opaque == 0 && i+1 < len(toks) && string(toks[i+1].raw) == `\*` {
+				// A nested destination ({\*\datafield ..}) is no text of
+				// the instruction.
+				opaque = depth
+			}
+			units = append(units, instUnit{raw: raw})
+			continue
+		case t.kind == '}':
+			if opaque == depth {
+				opaque = 0
+			}
+			if depth--; len(uc) > 1 {
+				uc = uc[:len(uc)-1]
+			}
+			fallback = 0
+			units = append(units, instUnit{raw: raw})
+			continue
+		case opaque > 0:
+			units = append(units, instUnit{raw: string(t.raw)})
+			continue
+		}
+		if t.kind == 't' {
+			for j, b := range t.raw {
+				r := string(t.raw[j : j+1])
+				switch {
+				case fallback > 0 && len(units) > 0:
+					units[len(units)-1].raw += r
+					fallback--
+				case b == '\r' || b == '\n':
+					units = append(units, instUnit{raw: r})
+				case b < 0x80:
+					units = append(units, instUnit{text: r, raw: r})
+				default:
+					units = append(units, instUnit{text: "\ufffd", raw: r})
+				}
+			}
+			continue
+		}
+		if fallback > 0 && len(units) > 0 {
+			units[len(units)-1].raw += raw
+			fallback--
+			continue
+		}
+		switch {
+		case t.kind == 's' && raw == `\*`:
+			units = append(units, instUnit{raw: raw})
+		case t.kind == 's' && (raw == `\\` || raw == `\{` || raw == `\}`):
+			units = append(units, instUnit{text: raw[1:], raw: raw})
+		case t.kind == 's':
+			// \'hh is a byte in the document's code page, unknown here,
+			// and no path separator or quote.
+			units = append(units, instUnit{text: "\ufffd", raw: raw})
+		case t.word == "u" && t.has:
+			r := rune(t.param)
+			if r < 0 {
+				r += 1 << 16
+			}
+			units = append(units, instUnit{text: string(r), raw: raw})
+			fallback = uc[len(uc)-1]
+		case t.word == "uc" && t.has:
+			uc[len(uc)-1] = int(t.param)
+			units = append(units, instUnit{raw: raw})
+		default:
+			units = append(units, instUnit{raw: raw})
+		}
+	}
+	return units
+}
+
+// localArguments finds the arguments of an instruction that are local
+// paths. Arguments are separated by spaces, or quoted, where \" is a
+// quote and \\ a backslash (as Word reads a field code).
+func localArguments(s string) []instSpan {
+	var spans []instSpan
+	for i := 0; i < len(s); {
+		if s[i] == ' ' || s[i] == '\t' {
+			i++
+			continue
+		}
+		start, end := i, i
+		if s[i] == '"' {
+			start, end = i+1, i+1
+			for end < len(s) && s[end] != '"' {
+				if s[end] == '\\' && end+1 < len(s) {
+					end++
+				}
+				end++
+			}
+			i = end + 1
+		} else {
+			for end < len(s) && s[end] != ' ' && s[end] != '\t' {
+				end++
+			}
+			i = end
+		}
+		arg := s[start:end]
+		if !localTarget(arg) {
+			continue
+		}
+		name := baseName(arg)
+		if name == arg {
+			continue
+		}
+		sp := instSpan{start: start, end: end, keep: -1}
+		trimmed := strings.TrimRight(arg, `/\`)
+		// A name holding a quote would end the argument early once cut.
+		if !strings.Contains(name, `"`) && strings.HasSuffix(trimmed, name) {
+			sp.keep, sp.keepEnd = start+len(trimmed)-len(name), start+len(trimmed)
+		}
+		spans = append(spans, sp)
+	}
+	return spans
+}
+
+// rewrite writes an instruction with its spans cut: braces and control
+// words stay where they are, so the groups still close.
+func rewrite(units []instUnit, spans []instSpan) []byte {
+	var b bytes.Buffer
+	at, k, inserted := 0, 0, false
+	for _, u := range units {
+		if u.text == "" {
+			b.WriteString(u.raw)
+			continue
+		}
+		for k < len(spans) && at >= spans[k].end {
+			k++
+			inserted = false
+		}
+		switch {
+		case k < len(spans) && at >= spans[k].start:
+			sp := spans[k]
+			if sp.keep < 0 && !inserted {
+				b.WriteString("link")
+				inserted = true
+			}
+			if at >= sp.keep && at < sp.keepEnd {
+				b.WriteString(u.raw)
+			}
+		default:
+			b.WriteString(u.raw)
+		}
+		at += len(u.text)
+	}
+	return b.Bytes()
+}
+
+// retokenize reads RTF written by rewrite back into tokens.
+func retokenize(b []byte) []rtfToken {
+	r := &rtfCleaner{in: bufio.NewReader(bytes.NewReader(b))}
+	var toks []rtfToken
+	for {
+		t, err := r.next()
+		if err != nil {
+			return toks
+		}
+		toks = append(toks, t)
+	}
+}
