@@ -253,8 +253,13 @@ func (c *cleaner) calendarProp(p property) error {
 // and conference ids, and nothing a recipient's client needs to act on the
 // event, so all X- properties go (RFC 5545 section 3.8.8.2 lets a
 // recipient ignore them).
+//
+// STYLED-DESCRIPTION (RFC 9073 section 6.5) goes too: it is the event's
+// description as HTML, with what HTML carries (remote pictures that tell
+// when the invitation is read, the client's markup, the signature), and
+// the plain DESCRIPTION beside it says the same.
 func dropName(name string) bool {
-	return strings.HasPrefix(name, "X-")
+	return strings.HasPrefix(name, "X-") || name == "STYLED-DESCRIPTION"
 }
 
 // uid replaces a UID the sender's client made: Outlook's UIDs embed a

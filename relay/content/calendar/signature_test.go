@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"strings"
 	"testing"
 
 	"leak/relay/content/text"
@@ -23,5 +24,20 @@ func TestDescriptionSignature(t *testing.T) {
 	}
 	if got := cutSignature(`a\nb`, text.Signatures{}); got != `a\nb` {
 		t.Errorf("no signatures: %q", got)
+	}
+}
+
+// The HTML description of RFC 9073 goes, the plain one stays.
+func TestStyledDescriptionDropped(t *testing.T) {
+	in := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20261103T081422Z\r\n" +
+		"DTSTART:20261112T130000Z\r\nSUMMARY:Review\r\nDESCRIPTION:KEEP agenda\r\n" +
+		"STYLED-DESCRIPTION;VALUE=TEXT;FMTTYPE=text/html:<p>Agenda</p><img src=\"https://track.example/o.gif\">\r\n" +
+		"END:VEVENT\r\nEND:VCALENDAR\r\n"
+	var b strings.Builder
+	if err := Calendar(&b, strings.NewReader(in), Identity{Address: "anonymous@leak.example", Name: "Someone"}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "track.example") || !strings.Contains(b.String(), "KEEP agenda") {
+		t.Errorf("output:\n%s", b.String())
 	}
 }
