@@ -262,15 +262,7 @@ func wrapHex(data []byte) string {
 // camera's name becomes photo.jpg), the pictures stay, and LibreOffice
 // still reads the result.
 func TestRTFPictureNames(t *testing.T) {
-	in, err := os.ReadFile("testdata/picture-names.rtf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := RTF(&out, bytes.NewReader(in)); err != nil {
-		t.Fatal(err)
-	}
-	got := out.String()
+	in, got := cleanRTFFile(t, "testdata/picture-names.rtf")
 	for _, s := range []string{"alice", "zo\\u235", "Users", "Desktop", "Documents", "Pictures", "IMG_4032", "DSC_0042", "PXL_"} {
 		if strings.Contains(got, s) {
 			t.Errorf("%q survives", s)
@@ -306,7 +298,7 @@ func TestRTFPictureNames(t *testing.T) {
 		t.Skip("soffice not installed or -short: LibreOffice not asked")
 	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "clean.rtf"), out.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "clean.rtf"), []byte(got), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -383,15 +375,7 @@ func TestBaseNameHomeFolder(t *testing.T) {
 // page and a mail address. The local targets keep their last element (the
 // home folder becomes "link"), the others and the links' texts stay.
 func TestRTFFieldLinks(t *testing.T) {
-	in, err := os.ReadFile("testdata/field-links.rtf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := RTF(&out, bytes.NewReader(in)); err != nil {
-		t.Fatal(err)
-	}
-	got := out.String()
+	_, got := cleanRTFFile(t, "testdata/field-links.rtf")
 	for _, s := range []string{"alice", "Users", "Documents", "srv", "home"} {
 		if strings.Contains(strings.ReplaceAll(got, "\nhome}", ""), s) {
 			t.Errorf("%q survives", s)
@@ -413,4 +397,18 @@ func TestRTFFieldLinks(t *testing.T) {
 	if err := RTF(&again, strings.NewReader(got)); err != nil || again.String() != got {
 		t.Errorf("cleaning the cleaned RTF changes it (err %v)", err)
 	}
+}
+
+// cleanRTFFile reads an RTF file and returns it and what RTF makes of it.
+func cleanRTFFile(t *testing.T, path string) (in []byte, out string) {
+	t.Helper()
+	in, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := RTF(&b, bytes.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	return in, b.String()
 }
