@@ -82,8 +82,9 @@ func gcDefaults() {
 // 10 sessions, 2 KiB, into smtp-sink) on 2 CPUs, alternating 8 pairs:
 // 667 msgs/s median at 2 Ps against 741 at 6, 7 pairs of 8 won, and 5%
 // less CPU a message (fewer hand-offs of Ps between threads); 4 Ps gave
-// less, 12 no more than 6. compare.sh, three runs a side, did not show it
-// (README, "Three Ps per CPU").
+// less, 12 no more than 6. compare.sh showed it in a quiet hour (934
+// against 843 msgs/s) and not in two loaded ones (README, "Three Ps per
+// CPU").
 const leakdProcsPerCPU = 3
 
 func procsDefaults() {
