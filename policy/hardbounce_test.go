@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	bolt "go.etcd.io/bbolt"
 
 	"leak/metrics"
@@ -54,31 +53,7 @@ func testHardBounceContract(t *testing.T, s Store, advance func(time.Duration)) 
 }
 
 func TestHardBounceContract(t *testing.T) {
-	t.Run("local", func(t *testing.T) {
-		clk := newClock()
-		s, err := openLocal(t.TempDir(), 64, clk.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		testHardBounceContract(t, s, clk.Advance)
-	})
-	t.Run("miniredis", func(t *testing.T) {
-		mr := miniredis.RunT(t)
-		s, err := OpenRedis("redis://" + mr.Addr() + "/0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		testHardBounceContract(t, s, mr.FastForward)
-	})
-	t.Run("redis-server", func(t *testing.T) {
-		s, err := OpenRedis(startRedis(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		testHardBounceContract(t, s, nil)
+	onEveryStore(t, 64, testHardBounceContract, nil, func(t *testing.T, s *RedisStore) {
 		// No clock to move: check the TTL instead, set once when the
 		// window opens and not pushed back by later messages.
 		ctx := context.Background()

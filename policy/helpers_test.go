@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
@@ -121,4 +122,39 @@ func storeCalls(t testing.TB, m *metrics.Metrics, store string) (calls, errs int
 		t.Fatal(err)
 	}
 	return int(pm.GetHistogram().GetSampleCount()), counter(t, m.PolicyStoreErrors, store)
+}
+
+// onEveryStore runs a store contract on the local store (holding maxKeys),
+// on miniredis and on a real redis-server, each with its own way to move
+// time: advance is the real server's (nil: it has no clock to move), and
+// real then checks what only the real server shows (its TTLs).
+func onEveryStore(t *testing.T, maxKeys int, contract func(*testing.T, Store, func(time.Duration)),
+	advance func(time.Duration), real func(*testing.T, *RedisStore)) {
+	t.Run("local", func(t *testing.T) {
+		clk := newClock()
+		s, err := openLocal(t.TempDir(), maxKeys, clk.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		contract(t, s, clk.Advance)
+	})
+	t.Run("miniredis", func(t *testing.T) {
+		mr := miniredis.RunT(t)
+		s, err := OpenRedis("redis://" + mr.Addr() + "/0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		contract(t, s, mr.FastForward)
+	})
+	t.Run("redis-server", func(t *testing.T) {
+		s, err := OpenRedis(startRedis(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		contract(t, s, advance)
+		real(t, s)
+	})
 }

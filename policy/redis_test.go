@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
-
 	"leak/metrics"
 	"leak/policy/testutil"
 )
@@ -84,31 +82,7 @@ func testStoreContract(t *testing.T, s Store, advance func(time.Duration)) {
 }
 
 func TestStoreContract(t *testing.T) {
-	t.Run("local", func(t *testing.T) {
-		clk := newClock()
-		s, err := openLocal(t.TempDir(), 64, clk.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		testStoreContract(t, s, clk.Advance)
-	})
-	t.Run("miniredis", func(t *testing.T) {
-		mr := miniredis.RunT(t)
-		s, err := OpenRedis("redis://" + mr.Addr() + "/0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		testStoreContract(t, s, mr.FastForward)
-	})
-	t.Run("redis-server", func(t *testing.T) {
-		s, err := OpenRedis(startRedis(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		testStoreContract(t, s, nil)
+	onEveryStore(t, 64, testStoreContract, nil, func(t *testing.T, s *RedisStore) {
 		// No clock to move: check the TTLs instead.
 		ctx := context.Background()
 		if err := s.Suppress(ctx, "ttl", time.Hour); err != nil {

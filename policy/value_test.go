@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -56,33 +55,9 @@ func testValueContract(t *testing.T, s Store, advance func(time.Duration)) {
 }
 
 func TestValueContract(t *testing.T) {
-	t.Run("local", func(t *testing.T) {
-		clk := newClock()
-		s, err := openLocal(t.TempDir(), defaultMaxKeys, clk.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		testValueContract(t, s, clk.Advance)
-	})
-	t.Run("miniredis", func(t *testing.T) {
-		mr := miniredis.RunT(t)
-		s, err := OpenRedis("redis://" + mr.Addr() + "/0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		testValueContract(t, s, mr.FastForward)
-	})
-	t.Run("redis-server", func(t *testing.T) {
-		s, err := OpenRedis(startRedis(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		// Redis expires keys on its own clock: letting the TTL elapse is
-		// the event under test, and no hook can stand in for it.
-		testValueContract(t, s, time.Sleep)
+	// Redis expires keys on its own clock: letting the TTL elapse is
+	// the event under test, and no hook can stand in for it.
+	onEveryStore(t, defaultMaxKeys, testValueContract, time.Sleep, func(t *testing.T, s *RedisStore) {
 		ctx := context.Background()
 		if err := s.Put(ctx, "ttl", "v", time.Hour); err != nil {
 			t.Fatal(err)
