@@ -99,6 +99,23 @@ END:VCALENDAR
 			notWant: []string{"kowalczyk", "Google Calendar", "X-NUM"},
 		},
 		{
+			// The fuzzer's find (CI of baa1874): a reply keeps the
+			// organizer's UID, unless it holds the sender's address.
+			name: "reply whose UID holds the sender's address",
+			in: `BEGIN:VCALENDAR
+METHOD:REPLY
+BEGIN:VEVENT
+ORGANIZER:mailto:bob@example.com
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:tomasz@mail.example
+UID:20261101T090000Z-4411-Tomasz@Mail.example
+RELATED-TO:parent-tomasz%40mail.example
+END:VEVENT
+END:VCALENDAR
+`,
+			want:    []string{"@leak.example\r\n", "ATTENDEE;PARTSTAT=ACCEPTED"},
+			notWant: []string{"tomasz", "4411", "parent-"},
+		},
+		{
 			name: "reply from another address, only attendee with partstat",
 			in: `BEGIN:VCALENDAR
 METHOD:REPLY

@@ -138,8 +138,12 @@ func (c *cleaner) prop(p property, replier bool, names []string) (property, bool
 		}
 	case "UID", "RELATED-TO":
 		// In a reply the UID is the organizer's, which the recipient
-		// made; it must stay for their client to match the reply.
-		if !c.replying() {
+		// made; it must stay for their client to match the reply. One
+		// that holds the sender's address the recipient did not make
+		// alone (a forwarded invitation the sender organized, or a
+		// crafted one): it is replaced, and the reply then matches
+		// nothing, which is the lesser harm.
+		if !c.replying() || c.m.scrub(p.Value, "", "", nil) != p.Value {
 			p.Value = c.uid(p.Value)
 		}
 		c.cleanParams(&p)
