@@ -18,6 +18,7 @@ const (
 	nsDraw      = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
 	nsSVG       = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 	nsOfficeOOo = "http://openoffice.org/2009/office"
+	nsLOExt     = "urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0"
 )
 
 // odfDropped are the directories and files removed from an OpenDocument
@@ -172,6 +173,13 @@ func odfContentRule(parents []name, e *elem) {
 	// .odt, as it does the title and description (odfPictureText).
 	if v, ok := e.attr(nsDraw, "name"); ok && e.Space == nsDraw && v != "" {
 		e.set(nsDraw, "name", pictureName(v))
+	}
+	// A signature line (Insert > Signature Line) keeps the suggested
+	// signer's e-mail address for the signing dialog; nothing shows it.
+	// The name and title stay: they are drawn in the line's picture, text
+	// the author chose to show.
+	if e.Space == nsLOExt && e.Local == "signatureline" {
+		e.remove(func(space, local, _ string) bool { return local == "suggested-signer-email" })
 	}
 	if e.Space == nsText {
 		switch {

@@ -38,6 +38,7 @@ func TestOOXMLRules(t *testing.T) {
 		zipMember{name: "xl/revisions/userNames.xml", data: `<users><userInfo name="Jo Bloggs"/></users>`},
 		zipMember{name: "word/drawing.xml", data: `<w:p ` + w + ` xmlns:wp="wp" xmlns:pic="pic"><wp:docPr id="1" name="Picture 1" descr="C:\Users\jbloggs\Pictures\IMG_4032.JPG"/><pic:cNvPr id="0" name="PXL_20261102_175540123.jpg"/><wp:docPr id="2" name="Picture 2" descr="KEEP-alt the sales/costs chart"/></w:p>`},
 		zipMember{name: "ppt/slides/slide1.xml", data: `<p:sld xmlns:p="p"><p:cNvPr id="4" name="Picture 3" descr="Screenshot 2026-11-02 at 10.14.22.png"/></p:sld>`},
+		zipMember{name: "word/footer1.xml", data: `<w:ftr ` + w + ` xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="` + nsVMLOffice + `"><w:p><w:r><w:pict><v:shape id="s1"><o:signatureline v:ext="edit" id="{A1}" provid="{00000000-0000-0000-0000-000000000000}" o:suggestedsigner="KEEP-signer" o:suggestedsigner2="KEEP-title" o:suggestedsigneremail="jbloggs@bloggs.example" issignatureline="t"/></v:shape></w:pict></w:r></w:p></w:ftr>`},
 	)
 	dropPNG := func(name string, b []byte) ([]byte, bool, error) { return b, !strings.HasSuffix(name, ".png"), nil }
 	out, err := OOXML(in, 1<<20, dropPNG)
@@ -57,7 +58,7 @@ func TestOOXMLRules(t *testing.T) {
 			t.Errorf("%q survives", s)
 		}
 	}
-	for _, k := range []string{"keep-link", "keep-url", "keep-comment", "keep-alt the sales/costs chart", `descr="photo.jpg"`, `name="photo.jpg"`, `descr="screenshot.png"`, `target="book.xlsx"`, `sourcefile="data.csv"`, `r:id="rid4"`, `<w:zoom/>`, `target="spec.docx"`} {
+	for _, k := range []string{"keep-link", "keep-url", "keep-comment", "keep-alt the sales/costs chart", `descr="photo.jpg"`, `name="photo.jpg"`, `descr="screenshot.png"`, `target="book.xlsx"`, `sourcefile="data.csv"`, `r:id="rid4"`, `<w:zoom/>`, `target="spec.docx"`, `o:suggestedsigner="keep-signer"`, `o:suggestedsigner2="keep-title"`, `issignatureline="t"`} {
 		if !strings.Contains(all, k) {
 			t.Errorf("%q lost", k)
 		}

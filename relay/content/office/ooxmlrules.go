@@ -209,7 +209,7 @@ func withoutLanguages(r rule) rule {
 }
 
 // pictureNeedles are the local names withPictureNames acts on.
-var pictureNeedles = [][]byte{[]byte("cNvPr"), []byte("docPr"), []byte("title")}
+var pictureNeedles = [][]byte{[]byte("cNvPr"), []byte("docPr"), []byte("title"), []byte("suggestedsigneremail")}
 
 // wordNeedles are the local names wordRule and withPictureNames act on.
 var wordNeedles = append([][]byte{[]byte("rsid"), []byte("author"), []byte("attachedTemplate"), []byte("mailMerge"), []byte("docId"), []byte("dateUtc"),
@@ -224,10 +224,17 @@ var wordNeedles = append([][]byte{[]byte("rsid"), []byte("author"), []byte("atta
 // plain one ("photo.jpg"); "Picture 1" and written alt text stay.
 // VML, in Word's legacy pictures and Excel's header and footer pictures,
 // keeps the inserted file's name in o:title (v:imagedata, v:fill).
+// A signature line (VML o:signatureline, ECMA-376 Part 4) keeps the
+// suggested signer's e-mail address for the signing dialog, which
+// nothing shows; it goes. The name and title stay: they are drawn in the
+// line's picture, text the author chose to show.
 func withPictureNames(r rule) rule {
 	return func(parents []name, e *elem) {
 		if r != nil {
 			r(parents, e)
+		}
+		if e.Space == nsVMLOffice && e.Local == "signatureline" {
+			e.remove(func(_, local, _ string) bool { return local == "suggestedsigneremail" })
 		}
 		if v, ok := e.attr(nsVMLOffice, "title"); ok && v != "" {
 			e.set(nsVMLOffice, "title", pictureName(v))

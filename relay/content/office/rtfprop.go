@@ -18,6 +18,14 @@ import (
 // a table cell). Their values become what pictureName makes of them, as
 // in OOXML and ODF.
 
+// A signature line's shape ([MS-ODRAW], "Signature Line" properties) keeps the suggested
+// signer's e-mail address (wzSigSetupSuggSignerEmail) for the signing
+// dialog, which nothing shows; the property goes. The name and title
+// stay, as in OOXML: they are drawn in the line's picture.
+func dropProperty(name string) bool {
+	return strings.EqualFold(name, "wzSigSetupSuggSignerEmail")
+}
+
 // pathProperty tells a shape property whose value can name a file.
 func pathProperty(name string) bool {
 	n := strings.ToLower(name)
@@ -83,6 +91,9 @@ func (c *rtfCleaner) property(read []rtfToken) (out []byte, ok bool, err error) 
 		name.Write(t.raw)
 	}
 	n := strings.TrimSpace(strings.NewReplacer("\r", "", "\n", "").Replace(name.String()))
+	if dropProperty(n) {
+		return nil, true, c.skip(1)
+	}
 	if !pathProperty(n) {
 		return back()
 	}

@@ -75,6 +75,25 @@ func TestODFLocalLinks(t *testing.T) {
 	}
 }
 
+// A signature line, as LibreOffice writes it (xmloff's
+// ImpExportSignatureLine): the address goes, what the picture shows stays.
+func TestODFSignatureLine(t *testing.T) {
+	in := `<draw:frame xmlns:draw="` + nsDraw + `" xmlns:loext="` + nsLOExt + `" draw:name="Signature Line 1"><loext:signatureline loext:id="{6E5B7C2A}" loext:suggested-signer-name="Jo Bloggs" loext:suggested-signer-title="Buyer" loext:suggested-signer-email="jo@bloggs.example" loext:show-sign-date="true" loext:can-add-comment="false"/></draw:frame>`
+	got, err := edit([]byte(in), odfContentRule, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(got)
+	if strings.Contains(s, "jo@bloggs") || strings.Contains(s, "suggested-signer-email") {
+		t.Errorf("the address survives: %s", s)
+	}
+	for _, k := range []string{`loext:suggested-signer-name="Jo Bloggs"`, `loext:suggested-signer-title="Buyer"`, `loext:show-sign-date="true"`} {
+		if !strings.Contains(s, k) {
+			t.Errorf("%s lost: %s", k, s)
+		}
+	}
+}
+
 // A picture's name, title and description, as LibreOffice writes a Word
 // picture's into an .odt: the made-up name becomes plain, the path its last
 // element; names and descriptions the author wrote stay.
