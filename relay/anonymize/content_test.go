@@ -1,8 +1,10 @@
 package anonymize
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -276,5 +278,83 @@ func TestDocumentBudgetConcurrent(t *testing.T) {
 	}
 	if b.used != 0 {
 		t.Errorf("%d octets still held", b.used)
+	}
+}
+
+// An EMF inside a Word document (an embedded object's preview, a
+// signature line) loses the sender's screen and the picture's source path
+// from its header; the document goes out.
+func TestEmbeddedEMF(t *testing.T) {
+	le := binary.LittleEndian
+	desc := []byte{}
+	for _, c := range "Microsoft Office\x00C:\\Users\\alice\\chart.emf\x00\x00" {
+		desc = le.AppendUint16(desc, uint16(c))
+	}
+	h := make([]byte, 108, 108+len(desc))
+	le.PutUint32(h[0:], 1)
+	le.PutUint32(h[4:], uint32(108+len(desc)))
+	le.PutUint32(h[40:], 0x464D4520)
+	le.PutUint32(h[44:], 0x10000)
+	le.PutUint32(h[60:], uint32(len(desc)/2))
+	le.PutUint32(h[64:], 108)
+	for at, v := range map[int]uint32{72: 2560, 76: 1440, 80: 677, 84: 381, 100: 677333, 104: 381000} {
+		le.PutUint32(h[at:], v)
+	}
+	emf := append(h, desc...)
+	emf = append(emf, 14, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 20, 0, 0, 0) // EMR_EOF
+	le.PutUint32(emf[48:], uint32(len(emf)))
+	le.PutUint32(emf[52:], 2)
+
+	var doc bytes.Buffer
+	z := zip.NewWriter(&doc)
+	for name, body := range map[string]string{
+		"[Content_Types].xml":          `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="emf" ContentType="image/x-emf"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`,
+		"_rels/.rels":                  `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`,
+		"word/document.xml":            `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>KEEP-TEXT</w:t></w:r></w:p></w:body></w:document>`,
+		"word/_rels/document.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/image1.emf"/></Relationships>`,
+		"word/media/image1.emf":        string(emf),
+	} {
+		w, err := z.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, body)
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString(doc.Bytes())
+	var lines strings.Builder
+	for len(b64) > 76 {
+		lines.WriteString(b64[:76] + "\n")
+		b64 = b64[76:]
+	}
+	lines.WriteString(b64 + "\n")
+	msg := mixed("--x\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\n" +
+		"Content-Disposition: attachment; filename=plan.docx\nContent-Transfer-Encoding: base64\n\n" + lines.String())
+	kind, out := refusedAs(t, testOptions(), msg, "alice@sender.example")
+	if kind != 0 {
+		t.Fatalf("refused: %v", kind)
+	}
+	var cleaned []byte
+	for _, p := range decodeView(out[0]).parts {
+		if r, err := zip.NewReader(bytes.NewReader(p.body), int64(len(p.body))); err == nil {
+			for _, f := range r.File {
+				if f.Name == "word/media/image1.emf" {
+					rc, _ := f.Open()
+					cleaned, _ = io.ReadAll(rc)
+					rc.Close()
+				}
+			}
+		}
+	}
+	if len(cleaned) < 108 {
+		t.Fatalf("no EMF in the cleaned document")
+	}
+	if got := [4]uint32{le.Uint32(cleaned[72:]), le.Uint32(cleaned[76:]), le.Uint32(cleaned[80:]), le.Uint32(cleaned[84:])}; got != [4]uint32{1210, 907, 320, 240} {
+		t.Errorf("reference device %v, want 1210×907 px on 320×240 mm", got)
+	}
+	if bytes.Contains(cleaned, []byte{'a', 0, 'l', 0, 'i', 0, 'c', 0, 'e', 0}) || le.Uint32(cleaned[60:]) != 0 {
+		t.Errorf("the description survives")
 	}
 }

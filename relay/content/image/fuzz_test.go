@@ -30,6 +30,11 @@ func fuzzClean(t *testing.T, clean func(io.Writer, io.Reader) error, in []byte) 
 	}
 }
 
+func FuzzEMF(f *testing.F) {
+	f.Add(readTestdata(f, "drawing.emf"))
+	f.Fuzz(func(t *testing.T, in []byte) { fuzzClean(t, EMF, in) })
+}
+
 func FuzzJPEG(f *testing.F) {
 	pic := encodeJPEG(f, testPicture(16, 16))
 	f.Add(pic)
