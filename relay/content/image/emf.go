@@ -57,6 +57,12 @@ const (
 //
 // Drawing records, text among them, are copied as they are: they are the
 // picture. Anything after the EOF record is dropped.
+//
+// EMF+ records can hold a whole file, a PNG or JPEG with its own metadata
+// (a photo's EXIF) or another metafile, which this does not clean. A dual
+// picture holding one loses its EMF+ records: its GDI records draw the
+// same picture, the bitmap as bare pixels. A picture drawn by EMF+ alone
+// that holds one is refused.
 func EMF(w io.Writer, r io.Reader) error {
 	in, err := io.ReadAll(io.LimitReader(r, MaxEMF+1))
 	if err != nil {
@@ -83,8 +89,7 @@ func emfMalformed(why string) error {
 
 func cleanEMF(in []byte) ([]byte, error) {
 	le := binary.LittleEndian
-	out := make([]byte, 0, len(in))
-	records := uint32(0)
+	var recs [][]byte
 	for at := 0; ; {
 		if len(in)-at < 8 {
 			return nil, emfMalformed("no EOF record")
@@ -96,31 +101,124 @@ func cleanEMF(in []byte) ([]byte, error) {
 		rec := in[at : at+int(size)]
 		at += int(size)
 		switch {
-		case records == 0:
+		case len(recs) == 0:
 			if typ != emrHeader || size < 88 || le.Uint32(rec[40:]) != 0x464D4520 {
 				return nil, emfMalformed("no EMF header")
 			}
-			rec = append([]byte(nil), rec...)
-			neutralHeader(rec)
 		case typ == emrHeader:
 			return nil, emfMalformed("a second header")
-		case typ == emrComment:
+		}
+		recs = append(recs, rec)
+		if typ == emrEOF {
+			break
+		}
+	}
+	embeds, dual := emfPlusPictures(recs)
+	if embeds && !dual {
+		return nil, fmt.Errorf("image: emf: EMF+ picture inside: %w", refusal.New(refusal.Unsupported,
+			"a picture in the document (EMF) holds another picture Leak cannot clean; insert that picture as a PNG or JPEG instead"))
+	}
+	out := make([]byte, 0, len(in))
+	records := uint32(0)
+	for i, rec := range recs {
+		switch {
+		case i == 0:
+			rec = append([]byte(nil), rec...)
+			neutralHeader(rec)
+		case le.Uint32(rec) == emrComment:
 			keep, blanked := emfComment(rec)
-			if !keep {
+			// A dual picture's GDI records draw it without the EMF+
+			// ones, and without the file they embed.
+			if !keep || embeds && le.Uint32(rec[12:]) == commentEMFPlus {
 				continue
 			}
 			rec = blanked
 		}
 		out = append(out, rec...)
 		records++
-		if typ == emrEOF {
-			break
-		}
 	}
 	// The header's total size and record count.
 	le.PutUint32(out[48:], uint32(len(out)))
 	le.PutUint32(out[52:], records)
 	return out, nil
+}
+
+// EMF+ records ([MS-EMFPLUS]) inside EMF comments: each has a type, flags,
+// its size and its data's size.
+const (
+	emfPlusHeader = 0x4001
+	emfPlusObject = 0x4008
+
+	emfPlusObjectImage = 5      // ObjectType in bits 8-14 of an object's flags
+	emfPlusContinued   = 0x8000 // the object continues in the next records
+	emfPlusDual        = 0x0001 // the header's flag: GDI records draw it too
+)
+
+// emfPlusPictures reports whether the EMF+ records of recs embed a file:
+// an image object holding a compressed bitmap (a PNG, JPEG, GIF or TIFF
+// with its own metadata: a photo's EXIF) or a metafile. dual is the
+// header's flag that the GDI records draw the picture too.
+func emfPlusPictures(recs [][]byte) (embeds, dual bool) {
+	le := binary.LittleEndian
+	remaining := map[byte]uint32{} // a continued object's bytes still to come
+	for _, rec := range recs[1:] {
+		if le.Uint32(rec) != emrComment || len(rec) < 16 || le.Uint32(rec[12:]) != commentEMFPlus {
+			continue
+		}
+		data := rec[16:max(16, min(len(rec), 12+int(le.Uint32(rec[8:]))))]
+		for len(data) >= 12 {
+			typ, flags := le.Uint16(data), le.Uint16(data[2:])
+			size, dataSize := le.Uint32(data[4:]), le.Uint32(data[8:])
+			if size < 12 || uint64(size) > uint64(len(data)) || uint64(dataSize) > uint64(size)-12 {
+				break
+			}
+			body := data[12 : 12+dataSize]
+			data = data[size:]
+			switch typ {
+			case emfPlusHeader:
+				dual = flags&emfPlusDual != 0
+			case emfPlusObject:
+				if byte(flags>>8)&0x7F != emfPlusObjectImage {
+					continue
+				}
+				id := byte(flags)
+				if flags&emfPlusContinued != 0 {
+					if len(body) < 4 {
+						continue
+					}
+					if left := remaining[id]; left > 0 {
+						// A later piece of an object already looked at.
+						remaining[id] = left - min(left, uint32(len(body)-4))
+						continue
+					}
+					remaining[id] = le.Uint32(body) - min(le.Uint32(body), uint32(len(body)-4))
+					body = body[4:]
+				}
+				if imageEmbedsFile(body) {
+					embeds = true
+				}
+			}
+		}
+	}
+	return embeds, dual
+}
+
+// imageEmbedsFile reads the start of an EmfPlusImage object: its version,
+// its type (1 a bitmap, 2 a metafile) and, for a bitmap, its width,
+// height, stride and pixel format before its type (0 pixels, 1 a
+// compressed file).
+func imageEmbedsFile(obj []byte) bool {
+	le := binary.LittleEndian
+	if len(obj) < 8 {
+		return false
+	}
+	switch le.Uint32(obj[4:]) {
+	case 2:
+		return true
+	case 1:
+		return len(obj) >= 28 && le.Uint32(obj[24:]) == 1
+	}
+	return false
 }
 
 // neutralHeader rewrites, in place, a header record of at least 88 bytes

@@ -49,7 +49,7 @@ func utf16le(s string) []byte {
 }
 
 // emfRecords splits an EMF into its records, up to EOF.
-func emfRecords(t *testing.T, b []byte) [][]byte {
+func emfRecords(t testing.TB, b []byte) [][]byte {
 	t.Helper()
 	var recs [][]byte
 	for at := 0; at < len(b); {
@@ -291,4 +291,101 @@ func inkDiff(a, b stdimage.Image) (box, differ int) {
 		}
 	}
 	return max(1, ink.Dx()*ink.Dy()), differ
+}
+
+// emfPlusComment wraps EMF+ records in an EMR_COMMENT.
+func emfPlusComment(records ...[]byte) []byte {
+	return emfCommentRecord(append(u32(commentEMFPlus), bytes.Join(records, nil)...))
+}
+
+// emfPlusRecord builds one EMF+ record.
+func emfPlusRecord(typ, flags uint16, data []byte) []byte {
+	r := le.AppendUint16(nil, typ)
+	r = le.AppendUint16(r, flags)
+	r = le.AppendUint32(r, uint32(12+len(data)))
+	r = le.AppendUint32(r, uint32(len(data)))
+	return append(r, data...)
+}
+
+// emfPlusBitmap is an EmfPlusImage holding a bitmap of the given type (0
+// pixels, 1 a compressed file) with data after its header.
+func emfPlusBitmap(bitmapType uint32, data []byte) []byte {
+	return bytes.Join([][]byte{u32(0xDBC01002), u32(1), u32(4), u32(4), u32(16), u32(0x0026200A), u32(bitmapType), data}, nil)
+}
+
+// withEMFPlus inserts comments after LibreOffice's picture's own EMF+
+// records (its header among them), and sets the header's dual flag.
+func withEMFPlus(t testing.TB, dual bool, comments ...[]byte) []byte {
+	t.Helper()
+	recs := emfRecords(t, readTestdata(t, "drawing.emf"))
+	var out []byte
+	for i, r := range recs {
+		r = append([]byte(nil), r...)
+		if le.Uint32(r) == emrComment && le.Uint32(r[12:]) == commentEMFPlus && le.Uint16(r[16:]) == emfPlusHeader && !dual {
+			le.PutUint16(r[18:], 0)
+		}
+		out = append(out, r...)
+		if i == 1 {
+			for _, c := range comments {
+				out = append(out, c...)
+			}
+		}
+	}
+	le.PutUint32(out[48:], uint32(len(out)))
+	return out
+}
+
+// TestEMFPlusPictures: a file inside EMF+ records (a photo with its EXIF)
+// is not cleaned; a dual picture loses its EMF+ records and is drawn by
+// its GDI ones, an EMF+-only one is refused.
+func TestEMFPlusPictures(t *testing.T) {
+	photo := append([]byte("\xFF\xD8\xFF\xE1\x00\x20Exif\x00\x00alice's iPhone 15 Pro"), make([]byte, 100)...)
+	whole := emfPlusComment(emfPlusRecord(emfPlusObject, emfPlusObjectImage<<8|1, emfPlusBitmap(1, photo)))
+	// The same object in two pieces, as GDI+ writes large ones: each
+	// piece starts with the object's whole size.
+	obj := emfPlusBitmap(1, photo)
+	half := len(obj) / 2
+	pieces := [][]byte{
+		emfPlusComment(emfPlusRecord(emfPlusObject, emfPlusContinued|emfPlusObjectImage<<8|2, append(u32(uint32(len(obj))), obj[:half]...))),
+		emfPlusComment(emfPlusRecord(emfPlusObject, emfPlusContinued|emfPlusObjectImage<<8|2, append(u32(uint32(len(obj))), obj[half:]...))),
+	}
+	metafile := emfPlusComment(emfPlusRecord(emfPlusObject, emfPlusObjectImage<<8|3, bytes.Join([][]byte{u32(0xDBC01002), u32(2), u32(3), u32(8), []byte("EMF by alice")}, nil)))
+	pixels := emfPlusComment(emfPlusRecord(emfPlusObject, emfPlusObjectImage<<8|4, emfPlusBitmap(0, make([]byte, 64))))
+
+	for name, in := range map[string][]byte{
+		"compressed bitmap": withEMFPlus(t, true, whole),
+		"continued object":  withEMFPlus(t, true, pieces...),
+		"metafile":          withEMFPlus(t, true, metafile),
+	} {
+		out := cleanEMFBytes(t, in)
+		if bytes.Contains(out, []byte("alice")) {
+			t.Errorf("%s: the embedded file survives", name)
+		}
+		for _, r := range emfRecords(t, out) {
+			if le.Uint32(r) == emrComment && le.Uint32(r[12:]) == commentEMFPlus {
+				t.Errorf("%s: an EMF+ record kept", name)
+				break
+			}
+		}
+		var draws int
+		for _, r := range emfRecords(t, out)[1:] {
+			if le.Uint32(r) != emrComment {
+				draws++
+			}
+		}
+		if want := len(emfRecords(t, readTestdata(t, "drawing.emf"))) - 1 - 3; draws != want {
+			t.Errorf("%s: %d GDI records, want LibreOffice's %d", name, draws, want)
+		}
+	}
+
+	err := EMF(&bytes.Buffer{}, bytes.NewReader(withEMFPlus(t, false, whole)))
+	if r, ok := refusal.As(err); !ok || r.Kind != refusal.Unsupported {
+		t.Errorf("EMF+ only, with a photo inside: %v, want an Unsupported refusal", err)
+	}
+
+	// Pixels are no file: the EMF+ records stay.
+	out := cleanEMFBytes(t, withEMFPlus(t, false, pixels))
+	if !bytes.Contains(out, pixels) {
+		t.Errorf("an EMF+ bitmap of pixels was dropped")
+	}
 }

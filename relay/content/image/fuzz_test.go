@@ -32,6 +32,8 @@ func fuzzClean(t *testing.T, clean func(io.Writer, io.Reader) error, in []byte) 
 
 func FuzzEMF(f *testing.F) {
 	f.Add(readTestdata(f, "drawing.emf"))
+	f.Add(withEMFPlus(f, true, emfPlusComment(emfPlusRecord(emfPlusObject, emfPlusContinued|emfPlusObjectImage<<8|1,
+		append(u32(40), emfPlusBitmap(1, []byte("\xFF\xD8"))...)))))
 	f.Fuzz(func(t *testing.T, in []byte) { fuzzClean(t, EMF, in) })
 }
 
