@@ -165,7 +165,7 @@ func TestAlternativeSignatureOnlyWhereItIs(t *testing.T) {
 		t.Fatal(err)
 	}
 	v = decodeView(outs[1])
-	if len(v.parts) != 2 || !strings.Contains(string(v.parts[0].body), "Head of Procurement") ||
+	if len(v.parts) != 2 || !strings.Contains(string(v.parts[0].body), "KEEP-body") ||
 		!strings.Contains(string(v.parts[1].body), "KEEP-second") {
 		t.Errorf("parts out of order or lost: %q", v.text.String())
 	}

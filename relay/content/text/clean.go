@@ -29,6 +29,8 @@ type cleaner struct {
 	csig  bool       // inside a stored signature, followed to csigP, at csigD
 	csigP sigPos
 	csigD int
+
+	signedOff bool // the lines written last were a sign-off and blank lines (contactBlock)
 }
 
 // drain processes the lines still in the window at the end of the body.
@@ -45,6 +47,8 @@ func (c *cleaner) drain() error {
 // the lines after it where a rule spans several lines.
 func (c *cleaner) head() error {
 	l := c.win[0]
+	signedOff := c.signedOff
+	c.signedOff = false
 	if c.sig && !c.sigEnds() {
 		c.pop(1)
 		return nil
@@ -102,6 +106,13 @@ func (c *cleaner) head() error {
 		}
 		return c.header(l)
 	}
+	if signedOff && l.depth == 0 && c.contactBlock() {
+		// A stored signature under the sign-off, found by its contact
+		// details (contact.go).
+		c.sig, c.sigD = true, l.depth
+		c.pop(1)
+		return nil
+	}
 	if l.body == "-- " || l.depth == 0 && c.names.isLine(l.body) {
 		// RFC 3676 section 4.3: the signature runs from "-- " to the end
 		// of the part. Clients that sign above the quote (Gmail, Outlook)
@@ -134,6 +145,7 @@ func (c *cleaner) head() error {
 			l.body, c.win[1].body = a, b
 		}
 	}
+	c.signedOff = l.depth == 0 && (signedOff && l.blank() || isSignOff(l.body))
 	c.pop(1)
 	return c.emit(l)
 }
@@ -246,7 +258,7 @@ func (c *cleaner) long(first []byte, br *bufio.Reader) error {
 	if err := c.drain(); err != nil {
 		return err
 	}
-	c.sig, c.hdr, c.blank, c.csig = false, false, false, false
+	c.sig, c.hdr, c.blank, c.csig, c.signedOff = false, false, false, false, false
 	drop := c.pgp.dropping() // armor has no long lines; this one goes with its block
 	b := first
 	for {

@@ -95,7 +95,7 @@ func Clean(w io.Writer, r io.Reader, o Options) error {
 			if keep {
 				c.win = append(c.win, l)
 			}
-			for len(c.win) >= window {
+			for len(c.win) >= c.lookahead() {
 				if err := c.head(); err != nil {
 					return err
 				}

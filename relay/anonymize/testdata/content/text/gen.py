@@ -628,6 +628,42 @@ entry("txt27_outlook_invite_sig.eml", "Outlook desktop (invitation)", "Outlook m
       "The signature goes from the plain part and from DESCRIPTION, found by the HTML part's _MailAutoSig lines.",
       category="html")
 
+message("txt28_outlook_plain_sig.eml", "Aoife Brennan <a.brennan@brennan-procure.example>", "RE: Tender",
+        "<DB9PR01MB9911D4E5F6A7B8C9D0E1F2A3B4C5D6E7F8A9@DB9PR01MB9911.eurprd01.prod.outlook.example>",
+        plain="KEEP-TXT-28-tender The tender closes on Friday.\n\nKind regards,\nAoife\n"
+              "Head of Procurement | Brennan Procurement\nTel: +353 1 555 0187\nwww.brennan-procure.example\n\n"
+              "-----Original Message-----\nFrom: Bob Jones <bob@example.com>\nSent: Monday, November 2, 2026 17:02\n"
+              "To: Aoife Brennan <a.brennan@brennan-procure.example>\nSubject: Tender\n\nKEEP-TXT-28-quoted When does it close?\n",
+        mailer=("X-Mailer", "Microsoft Outlook 16.0"))
+entry("txt28_outlook_plain_sig.eml", "Outlook desktop (plain text)", "Outlook for Windows reply in plain text: "
+      "the stored signature starts with a sign-off and the first name, with nothing to mark it and no HTML part",
+      "a.brennan@brennan-procure.example",
+      ["Head of Procurement", "555 0187", "brennan-procure.example", "Aoife"],
+      ["RE: Tender", "KEEP-TXT-28-tender", "Kind regards,", "KEEP-TXT-28-quoted"],
+      "The signature is found by the sign-off line, the name under it and the phone number and web address after it; "
+      "it runs to the quoted message, which stays.")
+
+message("txt29_apple_de_plain_sig.eml", "Jörg Müller <j.mueller@mueller-vertrieb.example>", "Re: Angebot",
+        "<8C2D4F6A-1B3E-4C5D-9E7F-0A1B2C3D4E5F@mueller-vertrieb.example>",
+        plain="KEEP-TXT-29-angebot Anbei das Angebot.\n\nMit freundlichen Grüßen\n\nJörg\nVertrieb\n"
+              "Müller Vertrieb GmbH, Musterstraße 1, 10115 Berlin\nTel. 030 1234567\nj.mueller@mueller-vertrieb.example\n",
+        plain_cte="8bit", mailer=("X-Mailer", "Apple Mail (2.3826.300.87.4.3)"))
+entry("txt29_apple_de_plain_sig.eml", "Apple Mail (plain text, de)", "Apple Mail plain-text message in German: "
+      "the stored signature under 'Mit freundlichen Grüßen' starts with the first name, then company, address and phone",
+      "j.mueller@mueller-vertrieb.example",
+      ["Musterstraße", "030 1234567", "Müller Vertrieb GmbH", "j.mueller@"],
+      ["Re: Angebot", "KEEP-TXT-29-angebot", "Mit freundlichen Grüßen"],
+      "The signature is found by the sign-off, the name line and the contact details.")
+
+message("txt30_signoff_ps_kept.eml", "Bob Okafor <bob.okafor@okafor-events.example>", "Re: Saturday",
+        "<CAO5kT2pQx9bV3nL8mR1sW4yZ7aC6dE0fG2hJ5kM@mail.gmail.example>",
+        plain="KEEP-TXT-30-saturday Saturday works.\n\nThanks,\nBob\n\nP.S. The venue is at www.hall.example KEEP-TXT-30-ps\n")
+entry("txt30_signoff_ps_kept.eml", "Gmail (plain text)", "A sign-off and a first name, then a P.S. with a link the "
+      "sender wrote: no stored signature, nothing to cut",
+      "bob.okafor@okafor-events.example", [],
+      ["KEEP-TXT-30-saturday", "Thanks,", "P.S. The venue is at www.hall.example KEEP-TXT-30-ps"],
+      "The line after the name is a P.S., which no signature holds: the text stays whole.")
+
 manifest = {
     "corpus": "leak-content-text",
     "version": 1,
