@@ -115,7 +115,13 @@ func (r *rewriter) leaf(h *textproto.Header, ct contentType, body io.Reader, sc 
 			return err
 		})
 	case kindRTF:
-		return r.streamed(h, ct, emit, func(w io.Writer) error { return office.RTF(w, src) })
+		return r.streamed(h, ct, emit, func(w io.Writer) error {
+			found := text.NewAddressWriter(r.sender.addrs)
+			if err := office.RTF(io.MultiWriter(w, found), src); err != nil {
+				return err
+			}
+			return refuseSenderIn(found.Found(), nil)
+		})
 	case kindCalendar:
 		return r.calendar(h, ct, src, emit)
 	case kindVCard:
@@ -511,10 +517,19 @@ func (r *rewriter) cleanBytes(kind, name string, data []byte) ([]byte, error) {
 	switch kind {
 	case kindPDF:
 		return pdf.Clean(data, max)
-	case kindOOXML:
-		return office.OOXML(data, max, r.embedded)
-	case kindODF:
-		return office.ODF(data, max, r.embedded)
+	case kindOOXML, kindODF:
+		clean := office.OOXML
+		if kind == kindODF {
+			clean = office.ODF
+		}
+		out, err := clean(data, max, r.embedded)
+		if err != nil {
+			return nil, err
+		}
+		if err := refuseSenderIn(r.senderInDocument(out)); err != nil {
+			return nil, err
+		}
+		return out, nil
 	case kindZip:
 		return office.Zip(data, max, r.member, filename.Path)
 	}
@@ -522,7 +537,11 @@ func (r *rewriter) cleanBytes(kind, name string, data []byte) ([]byte, error) {
 	var err error
 	switch kind {
 	case kindRTF:
-		err = office.RTF(&b, bytes.NewReader(data))
+		if err = office.RTF(&b, bytes.NewReader(data)); err == nil {
+			w := text.NewAddressWriter(r.sender.addrs)
+			w.Write(b.Bytes())
+			err = refuseSenderIn(w.Found(), nil)
+		}
 	case kindText:
 		err = text.Clean(&b, bytes.NewReader(data), text.Options{Sender: r.sender.addrs, Names: r.sender.names})
 	case kindImage:

@@ -305,33 +305,14 @@ func TestEmbeddedEMF(t *testing.T) {
 	le.PutUint32(emf[48:], uint32(len(emf)))
 	le.PutUint32(emf[52:], 2)
 
-	var doc bytes.Buffer
-	z := zip.NewWriter(&doc)
-	for name, body := range map[string]string{
+	doc := zipOf(t, map[string]string{
 		"[Content_Types].xml":          `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="emf" ContentType="image/x-emf"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`,
-		"_rels/.rels":                  `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`,
+		"_rels/.rels":                  docxRels,
 		"word/document.xml":            `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>KEEP-TEXT</w:t></w:r></w:p></w:body></w:document>`,
 		"word/_rels/document.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/image1.emf"/></Relationships>`,
 		"word/media/image1.emf":        string(emf),
-	} {
-		w, err := z.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(w, body)
-	}
-	if err := z.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b64 := base64.StdEncoding.EncodeToString(doc.Bytes())
-	var lines strings.Builder
-	for len(b64) > 76 {
-		lines.WriteString(b64[:76] + "\n")
-		b64 = b64[76:]
-	}
-	lines.WriteString(b64 + "\n")
-	msg := mixed("--x\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\n" +
-		"Content-Disposition: attachment; filename=plan.docx\nContent-Transfer-Encoding: base64\n\n" + lines.String())
+	})
+	msg := mixed(wrappedAttachment(docxType, "plan.docx", doc))
 	kind, out := refusedAs(t, testOptions(), msg, "alice@sender.example")
 	if kind != 0 {
 		t.Fatalf("refused: %v", kind)
@@ -356,5 +337,88 @@ func TestEmbeddedEMF(t *testing.T) {
 	}
 	if bytes.Contains(cleaned, []byte{'a', 0, 'l', 0, 'i', 0, 'c', 0, 'e', 0}) || le.Uint32(cleaned[60:]) != 0 {
 		t.Errorf("the description survives")
+	}
+}
+
+const (
+	docxType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	docxRels = `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`
+)
+
+// zipOf builds a ZIP archive (an OOXML or ODF package) of the files.
+func zipOf(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	for name, body := range files {
+		w, err := z.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, body)
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// wrappedAttachment is attachment with its base64 in lines of 76.
+func wrappedAttachment(typ, name string, body []byte) string {
+	b64 := base64.StdEncoding.EncodeToString(body)
+	var lines strings.Builder
+	for len(b64) > 76 {
+		lines.WriteString(b64[:76] + "\n")
+		b64 = b64[76:]
+	}
+	lines.WriteString(b64 + "\n")
+	return "--x\nContent-Type: " + typ + "\nContent-Disposition: attachment; filename=\"" + name +
+		"\"\nContent-Transfer-Encoding: base64\n\n" + lines.String()
+}
+
+// docx is a Word document whose body is the given runs' XML.
+func docx(t *testing.T, body string, more map[string]string) []byte {
+	files := map[string]string{
+		"[Content_Types].xml": `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`,
+		"_rels/.rels":         docxRels,
+		"word/document.xml":   `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:body><w:p>` + body + `</w:p></w:body></w:document>`,
+	}
+	for k, v := range more {
+		files[k] = v
+	}
+	return zipOf(t, files)
+}
+
+// TestSenderInDocument: the sender's own address left in a document after
+// cleaning, wherever it is, refuses the message; another mailbox does not.
+func TestSenderInDocument(t *testing.T) {
+	link := map[string]string{"word/_rels/document.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="mailto:Alice@Sender.example?subject=x" TargetMode="External"/></Relationships>`}
+	odt := zipOf(t, map[string]string{
+		"mimetype":              "application/vnd.oasis.opendocument.text",
+		"META-INF/manifest.xml": `<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>`,
+		"content.xml":           `<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text><text:p>Write to alice@sender.example</text:p></office:text></office:body></office:document-content>`,
+	})
+	rtf := []byte(`{\rtf1\ansi Write to {\b alice@sender.example} soon.}`)
+	clean := docx(t, `<w:r><w:t>Write to malice@sender.example or alice@sender.example.org</w:t></w:r>`, nil)
+	tests := []struct {
+		name string
+		part string
+		want refusal.Kind
+	}{
+		{"in a Word document's text", wrappedAttachment(docxType, "a.docx", docx(t, `<w:r><w:t>Write to alice@sender.example</w:t></w:r>`, nil)), refusal.Identifying},
+		{"split over two runs", wrappedAttachment(docxType, "a.docx", docx(t, `<w:r><w:t>alice@</w:t></w:r><w:proofErr w:type="spellStart"/><w:r><w:t>sender.example</w:t></w:r>`, nil)), refusal.Identifying},
+		{"as a link", wrappedAttachment(docxType, "a.docx", docx(t, `<w:hyperlink r:id="rId9"><w:r><w:t>mail me</w:t></w:r></w:hyperlink>`, link)), refusal.Identifying},
+		{"in an OpenDocument", wrappedAttachment("application/vnd.oasis.opendocument.text", "a.odt", odt), refusal.Identifying},
+		{"in RTF", wrappedAttachment("application/rtf", "a.rtf", rtf), refusal.Identifying},
+		{"in a document inside a ZIP", wrappedAttachment("application/zip", "a.zip", zipOf(t, map[string]string{"a.docx": string(docx(t, `<w:r><w:t>alice@sender.example</w:t></w:r>`, nil))})), refusal.Identifying},
+		{"in RTF inside a ZIP", wrappedAttachment("application/zip", "a.zip", zipOf(t, map[string]string{"a.rtf": string(rtf)})), refusal.Identifying},
+		{"other mailboxes", wrappedAttachment(docxType, "a.docx", clean), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, _ := refusedAs(t, testOptions(), mixed(tt.part), "alice@sender.example"); got != tt.want {
+				t.Errorf("refusal = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -21,6 +21,9 @@ type scanner struct {
 	under [][]byte // each address with its punctuation written "_"
 	max   int      // the longest address, percent-encoded twice
 	tail  []byte   // the end of the previous chunk of a long line
+	// context is true when tail's first byte was looked at as a start
+	// already, and is kept only as the byte before the next.
+	context bool
 }
 
 func newScanner(addrs []string) *scanner {
@@ -86,14 +89,19 @@ func (s *scanner) part(b []byte, end bool) bool {
 	}
 	buf := append(append([]byte(nil), s.tail...), b...)
 	from := 0
-	if len(s.tail) > 0 {
+	if s.context {
 		from = 1 // byte 0 is only there as the context before byte 1
 	}
 	found := s.find(buf, from, end)
-	if end {
-		s.tail = s.tail[:0]
-	} else {
-		s.tail = append(s.tail[:0], buf[max(0, len(buf)-s.max-1):]...)
+	switch keep := s.max + 1; {
+	case end:
+		s.tail, s.context = s.tail[:0], false
+	case len(buf) > keep:
+		s.tail, s.context = append(s.tail[:0], buf[len(buf)-keep:]...), true
+	default:
+		// A short chunk is kept whole, its first byte still a possible
+		// start: an address may begin in it and end in the next.
+		s.tail = append(s.tail[:0], buf...)
 	}
 	return found
 }
@@ -238,4 +246,34 @@ func continues(rest []byte) bool {
 
 func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// AddressWriter looks for the sender's addresses, in the spellings the
+// scanner knows, in what is written through it, across writes: for a
+// caller that streams a format this package does not clean (the XML of a
+// document, RTF). It never fails a write.
+type AddressWriter struct {
+	s     *scanner
+	found bool
+}
+
+// NewAddressWriter returns an AddressWriter for addrs.
+func NewAddressWriter(addrs []string) *AddressWriter {
+	return &AddressWriter{s: newScanner(addrs)}
+}
+
+func (w *AddressWriter) Write(p []byte) (int, error) {
+	if !w.found && len(w.s.addrs) > 0 {
+		w.found = w.s.part(p, false)
+	}
+	return len(p), nil
+}
+
+// Found reports whether an address was written, the end of what was
+// written included.
+func (w *AddressWriter) Found() bool {
+	if !w.found && len(w.s.tail) > 0 {
+		w.found = w.s.part(nil, true)
+	}
+	return w.found
 }
