@@ -19,6 +19,15 @@ import (
 // VCALENDAR (VEVENT > VALARM, VTIMEZONE > STANDARD); RFC 7953 adds one.
 const maxDepth = 6
 
+// maxObject bounds what one VCALENDAR object holds, which is read whole
+// because a VTIMEZONE may follow the events that use it: its octets, and
+// lineCost for each line. An invitation is a few kilobytes and a year's
+// exported calendar a few megabytes.
+const (
+	maxObject = 8 << 20
+	lineCost  = 128
+)
+
 // now is the clock DTSTAMP is set from when Identity.Stamp is zero; tests
 // replace it.
 var now = time.Now
@@ -35,6 +44,7 @@ var (
 	errNoCalendar = refusal.New(refusal.Malformed, "a calendar part does not hold a calendar; send the event from another client")
 	errUnbalanced = refusal.New(refusal.Malformed, "a calendar part has unbalanced BEGIN and END lines; send the event from another client")
 	errReplier    = refusal.New(refusal.Identifying, "a calendar reply does not show which attendee is replying; reply from the address that was invited")
+	errTooLarge   = refusal.New(refusal.Malformed, "a calendar part is too large to clean; send fewer events at a time, without attachments in them")
 )
 
 // component is one BEGIN:X ... END:X block with its subcomponents.
@@ -51,8 +61,17 @@ type component struct {
 // domain are dropped; vendor properties, directory links, LANGUAGE
 // parameters, creation dates and attachments are dropped, and so is what
 // Teams links say about the organizer (see teams); UIDs the sender made
-// are replaced. The
-// output is folded at 75 octets with CRLF line ends.
+// are replaced.
+//
+// A time zone tells where the sender is, and its name and TZNAMEs which
+// client and language they use. The times of an event that happens once
+// move to UTC and its zone goes; an event that recurs keeps its zone,
+// since in UTC it would move by an hour when the clocks change, but under
+// a name made of its offsets ("UTC+01:00/+02:00") and with only its
+// changes of offset (see zones). A zone the calendar names but does not
+// define, other than an IANA name, is refused as malformed.
+//
+// The output is folded at 75 octets with CRLF line ends.
 func Calendar(w io.Writer, r io.Reader, id Identity) error {
 	c, err := newCleaner(id)
 	if err != nil {
@@ -78,7 +97,8 @@ type cleaner struct {
 	method   string
 	stamp    string
 	out      *bufio.Writer
-	names    []string // the sender's names found so far, for SenderNames
+	names    []string                  // the sender's names found so far, for SenderNames
+	iana     map[string]*time.Location // Go's zones by name, nil if none
 }
 
 func newCleaner(id Identity) (*cleaner, error) {
@@ -104,8 +124,10 @@ func newCleaner(id Identity) (*cleaner, error) {
 func (c *cleaner) run(lr *lineReader, out *bufio.Writer) error {
 	c.out = out
 	objects := 0
-	inside := false     // between BEGIN:VCALENDAR and END:VCALENDAR
-	components := false // a component was seen in this object
+	inside := false          // between BEGIN:VCALENDAR and END:VCALENDAR
+	components := false      // a component was seen in this object
+	var cleaned []*component // this object's components, cleaned
+	budget := 0              // what this object may still hold, in octets
 	for {
 		line, _, err := lr.read()
 		if errors.Is(err, io.EOF) {
@@ -127,6 +149,7 @@ func (c *cleaner) run(lr *lineReader, out *bufio.Writer) error {
 				return errNoCalendar
 			}
 			inside, components, c.method = true, false, ""
+			cleaned, budget = nil, maxObject
 			if err := c.emit(property{Name: "BEGIN", Value: "VCALENDAR"}); err != nil {
 				return err
 			}
@@ -134,17 +157,30 @@ func (c *cleaner) run(lr *lineReader, out *bufio.Writer) error {
 			if isValue(p.Value, "VCALENDAR") {
 				return errUnbalanced
 			}
-			comp, err := readComponent(lr, strings.ToUpper(strings.TrimSpace(p.Value)), 2)
+			comp, err := readComponent(lr, strings.ToUpper(strings.TrimSpace(p.Value)), 2, &budget)
 			if err != nil {
 				return err
 			}
 			components = true
-			if err := c.component(comp, true); err != nil {
+			comp, err = c.component(comp, true)
+			if err != nil {
 				return err
+			}
+			if comp != nil {
+				cleaned = append(cleaned, comp)
 			}
 		case p.Name == "END":
 			if !isValue(p.Value, "VCALENDAR") {
 				return errUnbalanced
+			}
+			comps, err := c.zones(cleaned)
+			if err != nil {
+				return err
+			}
+			for _, comp := range comps {
+				if err := c.write(comp); err != nil {
+					return err
+				}
 			}
 			if err := c.emit(property{Name: "END", Value: "VCALENDAR"}); err != nil {
 				return err
@@ -179,8 +215,8 @@ func wrapRead(err error) error {
 }
 
 // readComponent reads the lines of a component up to its END, whose BEGIN
-// has been read.
-func readComponent(lr *lineReader, name string, depth int) (*component, error) {
+// has been read, taking what they hold from budget.
+func readComponent(lr *lineReader, name string, depth int, budget *int) (*component, error) {
 	if depth > maxDepth {
 		return nil, errUnbalanced
 	}
@@ -196,13 +232,16 @@ func readComponent(lr *lineReader, name string, depth int) (*component, error) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
+		if *budget -= len(line) + lineCost; *budget < 0 {
+			return nil, errTooLarge
+		}
 		p, err := parseLine(line)
 		if err != nil {
 			return nil, err
 		}
 		switch p.Name {
 		case "BEGIN":
-			sub, err := readComponent(lr, strings.ToUpper(strings.TrimSpace(p.Value)), depth+1)
+			sub, err := readComponent(lr, strings.ToUpper(strings.TrimSpace(p.Value)), depth+1, budget)
 			if err != nil {
 				return nil, err
 			}

@@ -6,41 +6,69 @@ import (
 	"leak/relay/content/text"
 )
 
-// component cleans one component and writes it. top is true for the
-// components directly inside VCALENDAR (VEVENT, VTODO, VJOURNAL,
-// VFREEBUSY, VTIMEZONE), the ones an iTIP method speaks about.
-func (c *cleaner) component(comp *component, top bool) error {
-	if strings.HasPrefix(comp.Name, "X-") {
-		return nil
-	}
-	// An alarm that sends e-mail writes to the sender's own address
-	// (RFC 5545 section 3.6.6); it is no use to the recipient.
-	if comp.Name == "VALARM" && isEmailAlarm(comp) {
-		return nil
+// component cleans one component and returns what of it is written, or
+// nil if it goes whole. top is true for the components directly inside
+// VCALENDAR (VEVENT, VTODO, VJOURNAL, VFREEBUSY, VTIMEZONE), the ones an
+// iTIP method speaks about.
+func (c *cleaner) component(comp *component, top bool) (*component, error) {
+	if dropComponent(comp, top) {
+		return nil, nil
 	}
 	replier := -1
 	if top && c.replying() {
 		var err error
 		if replier, err = c.findReplier(comp); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	names := c.senderNames(comp, replier)
 	c.names = append(c.names, names...)
+	out := &component{Name: comp.Name}
+	for i := range comp.Props {
+		if p, keep := c.prop(comp.Props[i], i == replier, names); keep {
+			out.Props = append(out.Props, p)
+		}
+	}
+	for _, sub := range comp.Subs {
+		s, err := c.component(sub, false)
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			out.Subs = append(out.Subs, s)
+		}
+	}
+	return out, nil
+}
+
+// dropComponent reports the components that go whole. An alarm that sends
+// e-mail writes to the sender's own address (RFC 5545 section 3.6.6); it
+// is no use to the recipient. A VTIMEZONE means something only directly
+// inside VCALENDAR (RFC 5545 section 3.6), where zones handles it.
+func dropComponent(comp *component, top bool) bool {
+	switch {
+	case strings.HasPrefix(comp.Name, "X-"):
+		return true
+	case comp.Name == "VALARM" && isEmailAlarm(comp):
+		return true
+	case comp.Name == "VTIMEZONE" && !top:
+		return true
+	}
+	return false
+}
+
+// write writes a cleaned component.
+func (c *cleaner) write(comp *component) error {
 	if err := c.emit(property{Name: "BEGIN", Value: comp.Name}); err != nil {
 		return err
 	}
-	for i := range comp.Props {
-		p, keep := c.prop(comp.Props[i], i == replier, names)
-		if !keep {
-			continue
-		}
+	for _, p := range comp.Props {
 		if err := c.emit(p); err != nil {
 			return err
 		}
 	}
 	for _, sub := range comp.Subs {
-		if err := c.component(sub, false); err != nil {
+		if err := c.write(sub); err != nil {
 			return err
 		}
 	}

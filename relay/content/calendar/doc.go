@@ -9,9 +9,12 @@
 // directory links, a LANGUAGE parameter with the client's locale, and
 // Teams join links with the organizer's directory id. Calendar rewrites the sender's own properties to Leak's
 // anonymous identity and drops the rest of what identifies them, while the
-// event itself (summary, times, location, description, recurrence, time
-// zones, alarms) reaches the recipient intact, so their calendar client can
-// still act on it.
+// event itself (summary, location, description, recurrence, alarms, and
+// the instant of each of its times) reaches the recipient intact, so their
+// calendar client can still act on it. Time zones, which tell where the
+// sender is and, by their names, their client and language, go where an
+// event happens once, its times moved to UTC, and are renamed by their
+// offsets where it recurs.
 //
 // VCard drops the sender's own card, which clients such as Thunderbird
 // attach to every message, and keeps the cards the sender meant to share,

@@ -13,6 +13,9 @@ func FuzzCalendar(f *testing.F) {
 	f.Add("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nATTENDEE;PARTSTAT=ACCEPTED;CN=\"a;b:c\":mailto:tomasz@mail.example\r\nUID:1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 	f.Add("BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nORGANIZER;SENT-BY=\"mailto:x@y\":mailto:o@kowalczyk-arch.example\nDESCRIPTION:a\n  b\nBEGIN:VALARM\nACTION:EMAIL\nEND:VALARM\nEND:VEVENT\nEND:VCALENDAR\n")
 	f.Add("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY;LANGUAGE=en:x\nDESCRIPTION:<https://teams.microsoft.com/l/meetup-join/0?context=%7b%22Oid%22%3a%22f%22%7d&a=1>\\n\nEND:VEVENT\nEND:VCALENDAR\n")
+	f.Add(crlf(event("REQUEST", outlookZone, "DTSTART;TZID=W. Europe Standard Time:20261210T100000\nEXDATE;TZID=W. Europe Standard Time:20261210T100000,20261211\n", "")))
+	f.Add(event("REQUEST", historyZone, "DTSTART;TZID=Europe/Warsaw:20260329T023000\nRRULE:FREQ=WEEKLY\nBEGIN:VALARM\nTRIGGER;TZID=America/New_York:20261210T100000\nEND:VALARM\n", googleZone))
+	f.Add(event("PUBLISH", strings.Replace(appleZone, "BYMONTH=3;", "BYMONTH=3;COUNT=40;", 1), "DTSTART;TZID=Europe/Berlin;VALUE=DATE:20261210\nDUE;TZID=Europe/Berlin:20270101T000000\n", ""))
 	f.Fuzz(func(t *testing.T, in string) {
 		var out bytes.Buffer
 		err := Calendar(&out, strings.NewReader(in), testID)
@@ -23,6 +26,7 @@ func FuzzCalendar(f *testing.F) {
 			return
 		}
 		checkLines(t, out.String())
+		checkZones(t, out.String())
 		// The output is itself a calendar that cleans to the same lines,
 		// but for the fresh UIDs.
 		var again bytes.Buffer
