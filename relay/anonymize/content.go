@@ -575,17 +575,20 @@ func (r *rewriter) member(name string, data []byte) ([]byte, bool, error) {
 func (r *rewriter) embedded(name string, data []byte) ([]byte, bool, error) {
 	ext := strings.ToLower(path.Ext(name))
 	switch ext {
-	case ".emf":
-		// The pictures Office writes for embedded objects' previews and
-		// signature lines, recorded for the sender's screen or printer.
+	case ".emf", ".wmf":
+		// The pictures Office writes for embedded objects' previews,
+		// equations and signature lines: recorded for the sender's
+		// screen or printer (EMF), or carrying an EMF copy (WMF).
+		clean := image.EMF
+		if ext == ".wmf" {
+			clean = image.WMF
+		}
 		var out bytes.Buffer
-		if err := image.EMF(&out, bytes.NewReader(data)); err != nil {
+		if err := clean(&out, bytes.NewReader(data)); err != nil {
 			return nil, false, err
 		}
 		return out.Bytes(), true, nil
-	case ".wmf", ".xml", ".rels":
-		// WMF: the vector pictures older Office wrote for equations and
-		// previews; drawing records, and a header with no device.
+	case ".xml", ".rels":
 		return data, true, nil
 	case ".odttf", ".ttf", ".otf", ".fntdata":
 		// Embedded fonts: their names are the type designer's.

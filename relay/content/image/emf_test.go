@@ -264,23 +264,27 @@ func renderOf(t *testing.T, dir, name string) stdimage.Image {
 	return img
 }
 
+// inkBox is the box holding the non-white pixels of img.
+func inkBox(img stdimage.Image) stdimage.Rectangle {
+	ink := stdimage.Rectangle{}
+	r := img.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if cr, cg, cb, _ := img.At(x, y).RGBA(); cr&cg&cb < 0xf000 {
+				ink = ink.Union(stdimage.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return ink
+}
+
 // inkDiff counts the pixels that differ between a and b within the box
 // holding the ink of either, and gives the box's area.
 func inkDiff(a, b stdimage.Image) (box, differ int) {
 	if a.Bounds() != b.Bounds() {
 		return 1, 1
 	}
-	ink := stdimage.Rectangle{}
-	for _, img := range []stdimage.Image{a, b} {
-		r := img.Bounds()
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			for x := r.Min.X; x < r.Max.X; x++ {
-				if cr, cg, cb, _ := img.At(x, y).RGBA(); cr&cg&cb < 0xf000 {
-					ink = ink.Union(stdimage.Rect(x, y, x+1, y+1))
-				}
-			}
-		}
-	}
+	ink := inkBox(a).Union(inkBox(b))
 	for y := ink.Min.Y; y < ink.Max.Y; y++ {
 		for x := ink.Min.X; x < ink.Max.X; x++ {
 			ar, ag, ab, _ := a.At(x, y).RGBA()

@@ -37,6 +37,12 @@ func FuzzEMF(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) { fuzzClean(t, EMF, in) })
 }
 
+func FuzzWMF(f *testing.F) {
+	f.Add(readTestdata(f, "drawing.wmf"))
+	f.Add(wmfWith(f, wmfEscapeRecord(0x0015, []byte{2, 0, 0, 0})))
+	f.Fuzz(func(t *testing.T, in []byte) { fuzzClean(t, WMF, in) })
+}
+
 func FuzzJPEG(f *testing.F) {
 	pic := encodeJPEG(f, testPicture(16, 16))
 	f.Add(pic)
