@@ -113,8 +113,10 @@ type pkg struct {
 // macros, signatures (a certificate names its signer), Word's people
 // part (display names and account ids of commenters; Word rebuilds it),
 // a shared workbook's revision log (user names and times, Part 1
-// §18.11) and PowerPoint's revision info (ids of the installations that
-// edited the deck, MS-PPTX).
+// §18.11), PowerPoint's revision info (ids of the installations that
+// edited the deck, MS-PPTX) and its co-authoring change log
+// (ppt/changesInfos/, MS-PPTX: each change's author name, account id,
+// client id and time).
 func dropPart(key string) bool {
 	base := path.Base(key)
 	switch {
@@ -127,6 +129,7 @@ func dropPart(key string) bool {
 		strings.Contains(key, "/printersettings/"),
 		strings.HasPrefix(key, "xl/revisions/"),
 		key == "ppt/revisioninfo.xml",
+		strings.HasPrefix(key, "ppt/changesinfos/"),
 		base == "vbaproject.bin", base == "vbadata.xml",
 		key == "word/people.xml":
 		return true

@@ -1,0 +1,57 @@
+package office
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestOOXMLPackages: whole packages, where a part's relationships and its
+// content type go with it or a rule reaches across parts.
+func TestOOXMLPackages(t *testing.T) {
+	tests := []struct {
+		name    string
+		members []zipMember
+		dropped []string          // parts that must be gone
+		gone    []string          // text that must not survive anywhere
+		kept    map[string]string // part → text it must still hold
+	}{
+		{"PowerPoint co-authoring change log dropped with its relationship and content type",
+			[]zipMember{
+				{name: "[Content_Types].xml", data: `<Types xmlns="` + nsTypes + `"><Override PartName="/ppt/presentation.xml" ContentType="p"/><Override PartName="/ppt/changesInfos/changesInfo1.xml" ContentType="application/vnd.ms-powerpoint.changesinfo+xml"/></Types>`},
+				{name: "ppt/presentation.xml", data: `<p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>`},
+				{name: "ppt/_rels/presentation.xml.rels", data: relsHead + `<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/slide1.xml"/><Relationship Id="rId9" Type="http://schemas.microsoft.com/office/2015/10/relationships/changesInfo" Target="changesInfos/changesInfo1.xml"/></Relationships>`},
+				{name: "ppt/changesInfos/changesInfo1.xml", data: `<pc:chgInfo xmlns:pc="http://schemas.microsoft.com/office/powerpoint/2013/main/command"><pc:docChgLst><pc:chgData name="Hollis Quartermaine" userId="S::hollis.q@corp.example::6f1c" providerId="AD" clId="Web-{1}" dt="2024-03-05T10:11:12.345"/></pc:docChgLst></pc:chgInfo>`},
+				{name: "ppt/changesInfos/_rels/changesInfo1.xml.rels", data: relsHead + `<Relationship Id="rId1" Type="t/x" Target="../slides/slide1.xml"/></Relationships>`},
+				{name: "ppt/slides/slide1.xml", data: `<p:sld xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>`},
+			},
+			[]string{"ppt/changesInfos/changesInfo1.xml", "ppt/changesInfos/_rels/changesInfo1.xml.rels"},
+			[]string{"Hollis", "hollis.q", "changesInfo"},
+			map[string]string{"ppt/_rels/presentation.xml.rels": `Target="slides/slide1.xml"`, "[Content_Types].xml": `/ppt/presentation.xml`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := OOXML(makeZip(t, tt.members...), 1<<20, keepAll)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := members(t, out)
+			for _, p := range tt.dropped {
+				if _, ok := m[p]; ok {
+					t.Errorf("%s kept", p)
+				}
+			}
+			for p, b := range m {
+				for _, s := range tt.gone {
+					if strings.Contains(string(b), s) {
+						t.Errorf("%q survives in %s", s, p)
+					}
+				}
+			}
+			for p, s := range tt.kept {
+				if !strings.Contains(string(m[p]), s) {
+					t.Errorf("%q lost from %s:\n%s", s, p, m[p])
+				}
+			}
+		})
+	}
+}
