@@ -28,6 +28,8 @@ const (
 	nsThreaded  = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
 	nsP188      = "http://schemas.microsoft.com/office/powerpoint/2018/8/main"
 	nsW16cex    = "http://schemas.microsoft.com/office/word/2018/wordml/cex"
+	nsReactions = "http://schemas.microsoft.com/office/comments/2020/reactions"
+	nsP223      = "http://schemas.microsoft.com/office/powerpoint/2022/03/main"
 	nsVMLOffice = "urn:schemas-microsoft-com:office:office"
 )
 

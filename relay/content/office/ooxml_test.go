@@ -116,6 +116,14 @@ func TestOOXMLParts(t *testing.T) {
 			`<workbook ` + x + `><fileVersion appName="xl" lastEdited="7" lowestEdited="7" rupBuild="28526" codeName="{1D2C3B4A-0000-4000-8000-00000000AAAA}"/><sheets><sheet name="KEEP-sheet" sheetId="1" r:id="rId1"/></sheets></workbook>`,
 			[]string{"28526", "lastEdited", "lowestEdited", "1D2C3B4A"},
 			[]string{`<fileVersion appName="xl"/>`, `name="KEEP-sheet"`}},
+		{"Word comment reactions' users neutralised", "word/commentsExtensible.xml",
+			`<w16cex:commentsExtensible xmlns:w16cex="` + nsW16cex + `" xmlns:w16="http://schemas.microsoft.com/office/word/2018/wordml" xmlns:cr="` + nsReactions + `"><w16cex:commentExtensible w16cex:durableId="1"><w16cex:extLst><w16:ext w16:uri="{7B0D5B6B}"><cr:reactions><cr:reaction reactionType="1"><cr:reactionInfo dateUtc="2024-03-05T10:11:12Z"><cr:user userId="S::hollis.q@corp.example::6f1c" userName="Hollis Quartermaine" userProvider="AD"/></cr:reactionInfo></cr:reaction></cr:reactions></w16:ext></w16cex:extLst></w16cex:commentExtensible></w16cex:commentsExtensible>`,
+			[]string{"Hollis", "hollis.q", "AD", "2024-03-05"},
+			[]string{`<cr:reaction reactionType="1"><cr:reactionInfo><cr:user userId="Author" userName="Author" userProvider="None"/>`}},
+		{"PowerPoint comment reactions' times fixed", "ppt/comments/modernComment_1.xml",
+			`<p188:cmLst xmlns:p188="` + nsP188 + `" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"><p188:cm id="{2}" authorId="{1}" created="2024-03-05T10:11:12.345"><p188:extLst><p:ext uri="{6A6F3B3C}"><p223:reactions xmlns:p223="` + nsP223 + `"><p223:reaction type="&#x1F44D;"><p223:instance time="2024-03-05T10:11:12.345" authorId="{1}"/></p223:reaction></p223:reactions></p:ext></p188:extLst><p188:txBody>KEEP-comment</p188:txBody></p188:cm></p188:cmLst>`,
+			[]string{"2024-03-05"},
+			[]string{`<p223:instance time="` + epoch + `" authorId="{1}"/>`, "KEEP-comment"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

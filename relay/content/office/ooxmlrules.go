@@ -159,6 +159,10 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 				e.remove(func(_, local, _ string) bool { return local == "dt" })
 			case e.Space == nsP188 && (e.Local == "cm" || e.Local == "reply"):
 				e.set("", "created", epoch)
+			case e.Space == nsP223 && e.Local == "instance":
+				// A reaction's time is required (MS-PPTX CT_ReactionInstance);
+				// its authorId points into the neutralised authors.xml.
+				e.set("", "time", epoch)
 			}
 		}
 	}
@@ -169,6 +173,9 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 	}
 	if data := p.entries[p.parts[key]].data; bytes.Contains(data, []byte("lang")) {
 		r = withoutLanguages(r)
+	}
+	if data := p.entries[p.parts[key]].data; bytes.Contains(data, []byte(nsReactions)) {
+		r = withoutReactors(r)
 	}
 	if len(ids) == 0 {
 		return r, t
@@ -204,6 +211,26 @@ func withoutLanguages(r rule) rule {
 			if e.Local == "lang" {
 				e.drop = true
 			}
+		}
+	}
+}
+
+// withoutReactors adds to r the neutralising of who reacted to a comment
+// (MS-OREACTXML cr:user, in Word's commentsExtensible.xml): the user's
+// display name, account id (often the address) and directory. The three
+// attributes are required; the reaction's dateUtc goes with wordRule's.
+func withoutReactors(r rule) rule {
+	return func(parents []name, e *elem) {
+		if r != nil {
+			r(parents, e)
+		}
+		if e.Space == nsReactions && e.Local == "user" {
+			e.set("", "userName", neutral)
+			e.set("", "userId", neutral)
+			e.set("", "userProvider", "None")
+		}
+		if e.Space == nsReactions && e.Local == "reactionInfo" {
+			e.remove(func(space, local, _ string) bool { return space == "" && local == "dateUtc" })
 		}
 	}
 }
