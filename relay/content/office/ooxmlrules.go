@@ -70,7 +70,15 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 			// fileVersion's rupBuild, lastEdited and lowestEdited name the
 			// exact Excel build that saved it, as the AppVersion dropped
 			// from app.xml did, and its codeName is an id of the workbook
-			// (Part 1 §18.2.10); appName stays.
+			// (Part 1 §18.2.10); appName stays. workbookPr's codeName is
+			// the workbook's name in VBA (§18.2.28), in the language of the
+			// Excel that made it ("DieseArbeitsmappe"); the VBA project
+			// is always dropped, so nothing uses it. calcPr's calcId is
+			// the build of the engine that last calculated (§18.2.2); it
+			// is optional, and without it Excel recalculates on load
+			// rather than trust the cached values.
+			// A web page the workbook is published to (webPublishObject,
+			// §18.2.30) is a path on the author's disk or server.
 			switch {
 			case e.Space == nsX15ac && e.Local == "absPath", e.Space == nsXR && e.Local == "revisionPtr":
 				e.drop = true
@@ -80,6 +88,28 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 				e.remove(func(space, local, _ string) bool {
 					return space == "" && (local == "rupBuild" || local == "lastEdited" || local == "lowestEdited" || local == "codeName")
 				})
+			case e.Local == "workbookPr":
+				e.remove(func(space, local, _ string) bool { return space == "" && local == "codeName" })
+			case e.Local == "calcPr":
+				e.remove(func(space, local, _ string) bool { return space == "" && local == "calcId" })
+			case e.Local == "webPublishObject":
+				publishedTo(e)
+			}
+		}
+	case strings.HasPrefix(key, "xl/worksheets/"):
+		if !containsAny(p.entries[p.parts[key]].data, sheetNeedles) {
+			break
+		}
+		r = sheetRule
+	case strings.HasPrefix(key, "xl/externallinks/"):
+		r = func(_ []name, e *elem) {
+			// A DDE link's topic (§18.14.4) is, for a workbook, its path
+			// and sheet: "C:\Users\alice\[Book.xlsx]Sheet1" keeps
+			// "[Book.xlsx]Sheet1". Another service's topic stays.
+			if e.Local == "ddeLink" {
+				if v, ok := e.attr("", "ddeTopic"); ok {
+					e.set("", "ddeTopic", linkName(v))
+				}
 			}
 		}
 	case strings.HasPrefix(key, "xl/pivotcache/pivotcachedefinition"):
@@ -327,6 +357,46 @@ func wordRule(_ []name, e *elem) {
 	// w16cex:dateUtc on comments, w16du:dateUtc on revisions (Word 2023).
 	e.remove(func(_, local, _ string) bool { return local == "dateUtc" })
 	e.remove(func(space, local, _ string) bool { return isW(space) && strings.HasPrefix(local, "rsid") })
+}
+
+// sheetNeedles are the local names sheetRule acts on.
+var sheetNeedles = [][]byte{[]byte("protectedRange"), []byte("scenario"), []byte("webPublishItem"), []byte("codeName")}
+
+// sheetRule cleans a worksheet (Part 1 §18.3). A protected range's
+// security descriptor (§18.3.1.68, an attribute, or elements in later
+// editions and MS-XLSX's x14:protectedRange) lists the Windows accounts,
+// by SID, that may edit it without the password; without it the password
+// alone guards the range. A scenario (§18.3.1.76) names the user who
+// made it, and Excel writes "Created by NAME on DATE" as its comment; a
+// comment the user typed cannot be told from Excel's, so the comment
+// goes. A web page the sheet is published to (webPublishItem,
+// §18.3.1.97) keeps its file name. sheetPr's codeName is the sheet's
+// name in VBA, in the language of the Excel that made it ("Tabelle1");
+// the VBA project is always dropped.
+func sheetRule(parents []name, e *elem) {
+	switch e.Local {
+	case "protectedRange":
+		e.remove(func(space, local, _ string) bool { return space == "" && local == "securityDescriptor" })
+	case "securityDescriptor":
+		if n := len(parents); n > 0 && parents[n-1].Local == "protectedRange" {
+			e.drop = true
+		}
+	case "scenario":
+		e.set("", "user", neutral)
+		e.remove(func(space, local, _ string) bool { return space == "" && local == "comment" })
+	case "webPublishItem":
+		publishedTo(e)
+	case "sheetPr":
+		e.remove(func(space, local, _ string) bool { return space == "" && local == "codeName" })
+	}
+}
+
+// publishedTo cuts the destination of a published web page to its file
+// name.
+func publishedTo(e *elem) {
+	if v, ok := e.attr("", "destinationFile"); ok && v != "" {
+		e.set("", "destinationFile", baseName(v))
+	}
 }
 
 // sheetComments neutralises a legacy comments part (Part 1 §18.7): the
