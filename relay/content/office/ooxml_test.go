@@ -148,6 +148,13 @@ func TestOOXMLParts(t *testing.T) {
 			`<externalLink ` + x + `><ddeLink ddeService="KEEP-service" ddeTopic="KEEP-topic"/></externalLink>`,
 			nil,
 			[]string{`<ddeLink ddeService="KEEP-service" ddeTopic="KEEP-topic"/>`}},
+		{"data connections lose SQL, local web queries and every connection string", "xl/connections.xml",
+			`<connections ` + x + ` xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main"><connection id="1" name="KEEP-query" type="1" refreshedVersion="8"><dbPr connection="DSN=MS Access Database;DBQ=C:\Users\hquartermaine\contacts.accdb;" command="SELECT Contacts.Name FROM ` + "`" + `C:\Users\hquartermaine\Documents\contacts.accdb` + "`" + `.Contacts Contacts"/></connection>` +
+				`<connection id="2" name="KEEP-web" type="4"><webPr url="file:///C:/Users/hquartermaine/Desktop/rates-HQ.htm" htmlTables="1"/></connection>` +
+				`<connection id="3" name="KEEP-www" type="4"><webPr url="https://example.com/KEEP-rates"/></connection>` +
+				`<connection id="4" name="ThisWorkbookDataModel" type="5"><dbPr connection="" command="Model" commandType="1"/><extLst><ext uri="{DE250136}"><x15:connection id="" model="1"><x15:oledbPr connection="Provider=MSOLAP.8;Data Source=C:\Users\hquartermaine\AppData\Local\Temp\model.xlsx"><x15:dbTables><x15:dbTable name="KEEP-table"/></x15:dbTables></x15:oledbPr></x15:connection></ext></extLst></connection></connections>`,
+			[]string{"hquartermaine", "Desktop", "SELECT", "MSOLAP"},
+			[]string{`name="KEEP-query"`, `<dbPr connection="" command=""/>`, `<webPr url="rates-HQ.htm" htmlTables="1"/>`, `url="https://example.com/KEEP-rates"`, `<x15:oledbPr connection=""><x15:dbTables><x15:dbTable name="KEEP-table"/>`, `<dbPr connection="" command="Model" commandType="1"/>`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -124,16 +124,32 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 		}
 	case key == "xl/connections.xml":
 		// Data connections (Part 1 §18.13) name the files they read and
-		// carry connection strings with paths and user ids; the cached
-		// data stays in the sheets.
+		// carry connection strings with paths and user ids, on dbPr and
+		// on the Data Model's x15:oledbPr (MS-XLSX) alike: every
+		// connection attribute is emptied. An SQL command (dbPr@command
+		// with commandType 2, the default) is MS Query's, naming the
+		// database by its path, and is emptied too; a table's or cube's
+		// name stays. A web query of a file on the author's disk keeps
+		// its file name. The cached data stays in the sheets; refreshing
+		// it needs the author's files anyway.
 		r = func(_ []name, e *elem) {
 			for _, a := range []string{"sourceFile", "odcFile"} {
 				if v, ok := e.attr("", a); ok {
 					e.set("", a, baseName(v))
 				}
 			}
-			if e.Local == "dbPr" {
-				e.set("", "connection", "")
+			e.set("", "connection", "")
+			switch e.Local {
+			case "dbPr":
+				if t, ok := e.attr("", "commandType"); !ok || t == "2" {
+					e.set("", "command", "")
+				} else if v, ok := e.attr("", "command"); ok {
+					e.set("", "command", linkName(v))
+				}
+			case "webPr":
+				if v, ok := e.attr("", "url"); ok {
+					e.set("", "url", linkName(v))
+				}
 			}
 		}
 	case strings.HasPrefix(key, "xl/comments") || strings.HasPrefix(key, "xl/comments/"):
