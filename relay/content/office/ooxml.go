@@ -229,10 +229,34 @@ func (p *pkg) cleanRels() error {
 }
 
 // localPath tells targets on the author's machine or network: file: URLs,
-// drive letters and UNC paths.
+// drive letters, UNC paths, and relative paths that climb out of the
+// document's folder.
 func localPath(target string) bool {
 	t := strings.ToLower(target)
-	return strings.HasPrefix(t, "file:") || strings.HasPrefix(t, `\\`) || len(t) >= 3 && t[1] == ':' && (t[2] == '\\' || t[2] == '/')
+	return strings.HasPrefix(t, "file:") || strings.HasPrefix(t, `\\`) || len(t) >= 3 && t[1] == ':' && (t[2] == '\\' || t[2] == '/') ||
+		climbs(t)
+}
+
+// climbs tells a relative reference with a ".." segment, in either
+// separator: Word saves a link to a file on the document's drive relative
+// to it ("..\..\alice\Desktop\plan.docx"), LibreOffice one on the same
+// file system ("../../../home/alice/plan.odt"), and the folders above the
+// document name the author's. A URL with a scheme (RFC 3986 §3.1: the
+// first ":" before any "/", "?" or "#") is no such path, nor is what
+// follows its query or fragment.
+func climbs(t string) bool {
+	if i := strings.IndexAny(t, `:/\?#`); i >= 0 && t[i] == ':' {
+		return false
+	}
+	if i := strings.IndexAny(t, "?#"); i >= 0 {
+		t = t[:i]
+	}
+	for _, seg := range strings.FieldsFunc(t, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // baseName keeps the last path segment of a file path or URL, unless that

@@ -27,6 +27,28 @@ func TestOOXMLPackages(t *testing.T) {
 			[]string{"ppt/changesInfos/changesInfo1.xml", "ppt/changesInfos/_rels/changesInfo1.xml.rels"},
 			[]string{"Hollis", "hollis.q", "changesInfo"},
 			map[string]string{"ppt/_rels/presentation.xml.rels": `Target="slides/slide1.xml"`, "[Content_Types].xml": `/ppt/presentation.xml`}},
+		{"relative links out of the document's folder keep their file name; package parts and web links stay",
+			[]zipMember{
+				{name: "[Content_Types].xml", data: `<Types xmlns="` + nsTypes + `"/>`},
+				{name: "word/document.xml", data: `<w:document xmlns:w="` + nsW + `"/>`},
+				{name: "word/media/image1.png", data: "png"},
+				{name: "media/image2.png", data: "png"},
+				{name: "word/_rels/document.xml.rels", data: relsHead +
+					`<Relationship Id="rId1" Type="t/hyperlink" Target="../../../home/hquartermaine/Private/plan-abs.odt" TargetMode="External"/>` +
+					`<Relationship Id="rId2" Type="t/hyperlink" Target="..\..\hquartermaine\Desktop\plan.docx" TargetMode="External"/>` +
+					`<Relationship Id="rId3" Type="t/image" Target="media/image1.png"/>` +
+					`<Relationship Id="rId4" Type="t/image" Target="../media/image2.png"/>` +
+					`<Relationship Id="rId5" Type="t/hyperlink" Target="https://example.com/KEEP/../web.html" TargetMode="External"/>` +
+					`<Relationship Id="rId6" Type="t/hyperlink" Target="KEEP-same-folder.docx" TargetMode="External"/></Relationships>`},
+			},
+			nil,
+			[]string{"hquartermaine", "Private", "Desktop", "home"},
+			map[string]string{"word/_rels/document.xml.rels": `Target="plan-abs.odt" TargetMode="External"/>` +
+				`<Relationship Id="rId2" Type="t/hyperlink" Target="plan.docx" TargetMode="External"/>` +
+				`<Relationship Id="rId3" Type="t/image" Target="media/image1.png"/>` +
+				`<Relationship Id="rId4" Type="t/image" Target="../media/image2.png"/>` +
+				`<Relationship Id="rId5" Type="t/hyperlink" Target="https://example.com/KEEP/../web.html" TargetMode="External"/>` +
+				`<Relationship Id="rId6" Type="t/hyperlink" Target="KEEP-same-folder.docx" TargetMode="External"/>`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,5 +75,30 @@ func TestOOXMLPackages(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLocalPath: what counts as a path on the author's machine or network.
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]bool{
+		`file:///C:/Users/alice/plan.docx`:      true,
+		`C:\Users\alice\plan.docx`:              true,
+		`c:/plan.docx`:                          true,
+		`\\srv\share\plan.docx`:                 true,
+		`../../../home/alice/Private/plan.odt`:  true,
+		`..\..\alice\Desktop\plan.docx`:         true,
+		`..`:                                    true,
+		`sub/../../plan.docx`:                   true,
+		`..plan.docx`:                           false,
+		`plan..docx`:                            false,
+		`media/image1.png`:                      false,
+		`https://example.com/a/../b.html`:       false,
+		`mailto:alice@example.com?subject=../x`: false,
+		`#bookmark`:                             false,
+		`plan.docx`:                             false,
+	} {
+		if got := localPath(in); got != want {
+			t.Errorf("localPath(%q) = %v, want %v", in, got, want)
+		}
 	}
 }
