@@ -155,6 +155,14 @@ func TestOOXMLParts(t *testing.T) {
 				`<connection id="4" name="ThisWorkbookDataModel" type="5"><dbPr connection="" command="Model" commandType="1"/><extLst><ext uri="{DE250136}"><x15:connection id="" model="1"><x15:oledbPr connection="Provider=MSOLAP.8;Data Source=C:\Users\hquartermaine\AppData\Local\Temp\model.xlsx"><x15:dbTables><x15:dbTable name="KEEP-table"/></x15:dbTables></x15:oledbPr></x15:connection></ext></extLst></connection></connections>`,
 			[]string{"hquartermaine", "Desktop", "SELECT", "MSOLAP"},
 			[]string{`name="KEEP-query"`, `<dbPr connection="" command=""/>`, `<webPr url="rates-HQ.htm" htmlTables="1"/>`, `url="https://example.com/KEEP-rates"`, `<x15:oledbPr connection=""><x15:dbTables><x15:dbTable name="KEEP-table"/>`, `<dbPr connection="" command="Model" commandType="1"/>`}},
+		{"editing permission for one user becomes one for everyone", "word/document.xml",
+			`<w:document ` + w + `><w:body><w:p><w:permStart w:id="1" w:ed="CORP\hquartermaine"/><w:r><w:t>KEEP-range</w:t></w:r><w:permEnd w:id="1"/><w:permStart w:id="2" w:edGrp="editors" w:ed="hollis.q@corp.example" w:colFirst="0"/><w:permEnd w:id="2"/></w:p></w:body></w:document>`,
+			[]string{"hquartermaine", "hollis.q", "w:ed="},
+			[]string{`<w:permStart w:id="1" w:edGrp="everyone"/><w:r><w:t>KEEP-range</w:t></w:r><w:permEnd w:id="1"/>`, `<w:permStart w:id="2" w:edGrp="editors" w:colFirst="0"/>`}},
+		{"grammar checker's locale dropped, field calculation symbols kept", "word/settings.xml",
+			`<w:settings ` + w + `><w:zoom w:percent="100"/><w:activeWritingStyle w:appName="MSWord" w:lang="is-IS" w:vendorID="64" w:dllVersion="4096" w:nlCheck="1" w:checkStyle="0"/><w:decimalSymbol w:val=","/><w:listSeparator w:val=";"/></w:settings>`,
+			[]string{"is-IS", "activeWritingStyle", "dllVersion"},
+			[]string{`<w:zoom w:percent="100"/><w:decimalSymbol w:val=","/><w:listSeparator w:val=";"/>`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -286,7 +286,7 @@ var pictureNeedles = [][]byte{[]byte("cNvPr"), []byte("docPr"), []byte("title"),
 
 // wordNeedles are the local names wordRule and withPictureNames act on.
 var wordNeedles = append([][]byte{[]byte("rsid"), []byte("author"), []byte("attachedTemplate"), []byte("mailMerge"), []byte("docId"), []byte("dateUtc"),
-	[]byte("docVars"), []byte("lang"), []byte("themeFontLang")}, pictureNeedles...)
+	[]byte("docVars"), []byte("lang"), []byte("themeFontLang"), []byte("permStart"), []byte("activeWritingStyle")}, pictureNeedles...)
 
 // withPictureNames adds to r the cleaning of a drawing's names: Word,
 // PowerPoint and Excel write an inserted picture's file name into the
@@ -354,16 +354,28 @@ func isW(space string) bool { return space == nsW || space == nsWStrict }
 // the user's name and address there) and the w14/w15 document ids.
 // The run languages (w:lang, §17.3.2.20) and the theme font languages
 // (w:themeFontLang) go too: they name the author's locale, as HTML's lang
-// does, and only steer spell checking and the choice of theme fonts.
+// does, and only steer spell checking and the choice of theme fonts; so
+// does the grammar checker that last ran (w:activeWritingStyle, §17.15.1:
+// its language and the version of its library).
+// The decimal symbol and list separator (w:decimalSymbol,
+// w:listSeparator, §17.15.1) stay: they are the author's locale too, but
+// Word reads the numbers and lists of formula fields (= 1,5 + 2;
+// =SUM(1;2)) with them, and a comma or a point says less than the
+// document's own language.
+// A range only one user may edit (w:permStart w:ed, §17.13.7) names that
+// user's account or address; it becomes one everyone may edit
+// (w:edGrp="everyone"), so the range and its protection stay.
 func wordRule(_ []name, e *elem) {
 	switch {
 	case isW(e.Space) && (e.Local == "rsids" || e.Local == "rsid" || e.Local == "attachedTemplate" || e.Local == "mailMerge" ||
-		e.Local == "docVars" || e.Local == "lang" || e.Local == "themeFontLang"):
+		e.Local == "docVars" || e.Local == "lang" || e.Local == "themeFontLang" || e.Local == "activeWritingStyle"):
 		e.drop = true
 		return
 	case (e.Space == nsW14 || e.Space == nsW15) && e.Local == "docId":
 		e.drop = true
 		return
+	case isW(e.Space) && e.Local == "permStart":
+		everyone(e)
 	}
 	if _, ok := e.attr(e.Space, "author"); ok && isW(e.Space) {
 		e.set(e.Space, "author", neutral)
@@ -373,6 +385,25 @@ func wordRule(_ []name, e *elem) {
 	// w16cex:dateUtc on comments, w16du:dateUtc on revisions (Word 2023).
 	e.remove(func(_, local, _ string) bool { return local == "dateUtc" })
 	e.remove(func(space, local, _ string) bool { return isW(space) && strings.HasPrefix(local, "rsid") })
+}
+
+// everyone gives a permission range to the group of all editors in place
+// of a single one: w:ed becomes w:edGrp="everyone", unless the range names
+// a group already, where w:ed goes.
+func everyone(e *elem) {
+	_, grp := e.attr(e.Space, "edGrp")
+	for i, a := range e.attrs {
+		if a.Name.Local != "ed" || e.spaces[i] != e.Space {
+			continue
+		}
+		if grp {
+			e.remove(func(space, local, _ string) bool { return space == e.Space && local == "ed" })
+			return
+		}
+		e.attrs[i].Name.Local, e.attrs[i].Value = "edGrp", "everyone"
+		e.changed = true
+		return
+	}
 }
 
 // sheetNeedles are the local names sheetRule acts on.
