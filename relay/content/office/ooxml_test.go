@@ -163,6 +163,45 @@ func TestOOXMLParts(t *testing.T) {
 			`<w:settings ` + w + `><w:zoom w:percent="100"/><w:activeWritingStyle w:appName="MSWord" w:lang="is-IS" w:vendorID="64" w:dllVersion="4096" w:nlCheck="1" w:checkStyle="0"/><w:decimalSymbol w:val=","/><w:listSeparator w:val=";"/></w:settings>`,
 			[]string{"is-IS", "activeWritingStyle", "dllVersion"},
 			[]string{`<w:zoom w:percent="100"/><w:decimalSymbol w:val=","/><w:listSeparator w:val=";"/>`}},
+		{"field instructions' local paths, in one run or split", "word/document.xml",
+			`<w:document ` + w + `><w:body><w:p>` +
+				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> INCLUDEPICTURE "C:\\Users\\hquartermaine\\Pictures\\IMG_4032.JPG" \d </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>KEEP-picture</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
+				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> HYPERLINK "file:///C:/Users/hquarter</w:instrText></w:r><w:r><w:rPr><w:b/></w:rPr><w:instrText>maine/Desktop/plan-HQ.docx" </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>KEEP-link</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
+				`<w:fldSimple w:instr=" INCLUDETEXT &quot;\\\\fs01\\home$\\hquartermaine\\boilerplate.docx&quot; "><w:r><w:t>KEEP-included</w:t></w:r></w:fldSimple>` +
+				`<w:del w:id="1" w:author="Hollis Quartermaine"><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:delInstrText> LINK Excel.Sheet.12 "C:\\Users\\hquartermaine\\Documents\\Budget-HQ.xlsx" "" \a </w:delInstrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:del>` +
+				`</w:p></w:body></w:document>`,
+			[]string{"hquartermaine", "Users", "Desktop", "fs01"},
+			[]string{`<w:instrText xml:space="preserve"> INCLUDEPICTURE "IMG_4032.JPG" \d </w:instrText>`,
+				`<w:instrText xml:space="preserve"> HYPERLINK "</w:instrText></w:r><w:r><w:rPr><w:b/></w:rPr><w:instrText>plan-HQ.docx" </w:instrText>`,
+				`<w:fldSimple w:instr=" INCLUDETEXT &quot;boilerplate.docx&quot; ">`, `<w:delInstrText> LINK Excel.Sheet.12 "Budget-HQ.xlsx" "" \a </w:delInstrText>`,
+				"KEEP-picture", "KEEP-link", "KEEP-included"}},
+		{"field results that show the author, the paths and properties", "word/document.xml",
+			`<w:document ` + w + `><w:body><w:p>` +
+				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> AUTHOR </w:instrText></w:r><w:r><w:instrText>\* MERGEFORMAT </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>Hollis</w:t></w:r><w:r><w:t xml:space="preserve"> Quartermaine</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
+				`<w:r><w:t xml:space="preserve"> KEEP-between </w:t></w:r>` +
+				`<w:fldSimple w:instr=" TEMPLATE \p "><w:r><w:t>C:\Users\hquartermaine\AppData\Roaming\Microsoft\Templates\Brief-HQ.dotm</w:t></w:r></w:fldSimple>` +
+				`<w:fldSimple w:instr=" FILENAME \p \* MERGEFORMAT "><w:r><w:t>\\fs01\home$\hquartermaine\plan.docx</w:t></w:r></w:fldSimple>` +
+				`<w:fldSimple w:instr=" DOCPROPERTY  Department "><w:r><w:t>Hollis's desk</w:t></w:r></w:fldSimple>` +
+				`<w:fldSimple w:instr="USERINITIALS"><w:r><w:t>HQ</w:t></w:r></w:fldSimple>` +
+				`<w:fldSimple w:instr="USERADDRESS"><w:r><w:t>1 Quartermaine Lane</w:t></w:r></w:fldSimple>` +
+				`<w:fldSimple w:instr="INFO LastSavedBy"><w:r><w:t>hollis.q</w:t></w:r></w:fldSimple>` +
+				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> USERNAME </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>Hollis Q.</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
+				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>KEEP-3</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
+				`</w:p></w:body></w:document>`,
+			[]string{"Hollis", "hquartermaine", "Quartermaine", "HQ<", "fs01", "hollis"},
+			[]string{`<w:r><w:rPr><w:b/></w:rPr><w:t>Author</w:t></w:r><w:r><w:t xml:space="preserve"></w:t></w:r>`,
+				"KEEP-between", `<w:t>Brief-HQ.dotm</w:t>`, `<w:t>plan.docx</w:t>`, `<w:fldSimple w:instr=" DOCPROPERTY  Department "><w:r><w:t></w:t></w:r></w:fldSimple>`,
+				`<w:t>A</w:t>`, `<w:fldSimple w:instr="USERADDRESS"><w:r><w:t></w:t></w:r>`, `<w:fldSimple w:instr="INFO LastSavedBy"><w:r><w:t>Author</w:t>`,
+				`<w:t>Author</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/>`, "KEEP-3"}},
+		{"a nested field between the pieces of an instruction stays in place", "word/document.xml",
+			`<w:document ` + w + `><w:body><w:p>` +
+				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> INCLUDEPICTURE "C:\\Users\\hquartermaine\\Pictures\\</w:instrText></w:r>` +
+				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> MERGEFIELD Photo </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>KEEP-merged</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
+				`<w:r><w:instrText>.jpg" \d </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>KEEP-shown</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
+				`</w:p></w:body></w:document>`,
+			[]string{"hquartermaine", "Pictures"},
+			[]string{`<w:instrText xml:space="preserve"> INCLUDEPICTURE "</w:instrText></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> MERGEFIELD Photo </w:instrText>`,
+				`<w:t>KEEP-merged</w:t>`, `<w:instrText>.jpg" \d </w:instrText>`, "KEEP-shown"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

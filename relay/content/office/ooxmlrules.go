@@ -223,16 +223,20 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 	if data := p.entries[p.parts[key]].data; bytes.Contains(data, []byte(nsReactions)) {
 		r = withoutReactors(r)
 	}
-	if len(ids) == 0 {
-		return r, t
-	}
-	inner := r
-	return func(parents []name, e *elem) {
-		if inner != nil {
-			inner(parents, e)
+	if len(ids) > 0 {
+		inner := r
+		r = func(parents []name, e *elem) {
+			if inner != nil {
+				inner(parents, e)
+			}
+			e.remove(func(space, _, value string) bool { return (space == nsRel || space == nsRelStrict) && ids[value] })
 		}
-		e.remove(func(space, _, value string) bool { return (space == nsRel || space == nsRelStrict) && ids[value] })
-	}, t
+	}
+	// Last, as its first pass must drop what the edit drops.
+	if data := p.entries[p.parts[key]].data; r != nil && strings.HasPrefix(key, "word/") && bytes.Contains(data, []byte("instr")) {
+		r = withFields(r, data)
+	}
+	return r, t
 }
 
 // DrawingML's namespaces: shapes and text, and charts.
@@ -286,7 +290,7 @@ var pictureNeedles = [][]byte{[]byte("cNvPr"), []byte("docPr"), []byte("title"),
 
 // wordNeedles are the local names wordRule and withPictureNames act on.
 var wordNeedles = append([][]byte{[]byte("rsid"), []byte("author"), []byte("attachedTemplate"), []byte("mailMerge"), []byte("docId"), []byte("dateUtc"),
-	[]byte("docVars"), []byte("lang"), []byte("themeFontLang"), []byte("permStart"), []byte("activeWritingStyle")}, pictureNeedles...)
+	[]byte("docVars"), []byte("lang"), []byte("themeFontLang"), []byte("permStart"), []byte("activeWritingStyle"), []byte("instr")}, pictureNeedles...)
 
 // withPictureNames adds to r the cleaning of a drawing's names: Word,
 // PowerPoint and Excel write an inserted picture's file name into the
