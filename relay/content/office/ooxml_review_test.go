@@ -1,6 +1,7 @@
 package office
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -101,4 +102,43 @@ func TestLocalPath(t *testing.T) {
 			t.Errorf("localPath(%q) = %v, want %v", in, got, want)
 		}
 	}
+}
+
+// TestOOXMLFieldPaths cleans testdata/field-paths.docx, which LibreOffice
+// 7.4 wrote from the document testdata/field-paths.py makes: a hyperlink
+// climbing out of the document's folder, one LibreOffice turned into a
+// relative "../../C:/Users/..." path, a FILENAME \p field showing the
+// path it was converted in, and a DOCPROPERTY field showing a custom
+// property (docProps/custom.xml is dropped). The links keep their file
+// names, the path its last element, the property's value goes; the
+// cleaned document still opens in LibreOffice with its text.
+func TestOOXMLFieldPaths(t *testing.T) {
+	in, err := os.ReadFile("testdata/field-paths.docx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := OOXML(in, 0, keepAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := members(t, out)
+	all := strings.ToLower(deepText(out, 0))
+	for _, s := range []string{"hquartermaine", "hollis", "lo-gen", "/tmp", "private", "desktop"} {
+		if strings.Contains(all, s) {
+			t.Errorf("%q survives", s)
+		}
+	}
+	for part, s := range map[string]string{
+		"word/_rels/document.xml.rels": `Target="plan-abs.odt" TargetMode="External"`,
+		"word/document.xml":            `<w:t>field-paths.fodt</w:t>`,
+	} {
+		if !strings.Contains(string(m[part]), s) {
+			t.Errorf("%s lacks %s", part, s)
+		}
+	}
+	if !strings.Contains(string(m["word/_rels/document.xml.rels"]), `Target="plan-HQ.docx" TargetMode="External"`) {
+		t.Errorf("the file link lost its name")
+	}
+	markers := []string{"KEEP-relative", "KEEP-file", "KEEP-after-author", "KEEP-after-path", "KEEP-after-property"}
+	runInterop(t, []interopDoc{{name: "field-paths.docx", app: "writer", data: out, markers: markers}})
 }
