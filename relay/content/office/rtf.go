@@ -12,9 +12,10 @@ import (
 // RTF cleans a Rich Text Format document (RTF 1.9.1) as it streams from r
 // to w: it drops the \info group (title, author, operator, company,
 // manager, dates), user properties, the rsid table and every rsid control
-// word, the generator, the template path, the data store and document
-// variables; it neutralises the revision table and annotation authors and
-// drops revision and annotation dates. Embedded objects lose their data
+// word, the generator, the template path, the data store, document
+// variables, mail merge settings and the text's languages; it neutralises
+// the revision table and annotation authors and drops revision and
+// annotation dates. Embedded objects lose their data
 // (\objdata) and keep the picture shown in their place (\result);
 // JPEG and PNG pictures are cleaned as attached images are, other
 // pictures are dropped (see pict). A picture's or shape's properties that
@@ -39,24 +40,57 @@ const maxDepth = 4096
 
 // rtfDropped are destinations removed with their content (RTF 1.9.1
 // "Information group", "User properties", "RSID table", \generator,
-// \template, \datastore, \docvar, \filetbl, \password, \atndate), and
-// an embedded object's data (\objdata: an OLE object, whose Package
-// form carries the path of the file on the author's disk,
-// "C:\Users\NAME\Desktop\notes.txt"). The object's \result group, the
-// picture a reader shows in its place, stays.
+// \template, \datastore, \docvar, \filetbl, \password, \atndate,
+// \atntime), an embedded object's data (\objdata: an OLE object, whose
+// Package form carries the path of the file on the author's disk,
+// "C:\Users\NAME\Desktop\notes.txt") and its time (\objtime, when it
+// was last updated). The object's \result group, the picture a reader
+// shows in its place, stays. The mail merge settings (\mailmerge, "Mail
+// Merge") go whole, as w:mailMerge does in OOXML: their connection
+// string, data source, header source and query name the author's files
+// and database.
 var rtfDropped = map[string]bool{
 	"info": true, "userprops": true, "rsidtbl": true, "generator": true, "template": true,
 	"datastore": true, "docvar": true, "filetbl": true, "password": true, "passwordhash": true,
-	"atndate": true, "author": true, "operator": true, "company": true, "manager": true,
+	"atndate": true, "atntime": true, "author": true, "operator": true, "company": true, "manager": true,
 	"creatim": true, "revtim": true, "printim": true, "buptim": true,
-	"objdata": true,
+	"objdata": true, "objtime": true, "mailmerge": true,
+}
+
+// rtfDroppedWords are control words removed wherever they appear.
+//
+// The times of tracked changes (RTF 1.9.1 "Revision Marks"): of an
+// insertion or deletion (\revdttmN, \revdttmdelN), of a change to
+// character, paragraph, section, style or table row properties (\crdateN,
+// \prdateN, \dfrdateN, \srdateN, \trdateN), to a paragraph's number
+// (\pnrdateN), of a move (\mvdateN) and of an inserted, deleted or
+// merged cell (\clinsdttmN, \cldeldttmN, \clmrgddttmN), each a minute of
+// the author's working day. Their authors (\revauthN, \crauthN, \prauthN,
+// \pnrauthN ...) stay: they are indexes into the revision table, whose
+// names are neutralised (revtbl).
+//
+// The languages of the text ("Character Formatting Properties" \langN,
+// \langfeN, \langnpN, \langfenpN, "Associated Character Properties"
+// \alangN), the document's defaults ("Document Formatting Properties"
+// \deflangN, \deflangfeN, \adeflangN) and the theme's (\themelangN,
+// \themelangfeN, \themelangcsN): the author's locale, as Word's w:lang
+// and w:themeFontLang, which the OOXML cleaner removes. They choose the
+// spelling and hyphenation dictionaries, not how text is drawn;
+// \noproof, which turns proofing off, stays.
+var rtfDroppedWords = map[string]bool{
+	"revdttm": true, "revdttmdel": true, "crdate": true, "prdate": true, "dfrdate": true,
+	"srdate": true, "trdate": true, "pnrdate": true, "mvdate": true,
+	"clinsdttm": true, "cldeldttm": true, "clmrgddttm": true,
+	"lang": true, "langfe": true, "langnp": true, "langfenp": true, "alang": true,
+	"deflang": true, "deflangfe": true, "adeflang": true,
+	"themelang": true, "themelangfe": true, "themelangcs": true,
 }
 
 // dropWord tells control words removed wherever they appear: revision
-// session ids (\rsidN, \insrsidN, \charrsidN, \pararsidN ...) and revision
-// dates.
+// session ids (\rsidN, \insrsidN, \charrsidN, \pararsidN ...) and
+// rtfDroppedWords.
 func dropWord(word string) bool {
-	return strings.Contains(word, "rsid") || word == "revdttm" || word == "revdttmdel" || word == "crdate"
+	return strings.Contains(word, "rsid") || rtfDroppedWords[word]
 }
 
 type rtfToken struct {

@@ -14,8 +14,10 @@ import (
 // A shape's hyperlink (pihlShape) is a group {\*\hl {\hlfr ..}{\hlsrc ..}}.
 // An argument of an instruction, or the text of \hlsrc and \hlfr, that is
 // a local path (a file: URL, a drive letter or UNC path, an absolute
-// Unix one) becomes what baseName makes of it, as a relationship's target
-// does in OOXML. Other targets (https:, mailto:) stay.
+// Unix one, a relative one that localPath counts as local) becomes what
+// baseName makes of it, as a relationship's target does in OOXML; so does
+// a local path given as a value of a connection string (DATABASE \c).
+// Other targets (https:, mailto:) stay.
 
 // maxInstruction bounds, in bytes of RTF, a field instruction held to be
 // cleaned; a longer one is dropped with its group, and the field shows its
@@ -233,21 +235,61 @@ func localArguments(s string) []instSpan {
 			}
 			i = end
 		}
-		arg := s[start:end]
-		if !localTarget(arg) {
+		if sp, ok := pathSpan(s, start, end); ok {
+			spans = append(spans, sp)
 			continue
 		}
-		name := baseName(arg)
-		if name == arg {
-			continue
+		spans = append(spans, connectionPaths(s, start, end)...)
+	}
+	return spans
+}
+
+// pathSpan tells the argument s[start:end] cut to its last element when
+// it is a local path.
+func pathSpan(s string, start, end int) (instSpan, bool) {
+	arg := s[start:end]
+	if !localTarget(arg) {
+		return instSpan{}, false
+	}
+	name := baseName(arg)
+	if name == arg {
+		return instSpan{}, false
+	}
+	sp := instSpan{start: start, end: end, keep: -1}
+	trimmed := strings.TrimRight(arg, `/\`)
+	// A name holding a quote would end the argument early once cut.
+	if !strings.Contains(name, `"`) && strings.HasSuffix(trimmed, name) {
+		sp.keep, sp.keepEnd = start+len(trimmed)-len(name), start+len(trimmed)
+	}
+	return sp, true
+}
+
+// connectionPaths finds the local paths among the values of an argument
+// that is a connection string, KEY=VALUE;KEY=VALUE: DATABASE's \c
+// "Provider=Microsoft.ACE.OLEDB.12.0;Data Source=C:\\Users\\NAME\\db.accdb"
+// names the database's file in OLE DB's Data Source and Initial Catalog,
+// ODBC's DBQ and DefaultDir, Jet's System database. Whatever the key, a
+// value that is a local path keeps its last element, as an argument does.
+func connectionPaths(s string, start, end int) []instSpan {
+	var spans []instSpan
+	for i := start; i < end; {
+		j := strings.IndexByte(s[i:end], ';')
+		if j < 0 {
+			j = end - i
 		}
-		sp := instSpan{start: start, end: end, keep: -1}
-		trimmed := strings.TrimRight(arg, `/\`)
-		// A name holding a quote would end the argument early once cut.
-		if !strings.Contains(name, `"`) && strings.HasSuffix(trimmed, name) {
-			sp.keep, sp.keepEnd = start+len(trimmed)-len(name), start+len(trimmed)
+		if eq := strings.IndexByte(s[i:i+j], '='); eq >= 0 {
+			vs, ve := i+eq+1, i+j
+			for vs < ve && s[vs] == ' ' {
+				vs++
+			}
+			for ve > vs && s[ve-1] == ' ' {
+				ve--
+			}
+			if sp, ok := pathSpan(s, vs, ve); ok {
+				spans = append(spans, sp)
+			}
 		}
-		spans = append(spans, sp)
+		i += j + 1
 	}
 	return spans
 }
