@@ -19,6 +19,9 @@ const (
 	nsSVG       = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
 	nsOfficeOOo = "http://openoffice.org/2009/office"
 	nsLOExt     = "urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0"
+	nsStyle     = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+	nsFO        = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+	nsTable     = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 )
 
 // odfDropped are the directories and files removed from an OpenDocument
@@ -70,7 +73,7 @@ func ODF(data []byte, max int64, member Member) ([]byte, error) {
 		case base == "meta.xml":
 			r = metaRule
 		case base == "content.xml" || base == "styles.xml":
-			r, t = odfContentRule, odfPictureText
+			r, t = odfContentRule, odfContentText
 		case base == "settings.xml":
 			r = settingsRule
 		case path.Ext(base) == ".xml" || path.Ext(base) == ".rdf":
@@ -154,8 +157,9 @@ func metaRule(parents []name, e *elem) {
 
 // odfContentRule neutralises who and when in annotations (Part 3,
 // office:annotation) and tracked changes (office:change-info, where dc:date is
-// required and so becomes the epoch), and the text fields that print the
-// author or sender (text:author-name, text:sender-*).
+// required and so becomes the epoch), the text fields that repeat what
+// metaRule and settingsRule remove (see odfField), and the languages of the
+// text.
 func odfContentRule(parents []name, e *elem) {
 	// LibreOffice marks the text typed in each editing session with a
 	// revision-session id on its automatic styles, as Word does with
@@ -181,15 +185,24 @@ func odfContentRule(parents []name, e *elem) {
 	if e.Space == nsLOExt && e.Local == "signatureline" {
 		e.remove(func(space, local, _ string) bool { return local == "suggested-signer-email" })
 	}
-	if e.Space == nsText {
-		switch {
-		case e.Local == "author-name" || e.Local == "initial-creator" || e.Local == "creator":
-			e.setText(neutral)
-		case e.Local == "author-initials":
-			e.setText("A")
-		case strings.HasPrefix(e.Local, "sender-"):
-			e.setText("")
-		}
+	// The language, script and country of the text (Part 3, §20.202
+	// fo:language, §20.222 fo:script, §20.188 fo:country, §20.302,
+	// §20.356, §20.256 for Asian text, §20.303, §20.357, §20.257 for
+	// complex text, and style:rfc-language-tag*, the same as a BCP 47
+	// tag) are the author's locale, set on the default style by the
+	// language of their installation, as Word's w:lang is. They choose
+	// the spelling and hyphenation dictionaries (and what the reader's
+	// own default language does instead); which font and layout a run
+	// gets is style:script-type's (§20.358), which stays. The languages
+	// of data styles (number:*) stay: they spell a date's month.
+	if e.Space == nsStyle && e.Local == "text-properties" {
+		e.remove(func(space, local, _ string) bool {
+			return space == nsFO && (local == "language" || local == "country" || local == "script") ||
+				space == nsStyle && (strings.HasPrefix(local, "language-") || strings.HasPrefix(local, "country-") ||
+					strings.HasPrefix(local, "script-") && local != "script-type" || strings.HasPrefix(local, "rfc-language-tag"))
+		})
+	}
+	if odfDatabase(e) || e.Space == nsText && odfField(e) {
 		return
 	}
 	in := false
@@ -210,6 +223,85 @@ func odfContentRule(parents []name, e *elem) {
 	case e.Local == "sender-initials" || e.Local == "creator-initials":
 		e.drop = true
 	}
+}
+
+// odfField neutralises a text field (Part 3, "Document Fields" and
+// "Metadata Fields") that prints what metaRule removes, and tells whether
+// e is in the text namespace:
+// the author (text:author-name, text:creator, text:initial-creator)
+// becomes "Author", as in annotations, and so does who printed it last
+// (text:printed-by); the sender's details (text:sender-*) and the value
+// of a user-defined property (text:user-defined, the value of a
+// meta:user-defined gone from meta.xml) become empty. A template's or
+// file's path (text:template-name, text:file-name with text:display
+// "full", the default) keeps its last element (odfContentText); shown as
+// "path" it becomes empty.
+func odfField(e *elem) bool {
+	if e.Space != nsText {
+		return false
+	}
+	switch {
+	case e.Local == "author-name" || e.Local == "initial-creator" || e.Local == "creator" || e.Local == "printed-by":
+		e.setText(neutral)
+	case e.Local == "author-initials":
+		e.setText("A")
+	case strings.HasPrefix(e.Local, "sender-"):
+		e.setText("")
+	case e.Local == "user-defined":
+		// The value attributes (office:value, office:string-value ...)
+		// hold what the text shows, in its type.
+		e.remove(func(space, local, _ string) bool {
+			return space == nsOffice && strings.HasSuffix(local, "value") && local != "value-type"
+		})
+		e.setText("")
+	case e.Local == "template-name" || e.Local == "file-name":
+		if d, _ := e.attr(nsText, "display"); d == "path" {
+			e.setText("")
+		}
+	}
+	return true
+}
+
+// odfDatabase blanks the data source a database field or range reads
+// (Part 3: text:database-display, text:database-name and the other
+// "Database Fields"; table:database-source-sql, -table and -query of a
+// database range or a DataPilot table): the name of the
+// author's registered database, its tables and queries, and a query's
+// SQL. settingsRule drops the same source (CurrentDatabaseDataSource).
+// The names are blanked, not the elements dropped, so that a DataPilot
+// table keeps the source it requires; what the field or range last read
+// stays in the document. It tells whether e is such an element.
+func odfDatabase(e *elem) bool {
+	var names []string
+	switch {
+	case e.Space == nsText && strings.HasPrefix(e.Local, "database-"):
+		names = []string{"database-name", "table-name"}
+		if e.Local == "database-name" {
+			// This field prints the database's and table's names.
+			e.setText("")
+		}
+	case e.Space == nsTable && strings.HasPrefix(e.Local, "database-source-"):
+		names = []string{"database-name", "database-table-name", "query-name", "sql-statement"}
+	default:
+		return false
+	}
+	for _, n := range names {
+		e.set(e.Space, n, "")
+	}
+	return true
+}
+
+// odfContentText cleans the text of content and styles: a shape's title
+// and description (odfPictureText) and the path a template-name or
+// file-name field prints (odfField), which keeps its last element.
+func odfContentText(parents []name, text string) (string, bool) {
+	if p := parents[len(parents)-1]; p.Space == nsText && (p.Local == "template-name" || p.Local == "file-name") {
+		if strings.ContainsAny(text, `/\`) {
+			return baseName(text), true
+		}
+		return "", false
+	}
+	return odfPictureText(parents, text)
 }
 
 // odfPictureText cleans a shape's svg:title and svg:desc as its name is
