@@ -202,6 +202,11 @@ func odfContentRule(parents []name, e *elem) {
 					strings.HasPrefix(local, "script-") && local != "script-type" || strings.HasPrefix(local, "rfc-language-tag"))
 		})
 	}
+	for i, a := range e.attrs {
+		if e.spaces[i] == nsTable && strings.Contains(a.Value, "'#") {
+			e.set(nsTable, a.Name.Local, externalRefs(a.Value))
+		}
+	}
 	if odfDatabase(e) || e.Space == nsText && odfField(e) {
 		return
 	}
@@ -289,6 +294,42 @@ func odfDatabase(e *elem) bool {
 		e.set(e.Space, n, "")
 	}
 	return true
+}
+
+// externalRefs cuts to their last element the local files a formula
+// reads from ('file:///home/NAME/x.ods'#$Sheet1.A1, OpenFormula's
+// Source, Part 4 §5.8), as in table:formula and in the name of the
+// table where LibreOffice caches such a sheet, so that the formula reads
+// 'x.ods'#$Sheet1.A1. In a quoted name ” is a quote.
+func externalRefs(v string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(v, '\'')
+		if i < 0 {
+			b.WriteString(v)
+			return b.String()
+		}
+		j := i + 1
+		for j < len(v) && (v[j] != '\'' || j+1 < len(v) && v[j+1] == '\'') {
+			if v[j] == '\'' {
+				j++
+			}
+			j++
+		}
+		if j >= len(v) {
+			b.WriteString(v)
+			return b.String()
+		}
+		src := strings.ReplaceAll(v[i+1:j], "''", "'")
+		b.WriteString(v[:i+1])
+		if j+1 < len(v) && v[j+1] == '#' && localTarget(src) {
+			b.WriteString(strings.ReplaceAll(baseName(src), "'", "''"))
+		} else {
+			b.WriteString(v[i+1 : j])
+		}
+		b.WriteByte('\'')
+		v = v[j+1:]
+	}
 }
 
 // odfContentText cleans the text of content and styles: a shape's title
