@@ -170,7 +170,7 @@ func odfContentRule(parents []name, e *elem) {
 	// Links and linked pictures on the author's disk or share name it;
 	// the reader cannot open them anyway.
 	if v, ok := e.attr(nsXLink, "href"); ok && (localPath(v) || strings.HasPrefix(v, "/")) {
-		e.set(nsXLink, "href", baseName(v))
+		e.set(nsXLink, "href", odfLocal(v))
 	}
 	// A shape's name: LibreOffice carries a Word picture's name (its file
 	// name, "IMG_4032.JPG") over to draw:name when it saves a .docx as
@@ -297,10 +297,11 @@ func odfDatabase(e *elem) bool {
 }
 
 // externalRefs cuts to their last element the local files a formula
-// reads from ('file:///home/NAME/x.ods'#$Sheet1.A1, OpenFormula's
-// Source, Part 4 §5.8), as in table:formula and in the name of the
-// table where LibreOffice caches such a sheet, so that the formula reads
-// 'x.ods'#$Sheet1.A1. In a quoted name ” is a quote.
+// reads from ('file:///home/NAME/x.ods'#$Sheet1.A1, an OpenFormula
+// external source), in table:formula and in the name of the table where
+// LibreOffice caches such a sheet: the formula reads '../x.ods'#$Sheet1.A1,
+// the file beside the document (see odfLocal). A quote inside a quoted
+// name is written twice.
 func externalRefs(v string) string {
 	var b strings.Builder
 	for {
@@ -323,13 +324,24 @@ func externalRefs(v string) string {
 		src := strings.ReplaceAll(v[i+1:j], "''", "'")
 		b.WriteString(v[:i+1])
 		if j+1 < len(v) && v[j+1] == '#' && localTarget(src) {
-			b.WriteString(strings.ReplaceAll(baseName(src), "'", "''"))
+			b.WriteString(strings.ReplaceAll(odfLocal(src), "'", "''"))
 		} else {
 			b.WriteString(v[i+1 : j])
 		}
 		b.WriteByte('\'')
 		v = v[j+1:]
 	}
+}
+
+// odfLocal is what a link to a local file becomes: its last element,
+// beside the document. A relative reference in a package is resolved
+// against the package itself (ODF 1.3 Part 2, "IRIs"), so a bare name
+// would point at a member ("Pictures/1.png" does), and LibreOffice
+// refuses a document whose picture names a member it lacks; "../" leaves
+// the package for the folder it is in, as LibreOffice writes a link to a
+// file next to the document.
+func odfLocal(v string) string {
+	return "../" + baseName(v)
 }
 
 // odfContentText cleans the text of content and styles: a shape's title

@@ -59,12 +59,12 @@ func TestODFContent(t *testing.T) {
 				`<table:database-source-sql table:database-name="" table:sql-statement=""/></table:database-range>` +
 				`<table:database-range table:name="TableRange"><table:database-source-table table:database-name="" table:database-table-name=""/></table:database-range>` +
 				`</table:database-ranges><table:data-pilot-table table:name="DP"><table:database-source-query table:database-name="" table:query-name=""/></table:data-pilot-table>`},
-		{"a formula's and a cached sheet's external file keeps its last element; quoted sheet names and strings stay",
+		{"a formula's and a cached sheet's external file keeps its last element, beside the document; quoted sheet names and strings stay",
 			`<table:table table:name="&apos;file:///home/hquartermaine/Private/x.ods&apos;#Sheet1"><table:table-source xlink:href="file:///home/hquartermaine/Private/x.ods"/></table:table>` +
 				`<table:table-cell table:formula="of:=[&apos;file:///home/hquartermaine/Private/it&apos;&apos;s.ods&apos;#$Sheet1.A1]+[$&apos;My sheet&apos;.B2]&amp;&quot;&apos;a&apos;#&quot;"/>` +
 				`<table:table-cell table:formula="of:=[&apos;https://example.com/x.ods&apos;#$S.A1]"/>`,
-			`<table:table table:name="'x.ods'#Sheet1"><table:table-source xlink:href="x.ods"/></table:table>` +
-				`<table:table-cell table:formula="of:=['it''s.ods'#$Sheet1.A1]+[$'My sheet'.B2]&amp;&quot;'a'#&quot;"/>` +
+			`<table:table table:name="'../x.ods'#Sheet1"><table:table-source xlink:href="../x.ods"/></table:table>` +
+				`<table:table-cell table:formula="of:=['../it''s.ods'#$Sheet1.A1]+[$'My sheet'.B2]&amp;&quot;'a'#&quot;"/>` +
 				`<table:table-cell table:formula="of:=[&apos;https://example.com/x.ods&apos;#$S.A1]"/>`},
 	}
 	for _, tt := range tests {
@@ -83,7 +83,8 @@ func TestODFContent(t *testing.T) {
 // A link relative to the document that climbs out of its folder names
 // the folders above it, the author's account among them: on a text link,
 // a linked picture and a sheet linked from another file it keeps its last
-// element, as an absolute path does. A package's own members stay.
+// element, beside the document, as an absolute path does. A package's own
+// members stay.
 func TestODFRelativeLinks(t *testing.T) {
 	if !localPath("../x") {
 		// localPath counts such a path as local once the OOXML change to
@@ -93,9 +94,9 @@ func TestODFRelativeLinks(t *testing.T) {
 	}
 	const rel = "../../../../home/hquartermaine/Private/plan-abs.odt"
 	tests := []struct{ in, want string }{
-		{`<text:a xlink:type="simple" xlink:href="` + rel + `">plan</text:a>`, `<text:a xlink:type="simple" xlink:href="plan-abs.odt">plan</text:a>`},
-		{`<draw:image xlink:href="` + rel + `" xlink:type="simple"/>`, `<draw:image xlink:href="plan-abs.odt" xlink:type="simple"/>`},
-		{`<table:table-source xlink:href="` + rel + `" table:table-name="Sheet1"/>`, `<table:table-source xlink:href="plan-abs.odt" table:table-name="Sheet1"/>`},
+		{`<text:a xlink:type="simple" xlink:href="` + rel + `">plan</text:a>`, `<text:a xlink:type="simple" xlink:href="../plan-abs.odt">plan</text:a>`},
+		{`<draw:image xlink:href="` + rel + `" xlink:type="simple"/>`, `<draw:image xlink:href="../plan-abs.odt" xlink:type="simple"/>`},
+		{`<table:table-source xlink:href="` + rel + `" table:table-name="Sheet1"/>`, `<table:table-source xlink:href="../plan-abs.odt" table:table-name="Sheet1"/>`},
 		{`<draw:image xlink:href="Pictures/1.png"/><draw:object xlink:href="./Object 1"/>`, `<draw:image xlink:href="Pictures/1.png"/><draw:object xlink:href="./Object 1"/>`},
 	}
 	for _, tt := range tests {
@@ -160,5 +161,32 @@ func TestODFIdentity(t *testing.T) {
 		if !strings.Contains(string(out["identity.ods"]), s) {
 			t.Errorf("LibreOffice's reading of the cleaned .ods lacks %s", s)
 		}
+	}
+}
+
+// A picture linked from the author's disk keeps its name beside the
+// document: LibreOffice still opens the cleaned document, which it
+// refuses when the name points into the package.
+func TestODFLinkedPicture(t *testing.T) {
+	in := makeZip(t,
+		zipMember{name: "mimetype", data: "application/vnd.oasis.opendocument.text"},
+		zipMember{name: "content.xml", data: `<office:document-content` + odfNS + ` xmlns:svg="` + nsSVG + `" office:version="1.3"><office:body><office:text>` +
+			`<text:p>KEEP-text<draw:frame draw:name="Image1" text:anchor-type="as-char" svg:width="1cm" svg:height="1cm">` +
+			`<draw:image xlink:href="file:///home/hquartermaine/Private/pic.png" xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"/></draw:frame></text:p>` +
+			`</office:text></office:body></office:document-content>`},
+		zipMember{name: "META-INF/manifest.xml", data: `<manifest:manifest xmlns:manifest="` + nsManifest + `" manifest:version="1.3">` +
+			`<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>` +
+			`<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>`},
+	)
+	out, err := ODF(in, 1<<20, keepAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := string(members(t, out)["content.xml"]); !strings.Contains(c, `xlink:href="../pic.png"`) {
+		t.Errorf("got %s", c)
+	}
+	txt := libreOffice(t, "txt:Text (encoded):UTF8", map[string][]byte{"linked.odt": out})
+	if !strings.Contains(string(txt["linked.odt"]), "KEEP-text") {
+		t.Errorf("LibreOffice's text lacks KEEP-text:\n%s", txt["linked.odt"])
 	}
 }

@@ -70,7 +70,7 @@ func TestODFLocalLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := string(got); strings.Contains(s, "jbloggs") || !strings.Contains(s, `"x.odt"`) || !strings.Contains(s, "https://example.com/KEEP") || !strings.Contains(s, `"Pictures/1.png"`) {
+	if s := string(got); strings.Contains(s, "jbloggs") || !strings.Contains(s, `"../x.odt"`) || !strings.Contains(s, "https://example.com/KEEP") || !strings.Contains(s, `"Pictures/1.png"`) {
 		t.Errorf("got %s", got)
 	}
 }
