@@ -95,7 +95,7 @@ func FuzzXML(f *testing.F) {
 	rules := []struct {
 		r rule
 		t textRule
-	}{{wordRule, nil}, {odfContentRule, odfPictureText}, {metaRule, nil}, {settingsRule, nil}}
+	}{{wordRule, nil}, {odfContentRule, odfContentText}, {metaRule, nil}, {settingsRule, nil}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, r := range rules {
 			out, err := edit(data, r.r, r.t)
