@@ -442,7 +442,8 @@ func (r *rewriter) calendar(h *textproto.Header, ct contentType, src io.Reader, 
 	sigs := text.NewSignatures(r.sigs)
 	for i := range r.copies {
 		var b bytes.Buffer
-		id := calendar.Identity{Address: r.anonAddress(), Name: r.displayName(i), Sender: r.sender.addrs, UIDKey: r.uidKey, Stamp: r.dateOf(i), Signatures: sigs}
+		id := calendar.Identity{Address: r.anonAddress(), Name: r.displayName(i), Sender: r.sender.addrs, Names: r.sender.names,
+			UIDKey: r.uidKey, Stamp: r.dateOf(i), Signatures: sigs}
 		if err := calendar.Calendar(&b, bytes.NewReader(data), id); err != nil {
 			return err
 		}
@@ -475,6 +476,14 @@ func (r *rewriter) vcard(h *textproto.Header, ct contentType, src io.Reader, emi
 	kept, err := calendar.VCard(&b, bytes.NewReader(data), calendar.Identity{Address: r.anonAddress(), Sender: r.sender.addrs, Names: r.sender.names})
 	if err != nil || kept == 0 {
 		return err
+	}
+	// A card the sender shares may still name them: "Assistant to
+	// alice@…" in a NOTE, a RELATED mailto:. Their own address refuses
+	// it, as it refuses a text part.
+	found := text.NewAddressWriter(r.sender.addrs)
+	found.Write(b.Bytes())
+	if found.Found() {
+		return refusal.New(refusal.Identifying, cardAddressText)
 	}
 	if err := emit(r.leafFields(h, ct, "quoted-printable")); err != nil {
 		return err

@@ -422,3 +422,22 @@ func TestSenderInDocument(t *testing.T) {
 		})
 	}
 }
+
+// A contact card the sender shares that still names their address is
+// refused; one that does not goes out.
+func TestSenderInCard(t *testing.T) {
+	for _, c := range []struct {
+		name, card string
+		want       refusal.Kind
+	}{
+		{"in a note", "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bob Jones\r\nEMAIL:bob@example.com\r\nNOTE:Assistant to alice@sender.example\r\nEND:VCARD\r\n", refusal.Identifying},
+		{"as a related person", "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Bob Jones\r\nRELATED;TYPE=co-worker:mailto:alice@sender.example\r\nEND:VCARD\r\n", refusal.Identifying},
+		{"another mailbox", "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bob Jones\r\nEMAIL:bob@example.com\r\nNOTE:not malice@sender.example\r\nEND:VCARD\r\n", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got, _ := refusedAs(t, testOptions(), mixed(wrappedAttachment("text/vcard", "bob.vcf", []byte(c.card))), "alice@sender.example"); got != c.want {
+				t.Errorf("refusal = %v, want %v", got, c.want)
+			}
+		})
+	}
+}

@@ -17,6 +17,10 @@ import (
 // author, a field, a property no rule knew.
 const docAddressText = "An attached document contains your own email address (in its text, a link or its properties), which would identify you; remove it and send again."
 
+// cardAddressText refuses a shared contact card that holds the sender's
+// own address.
+const cardAddressText = "An attached contact card contains your own email address, which would identify you; remove it and send again."
+
 // The document cleaners remove what names the sender by where it is; the
 // sender's own address, wherever it is, is found by looking: the text
 // and HTML parts are scanned for it line by line, and an office
