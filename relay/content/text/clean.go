@@ -30,7 +30,9 @@ type cleaner struct {
 	csigP sigPos
 	csigD int
 
-	signedOff bool // the lines written last were a sign-off and blank lines (contactBlock)
+	signedOff bool   // the lines written last were a sign-off and blank lines (contactBlock)
+	forwarded bool   // a quoted or forwarded message began: its signatures are its author's
+	prev      string // the last line written, if it was the one before
 }
 
 // drain processes the lines still in the window at the end of the body.
@@ -47,8 +49,8 @@ func (c *cleaner) drain() error {
 // the lines after it where a rule spans several lines.
 func (c *cleaner) head() error {
 	l := c.win[0]
-	signedOff := c.signedOff
-	c.signedOff = false
+	signedOff, prev := c.signedOff, c.prev
+	c.signedOff, c.prev = false, ""
 	if c.sig && !c.sigEnds() {
 		c.pop(1)
 		return nil
@@ -80,6 +82,7 @@ func (c *cleaner) head() error {
 		}
 	}
 	if n, s, ok := c.attribution(); ok {
+		c.forwarded = true
 		c.pop(n)
 		c.hdr, c.blank = false, false
 		return c.emit(line{prefix: l.prefix, body: s, eol: c.lastEOL(n), depth: l.depth})
@@ -99,21 +102,21 @@ func (c *cleaner) head() error {
 		c.hdr = false
 	}
 	if c.headerStarts() {
-		c.hdr, c.hdrD, c.hdrKeep = true, l.depth, true
+		c.hdr, c.hdrD, c.hdrKeep, c.forwarded = true, l.depth, true, true
 		if isSeparator(l.body) {
 			c.pop(1)
 			return c.emit(l)
 		}
 		return c.header(l)
 	}
-	if signedOff && l.depth == 0 && c.contactBlock() {
+	if signedOff && !c.forwarded && l.depth == 0 && c.contactBlock() {
 		// A stored signature under the sign-off, found by its contact
 		// details (contact.go).
 		c.sig, c.sigD = true, l.depth
 		c.pop(1)
 		return nil
 	}
-	if l.body == "-- " || l.depth == 0 && c.names.isLine(l.body) {
+	if l.body == "-- " || c.names.isLine(l.body) && !listed(prev) {
 		// RFC 3676 section 4.3: the signature runs from "-- " to the end
 		// of the part. Clients that sign above the quote (Gmail, Outlook)
 		// write the quote after it, so a quote or an attribution ends it
@@ -122,7 +125,9 @@ func (c *cleaner) head() error {
 		// Outlook and Apple Mail write a stored signature into the
 		// plain-text part without the "-- ": it starts at the line that
 		// is the sender's full name, and its title, company and phone
-		// follow. That line starts the signature too.
+		// follow. That line starts the signature too, in a quote as well
+		// (the sender's own earlier message), unless it is an item of a
+		// list.
 		c.sig, c.sigD = true, l.depth
 		c.pop(1)
 		return nil
@@ -146,8 +151,18 @@ func (c *cleaner) head() error {
 		}
 	}
 	c.signedOff = l.depth == 0 && (signedOff && l.blank() || isSignOff(l.body))
+	c.prev = l.body
 	c.pop(1)
 	return c.emit(l)
+}
+
+// listed reports whether a line holding the sender's name alone, after
+// prev, is an item of a list rather than the start of their signature:
+// prev introduces a list ("Team for Saturday:") or is an item of one,
+// another name.
+func listed(prev string) bool {
+	p := strings.TrimSpace(prev)
+	return strings.HasSuffix(p, ":") || nameLike(p)
 }
 
 // sigEnds reports whether the oldest line ends the signature block: a line

@@ -314,11 +314,18 @@ func TestNameLineSignature(t *testing.T) {
 			"Fine.\n\n> On Mon, 2 Nov 2026, someone wrote:\n> Numbers?\n"},
 		// Apple Mail's signatures often shorten the name.
 		{"See you.\n\nAoife B.\nBrennan Procurement | +353 1 555 0187\n", "See you.\n\n"},
-		// The name in a sentence, or quoted, starts nothing; nor does
-		// the first name alone, the usual sign-off.
+		// The name in a sentence starts nothing; nor does the first
+		// name alone, the usual sign-off, nor the name as an item of a
+		// list.
 		{"Thanks,\nAoife\nKEEP\n", "Thanks,\nAoife\nKEEP\n"},
 		{"Aoife Brennan will call you.\nKEEP\n", "Someone will call you.\nKEEP\n"},
-		{"> Aoife Brennan\n> KEEP\n", "> Someone\n> KEEP\n"},
+		{"> Aoife Brennan will call.\n> KEEP\n", "> Someone will call.\n> KEEP\n"},
+		{"Team for Saturday:\nAoife Brennan\nBob Jones\n\nKEEP\n", "Team for Saturday:\nSomeone\nBob Jones\n\nKEEP\n"},
+		{"Drivers\nBob Jones\nAoife Brennan\nKEEP\n", "Drivers\nBob Jones\nSomeone\nKEEP\n"},
+		// The sender's own earlier signature in a quote goes, to the end
+		// of its quote.
+		{"Yes.\n\n> Numbers below.\n>\n> Aoife Brennan\n> Head of Procurement\n> Tel: +353 1 555 0187\n>> KEEP\n",
+			"Yes.\n\n> Numbers below.\n>\n>> KEEP\n"},
 	} {
 		got, err := clean(t, c.in, o)
 		if err != nil {

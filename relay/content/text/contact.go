@@ -40,11 +40,22 @@ var signOffs = map[string]bool{
 	"thanks": true, "thank you": true, "many thanks": true, "thanks again": true, "thanks in advance": true,
 	"with thanks": true, "sincerely": true, "yours sincerely": true, "sincerely yours": true,
 	"yours faithfully": true, "yours truly": true, "respectfully": true, "take care": true, "talk soon": true,
-	"speak soon": true, "rgds": true, "br": true, "kr": true,
+	"speak soon": true, "rgds": true, "br": true, "kr": true, "thanks and regards": true, "thanks & regards": true,
+	"regards and thanks": true, "thanks and best regards": true, "many thanks and best regards": true,
+	"best regards and thanks": true, "kind regards and thanks": true, "with appreciation": true,
 	// German, French, Spanish, Italian, Dutch, Polish, Portuguese.
 	"mit freundlichen grüßen": true, "mit freundlichen grüssen": true, "freundliche grüße": true,
 	"viele grüße": true, "beste grüße": true, "liebe grüße": true, "herzliche grüße": true, "gruß": true,
-	"grüße": true, "mfg": true, "vg": true, "lg": true,
+	"grüße": true, "mfg": true, "vg": true, "lg": true, "schöne grüße": true, "viele grüsse": true,
+	"beste grüsse": true, "liebe grüsse": true, "freundliche grüsse": true,
+	// Swedish, Danish, Norwegian, Czech, Finnish, Russian, Turkish: the
+	// languages of the attributions (attribution.go).
+	"med vänlig hälsning": true, "vänliga hälsningar": true, "hälsningar": true, "mvh": true,
+	"med venlig hilsen": true, "venlig hilsen": true, "mange hilsner": true, "med vennlig hilsen": true,
+	"vennlig hilsen": true, "hilsen": true, "s pozdravem": true, "s přátelským pozdravem": true,
+	"děkuji": true, "ystävällisin terveisin": true, "terveisin": true, "kiitos": true,
+	"с уважением": true, "всего доброго": true, "спасибо": true, "saygılarımla": true,
+	"iyi çalışmalar": true, "teşekkürler": true, "groetjes": true,
 	"cordialement": true, "bien cordialement": true, "bien à vous": true, "salutations": true,
 	"sincères salutations": true, "merci": true, "bonne journée": true,
 	"saludos": true, "un saludo": true, "saludos cordiales": true, "atentamente": true, "gracias": true,
@@ -82,12 +93,18 @@ func isSignOff(s string) bool {
 	return signOffs[string(b)]
 }
 
-// nameLike reports whether s can be a name on its own line: one to four
+// nameLike reports whether s can be a name on its own line: one to five
 // words of letters (and the dots, hyphens and apostrophes of initials and
-// double names), the first capitalised.
+// double names, "María del Carmen García López"), the first capitalised.
+// What signatures write after a name on its line may follow: pronouns in
+// brackets ("(she/her)"), letters after a comma ("MBA"), a title after a
+// bar ("| Head of Procurement").
 func nameLike(s string) bool {
 	s = strings.TrimRight(strings.TrimSpace(s), ",")
-	if s == "" || len(s) > 40 || isSignOff(s) {
+	if i := strings.IndexAny(s, "(|,"); i > 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	if s == "" || len(s) > 48 || isSignOff(s) {
 		return false
 	}
 	first, _ := utf8.DecodeRuneInString(s)
@@ -103,7 +120,7 @@ func nameLike(s string) bool {
 			}
 		}
 	}
-	return words <= 4
+	return words <= 5
 }
 
 // signatureLine reports whether s can be a line of a signature block
@@ -123,7 +140,7 @@ func signatureLine(s string) bool {
 // "+", or ten without.
 func contactDetails(s string) bool {
 	l := strings.ToLower(s)
-	if strings.Contains(l, "www.") || strings.Contains(l, "http://") || strings.Contains(l, "https://") {
+	if strings.Contains(l, "www.") || strings.Contains(l, "http://") || strings.Contains(l, "https://") || hostPath(l) {
 		return true
 	}
 	if at := strings.IndexByte(s, '@'); at > 0 && at < len(s)-3 && isAlnum(s[at-1]) && strings.Contains(s[at+1:], ".") {
@@ -143,6 +160,27 @@ func contactDetails(s string) bool {
 	}
 	best = max(best, score(digits, plus))
 	return best >= 10 || best >= 7 && phoneLabel(l)
+}
+
+// hostPath reports a web address written without a scheme or "www."
+// ("linkedin.com/in/aoife-brennan"): a word whose part before its first
+// "/" is a host name ending in a top-level domain of letters.
+func hostPath(l string) bool {
+	for _, w := range strings.Fields(l) {
+		host, _, ok := strings.Cut(strings.Trim(w, "<>()[],;"), "/")
+		dot := strings.LastIndexByte(host, '.')
+		if !ok || dot <= 0 || len(host)-dot-1 < 2 {
+			continue
+		}
+		tld := true
+		for _, r := range host[dot+1:] {
+			tld = tld && r >= 'a' && r <= 'z'
+		}
+		if tld && !strings.ContainsAny(host, "@:") {
+			return true
+		}
+	}
+	return false
 }
 
 // score is a digit run's worth as a phone number: a leading "+" makes
@@ -179,18 +217,12 @@ func (c *cleaner) contactBlock() bool {
 	if !nameLike(l.body) {
 		return false
 	}
-	blanks := 0
 	for _, m := range c.win[1:] {
-		if m.depth != l.depth {
+		// A blank line ends the block: what follows it ("Agenda:
+		// https://…") the sender wrote after signing.
+		if m.depth != l.depth || m.blank() {
 			return false
 		}
-		if m.blank() {
-			if blanks++; blanks > 1 {
-				return false
-			}
-			continue
-		}
-		blanks = 0
 		if !signatureLine(m.body) {
 			return false
 		}

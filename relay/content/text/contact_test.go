@@ -57,6 +57,27 @@ func TestContactBlock(t *testing.T) {
 		in:   "Text.\n\nRegards,\nAoife\nOn leave 2026-12-24 to 2027-01-02\n",
 		want: "Text.\n\nRegards,\nAoife\nOn leave 2026-12-24 to 2027-01-02\n",
 	}, {
+		name: "a link after a blank line stays",
+		in:   "Text.\n\nThanks,\nAlice\n\nAgenda: https://docs.example/agenda\nRoom: 4.12\n",
+		want: "Text.\n\nThanks,\nAlice\n\nAgenda: https://docs.example/agenda\nRoom: 4.12\n",
+	}, {
+		name: "a forwarded message's signature is its author's",
+		in: "See below.\n\n-----Original Message-----\nFrom: Dan Supplier <dan@supplier.example>\nSent: Monday, November 2, 2026 17:02\n" +
+			"Subject: Quote\n\nPrices attached.\n\nBest regards,\nDan Supplier\nSales, Supplier Ltd\nTel: +44 20 7946 0000\n",
+		want: "See below.\n\n-----Original Message-----\nFrom: someone\nSubject: Quote\n\nPrices attached.\n\nBest regards,\nDan Supplier\nSales, Supplier Ltd\nTel: +44 20 7946 0000\n",
+	}, {
+		name: "pronouns after the name",
+		in:   "Text.\n\nKind regards,\nAoife Brennan (she/her)\nHead of Procurement\nTel: +353 1 555 0187\n",
+		want: "Text.\n\nKind regards,\n",
+	}, {
+		name: "letters after the name, a title after a bar",
+		in:   "Text.\n\nThanks and regards,\nAoife Brennan, MBA | Head of Procurement\nlinkedin.com/in/aoife-brennan\n",
+		want: "Text.\n\nThanks and regards,\n",
+	}, {
+		name: "a five-word name, Swedish",
+		in:   "Text.\n\nMed vänlig hälsning\nMaría del Carmen García López\nMob: 070 123 45 67\n",
+		want: "Text.\n\nMed vänlig hälsning\n",
+	}, {
 		name: "in a quote it stays",
 		in:   "Yes.\n\n> Kind regards,\n> Aoife\n> Tel: +353 1 555 0187\n",
 		want: "Yes.\n\n> Kind regards,\n> Aoife\n> Tel: +353 1 555 0187\n",
