@@ -241,6 +241,18 @@ func TestTNEFRTFBody(t *testing.T) {
 	if strings.Contains(out, "Alice Smith") || !strings.Contains(out, "KEEP-RTF") || !strings.Contains(out, "Someone") {
 		t.Errorf("the RTF body:\n%s", out)
 	}
+	// A name beyond ASCII, as Outlook escapes it in the code page or as
+	// Unicode.
+	for _, spelled := range []string{`J\'f6rg M\'fcller`, `J\'F6rg M\'FCller`, `J\u246?rg M\u252?ller`, `J\u246\'f6rg M\u252\'fcller`} {
+		m := []byte(strings.Replace(string(msg(strings.Replace(rtf, "Alice Smith", spelled, 1))), "Alice Smith <", "=?utf-8?q?J=C3=B6rg_M=C3=BCller?= <", 1))
+		outs, err := rewrite(t, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out := decodeView(outs[0]).text.String(); strings.Contains(out, "rg M") || !strings.Contains(out, "Someone") {
+			t.Errorf("%s survives:\n%s", spelled, out)
+		}
+	}
 	withAddress := strings.Replace(rtf, "Alice Smith", "alice@sender.example", 1)
 	if got, _ := refusedAs(t, testOptions(), msg(withAddress), ""); got != refusal.Identifying {
 		t.Errorf("the sender's address in the RTF body: %v, want a refusal", got)
