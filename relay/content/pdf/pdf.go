@@ -166,8 +166,15 @@ func read(data []byte) (*model.Context, error) {
 	if err != nil || root == nil {
 		return nil, malformed(err)
 	}
-	if pages, err := ctx.DereferenceDict(root["Pages"]); err != nil || pages == nil {
+	pages, err := ctx.DereferenceDict(root["Pages"])
+	if err != nil || pages == nil {
 		return nil, malformed(err)
+	}
+	// The root of the page tree is a Pages node (7.7.3.2); one that is
+	// something else (an action, which rewrite drops) leaves no pages.
+	// Writers that forget its Type still give it Kids.
+	if t := pages.Type(); (t == nil || *t != "Pages") && pages["Kids"] == nil {
+		return nil, malformed(errors.New("pdf: the page tree's root is no Pages node"))
 	}
 	if ctx.Encrypt != nil || ctx.E != nil {
 		// pdfcpu opened it with the empty user password: an owner password
