@@ -95,7 +95,10 @@ func TestLiveDashboardAndAlerts(t *testing.T) {
 	}
 	promAddr := testutil.ReservePort(t)
 	promCfg := filepath.Join(dir, "prometheus.yml")
-	pc := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"+
+	// Scrapes every 2 s, each allowed 2 s: on a loaded machine a scrape
+	// of a race-built leakd that times out leaves the series stale for
+	// a moment, and an alert waiting out its for: starts again.
+	pc := fmt.Sprintf("global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\n  evaluation_interval: 1s\n"+
 		"rule_files:\n  - %q\n"+
 		"scrape_configs:\n  - job_name: leak\n    static_configs:\n      - targets: [%q]\n", rules, httpAddr)
 	if err := os.WriteFile(promCfg, []byte(pc), 0o644); err != nil {
