@@ -57,18 +57,22 @@ type component struct {
 // Calendar rewrites a text/calendar object (content lines, any method).
 //
 // The sender's ORGANIZER, or their ATTENDEE in a reply, becomes Leak's
-// anonymous identity; attendees who are the sender or work at the sender's
-// domain are dropped; vendor properties, directory links, LANGUAGE
-// parameters, creation dates and attachments are dropped, and so is what
-// Teams links say about the organizer (see teams); UIDs the sender made
-// are replaced.
+// anonymous identity; attendees and participants (RFC 9073) who are the
+// sender or work at the sender's domain are dropped, and so are the
+// sender's rooms, from LOCATION too. The sender is known by their address
+// or, in a CN, by one of id.Names; their names in text become id.Name.
+// Vendor properties, directory links, LANGUAGE parameters, creation
+// dates, attachments, pictures and alarm acknowledgements are dropped,
+// and so is what Teams links say about the organizer (see teams) and links
+// to their personal meeting rooms; UIDs the sender made are replaced.
 //
 // A time zone tells where the sender is, and its name and TZNAMEs which
 // client and language they use. The times of an event that happens once
 // move to UTC and its zone goes; an event that recurs keeps its zone,
 // since in UTC it would move by an hour when the clocks change, but under
 // a name made of its offsets ("UTC+01:00/+02:00") and with only its
-// changes of offset (see zones). A zone the calendar names but does not
+// changes of offset, in one form whichever client wrote it (see zones and
+// canonicalZone). A zone the calendar names but does not
 // define, other than an IANA name, is refused as malformed.
 //
 // The output is folded at 75 octets with CRLF line ends.
@@ -98,6 +102,7 @@ type cleaner struct {
 	stamp    string
 	out      *bufio.Writer
 	names    []string                  // the sender's names found so far, for SenderNames
+	idNames  []string                  // nameForms of id.Names
 	iana     map[string]*time.Location // Go's zones by name, nil if none
 }
 
@@ -113,6 +118,7 @@ func newCleaner(id Identity) (*cleaner, error) {
 		id:       id,
 		name:     paramSafe(id.Name),
 		textName: escapeText(id.Name),
+		idNames:  allForms(id.Names, minDisplayName),
 		m:        newMatch(id),
 		key:      key,
 		stamp:    stampOf(id).Format("20060102T150405Z"),
@@ -139,7 +145,7 @@ func (c *cleaner) run(lr *lineReader, out *bufio.Writer) error {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		p, err := parseLine(line)
+		p, err := parseCalendarLine(line)
 		if err != nil {
 			return err
 		}
@@ -162,7 +168,7 @@ func (c *cleaner) run(lr *lineReader, out *bufio.Writer) error {
 				return err
 			}
 			components = true
-			comp, err = c.component(comp, true)
+			comp, err = c.component(comp, true, c.idNames)
 			if err != nil {
 				return err
 			}
@@ -207,6 +213,15 @@ func (c *cleaner) run(lr *lineReader, out *bufio.Writer) error {
 	return nil
 }
 
+// parseCalendarLine parses a content line of a calendar. iCalendar has no
+// groups (RFC 5545 section 3.1, unlike RFC 6350 section 3.3): what comes
+// before a dot in the name ("alice@mail.example:x") is not written back.
+func parseCalendarLine(line string) (property, error) {
+	p, err := parseLine(line)
+	p.Group = ""
+	return p, err
+}
+
 func wrapRead(err error) error {
 	if _, ok := refusal.As(err); ok {
 		return err
@@ -235,7 +250,7 @@ func readComponent(lr *lineReader, name string, depth int, budget *int) (*compon
 		if *budget -= len(line) + lineCost; *budget < 0 {
 			return nil, errTooLarge
 		}
-		p, err := parseLine(line)
+		p, err := parseCalendarLine(line)
 		if err != nil {
 			return nil, err
 		}
@@ -273,16 +288,20 @@ func (c *cleaner) calendarProp(p property) error {
 		// The product and its version narrow down who sent it.
 		p = property{Name: "PRODID", Value: "-//Leak//Leak//EN"}
 		return c.emit(p)
-	case "NAME", "SOURCE", "URL", "IMAGE":
+	case "NAME", "SOURCE", "URL", "IMAGE", "STRUCTURED-DATA":
 		// RFC 7986 section 5: the name of the sender's calendar ("Tomasz's
-		// calendar", like X-WR-CALNAME) and links to its feed.
+		// calendar", like X-WR-CALNAME), links to its feed and its
+		// picture; see prop for IMAGE and STRUCTURED-DATA.
 		return nil
 	}
 	if dropName(p.Name) {
 		return nil
 	}
 	c.cleanParams(&p)
-	p.Value = teams(c.m.scrub(p.Value, c.id.Address, c.textName, nil))
+	// No calendar property has a time in a zone; a TZID here names the
+	// sender's zone and no VTIMEZONE zones would rename.
+	dropParam(&p, "TZID")
+	p.Value = teams(c.m.scrub(p.Value, c.id.Address, c.textName, c.idNames))
 	return c.emit(p)
 }
 

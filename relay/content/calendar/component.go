@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"slices"
 	"strings"
 
 	"leak/relay/content/text"
@@ -9,9 +10,11 @@ import (
 // component cleans one component and returns what of it is written, or
 // nil if it goes whole. top is true for the components directly inside
 // VCALENDAR (VEVENT, VTODO, VJOURNAL, VFREEBUSY, VTIMEZONE), the ones an
-// iTIP method speaks about.
-func (c *cleaner) component(comp *component, top bool) (*component, error) {
-	if dropComponent(comp, top) {
+// iTIP method speaks about. names are the forms of the sender's names
+// known outside comp (nameForms): the From display names, and those its
+// parent component gave.
+func (c *cleaner) component(comp *component, top bool, names []string) (*component, error) {
+	if dropComponent(comp, top) || comp.Name == "PARTICIPANT" && c.colleague(comp) {
 		return nil, nil
 	}
 	replier := -1
@@ -21,16 +24,18 @@ func (c *cleaner) component(comp *component, top bool) (*component, error) {
 			return nil, err
 		}
 	}
-	names := c.senderNames(comp, replier)
-	c.names = append(c.names, names...)
+	cns := c.senderNames(comp, replier)
+	c.names = append(c.names, cns...)
+	names = append(slices.Clip(names), allForms(cns, minName)...)
+	rooms := c.rooms(comp, replier)
 	out := &component{Name: comp.Name}
 	for i := range comp.Props {
-		if p, keep := c.prop(comp.Props[i], i == replier, names); keep {
+		if p, keep := c.prop(comp.Props[i], i == replier, names, rooms); keep {
 			out.Props = append(out.Props, p)
 		}
 	}
 	for _, sub := range comp.Subs {
-		s, err := c.component(sub, false)
+		s, err := c.component(sub, false, names)
 		if err != nil {
 			return nil, err
 		}
@@ -39,6 +44,23 @@ func (c *cleaner) component(comp *component, top bool) (*component, error) {
 		}
 	}
 	return out, nil
+}
+
+// colleague reports a PARTICIPANT (RFC 9073 section 7.1) that is the
+// sender or works at their domain, by its CALENDAR-ADDRESS, as prop drops
+// such an ATTENDEE. The sender's own goes too rather than becoming Leak's:
+// what it adds to their ORGANIZER or ATTENDEE (a SUMMARY with their title,
+// a DESCRIPTION, a LOCATION) is about them.
+func (c *cleaner) colleague(comp *component) bool {
+	for _, p := range comp.Props {
+		if p.Name == "CALENDAR-ADDRESS" {
+			a := calAddress(p.Value)
+			if c.m.isSender(a) || c.m.atSenderDomain(a) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dropComponent reports the components that go whole. An alarm that sends
@@ -85,25 +107,30 @@ func isEmailAlarm(comp *component) bool {
 }
 
 // findReplier returns the index of the property of comp that is the
-// replying attendee: the ATTENDEE with a sender address, else the only
-// ATTENDEE with a PARTSTAT, else the only ATTENDEE (RFC 5546 sections
-// 3.2.3 and 3.2.6: a REPLY or REFRESH carries the replying attendee
-// alone). It returns -1 if there is no ATTENDEE, and refuses a component
-// whose replier cannot be told apart, since another of the sender's
-// addresses would then go out under their name.
+// replying attendee: the ATTENDEE with a sender address (or Leak's, in a
+// reply already cleaned), else the only ATTENDEE, else the only one whose
+// CN is the sender's name (namedSender), else the only ATTENDEE with a
+// PARTSTAT (RFC 5546 sections 3.2.3 and 3.2.6: a REPLY or REFRESH carries
+// the replying attendee alone). It returns -1 if there is no ATTENDEE, and
+// refuses a component whose replier cannot be told apart, since another of
+// the sender's addresses would then go out under their name.
 func (c *cleaner) findReplier(comp *component) (int, error) {
-	var all, withStat []int
+	var all, withStat, named []int
 	for i := range comp.Props {
 		p := &comp.Props[i]
 		if p.Name != "ATTENDEE" {
 			continue
 		}
-		if c.m.propSender(p) {
+		// Leak's own address is the sender's, already cleaned.
+		if c.m.propSender(p) || c.id.Address != "" && calAddress(p.Value) == strings.ToLower(c.id.Address) {
 			return i, nil
 		}
 		all = append(all, i)
 		if p.param("PARTSTAT") != nil {
 			withStat = append(withStat, i)
+		}
+		if c.namedSender(p) {
+			named = append(named, i)
 		}
 	}
 	switch {
@@ -111,10 +138,37 @@ func (c *cleaner) findReplier(comp *component) (int, error) {
 		return -1, nil
 	case len(all) == 1:
 		return all[0], nil
+	case len(named) == 1:
+		return named[0], nil
 	case c.method == "REPLY" && len(withStat) == 1:
 		return withStat[0], nil
 	}
 	return -1, errReplier
+}
+
+// namedSender reports an ORGANIZER or ATTENDEE whose CN gives one of the
+// sender's display names (nameIn): the sender under another address, their
+// private one invited from their work one, or an export from an account
+// the relay does not know.
+func (c *cleaner) namedSender(p *property) bool {
+	if q := p.param("CN"); q != nil {
+		for _, v := range q.Values {
+			if nameIn(v, c.id.Names) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isSender reports an ORGANIZER or ATTENDEE that is the sender, by its
+// address or its name; but the ORGANIZER of a reply is the recipient,
+// whatever name it gives.
+func (c *cleaner) isSender(p *property) bool {
+	if c.m.propSender(p) {
+		return true
+	}
+	return !(p.Name == "ORGANIZER" && c.replying()) && c.namedSender(p)
 }
 
 // senderNames collects the full names the component gives the sender, in
@@ -127,13 +181,13 @@ func (c *cleaner) senderNames(comp *component, replier int) []string {
 		if p.Name != "ORGANIZER" && p.Name != "ATTENDEE" {
 			continue
 		}
-		sender := c.m.propSender(p) || i == replier || p.Name == "ORGANIZER" && c.publishing()
+		sender := c.isSender(p) || i == replier || p.Name == "ORGANIZER" && c.publishing()
 		if !sender {
 			continue
 		}
 		if q := p.param("CN"); q != nil {
 			for _, v := range q.Values {
-				if v = strings.TrimSpace(v); len(v) >= 4 {
+				if v = strings.TrimSpace(v); len(v) >= minName {
 					names = append(names, v)
 				}
 			}
@@ -142,14 +196,56 @@ func (c *cleaner) senderNames(comp *component, replier int) []string {
 	return names
 }
 
+// rooms returns the names (CN) of the rooms and resources of comp that
+// prop drops as being at the sender's domain. Google Calendar writes a
+// room's name into LOCATION as well, after the building's address.
+func (c *cleaner) rooms(comp *component, replier int) []string {
+	var names []string
+	for i := range comp.Props {
+		p := &comp.Props[i]
+		if p.Name != "ATTENDEE" || i == replier || !c.m.propAtDomain(p) {
+			continue
+		}
+		if t := p.param("CUTYPE"); t == nil || len(t.Values) != 1 || !strings.EqualFold(t.Values[0], "RESOURCE") && !strings.EqualFold(t.Values[0], "ROOM") {
+			continue
+		}
+		if q := p.param("CN"); q != nil {
+			for _, v := range q.Values {
+				if v = strings.TrimSpace(v); len(v) >= minName {
+					names = append(names, v)
+				}
+			}
+		}
+	}
+	return names
+}
+
+// withoutRooms removes the names of rooms from a LOCATION value, and the
+// separators they leave at its ends.
+func withoutRooms(v string, rooms []string) string {
+	for _, r := range rooms {
+		v = text.ReplaceFold(text.ReplaceFold(v, escapeText(r), ""), r, "")
+	}
+	for {
+		t := strings.TrimSpace(v)
+		for _, sep := range []string{"\\,", "\\;", ",", ";"} {
+			t = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(t, sep), sep))
+		}
+		if t == v {
+			return v
+		}
+		v = t
+	}
+}
+
 // prop cleans one component property and reports whether to keep it.
-func (c *cleaner) prop(p property, replier bool, names []string) (property, bool) {
+func (c *cleaner) prop(p property, replier bool, names, rooms []string) (property, bool) {
 	if dropName(p.Name) {
 		return p, false
 	}
 	switch p.Name {
 	case "ORGANIZER":
-		if c.publishing() || c.m.propSender(&p) {
+		if c.publishing() || c.isSender(&p) {
 			return c.anonymous("ORGANIZER", nil), true
 		}
 		// In a replying method the organizer is the recipient. Without a
@@ -161,7 +257,9 @@ func (c *cleaner) prop(p property, replier bool, names []string) (property, bool
 		if replier {
 			return c.anonymous("ATTENDEE", p.param("PARTSTAT")), true
 		}
-		if c.m.propSender(&p) || c.m.propAtDomain(&p) {
+		// The sender under another address (their private one, invited
+		// from their work one) goes like a colleague.
+		if c.isSender(&p) || c.m.propAtDomain(&p) {
 			return p, false
 		}
 	case "UID", "RELATED-TO":
@@ -182,11 +280,24 @@ func (c *cleaner) prop(p property, replier bool, names []string) (property, bool
 		return property{Name: "DTSTAMP", Value: c.stamp}, true
 	case "CREATED", "LAST-MODIFIED":
 		return p, false
-	case "ATTACH":
+	case "ATTACH", "IMAGE", "STRUCTURED-DATA":
 		// A URL points into the sender's cloud drive (OneDrive, Google
 		// Drive, iCloud), and an inline binary is a second copy of a file
 		// that would bypass the document cleaners; files go as MIME parts.
+		// IMAGE (RFC 7986 section 5.10) is a picture with its EXIF, or a
+		// remote one that tells when the event is looked at;
+		// STRUCTURED-DATA (RFC 9073 section 6.6) a whole file, or JSON-LD
+		// with links and names of its own, which no text cleaner reads.
 		return p, false
+	case "ACKNOWLEDGED":
+		// RFC 9074 section 6: when the sender dismissed the alarm.
+		return p, false
+	case "LOCATION":
+		if len(rooms) > 0 {
+			if p.Value = withoutRooms(p.Value, rooms); p.Value == "" {
+				return p, false
+			}
+		}
 	case "CONTACT":
 		// Contact details that are the sender's (their address or the
 		// name their ORGANIZER gives) hold a phone number or a postal
@@ -200,9 +311,10 @@ func (c *cleaner) prop(p property, replier bool, names []string) (property, bool
 		if c.m.containsAddr(p.Value) {
 			return p, false
 		}
-	case "URL":
+	case "URL", "CONFERENCE":
 		// A URL that holds the sender's address, even encoded (Google's
-		// event links), cannot be rewritten and still work.
+		// event links), or names their personal meeting room, cannot be
+		// rewritten and still work.
 		if v := c.m.scrub(p.Value, c.id.Address, c.textName, names); v != p.Value {
 			return p, false
 		}

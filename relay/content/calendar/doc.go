@@ -14,11 +14,13 @@
 // calendar client can still act on it. Time zones, which tell where the
 // sender is and, by their names, their client and language, go where an
 // event happens once, its times moved to UTC, and are renamed by their
-// offsets where it recurs.
+// offsets and written in one form, whichever client wrote them, where it
+// recurs.
 //
 // VCard drops the sender's own card, which clients such as Thunderbird
 // attach to every message, and keeps the cards the sender meant to share,
-// less their client's ids and with their photos cleaned.
+// less their client's ids, with their photos cleaned and the sender's
+// name in their text replaced.
 //
 // Both refuse content they cannot parse with a refusal.Error of kind
 // Malformed; any other error is an I/O error of the reader or writer.

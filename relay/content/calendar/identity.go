@@ -14,7 +14,7 @@ type Identity struct {
 	Address string   // Leak's anonymous address, e.g. "anonymous@leak.example"
 	Name    string   // the relationship shown as CN, e.g. "A friend, anonymously"
 	Sender  []string // the sender's addresses (envelope MAIL FROM, header From), lower case
-	Names   []string // the sender's display names (header From); VCard drops a card of that name
+	Names   []string // the sender's display names (header From): a CN or card of that name is the sender's, and text naming them is rewritten
 
 	// UIDKey, if set, keys the HMAC that replaces UIDs, so that a later
 	// update or cancellation of an event sent through Leak to the same
@@ -37,6 +37,7 @@ type Identity struct {
 type match struct {
 	addrs   map[string]bool
 	domains map[string]bool
+	locals  []string // the local parts of the sender's addresses, for personalURL
 	// encoded holds the sender's addresses as they appear inside URLs and
 	// tokens: percent-encoded, and the alignment-independent middle of
 	// their base64 forms (Google's eid and tok parameters are base64 of
@@ -54,6 +55,9 @@ func newMatch(id Identity) *match {
 		}
 		m.addrs[a] = true
 		m.domains[a[at+1:]] = true
+		if at >= minLocal {
+			m.locals = append(m.locals, a[:at])
+		}
 		m.encoded = append(m.encoded, strings.ToLower(url.QueryEscape(a)))
 		for shift := 0; shift < 3; shift++ {
 			for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
@@ -94,11 +98,53 @@ func calAddress(v string) string {
 
 func (m *match) isSender(addr string) bool { return m.addrs[addr] }
 
-// atSenderDomain reports an address at any of the sender's domains: a
+// atSenderDomain reports an address at any of the sender's domains or
+// below them (carol@eu.sender.example for alice@sender.example): a
 // colleague listed beside the sender tells the recipient where they work.
+// Google Workspace writes a room as <domain>_<id>@resource.calendar.google.com,
+// with the organisation's domain in its local part, and a shared
+// calendar of the sender's account or organisation as
+// <id>@group.calendar.google.com; both count as at the sender's domain.
 func (m *match) atSenderDomain(addr string) bool {
 	at := strings.LastIndexByte(addr, '@')
-	return at > 0 && m.domains[addr[at+1:]]
+	if at <= 0 {
+		return false
+	}
+	local, domain := addr[:at], addr[at+1:]
+	switch domain {
+	case "resource.calendar.google.com":
+		d, _, ok := strings.Cut(local, "_")
+		return ok && m.orgDomain(d)
+	case "group.calendar.google.com":
+		return true
+	}
+	return m.orgDomain(domain)
+}
+
+// orgDomain reports one of the sender's domains, or a domain below one
+// that is not a public mail provider's: a sender at gmail.com shares
+// nothing with the people at a subdomain of it.
+func (m *match) orgDomain(domain string) bool {
+	if m.domains[domain] {
+		return true
+	}
+	for d := range m.domains {
+		if !publicProviders[d] && strings.HasSuffix(domain, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// publicProviders are the domains of the large free mail services, under
+// which an address tells no employer.
+var publicProviders = map[string]bool{
+	"gmail.com": true, "googlemail.com": true, "outlook.com": true, "hotmail.com": true, "live.com": true,
+	"msn.com": true, "yahoo.com": true, "ymail.com": true, "icloud.com": true, "me.com": true, "mac.com": true,
+	"aol.com": true, "gmx.de": true, "gmx.net": true, "gmx.com": true, "web.de": true, "t-online.de": true,
+	"proton.me": true, "protonmail.com": true, "pm.me": true, "mail.com": true, "zoho.com": true,
+	"fastmail.com": true, "yandex.ru": true, "mail.ru": true, "qq.com": true, "163.com": true,
+	"orange.fr": true, "free.fr": true, "laposte.net": true, "libero.it": true, "tutanota.com": true,
 }
 
 // propSender reports whether a calendar user property (ORGANIZER, ATTENDEE)
@@ -144,15 +190,19 @@ func (m *match) containsAddr(text string) bool {
 }
 
 // scrub replaces the sender's addresses in v with addr and names (the
-// sender's full name as the calendar itself gave it in a CN) with name,
-// and removes any whitespace-separated token (a URL, typically) that holds
-// an address in encoded form.
+// sender's full names, as nameForms spells them) with name, and removes
+// any whitespace-separated token (a URL, typically) that holds an address
+// in encoded form, or is a link to the sender's personal meeting room
+// (see personalURL).
 func (m *match) scrub(v, addr, name string, names []string) string {
 	for a := range m.addrs {
 		v = text.ReplaceFold(v, a, addr)
 	}
 	for _, n := range names {
-		v = text.ReplaceFold(v, n, name)
+		v = replaceName(v, n, name)
+	}
+	if m.hasPersonalURL(v) {
+		v = dropTokensFunc(v, m.personalURL)
 	}
 	if len(m.encoded) == 0 {
 		return v
@@ -169,6 +219,61 @@ func (m *match) scrub(v, addr, name string, names []string) string {
 		return v
 	}
 	return dropTokens(v, m.encoded)
+}
+
+// minLocal is the shortest local part personalURL looks for: shorter
+// ones ("al") are parts of any path.
+const minLocal = 3
+
+// hasPersonalURL reports whether v may hold a personalURL, cheaply.
+func (m *match) hasPersonalURL(v string) bool {
+	if len(m.locals) == 0 || !strings.Contains(v, "://") {
+		return false
+	}
+	l := strings.ToLower(v)
+	for _, local := range m.locals {
+		if strings.Contains(l, local) {
+			return true
+		}
+	}
+	return false
+}
+
+// personalURL reports a URL whose path or query holds the local part of
+// one of the sender's addresses as a word of its own: Webex and Zoom
+// personal rooms (https://sendercorp.webex.com/meet/alice,
+// https://sendercorp.zoom.us/my/alice.smith) are named after the
+// organizer's account, and cannot be rewritten and still work.
+func (m *match) personalURL(tok string) bool {
+	l := strings.ToLower(tok)
+	i := strings.Index(l, "://")
+	if i < 0 {
+		return false
+	}
+	rest := l[i+3:]
+	j := strings.IndexAny(rest, "/?#")
+	if j < 0 {
+		return false
+	}
+	path := rest[j:]
+	for _, local := range m.locals {
+		for k := 0; k < len(path); {
+			n := strings.Index(path[k:], local)
+			if n < 0 {
+				break
+			}
+			start, end := k+n, k+n+len(local)
+			if (start == 0 || !isAlnum(path[start-1])) && (end == len(path) || !isAlnum(path[end])) {
+				return true
+			}
+			k = start + 1
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // dropTokens removes the tokens of text that hold any of needles. Tokens

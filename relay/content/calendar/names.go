@@ -5,6 +5,10 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"leak/relay/content/text"
 )
 
 // SenderNames returns the names a calendar object gives the sender: the CN
@@ -28,4 +32,151 @@ func SenderNames(r io.Reader, id Identity) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// nameForms returns the spellings of the sender's name n that a
+// calendar's text may hold: as given, in the other order ("Smith, Alice"
+// for "Alice Smith", as Outlook writes a CN, and back), and each with the
+// comma escaped as TEXT values escape it (RFC 5545 section 3.3.11,
+// "Smith\, Alice"). A name of one word shorter than short runes is none:
+// it would hit ordinary words.
+func nameForms(n string, short int) []string {
+	n = strings.Join(strings.Fields(strings.Trim(strings.TrimSpace(n), `"'`)), " ")
+	if !strings.Contains(n, " ") && utf8.RuneCountInString(n) < short {
+		return nil
+	}
+	forms := []string{n}
+	if last, first, ok := strings.Cut(n, ","); ok {
+		last, first = strings.TrimSpace(last), strings.TrimSpace(first)
+		if last != "" && first != "" && !strings.Contains(first, ",") {
+			forms = append(forms, first+" "+last)
+		}
+	} else if w := strings.Fields(n); len(w) == 2 {
+		forms = append(forms, w[1]+", "+w[0])
+	}
+	for _, f := range forms {
+		if e := escapeText(f); e != f {
+			forms = append(forms, e)
+		}
+	}
+	return forms
+}
+
+// minName is the length of the shortest one-word name a CN gives the
+// sender that text is matched with, and minDisplayName that of a display
+// name from the message's From, which the text cleaner also uses
+// (package text): a CN was written for this calendar, a display name may
+// be a nickname.
+const (
+	minName        = 4
+	minDisplayName = 6
+)
+
+// allForms returns nameForms of each of names.
+func allForms(names []string, short int) []string {
+	var out []string
+	for _, n := range names {
+		for _, f := range nameForms(n, short) {
+			if !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, f) }) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// nameIn reports whether v, a name as a CN, FN or N gives it, is one of
+// names, the sender's display names. Names compare by their words, in any
+// order and case, so that "Smith, Alice" is "Alice Smith"; a name holding
+// more words (a title, a middle name) matches too, unless the sender's
+// name is a single word.
+func nameIn(v string, names []string) bool {
+	words := nameWords(v)
+	if len(words) == 0 {
+		return false
+	}
+	for _, n := range names {
+		w := nameWords(n)
+		switch {
+		case len(w) == 0:
+		case len(w) == 1 && len(words) == 1 && w[0] == words[0]:
+			return true
+		case len(w) > 1 && containsAll(words, w):
+			return true
+		}
+	}
+	return false
+}
+
+// replaceName replaces the whole-word occurrences of name in v with with,
+// under Unicode case folding; a space in name matches any run of white
+// space. A TEXT value's "\n" escape ends the word before it.
+func replaceName(v, name, with string) string {
+	if name == "" {
+		return v
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(v); {
+		if wordStart(v, i) {
+			if n := foldSpaced(v[i:], name); n > 0 && wordEnd(v, i+n) {
+				b.WriteString(v[last:i])
+				b.WriteString(with)
+				i += n
+				last = i
+				continue
+			}
+		}
+		_, w := utf8.DecodeRuneInString(v[i:])
+		i += w
+	}
+	if last == 0 {
+		return v
+	}
+	b.WriteString(v[last:])
+	return b.String()
+}
+
+// foldSpaced returns how many bytes at the start of s match name, its
+// words separated by runs of white space, or 0.
+func foldSpaced(s, name string) int {
+	n := 0
+	for k, word := range strings.Split(name, " ") {
+		if k > 0 {
+			sp := 0
+			for sp < len(s)-n {
+				r, w := utf8.DecodeRuneInString(s[n+sp:])
+				if !unicode.IsSpace(r) {
+					break
+				}
+				sp += w
+			}
+			if sp == 0 {
+				return 0
+			}
+			n += sp
+		}
+		m := text.FoldPrefix(s[n:], word)
+		if m == 0 {
+			return 0
+		}
+		n += m
+	}
+	return n
+}
+
+func wordStart(s string, i int) bool {
+	if i == 0 || i >= 2 && s[i-2] == '\\' && (s[i-1] == 'n' || s[i-1] == 'N') {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+}
+
+func wordEnd(s string, i int) bool {
+	if i >= len(s) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 }

@@ -19,6 +19,7 @@ func parseZone(tz *component) (*zone, bool) {
 		if !ok || len(z.obs) == maxObservances {
 			return nil, false
 		}
+		o.daylight = sub.Name == "DAYLIGHT"
 		z.obs = append(z.obs, o)
 	}
 	return z, len(z.obs) > 0

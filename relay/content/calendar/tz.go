@@ -16,7 +16,8 @@ import (
 // UTC, which needs no zone at all, and keeps the zone of an event that
 // recurs, since a weekly 10:00 meeting moved to UTC would move by an hour
 // when the clocks change; such a zone is written under a name made of its
-// offsets ("UTC+01:00/+02:00"), with its changes of offset and nothing else.
+// offsets ("UTC+01:00/+02:00"), with its changes of offset and nothing else,
+// written in one form whichever client wrote them (see canonicalZone).
 
 var errNoZone = refusal.New(refusal.Malformed, "a calendar event names a time zone the calendar does not define; send the event from another client")
 
@@ -85,6 +86,16 @@ func (c *cleaner) zones(comps []*component) ([]*component, error) {
 		}
 		if d.comp == nil {
 			d.comp = generateZone(d.loc, s.firstYear(d.refs))
+			d.parsed = false
+		}
+		if first, ok := firstTime(d.refs); ok {
+			if z := d.evaluate(); z != nil {
+				// Offsets are within a day: two days before the
+				// earliest wall clock time is before its instant.
+				if canon := canonicalZone(z, first.Add(-48*time.Hour)); canon != nil {
+					d.comp = canon
+				}
+			}
 		}
 		strip(d.comp)
 		base := zoneName(d.comp)
@@ -205,6 +216,24 @@ func toUTC(z *zone, vals []string) (string, bool) {
 		out[i] = t.Format("20060102T150405Z")
 	}
 	return strings.Join(out, ","), true
+}
+
+// firstTime returns the earliest of the times of refs, read as UTC.
+func firstTime(refs []*property) (time.Time, bool) {
+	var first time.Time
+	found := false
+	for _, p := range refs {
+		for _, v := range strings.Split(p.Value, ",") {
+			w, ok := parseWall(v)
+			if !ok {
+				w, ok = parseUTC(v)
+			}
+			if ok && (!found || w.Before(first)) {
+				first, found = w, true
+			}
+		}
+	}
+	return first, found
 }
 
 // firstYear is the year a zone made for refs starts in: that of their

@@ -217,8 +217,8 @@ func TestTimeZones(t *testing.T) {
 					"EXDATE;TZID=\"(UTC+01:00) Amsterdam, Berlin, Bern, Rom, Stockholm, Wien\":20261126T140000,20261203T140000\n", ""),
 			want: []string{
 				"BEGIN:VTIMEZONE", "TZID:UTC+01:00/+02:00",
-				"DTSTART:16011028T030000", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10",
-				"DTSTART:16010325T020000", "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3",
+				"DTSTART:19701025T030000", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+				"DTSTART:19700329T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
 				`DTSTART;TZID="UTC+01:00/+02:00":20261119T140000`,
 				`DTEND;TZID="UTC+01:00/+02:00":20261119T150000`,
 				"RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=10",
@@ -262,8 +262,8 @@ func TestTimeZones(t *testing.T) {
 			name: "IANA name without a VTIMEZONE, weekly",
 			in:   event("REQUEST", "", "DTSTART;TZID=Europe/Warsaw:20260715T100000\nRRULE:FREQ=WEEKLY\n", ""),
 			want: []string{"BEGIN:VTIMEZONE", "TZID:UTC+01:00/+02:00",
-				"BEGIN:DAYLIGHT", "DTSTART:20260329T020000", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-				"BEGIN:STANDARD", "DTSTART:20261025T030000", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+				"BEGIN:DAYLIGHT", "DTSTART:19700329T020000", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+				"BEGIN:STANDARD", "DTSTART:19701025T030000", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
 				`DTSTART;TZID="UTC+01:00/+02:00":20260715T100000`},
 		},
 		{
@@ -276,12 +276,14 @@ func TestTimeZones(t *testing.T) {
 			notWant: []string{"Kolkata"},
 		},
 		{
-			// The override comes first, a year after the series starts.
+			// The override comes first, a year after the series starts;
+			// the zone is made from the earliest year, and written as
+			// from 1970.
 			name: "IANA zone made from the earliest year",
 			in: "BEGIN:VCALENDAR\n" +
 				"BEGIN:VEVENT\nUID:m\nRECURRENCE-ID;TZID=Europe/Warsaw:20270107T100000\nDTSTART;TZID=Europe/Warsaw:20270107T120000\nEND:VEVENT\n" +
 				"BEGIN:VEVENT\nUID:m\nDTSTART;TZID=Europe/Warsaw:20261105T100000\nRRULE:FREQ=WEEKLY\nEND:VEVENT\nEND:VCALENDAR\n",
-			want: []string{"TZID:UTC+01:00/+02:00", "DTSTART:20260329T020000", "DTSTART:20261025T030000",
+			want: []string{"TZID:UTC+01:00/+02:00", "DTSTART:19700329T020000", "DTSTART:19701025T030000",
 				`RECURRENCE-ID;TZID="UTC+01:00/+02:00":20270107T100000`},
 		},
 		{
@@ -591,5 +593,100 @@ func checkZones(t *testing.T, out string) {
 		if !defined[n] {
 			t.Errorf("TZID %q names no VTIMEZONE:\n%s", n, out)
 		}
+	}
+}
+
+// vtimezone returns the one VTIMEZONE of a cleaned calendar, unfolded.
+func vtimezone(t *testing.T, out string) string {
+	t.Helper()
+	got := unfold([]byte(out))
+	i, j := strings.Index(got, "BEGIN:VTIMEZONE\n"), strings.Index(got, "END:VTIMEZONE\n")
+	if i < 0 || j < i || strings.Count(got, "BEGIN:VTIMEZONE") != 1 {
+		t.Fatalf("not one VTIMEZONE:\n%s", got)
+	}
+	return got[i : j+len("END:VTIMEZONE\n")]
+}
+
+// The zone of a recurring event is written in one form, whichever client
+// wrote it: Outlook's 1601 and INTERVAL=1, Apple's 1981 and 1996, and the
+// order of RRULE parts tell the client. The instants stay Go's.
+func TestCanonicalZones(t *testing.T) {
+	weekly := func(zone, id string) string {
+		return event("REQUEST", zone, "DTSTART;TZID="+id+":20261119T140000\nRRULE:FREQ=WEEKLY\nEXDATE;TZID="+id+":20270311T140000,20260326T140000\n", "")
+	}
+	const (
+		berlin = "BEGIN:VTIMEZONE\nTZID:UTC+01:00/+02:00\nBEGIN:DAYLIGHT\nDTSTART:19700329T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\n" +
+			"RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\nEND:DAYLIGHT\nBEGIN:STANDARD\nDTSTART:19701025T030000\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\n" +
+			"RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\nEND:STANDARD\nEND:VTIMEZONE\n"
+		newYork = "BEGIN:VTIMEZONE\nTZID:UTC-05:00/-04:00\nBEGIN:DAYLIGHT\nDTSTART:19700308T020000\nTZOFFSETFROM:-0500\nTZOFFSETTO:-0400\n" +
+			"RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU\nEND:DAYLIGHT\nBEGIN:STANDARD\nDTSTART:19701101T020000\nTZOFFSETFROM:-0400\nTZOFFSETTO:-0500\n" +
+			"RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\nEND:STANDARD\nEND:VTIMEZONE\n"
+		kolkata = "BEGIN:VTIMEZONE\nTZID:UTC+05:30\nBEGIN:STANDARD\nDTSTART:19700101T000000\nTZOFFSETFROM:+0530\nTZOFFSETTO:+0530\nEND:STANDARD\nEND:VTIMEZONE\n"
+	)
+	// Older writers give the second Sunday as seven days of the month.
+	oldStyle := strings.NewReplacer("BYMONTH=3;BYDAY=2SU", "BYMONTH=3;BYMONTHDAY=8,9,10,11,12,13,14;BYDAY=SU;WKST=MO",
+		"BYMONTH=11;BYDAY=1SU", "BYDAY=SU;BYMONTHDAY=1,2,3,4,5,6,7;BYMONTH=11;INTERVAL=1").Replace(historyZone)
+	india := "BEGIN:VTIMEZONE\nTZID:India Standard Time\nBEGIN:STANDARD\nDTSTART:16010101T000000\nTZOFFSETFROM:+0530\nTZOFFSETTO:+0530\nEND:STANDARD\nEND:VTIMEZONE\n"
+	tests := []struct {
+		name, in, want, iana string
+	}{
+		{"outlook", weekly(outlookZone, "W. Europe Standard Time"), berlin, "Europe/Berlin"},
+		{"german outlook", weekly(germanZone, `"(UTC+01:00) Amsterdam, Berlin, Bern, Rom, Stockholm, Wien"`), berlin, "Europe/Berlin"},
+		{"google", weekly(googleZone, "Europe/Warsaw"), berlin, "Europe/Warsaw"},
+		{"apple", weekly(appleZone, "Europe/Berlin"), berlin, "Europe/Berlin"},
+		{"Go's data", weekly("", "Europe/Berlin"), berlin, "Europe/Berlin"},
+		{"history, its last rules", weekly(historyZone, "America/New_York"), newYork, "America/New_York"},
+		{"BYMONTHDAY and BYDAY", weekly(oldStyle, "America/New_York"), newYork, "America/New_York"},
+		{"Go's data, New York", weekly("", "America/New_York"), newYork, "America/New_York"},
+		{"no daylight saving", weekly(india, "India Standard Time"), kolkata, "Asia/Kolkata"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := run(t, tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := vtimezone(t, out)
+			if got != tt.want {
+				t.Errorf("zone\n%s\nwant\n%s", got, tt.want)
+			}
+			z, ok := parseZone(parseVTimezone(t, got))
+			if !ok {
+				t.Fatal("the zone written is not evaluated")
+			}
+			loc, err := time.LoadLocation(tt.iana)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameOffsets(t, z, loc, 2026, 2031)
+		})
+	}
+}
+
+// A zone whose rules change after the earliest time that names it has no
+// canonical form and keeps its own; so does one that is not evaluated.
+func TestCanonicalZoneKept(t *testing.T) {
+	for _, tt := range []struct {
+		name, in string
+		want     []string
+	}{
+		{"rules change after the event", event("REQUEST", historyZone, "DTSTART;TZID=America/New_York:20050601T100000\nRRULE:FREQ=WEEKLY\n", ""),
+			[]string{"DTSTART:19870405T020000", "RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU;UNTIL=20060402T070000Z", "DTSTART:20070311T020000"}},
+		{"not evaluated", event("REQUEST", strings.Replace(outlookZone, "BYDAY=-1SU;BYMONTH=3", "BYDAY=SU;BYSETPOS=-1;BYMONTH=3", 1),
+			"DTSTART;TZID=W. Europe Standard Time:20261119T140000\nRRULE:FREQ=WEEKLY\n", ""),
+			[]string{"DTSTART:16010101T030000", "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=SU;BYSETPOS=-1;BYMONTH=3"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := run(t, tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := vtimezone(t, out)
+			for _, w := range tt.want {
+				if !strings.Contains(got, "\n"+w+"\n") {
+					t.Errorf("zone lacks %q:\n%s", w, got)
+				}
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	goimage "image"
 	"image/color"
 	"image/jpeg"
+	"io"
 	"strings"
 	"testing"
 
@@ -209,5 +210,72 @@ func TestVCardOwnName(t *testing.T) {
 				t.Errorf("the other card was lost:\n%s", out.String())
 			}
 		})
+	}
+}
+
+// joergID is a sender whose display name is not ASCII.
+var joergID = Identity{Address: "anonymous@leak.example", Sender: []string{"joerg@sender.example"}, Names: []string{"Jörg Müller"}}
+
+// Outlook writes its own card in vCard 2.1 in the Windows code page, and
+// clients split a quoted-printable name with a soft line break: the card
+// is the sender's all the same.
+func TestVCardOwnNameEncoded(t *testing.T) {
+	for _, tt := range []struct{ name, card string }{
+		{"windows-1252", "BEGIN:VCARD\nVERSION:2.1\nN;LANGUAGE=de;CHARSET=Windows-1252:M\xfcller;J\xf6rg\nFN;CHARSET=Windows-1252:J\xf6rg M\xfcller\nORG:SenderCorp GmbH\nTEL;WORK;VOICE:+49 30 1234567\nEMAIL;PREF;INTERNET:joerg.mueller@gmail.com\nEND:VCARD\n"},
+		{"FN alone in windows-1252", "BEGIN:VCARD\nVERSION:2.1\nFN;CHARSET=windows-1252:J\xf6rg M\xfcller\nTEL;WORK;VOICE:+49 30 1234567\nEND:VCARD\n"},
+		{"iso-8859-1", "BEGIN:VCARD\nVERSION:2.1\nFN;CHARSET=ISO-8859-1:J\xf6rg M\xfcller\nTEL;WORK;VOICE:+49 30 1234567\nEND:VCARD\n"},
+		{"no CHARSET, not UTF-8", "BEGIN:VCARD\nVERSION:2.1\nFN:J\xf6rg M\xfcller\nTEL;WORK;VOICE:+49 30 1234567\nEND:VCARD\n"},
+		{"quoted-printable with a soft break", "BEGIN:VCARD\nVERSION:2.1\nFN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:J=C3=B6rg =\nM=C3=BCller\nTEL;CELL:+49 170 1234567\nEMAIL;INTERNET:joerg.mueller@gmail.com\nEND:VCARD\n"},
+		{"quoted-printable windows-1252", "BEGIN:VCARD\nVERSION:2.1\nFN;CHARSET=Windows-1252;QUOTED-PRINTABLE:J=F6rg =\nM=FCller\nTEL;CELL:+49 170 1234567\nEND:VCARD\n"},
+		{"quoted-printable N", "BEGIN:VCARD\nVERSION:2.1\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=C3=BCller;J=C3=B6rg;;;\nTEL;CELL:+49 170 1234567\nEND:VCARD\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			kept, err := VCard(&out, strings.NewReader(crlf(tt.card)), joergID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kept != 0 || out.Len() != 0 {
+				t.Errorf("kept %d:\n%s", kept, out.String())
+			}
+		})
+	}
+}
+
+// A card the sender shares keeps its subject, but the sender's name in
+// its text becomes Someone, as in the message's text.
+func TestVCardSenderNameInText(t *testing.T) {
+	id := joergID
+	id.Names = []string{"Jörg Müller", "Alice Smith"}
+	card := "BEGIN:VCARD\nVERSION:3.0\nN:White;Carol;;;\nFN:Carol White\nEMAIL:carol@example.org\n" +
+		"RELATED;TYPE=spouse;VALUE=text:J\xc3\xb6rg M\xc3\xbcller\nNOTE:Met at J\xc3\xb6rg M\xc3\xbcller's 40th\\, with Smith\\, Alice\n" +
+		"ORG:Alice Smith Consulting\nCATEGORIES:Familie M\xc3\xbcller\nEND:VCARD\n" +
+		"BEGIN:VCARD\nVERSION:2.1\nFN:Dan Brown\nNOTE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Brother of J=C3=B6rg M=C3=BC=\nller=0D=0A(older)\n" +
+		"TITLE;CHARSET=Windows-1252:Assistant to J\xf6rg M\xfcller, M\xfcnchen\nTEL:+1 555 0100\nEND:VCARD\n"
+	var out bytes.Buffer
+	kept, err := VCard(&out, strings.NewReader(crlf(card)), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.ReplaceAll(out.String(), "\r\n ", "")
+	if kept != 2 {
+		t.Errorf("kept %d:\n%s", kept, got)
+	}
+	for _, want := range []string{"\r\nRELATED;TYPE=spouse;VALUE=text:Someone\r\n", "\r\nNOTE:Met at Someone's 40th\\, with Someone\r\n",
+		"\r\nORG:Someone Consulting\r\n", "\r\nCATEGORIES:Familie M\xc3\xbcller\r\n", "\r\nTEL:+1 555 0100\r\n",
+		"\r\nNOTE;ENCODING=QUOTED-PRINTABLE:Brother of Someone=0D=0A(older)\r\n",
+		"\r\nTITLE;CHARSET=UTF-8:Assistant to Someone, M\xc3\xbcnchen\r\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	for _, gone := range []string{"J\xc3\xb6rg", "J=C3=B6rg", "J\xf6rg", "Alice"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("%q survived:\n%s", gone, got)
+		}
+	}
+	again, err := VCard(io.Discard, strings.NewReader(out.String()), id)
+	if err != nil || again != kept {
+		t.Errorf("output does not clean again: %d, %v", again, err)
 	}
 }

@@ -23,6 +23,7 @@ type observance struct {
 	from, to time.Duration // east of UTC
 	rule     *yearly       // an RRULE without COUNT; nil if none
 	dates    []time.Time   // RDATEs and a COUNT rule's onsets, sorted
+	daylight bool          // a DAYLIGHT, not a STANDARD
 }
 
 // yearly is the part of RRULE (RFC 5545 section 3.3.10) that time zones

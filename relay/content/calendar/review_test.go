@@ -1,0 +1,201 @@
+package calendar
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// reviewID is a sender whose From display name is known (Identity.Names),
+// as relay/anonymize passes it.
+var reviewID = Identity{
+	Address: "anonymous@leak.example",
+	Name:    "A friend, anonymously",
+	Sender:  []string{"alice@sender.example"},
+	Names:   []string{"Alice Smith"},
+}
+
+// cleanWith runs Calendar with id and returns the unfolded output.
+func cleanWith(t *testing.T, id Identity, in string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := Calendar(&out, strings.NewReader(crlf(in)), id); err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, out.String())
+	checkZones(t, out.String())
+	return "\n" + unfold(out.Bytes())
+}
+
+// vevent wraps lines in a VEVENT of a calendar with method (none if "").
+func vevent(method, lines string) string {
+	m := ""
+	if method != "" {
+		m = "METHOD:" + method + "\n"
+	}
+	return "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//x//y//EN\n" + m + "BEGIN:VEVENT\nUID:r1\nDTSTAMP:20261105T101530Z\nDTSTART:20261210T090000Z\n" +
+		lines + "END:VEVENT\nEND:VCALENDAR\n"
+}
+
+// The leaks a reviewer confirmed by full rewrites, each as a calendar
+// cleaned with a sender whose display name is known.
+func TestReviewLeaks(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    []string // whole lines of the unfolded output
+		notWant []string // case-insensitive substrings
+	}{
+		{
+			// RFC 7986 section 5.10 and RFC 9073 section 6.6: a picture
+			// with its EXIF, a remote one that tells when the event is
+			// looked at, a whole file.
+			name: "IMAGE and STRUCTURED-DATA in a component",
+			in: vevent("REQUEST", "ORGANIZER;CN=Alice Smith:mailto:alice@sender.example\n"+
+				"IMAGE;VALUE=BINARY;ENCODING=BASE64;FMTTYPE=image/jpeg;DISPLAY=BADGE:/9j/4AAQSkZJRgABAQAAAQABAAD/4QFIRXhpZgAATU0AKgAAAAgABwEa\n"+
+				"IMAGE;VALUE=URI;DISPLAY=BADGE;FMTTYPE=image/png:https://tracker.example/p.png?u=42\n"+
+				"STRUCTURED-DATA;VALUE=BINARY;ENCODING=BASE64;FMTTYPE=application/pdf:JVBERi0xLjQKJUFsaWNl\n"+
+				"STRUCTURED-DATA;VALUE=TEXT;FMTTYPE=application/ld+json;SCHEMA=\"https://schema.org/SportsEvent\":{\"@context\":\"http://schema.org\"}\n"+
+				"CONFERENCE;VALUE=URI;FEATURE=PHONE,MODERATOR;LABEL=Moderator dial-in:tel:+1-412-555-0123,,,654321\n"),
+			want:    []string{"CONFERENCE;VALUE=URI;FEATURE=PHONE,MODERATOR;LABEL=\"Moderator dial-in\":tel:+1-412-555-0123,,,654321"},
+			notWant: []string{"IMAGE", "tracker.example", "STRUCTURED-DATA", "JVBER", "schema.org"},
+		},
+		{
+			// RFC 9074 section 6: when the sender dismissed the alarm.
+			name:    "ACKNOWLEDGED in an alarm",
+			in:      vevent("REQUEST", "BEGIN:VALARM\nACTION:DISPLAY\nTRIGGER:-PT5M\nDESCRIPTION:Reminder\nACKNOWLEDGED:20261209T085012Z\nEND:VALARM\n"),
+			want:    []string{"TRIGGER:-PT5M", "DESCRIPTION:Reminder"},
+			notWant: []string{"ACKNOWLEDGED", "20261209T085012Z"},
+		},
+		{
+			// An export without METHOD: the organizer is the sender by
+			// name, under their private address.
+			name:    "export, organizer by name",
+			in:      vevent("", "ORGANIZER;CN=\"Alice Smith\":mailto:alice.smith@gmail.com\nATTENDEE;CN=Bob:mailto:bob@example.com\n"),
+			want:    []string{"ORGANIZER;CN=\"A friend, anonymously\":mailto:anonymous@leak.example", "ATTENDEE;CN=\"Bob\":mailto:bob@example.com"},
+			notWant: []string{"Alice", "Smith", "gmail"},
+		},
+		{
+			name: "request, the sender invites their private address",
+			in: vevent("REQUEST", "ATTENDEE;CN=Bob:mailto:bob@example.com\nATTENDEE;CN=\"Smith, Alice\":mailto:alice.smith@gmail.com\n"+
+				"ORGANIZER;CN=\"Alice Smith\":mailto:alice@sender.example\n"),
+			want:    []string{"ORGANIZER;CN=\"A friend, anonymously\":mailto:anonymous@leak.example", "ATTENDEE;CN=\"Bob\":mailto:bob@example.com"},
+			notWant: []string{"Alice", "Smith", "gmail"},
+		},
+		{
+			name: "reply from the private address, told by name",
+			in: vevent("REPLY", "ORGANIZER:mailto:bob@example.com\nATTENDEE;PARTSTAT=ACCEPTED;CN=Alice Smith:mailto:alice.smith@gmail.com\n"+
+				"ATTENDEE;PARTSTAT=NEEDS-ACTION;CN=Carol:mailto:carol@example.org\n"),
+			want:    []string{"ATTENDEE;PARTSTAT=ACCEPTED;CN=\"A friend, anonymously\":mailto:anonymous@leak.example", "ATTENDEE;PARTSTAT=NEEDS-ACTION;CN=\"Carol\":mailto:carol@example.org"},
+			notWant: []string{"Alice", "gmail"},
+		},
+		{
+			name: "name in the other order, and TEXT-escaped",
+			in: vevent("REQUEST", "ORGANIZER;CN=\"Smith, Alice\":mailto:alice@sender.example\n"+
+				"DESCRIPTION:Alice Smith is inviting you to a scheduled Zoom meeting.\\nOrganizer: Smith\\, Alice\n"+
+				"SUMMARY:Call with ALICE  SMITH\nCOMMENT:Smith\\, Alice (sales)\nLOCATION:Alice Smith's office\n"),
+			want: []string{
+				`DESCRIPTION:A friend\, anonymously is inviting you to a scheduled Zoom meeting.\nOrganizer: A friend\, anonymously`,
+				`SUMMARY:Call with A friend\, anonymously`, `COMMENT:A friend\, anonymously (sales)`,
+				`LOCATION:A friend\, anonymously's office`,
+			},
+			notWant: []string{"Alice", "Smith"},
+		},
+		{
+			// No organizer or attendee gives the name: the From display
+			// name does.
+			name: "todo without an organizer",
+			in: "BEGIN:VCALENDAR\nMETHOD:PUBLISH\nDESCRIPTION:Alice Smith's team calendar\nBEGIN:VTODO\nUID:x7\nDTSTAMP:20261105T101530Z\n" +
+				"SUMMARY:Send Alice Smith's expense report\nDESCRIPTION:Smith\\, Alice asked for it\nBEGIN:VALARM\nACTION:DISPLAY\nTRIGGER:-PT5M\n" +
+				"DESCRIPTION:Alice Smith's report\nEND:VALARM\nEND:VTODO\nBEGIN:VJOURNAL\nUID:j\nDESCRIPTION:notes by alice smith\nEND:VJOURNAL\nEND:VCALENDAR\n",
+			want: []string{`SUMMARY:Send A friend\, anonymously's expense report`, `DESCRIPTION:A friend\, anonymously asked for it`,
+				`DESCRIPTION:A friend\, anonymously's team calendar`, `DESCRIPTION:notes by A friend\, anonymously`},
+			notWant: []string{"Alice", "Smith"},
+		},
+		{
+			// Names match as whole words only.
+			name:    "a longer word is no name",
+			in:      vevent("REQUEST", "DESCRIPTION:Alice Smithson and Malice Smith\n"),
+			want:    []string{"DESCRIPTION:Alice Smithson and Malice Smith"},
+			notWant: []string{"friend"},
+		},
+		{
+			// RFC 9073 section 7.1: a participant is an attendee by its
+			// CALENDAR-ADDRESS.
+			name: "PARTICIPANT at the sender's domain, and the sender's own",
+			in: vevent("REQUEST", "ORGANIZER;CN=\"Alice Smith\":mailto:alice@sender.example\n"+
+				"BEGIN:PARTICIPANT\nCALENDAR-ADDRESS:mailto:carol.white@sender.example\nPARTICIPANT-TYPE:SPEAKER\nSUMMARY:Carol White\\, Head of Legal\\, SenderCorp\nUID:part-1\nEND:PARTICIPANT\n"+
+				"BEGIN:PARTICIPANT\nCALENDAR-ADDRESS:mailto:Alice@Sender.Example\nPARTICIPANT-TYPE:CHAIR\nDESCRIPTION:Head of Sales\nUID:part-2\nEND:PARTICIPANT\n"+
+				"BEGIN:PARTICIPANT\nCALENDAR-ADDRESS:mailto:dan@guest.example\nPARTICIPANT-TYPE:SPEAKER\nSUMMARY:Dan\nUID:part-3\nEND:PARTICIPANT\n"),
+			want:    []string{"CALENDAR-ADDRESS:mailto:dan@guest.example", "SUMMARY:Dan"},
+			notWant: []string{"Carol", "SenderCorp", "Head of Sales", "sender.example"},
+		},
+		{
+			name: "attendee at a subdomain of the sender's",
+			in: vevent("REQUEST", "ORGANIZER;CN=Alice Smith:mailto:alice@sender.example\nATTENDEE;CN=\"Carol White\":mailto:carol@eu.sender.example\n"+
+				"ATTENDEE;CN=Dan:mailto:dan@notsender.example\n"),
+			want:    []string{"ATTENDEE;CN=\"Dan\":mailto:dan@notsender.example"},
+			notWant: []string{"Carol", "eu.sender.example"},
+		},
+		{
+			// Google Workspace rooms carry the domain in their local part,
+			// and LOCATION repeats the room's name.
+			name: "Google Workspace room",
+			in: vevent("REQUEST", "ORGANIZER;CN=Alice Smith:mailto:alice@sender.example\n"+
+				"ATTENDEE;CUTYPE=RESOURCE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=ICDPF PA Office-2-PA Huddle Room (4):mailto:sender.example_3930373732373138393839@resource.calendar.google.com\n"+
+				"ATTENDEE;CUTYPE=RESOURCE;CN=Berlin-HQ-4-Raum 412 (8):mailto:eu.sender.example_3130@resource.calendar.google.com\n"+
+				"ATTENDEE;CN=Team calendar:mailto:c_1a2b3c4d5e@group.calendar.google.com\n"+
+				"ATTENDEE;CUTYPE=RESOURCE;CN=Their room:mailto:other.example_3130@resource.calendar.google.com\n"+
+				"LOCATION:Profound Technologies\\, 125 Little Conestoga Rd\\, Chester Springs\\, PA 19425\\, USA\\, ICDPF PA Office-2-PA Huddle Room (4)\n"),
+			want: []string{`LOCATION:Profound Technologies\, 125 Little Conestoga Rd\, Chester Springs\, PA 19425\, USA`,
+				"ATTENDEE;CUTYPE=RESOURCE;CN=\"Their room\":mailto:other.example_3130@resource.calendar.google.com"},
+			notWant: []string{"Huddle", "sender.example_", "Raum 412", "group.calendar"},
+		},
+		{
+			name: "a LOCATION that is only the room goes",
+			in: vevent("REQUEST", "LOCATION:Berlin-HQ-4-Raum 412 (8)\n"+
+				"ATTENDEE;CUTYPE=RESOURCE;CN=Berlin-HQ-4-Raum 412 (8):mailto:sender.example_3130@resource.calendar.google.com\n"),
+			notWant: []string{"LOCATION", "Raum 412"},
+		},
+		{
+			// Personal meeting rooms hold the sender's local part in
+			// their path; they cannot be rewritten and still work.
+			name: "Webex and Zoom personal rooms",
+			in: vevent("REQUEST", "ORGANIZER;CN=Alice Smith:mailto:alice@sender.example\nLOCATION:https://sendercorp.webex.com/meet/alice\n"+
+				"DESCRIPTION:Join: https://sendercorp.webex.com/meet/alice\\nZoom alt: https://sendercorp.zoom.us/my/alice.smith\\nOther: https://zoom.us/j/98765?pwd=alicex\n"+
+				"CONFERENCE;VALUE=URI;FEATURE=VIDEO:https://sendercorp.zoom.us/my/alice.smith\n"),
+			want:    []string{`DESCRIPTION:Join: \nZoom alt: \nOther: https://zoom.us/j/98765?pwd=alicex`},
+			notWant: []string{"meet/alice", "my/alice", "CONFERENCE"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := cleanWith(t, reviewID, tt.in)
+			for _, w := range tt.want {
+				if !strings.Contains(got, "\n"+w+"\n") {
+					t.Errorf("output lacks line %q:\n%s", w, got)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(strings.ToLower(got), strings.ToLower(w)) {
+					t.Errorf("output holds %q:\n%s", w, got)
+				}
+			}
+			again := cleanWith(t, reviewID, strings.ReplaceAll(got[1:], "\r\n", "\n"))
+			if withoutUIDs(again) != withoutUIDs(got) {
+				t.Errorf("second pass differs:\n%s\nthen\n%s", got, again)
+			}
+		})
+	}
+}
+
+// A sender at a public mail provider is no colleague of everyone there.
+func TestPublicProviderDomain(t *testing.T) {
+	id := reviewID
+	id.Sender = []string{"alice.smith@gmail.com"}
+	got := cleanWith(t, id, vevent("REQUEST", "ORGANIZER;CN=Alice Smith:mailto:alice.smith@gmail.com\n"+
+		"ATTENDEE;CN=Bob:mailto:bob@corp.gmail.com\n"))
+	if !strings.Contains(got, "\nATTENDEE;CN=\"Bob\":mailto:bob@corp.gmail.com\n") {
+		t.Errorf("an attendee below a public provider's domain was dropped:\n%s", got)
+	}
+}
