@@ -185,11 +185,19 @@ func (c *cleaner) senderNames(comp *component, replier int) []string {
 		if !sender {
 			continue
 		}
-		if q := p.param("CN"); q != nil {
-			for _, v := range q.Values {
-				if v = strings.TrimSpace(v); len(v) >= minName {
-					names = append(names, v)
-				}
+		names = append(names, cnNames(p)...)
+	}
+	return names
+}
+
+// cnNames returns the names a calendar user property's CN gives, those
+// long enough to look for in text.
+func cnNames(p *property) []string {
+	var names []string
+	if q := p.param("CN"); q != nil {
+		for _, v := range q.Values {
+			if v = strings.TrimSpace(v); len(v) >= minName {
+				names = append(names, v)
 			}
 		}
 	}
@@ -209,13 +217,7 @@ func (c *cleaner) rooms(comp *component, replier int) []string {
 		if t := p.param("CUTYPE"); t == nil || len(t.Values) != 1 || !strings.EqualFold(t.Values[0], "RESOURCE") && !strings.EqualFold(t.Values[0], "ROOM") {
 			continue
 		}
-		if q := p.param("CN"); q != nil {
-			for _, v := range q.Values {
-				if v = strings.TrimSpace(v); len(v) >= minName {
-					names = append(names, v)
-				}
-			}
-		}
+		names = append(names, cnNames(p)...)
 	}
 	return names
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf16"
 
@@ -209,6 +210,31 @@ func TestEMFRefusals(t *testing.T) {
 // for the anti-aliasing the last pixel's rounding moves. It runs where
 // soffice is installed (CI installs it), and LEAK_INTEROP=1 demands it.
 func TestEMFInterop(t *testing.T) {
+	in := windowsEMF(t)
+	// A control: the same picture recorded for another display scales
+	// differently, which shows the comparison can fail.
+	other := append([]byte(nil), in...)
+	le.PutUint32(other[80:], 640)
+	r := renderLibreOffice(t, map[string][]byte{"sent.emf": in, "cleaned.emf": cleanEMFBytes(t, in), "other.emf": other})
+	sent, cleaned, control := r["sent"], r["cleaned"], r["other"]
+	box, n := inkDiff(sent, cleaned)
+	t.Logf("cleaned: %d of %d pixels differ", n, box)
+	if n > box/50 {
+		t.Errorf("cleaned picture renders differently: %d of %d pixels", n, box)
+	}
+	box, n = inkDiff(sent, control)
+	t.Logf("control: %d of %d pixels differ", n, box)
+	if n <= box/50 {
+		t.Errorf("the control renders like the original (%d of %d pixels differ): the comparison cannot fail", n, box)
+	}
+}
+
+// renderLibreOffice draws each picture file with LibreOffice and returns
+// the PNGs, by file name without extension. It skips where soffice is not
+// installed (CI installs it), unless LEAK_INTEROP=1 demands it, and with
+// -short.
+func renderLibreOffice(t *testing.T, files map[string][]byte) map[string]stdimage.Image {
+	t.Helper()
 	soffice, err := exec.LookPath("soffice")
 	if err != nil {
 		if os.Getenv("LEAK_INTEROP") == "1" {
@@ -220,34 +246,22 @@ func TestEMFInterop(t *testing.T) {
 		t.Skip("-short: LibreOffice not asked")
 	}
 	dir := t.TempDir()
-	in := windowsEMF(t)
-	files := map[string][]byte{"sent.emf": in, "cleaned.emf": cleanEMFBytes(t, in)}
-	// A control: the same picture recorded for another display scales
-	// differently, which shows the comparison can fail.
-	other := append([]byte(nil), in...)
-	le.PutUint32(other[80:], 640)
-	files["other.emf"] = other
+	args := []string{"-env:UserInstallation=file://" + filepath.Join(dir, "profile"), "--headless", "--convert-to", "png", "--outdir", dir}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		args = append(args, filepath.Join(dir, name))
 	}
-	cmd := exec.Command(soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless",
-		"--convert-to", "png", "--outdir", dir, filepath.Join(dir, "sent.emf"), filepath.Join(dir, "cleaned.emf"), filepath.Join(dir, "other.emf"))
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := exec.Command(soffice, args...).CombinedOutput(); err != nil {
 		t.Fatalf("soffice: %v\n%s", err, out)
 	}
-	sent, cleaned, control := renderOf(t, dir, "sent"), renderOf(t, dir, "cleaned"), renderOf(t, dir, "other")
-	box, n := inkDiff(sent, cleaned)
-	t.Logf("cleaned: %d of %d pixels differ", n, box)
-	if n > box/50 {
-		t.Errorf("cleaned picture renders differently: %d of %d pixels", n, box)
+	images := map[string]stdimage.Image{}
+	for name := range files {
+		base := strings.TrimSuffix(name, filepath.Ext(name))
+		images[base] = renderOf(t, dir, base)
 	}
-	box, n = inkDiff(sent, control)
-	t.Logf("control: %d of %d pixels differ", n, box)
-	if n <= box/50 {
-		t.Errorf("the control renders like the original (%d of %d pixels differ): the comparison cannot fail", n, box)
-	}
+	return images
 }
 
 func renderOf(t *testing.T, dir, name string) stdimage.Image {

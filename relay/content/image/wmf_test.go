@@ -3,9 +3,6 @@ package image
 import (
 	"bytes"
 	stdimage "image"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"leak/relay/content/refusal"
@@ -136,17 +133,6 @@ func TestWMFRefusals(t *testing.T) {
 // TestWMFInterop: LibreOffice draws the cleaned picture, from its own
 // records now that the EMF copy is gone, where it drew the original.
 func TestWMFInterop(t *testing.T) {
-	soffice, err := exec.LookPath("soffice")
-	if err != nil {
-		if os.Getenv("LEAK_INTEROP") == "1" {
-			t.Fatal("LEAK_INTEROP=1 but soffice is not installed")
-		}
-		t.Skip("soffice not installed")
-	}
-	if testing.Short() {
-		t.Skip("-short: LibreOffice not asked")
-	}
-	dir := t.TempDir()
 	in := readTestdata(t, "drawing.wmf")
 	var out bytes.Buffer
 	if err := WMF(&out, bytes.NewReader(in)); err != nil {
@@ -161,17 +147,8 @@ func TestWMFInterop(t *testing.T) {
 		sum ^= le.Uint16(control[i:])
 	}
 	le.PutUint16(control[20:], sum)
-	for name, b := range map[string][]byte{"sent.wmf": in, "cleaned.wmf": out.Bytes(), "control.wmf": control} {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless",
-		"--convert-to", "png", "--outdir", dir, filepath.Join(dir, "sent.wmf"), filepath.Join(dir, "cleaned.wmf"), filepath.Join(dir, "control.wmf"))
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("soffice: %v\n%s", err, b)
-	}
-	sent, cleaned, other := inkBox(renderOf(t, dir, "sent")), inkBox(renderOf(t, dir, "cleaned")), inkBox(renderOf(t, dir, "control"))
+	r := renderLibreOffice(t, map[string][]byte{"sent.wmf": in, "cleaned.wmf": out.Bytes(), "control.wmf": control})
+	sent, cleaned, other := inkBox(r["sent"]), inkBox(r["cleaned"]), inkBox(r["control"])
 	t.Logf("ink: sent %v, cleaned %v, control %v", sent, cleaned, other)
 	if sent.Empty() || !near(sent, cleaned) {
 		t.Errorf("the cleaned picture is drawn elsewhere or at another size: %v against %v", cleaned, sent)
