@@ -96,8 +96,12 @@ func cleanInstruction(pieces []string) ([]string, bool) {
 // becomes, or nil when it stays: the author's name and initials, their
 // address, the template's and the document's paths, and the values of
 // document properties (docProps/custom.xml is dropped) and variables
-// (w:docVars is) that they were shown from. INFO NAME is the older
-// spelling of the field NAME.
+// (w:docVars is) that they were shown from; and the dates the document
+// was saved, created and printed and the minutes spent editing it
+// (SAVEDATE, CREATEDATE, PRINTDATE, EDITTIME), which docProps/core.xml
+// and app.xml lose: they tell the author's working hours and time zone.
+// DATE and TIME show when the reader opens the document, and stay. INFO
+// NAME is the older spelling of the field NAME.
 func fieldResult(instr string) func(string) string {
 	f := strings.Fields(instr)
 	if len(f) == 0 {
@@ -112,7 +116,7 @@ func fieldResult(instr string) func(string) string {
 		return func(string) string { return neutral }
 	case "USERINITIALS":
 		return func(string) string { return "A" }
-	case "USERADDRESS", "DOCPROPERTY", "DOCVARIABLE":
+	case "USERADDRESS", "DOCPROPERTY", "DOCVARIABLE", "SAVEDATE", "CREATEDATE", "PRINTDATE", "EDITTIME":
 		return func(string) string { return "" }
 	case "TEMPLATE", "FILENAME":
 		return baseName
