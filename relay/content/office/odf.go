@@ -240,7 +240,12 @@ func odfContentRule(parents []name, e *elem) {
 // meta:user-defined gone from meta.xml) become empty. A template's or
 // file's path (text:template-name, text:file-name with text:display
 // "full", the default) keeps its last element (odfContentText); shown as
-// "path" it becomes empty.
+// "path" it becomes empty. The fields that show when the document was
+// created, modified and printed, how long it was edited and how often it
+// was saved (odfMetaFields) become empty and lose the values they were
+// shown from: they are the author's working hours and time zone, as the
+// dates metaRule drops. text:date and text:time stay: unfixed, they show
+// when the reader opens the document; fixed, a date the author typed.
 func odfField(e *elem) bool {
 	if e.Space != nsText {
 		return false
@@ -259,12 +264,30 @@ func odfField(e *elem) bool {
 			return space == nsOffice && strings.HasSuffix(local, "value") && local != "value-type"
 		})
 		e.setText("")
+	case odfMetaFields[e.Local]:
+		// Part 3, §7.5 "Document Metadata Fields": the dates' and
+		// times' text:date-value and text:time-value, the duration's
+		// text:duration; and office:date-value and office:time-value,
+		// which a writer could take from text:user-defined.
+		e.remove(func(space, local, _ string) bool {
+			return (space == nsText || space == nsOffice) && (local == "date-value" || local == "time-value") ||
+				space == nsText && local == "duration"
+		})
+		e.setText("")
 	case e.Local == "template-name" || e.Local == "file-name":
 		if d, _ := e.attr(nsText, "display"); d == "path" {
 			e.setText("")
 		}
 	}
 	return true
+}
+
+// odfMetaFields are the text fields that show meta:creation-date,
+// meta:date, meta:print-date, meta:editing-duration and
+// meta:editing-cycles.
+var odfMetaFields = map[string]bool{
+	"creation-date": true, "creation-time": true, "modification-date": true, "modification-time": true,
+	"print-date": true, "print-time": true, "editing-duration": true, "editing-cycles": true,
 }
 
 // odfDatabase blanks the data source a database field or range reads
