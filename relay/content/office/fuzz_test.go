@@ -62,7 +62,8 @@ func FuzzRTF(f *testing.F) {
 	seedAttachments(f, KindRTF)
 	for _, s := range []string{`{\rtf1 a}`, `{\rtf1{\info{\author x}}\bin2 {}}`, `{\rtf1{\*\revtbl{a;}{b;}}}`,
 		`{\rtf1{\sp{\sn wzName}{\sv \uc2 C:\\U\\zo\u235\'eb\'eb\\IMG_4032.JPG}}{\pict{\*\picprop{\sp{\sn pibName}{\sv /a/b\{1\}.png}}}\pngblip 00}}`,
-		`{\rtf1{\field{\*\fldinst {\b HYPERLINK "C:\\U\\al}{\uc2 i\u233\'82\'a0\\x.doc" \\l "a"}{\*\datafield 00}}{\fldrslt r}}{\*\hl {\hlsrc \\\\s\\h\\}}}`} {
+		`{\rtf1{\field{\*\fldinst {\b HYPERLINK "C:\\U\\al}{\uc2 i\u233\'82\'a0\\x.doc" \\l "a"}{\*\datafield 00}}{\fldrslt r}}{\*\hl {\hlsrc \\\\s\\h\\}}}`,
+		`{\rtf1{\field{\*\fldinst FILENAME}` + "\r\n" + `{\fldrslt {\b C:\\U\\J\'f6}{\uc2 p\u228\'e4\'e4.doc}}}{\field{\*\fldinst AUTHOR}{\fldrslt a\bin1 }b}}{\field{\*\fldinst SAVEDATE}{\*\x}}}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -21,7 +21,10 @@ import (
 // pictures are dropped (see pict). A picture's or shape's properties that
 // can name a file (wzName, wzDescription, pibName ...) lose their paths, as
 // in OOXML (see property); so do the local paths a field's instruction or
-// a hyperlink's source names (see instruction). Everything else is copied as read.
+// a hyperlink's source names (see instruction), and the results of the
+// fields that show the author, the template's or document's path, a
+// property or the document's dates are neutralised as in OOXML (see
+// result). Everything else is copied as read.
 // Input that does not start with "{\rtf" or whose groups do not close is
 // refused; bytes after the outermost group are not copied.
 func RTF(w io.Writer, r io.Reader) error {

@@ -129,6 +129,25 @@ func TestRTF(t *testing.T) {
 			`{\rtf1{\field{\*\fldinst DATABASE \\d "DB-conn.accdb" \\c "Provider=Microsoft.ACE.OLEDB.12.0;User ID=Admin;` +
 				`Data Source=DB-conn.accdb;Mode=Read;Jet OLEDB:System database= System.mdw ;Initial Catalog=Northwind" ` +
 				`\\c "DSN=MS Access Database;DBQ=db.mdb;DefaultDir=hq;DriverId=25" \\s "SELECT * FROM Contacts" \\h}{\fldrslt x}}}`},
+		{"field results that show the author, the paths, properties and the document's dates neutralised, as in OOXML; others kept",
+			`{\rtf1{\field{\*\fldinst  TEMPLATE }{\fldrslt /home/hquartermaine/Templates/QH-Letter.ott}}` +
+				`{\field{\*\fldinst {\b FILENAME \\p}}` + "\r\n" + `{\fldrslt {\b\insrsid3 C:\\Users\\hquartermaine\\J\'f6rg\\}{\i pl\u228\'e4n.docx}}}` +
+				`{\field\fldlock{\*\fldinst  DOCPROPERTY "Department"}{\fldrslt HQ-Secret-Dept}}` +
+				`{\field{\*\fldinst  AUTHOR }{\fldrslt {\b Hollis} Quartermaine}}{\field{\*\fldinst LASTSAVEDBY}{\fldrslt hollis.q}}` +
+				`{\field{\*\fldinst USERNAME}{\fldrslt J\'f6rg}}{\field{\*\fldinst USERINITIALS}{\fldrslt HQ}}{\field{\*\fldinst USERADDRESS}{\fldrslt 1 Quartermaine Lane}}` +
+				`{\field{\*\fldinst DOCVARIABLE secret}{\fldrslt hq-var}}{\field{\*\fldinst SAVEDATE \\@ "HH:mm"}{\fldrslt 23:47}}{\field{\*\fldinst CREATEDATE}{\fldrslt 3/2/2024}}` +
+				`{\field{\*\fldinst PRINTDATE}{\fldrslt 15.03.2024}}{\field{\*\fldinst EDITTIME}{\fldrslt 4321}}{\field{\*\fldinst INFO SaveDate}{\fldrslt 16.03.2024}}` +
+				`{\field{\*\fldinst  FILENAME }{\fldrslt /home/hquartermaine}}{\field{\*\fldinst DOCPROPERTY x}{\fldrslt a\bin2 {}b}}` +
+				`{\field{\*\fldinst DATE}{\fldrslt KEEP-2024-05-01}}{\field{\*\fldinst PAGE}{\fldrslt KEEP-3}}{\field{\*\fldinst AUTHOR}{\fldrslt }}{\field{\*\fldinst AUTHOR}{\*\x y}}}`,
+			`{\rtf1{\field{\*\fldinst  TEMPLATE }{\fldrslt QH-Letter.ott}}` +
+				`{\field{\*\fldinst {\b FILENAME \\p}}` + "\r\n" + `{\fldrslt {\b }{\i pl\u228 \'e4n.docx}}}` +
+				`{\field\fldlock{\*\fldinst  DOCPROPERTY "Department"}{\fldrslt }}` +
+				`{\field{\*\fldinst  AUTHOR }{\fldrslt {\b Author}}}{\field{\*\fldinst LASTSAVEDBY}{\fldrslt Author}}` +
+				`{\field{\*\fldinst USERNAME}{\fldrslt Author}}{\field{\*\fldinst USERINITIALS}{\fldrslt A}}{\field{\*\fldinst USERADDRESS}{\fldrslt }}` +
+				`{\field{\*\fldinst DOCVARIABLE secret}{\fldrslt }}{\field{\*\fldinst SAVEDATE \\@ "HH:mm"}{\fldrslt }}{\field{\*\fldinst CREATEDATE}{\fldrslt }}` +
+				`{\field{\*\fldinst PRINTDATE}{\fldrslt }}{\field{\*\fldinst EDITTIME}{\fldrslt }}{\field{\*\fldinst INFO SaveDate}{\fldrslt }}` +
+				`{\field{\*\fldinst  FILENAME }{\fldrslt link}}{\field{\*\fldinst DOCPROPERTY x}{\fldrslt }}` +
+				`{\field{\*\fldinst DATE}{\fldrslt KEEP-2024-05-01}}{\field{\*\fldinst PAGE}{\fldrslt KEEP-3}}{\field{\*\fldinst AUTHOR}{\fldrslt }}{\field{\*\fldinst AUTHOR}{\*\x y}}}`},
 		{"revision times dropped, their authors kept, words kept apart",
 			`{\rtf1\pard\prauth1\prdate-1983315712\ql x\pnrauth1\pnrdate-1983315712 y\pnrnot1\pnrxst0 z\crauth1\crdate123\b w` +
 				`\trowd\trauth1\trdate5\clinsdttm7\cldeldttm8\clmrgddttm9\cell{\*\oldsprops\dfrauth1\dfrdate3\srauth1\srdate4}\mvauth1\mvdate6 v}`,
@@ -491,8 +510,15 @@ func TestRTFIdentity(t *testing.T) {
 	if !bytes.Contains(out["clean.rtf"], []byte("Íslenska: þetta er prófun á ð og æ.")) {
 		t.Errorf("LibreOffice's text lacks the Icelandic line:\n%s", out["clean.rtf"])
 	}
-	// The FILENAME field shows the name of the file LibreOffice read.
+	for _, s := range []string{"HQ-Secret-Dept", "hquartermaine/Templates", "Private/HQ-plan"} {
+		if strings.Contains(got, s) {
+			t.Errorf("field result %s survives", s)
+		}
+	}
+	// The FILENAME field shows the name of the file LibreOffice read; the
+	// DOCPROPERTY field's result is gone.
 	out["orig.rtf"] = bytes.ReplaceAll(out["orig.rtf"], []byte("File: orig.rtf"), []byte("File: clean.rtf"))
+	out["orig.rtf"] = bytes.ReplaceAll(out["orig.rtf"], []byte("Dept: HQ-Secret-Dept"), []byte("Dept: "))
 	if !bytes.Equal(out["orig.rtf"], out["clean.rtf"]) {
 		t.Errorf("LibreOffice reads another text from the cleaned RTF:\n%s\nthan from the original:\n%s", out["clean.rtf"], out["orig.rtf"])
 	}

@@ -17,7 +17,9 @@ import (
 // Unix one, a relative one that localPath counts as local) becomes what
 // baseName makes of it, as a relationship's target does in OOXML; so does
 // a local path given as a value of a connection string (DATABASE \c).
-// Other targets (https:, mailto:) stay.
+// Other targets (https:, mailto:) stay. The field's result, which
+// LibreOffice keeps for TEMPLATE, FILENAME and DOCPROPERTY, is
+// neutralised as Word's is (fieldResult).
 
 // maxInstruction bounds, in bytes of RTF, a field instruction held to be
 // cleaned; a longer one is dropped with its group, and the field shows its
@@ -113,13 +115,117 @@ func (c *rtfCleaner) instruction(read []rtfToken) (handled bool, err error) {
 	for _, u := range units {
 		text.WriteString(u.text)
 	}
-	spans := localArguments(text.String())
-	if len(spans) == 0 {
-		c.pending = append(toks, c.pending...)
-		return false, nil
+	if spans := localArguments(text.String()); len(spans) > 0 {
+		toks = retokenize(rewrite(units, spans))
 	}
-	c.pending = append(retokenize(rewrite(units, spans)), c.pending...)
+	after, err := c.result(fieldResult(text.String()))
+	if err != nil {
+		return false, err
+	}
+	c.pending = append(append(toks, after...), c.pending...)
 	return false, nil
+}
+
+// maxResult bounds, in bytes of RTF, a field result held to be
+// neutralised; a longer one, or one holding raw bytes (\bin), is emptied.
+const maxResult = 8 << 10
+
+// result reads what follows a field's instruction and, when it is the
+// field's result, {\fldrslt RESULT}, and neutral tells what the result
+// of this field becomes (fieldResult: the author for AUTHOR, a path's
+// last element for TEMPLATE and FILENAME, nothing for DOCPROPERTY,
+// SAVEDATE ...), returns it rewritten: its groups and control words stay,
+// the text it shows is what neutral makes of it. Otherwise it returns
+// the tokens it read, as they were. Either way the caller puts them back
+// to be copied, so what the result holds is still cleaned.
+func (c *rtfCleaner) result(neutral func(string) string) ([]rtfToken, error) {
+	if neutral == nil {
+		return nil, nil
+	}
+	var read []rtfToken
+	for {
+		t, err := c.next()
+		if err != nil {
+			return nil, err
+		}
+		read = append(read, t)
+		// Line breaks between the groups are no text.
+		if t.kind != 't' || strings.Trim(string(t.raw), "\r\n") != "" {
+			break
+		}
+	}
+	if read[len(read)-1].kind != '{' {
+		return read, nil
+	}
+	t, err := c.next()
+	if err != nil {
+		return nil, err
+	}
+	read = append(read, t)
+	if t.kind != 'w' || t.word != "fldrslt" {
+		return read, nil
+	}
+	open := read[:len(read)-1]
+	toks := []rtfToken{t}
+	size, depth := 0, 1
+	for depth > 0 {
+		t, err := c.next()
+		if err != nil {
+			return nil, err
+		}
+		size += len(t.raw)
+		switch t.kind {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		}
+		if bin := t.kind == 'w' && t.word == "bin"; bin || size > maxResult {
+			if bin {
+				if err := c.binary(t, false); err != nil {
+					return nil, err
+				}
+			}
+			if err := c.skip(depth); err != nil {
+				return nil, err
+			}
+			return append(open, toks[0], rtfToken{kind: '}', raw: []byte("}")}), nil
+		}
+		toks = append(toks, t)
+	}
+	units := instructionUnits(toks)
+	var shown strings.Builder
+	for _, u := range units {
+		shown.WriteString(u.text)
+	}
+	v := neutral(shown.String())
+	if shown.Len() == 0 || v == shown.String() {
+		return append(open, toks...), nil
+	}
+	return append(open, retokenize(neutralText(units, shown.String(), v))...), nil
+}
+
+// neutralText writes a field's result showing v instead of shown, the
+// text of its units. Where shown holds v (a path's last element) the
+// units that write it stay as they were, in the document's code page or
+// in Unicode; otherwise v takes the place of the first character.
+func neutralText(units []instUnit, shown, v string) []byte {
+	var b bytes.Buffer
+	k := strings.LastIndex(shown, v)
+	at, inserted := 0, false
+	for _, u := range units {
+		switch {
+		case u.text == "":
+			b.WriteString(u.raw)
+		case k >= 0 && at >= k && at+len(u.text) <= k+len(v):
+			b.WriteString(u.raw)
+		case k < 0 && !inserted:
+			b.WriteString(rtfText(v))
+			inserted = true
+		}
+		at += len(u.text)
+	}
+	return b.Bytes()
 }
 
 // instructionUnits decodes an instruction's tokens, from its destination
