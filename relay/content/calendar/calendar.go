@@ -294,7 +294,7 @@ func (c *cleaner) calendarProp(p property) error {
 		// picture; see prop for IMAGE and STRUCTURED-DATA.
 		return nil
 	}
-	if dropName(p.Name) {
+	if dropName(p.Name) || zoneProperty(p.Name) {
 		return nil
 	}
 	c.cleanParams(&p)
@@ -303,6 +303,18 @@ func (c *cleaner) calendarProp(p property) error {
 	dropParam(&p, "TZID")
 	p.Value = teams(c.m.scrub(p.Value, c.id.Address, c.textName, c.idNames))
 	return c.emit(p)
+}
+
+// zoneProperty reports the properties that describe a time zone
+// (RFC 5545 section 3.8.3). In a VTIMEZONE and its observances zones
+// rewrites them; anywhere else they are strays that name the sender's
+// zone as they wrote it ("TZID:Europe/Warsaw"), and go.
+func zoneProperty(name string) bool {
+	switch name {
+	case "TZID", "TZNAME", "TZOFFSETFROM", "TZOFFSETTO", "TZURL", "TZUNTIL", "TZID-ALIAS-OF":
+		return true
+	}
+	return false
 }
 
 // dropName reports properties dropped wherever they are. Vendor

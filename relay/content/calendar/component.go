@@ -29,7 +29,11 @@ func (c *cleaner) component(comp *component, top bool, names []string) (*compone
 	names = append(slices.Clip(names), allForms(cns, minName)...)
 	rooms := c.rooms(comp, replier)
 	out := &component{Name: comp.Name}
+	inZone := comp.Name == "VTIMEZONE" || comp.Name == "STANDARD" || comp.Name == "DAYLIGHT"
 	for i := range comp.Props {
+		if !inZone && zoneProperty(comp.Props[i].Name) {
+			continue
+		}
 		if p, keep := c.prop(comp.Props[i], i == replier, names, rooms); keep {
 			out.Props = append(out.Props, p)
 		}

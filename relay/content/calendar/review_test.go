@@ -61,6 +61,14 @@ func TestReviewLeaks(t *testing.T) {
 			notWant: []string{"IMAGE", "tracker.example", "STRUCTURED-DATA", "JVBER", "schema.org"},
 		},
 		{
+			// A zone's properties outside a VTIMEZONE (FuzzCalendar's find
+			// in CI of ddc043d): strays that name the zone as written.
+			name:    "zone properties outside a VTIMEZONE",
+			in:      strings.Replace(vevent("REQUEST", "TZNAME:CEST\nTZID:Europe/Warsaw\nSUMMARY:KEEP\n"), "BEGIN:VEVENT", "TZID:Europe/Warsaw\nTZURL:http://tzurl.org/zoneinfo/Europe/Warsaw\nBEGIN:VEVENT", 1),
+			want:    []string{"SUMMARY:KEEP"},
+			notWant: []string{"Warsaw", "CEST", "tzurl"},
+		},
+		{
 			// RFC 9074 section 6: when the sender dismissed the alarm.
 			name:    "ACKNOWLEDGED in an alarm",
 			in:      vevent("REQUEST", "BEGIN:VALARM\nACTION:DISPLAY\nTRIGGER:-PT5M\nDESCRIPTION:Reminder\nACKNOWLEDGED:20261209T085012Z\nEND:VALARM\n"),
