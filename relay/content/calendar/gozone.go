@@ -99,11 +99,19 @@ func transitions(loc *time.Location, from, to int) []transition {
 	var out []transition
 	end := time.Date(to, 1, 1, 0, 0, 0, 0, time.UTC)
 	t := time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)
-	// Zones change at most a few times a year.
-	for len(out) < 8*(to-from) {
+	// Zones change at most a few times a year. Past the last change its
+	// table lists (2037), Go computes the changes from the zone's rule one
+	// year at a time, and at the end of such a year ZoneBounds can return
+	// the bound it was asked from: the search then steps on an hour, and
+	// the number of steps is bounded whatever Go answers.
+	for steps := 0; len(out) < 8*(to-from) && steps < 64*(to-from); steps++ {
 		_, next := t.In(loc).ZoneBounds()
 		if next.IsZero() || !next.Before(end) {
 			break
+		}
+		if !next.After(t) {
+			t = t.Add(time.Hour)
+			continue
 		}
 		_, before := next.Add(-time.Second).In(loc).Zone()
 		_, after := next.In(loc).Zone()

@@ -690,3 +690,30 @@ func TestCanonicalZoneKept(t *testing.T) {
 		})
 	}
 }
+
+// Past 2037 Go computes a zone's changes from its rule a year at a time,
+// and ZoneBounds at such a year's end can answer the bound it was asked
+// from: generating a zone for a year there must end (FuzzCalendar hung on
+// one in 2072), and still give Go's offsets.
+func TestGenerateZoneFarFuture(t *testing.T) {
+	for _, iana := range []string{"Europe/Berlin", "Australia/Sydney", "America/New_York"} {
+		loc, err := time.LoadLocation(iana)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gen := generateZone(loc, 2072)
+		var b bytes.Buffer
+		c, _ := newCleaner(testID)
+		c.out = bufio.NewWriter(&b)
+		if err := c.write(gen); err != nil {
+			t.Fatal(err)
+		}
+		c.out.Flush()
+		z, ok := parseZone(parseVTimezone(t, unfold(b.Bytes())))
+		if !ok {
+			t.Errorf("%s: generated zone not evaluated:\n%s", iana, b.String())
+			continue
+		}
+		sameOffsets(t, z, loc, 2072, 2077)
+	}
+}
