@@ -167,7 +167,10 @@ func parseLine(s string) (property, error) {
 		for j < len(s) && s[j] != '=' && s[j] != ';' && s[j] != ':' {
 			j++
 		}
-		if j == len(s) || j == i {
+		// A parameter's name is a token as a property's is (RFC 5545
+		// section 3.1); any other is no parameter, and whatever it holds
+		// (an address, once) would go out unread.
+		if j == len(s) || j == i || !isName(s[i:j]) {
 			return p, errSyntax
 		}
 		q := param{Name: strings.ToUpper(s[i:j])}
