@@ -115,54 +115,9 @@ func replaceName(v, name, with string) string {
 	if name == "" {
 		return v
 	}
-	var b strings.Builder
-	last := 0
-	for i := 0; i < len(v); {
-		if wordStart(v, i) {
-			if n := foldSpaced(v[i:], name); n > 0 && wordEnd(v, i+n) {
-				b.WriteString(v[last:i])
-				b.WriteString(with)
-				i += n
-				last = i
-				continue
-			}
-		}
-		_, w := utf8.DecodeRuneInString(v[i:])
-		i += w
-	}
-	if last == 0 {
-		return v
-	}
-	b.WriteString(v[last:])
-	return b.String()
-}
-
-// foldSpaced returns how many bytes at the start of s match name, its
-// words separated by runs of white space, or 0.
-func foldSpaced(s, name string) int {
-	n := 0
-	for k, word := range strings.Split(name, " ") {
-		if k > 0 {
-			sp := 0
-			for sp < len(s)-n {
-				r, w := utf8.DecodeRuneInString(s[n+sp:])
-				if !unicode.IsSpace(r) {
-					break
-				}
-				sp += w
-			}
-			if sp == 0 {
-				return 0
-			}
-			n += sp
-		}
-		m := text.FoldPrefix(s[n:], word)
-		if m == 0 {
-			return 0
-		}
-		n += m
-	}
-	return n
+	return text.ReplaceFoldFunc(v, name, with, func(s string, start, end int) bool {
+		return wordStart(s, start) && wordEnd(s, end)
+	})
 }
 
 func wordStart(s string, i int) bool {

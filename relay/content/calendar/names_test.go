@@ -26,3 +26,27 @@ END:VCALENDAR
 		t.Errorf("SenderNames = %q, want %q", got, want)
 	}
 }
+
+// TestReplaceName pins what counts as the name: whole words under case
+// folding, any run of white space between them, and a TEXT value's "\n"
+// escape as the end of the word before it.
+func TestReplaceName(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`Call Tomasz Kowalczyk today`, `Call Someone today`},
+		{`TOMASZ  KOWALCZYK:`, `Someone:`},
+		{"Tomasz\u00a0Kowalczyk", `Someone`},
+		{`Regards\nTomasz Kowalczyk\nSales`, `Regards\nSomeone\nSales`},
+		{`Regards\NTomasz Kowalczyk`, `Regards\NSomeone`},
+		{`Tomasz Kowalczyks`, `Tomasz Kowalczyks`},
+		{`xTomasz Kowalczyk`, `xTomasz Kowalczyk`},
+		{`Tomasz, Kowalczyk`, `Tomasz, Kowalczyk`},
+		{`Łukasz Nowak`, `Łukasz Nowak`},
+	} {
+		if got := replaceName(c.in, "tomasz kowalczyk", "Someone"); got != c.want {
+			t.Errorf("replaceName(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if got := replaceName("Tomasz", "", "Someone"); got != "Tomasz" {
+		t.Errorf("an empty name replaced: %q", got)
+	}
+}

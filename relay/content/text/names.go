@@ -224,6 +224,13 @@ func ReplaceFold(s, old, with string) string {
 	return replaceFold(s, old, with, nil)
 }
 
+// ReplaceFoldFunc is ReplaceFold keeping only the occurrences s[start:end]
+// for which keep holds: a caller's own notion of a whole word (a calendar
+// TEXT value's "\n" escape ends the word before it). old is not empty.
+func ReplaceFoldFunc(s, old, with string, keep func(s string, start, end int) bool) string {
+	return replaceFold(s, old, with, keep)
+}
+
 // replaceFold replaces the folded occurrences of old for which keep, when
 // not nil, holds.
 func replaceFold(s, old, with string, keep func(s string, start, end int) bool) string {
