@@ -230,9 +230,12 @@ func (p *pkg) cleanRels() error {
 
 // localPath tells targets on the author's machine or network: file: URLs,
 // drive letters, UNC paths, and relative paths that climb out of the
-// document's folder.
+// document's folder. A target is a URL, so it is read with its %XX
+// escapes decoded: Office and LibreOffice write a space as %20, and a
+// writer may escape the separators too ("file:///C:%5CUsers%5Calice%5C",
+// "..%2F..%2Falice%2Fplan.docx").
 func localPath(target string) bool {
-	t := strings.ToLower(target)
+	t := strings.ToLower(unescape(target))
 	return strings.HasPrefix(t, "file:") || strings.HasPrefix(t, `\\`) || len(t) >= 3 && t[1] == ':' && (t[2] == '\\' || t[2] == '/') ||
 		climbs(t)
 }
@@ -262,16 +265,78 @@ func climbs(t string) bool {
 // baseName keeps the last path segment of a file path or URL, unless that
 // is an account's home folder ("C:\Users\alice", "file:///home/alice/")
 // or a server's share (\\srv\alice$), whose name is often the account's.
+// The separators are read escaped as well (%2F, %5C), and the last
+// element is kept as written, its other escapes with it.
 func baseName(target string) string {
-	t := strings.TrimRight(target, `/\`)
-	elems := strings.FieldsFunc(t, func(r rune) bool { return r == '/' || r == '\\' })
-	if n := len(elems); n == 0 || n >= 2 && filename.HomeRoot(elems[n-2]) {
+	elems := pathElems(target)
+	if n := len(elems); n == 0 || n >= 2 && filename.HomeRoot(unescape(elems[n-2])) {
 		return "link"
 	}
-	if unc := strings.HasPrefix(target, `\\`) || strings.HasPrefix(target, "//"); unc && len(elems) <= 2 {
+	u := unescape(target)
+	if unc := strings.HasPrefix(u, `\\`) || strings.HasPrefix(u, "//"); unc && len(elems) <= 2 {
 		return "link" // a server's share, often the account's home (\\srv\alice$)
 	}
 	return elems[len(elems)-1]
+}
+
+// pathElems splits a path or URL at its separators, / and \ and their
+// escaped forms %2F and %5C, into its non-empty elements as written.
+func pathElems(t string) []string {
+	var elems []string
+	start := 0
+	for i := 0; i < len(t); {
+		n := 0
+		switch {
+		case t[i] == '/' || t[i] == '\\':
+			n = 1
+		case t[i] == '%' && i+2 < len(t) && (strings.EqualFold(t[i:i+3], "%2f") || strings.EqualFold(t[i:i+3], "%5c")):
+			n = 3
+		}
+		if n == 0 {
+			i++
+			continue
+		}
+		if i > start {
+			elems = append(elems, t[start:i])
+		}
+		i += n
+		start = i
+	}
+	if start < len(t) {
+		elems = append(elems, t[start:])
+	}
+	return elems
+}
+
+// unescape decodes the %XX escapes of s; a % not followed by two hex
+// digits stays as it is, where url.PathUnescape would give up on the
+// whole string.
+func unescape(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case isDigit(c):
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 // cleanParts edits every XML part that can name its author.

@@ -50,6 +50,26 @@ func TestOOXMLPackages(t *testing.T) {
 				`<Relationship Id="rId4" Type="t/image" Target="../media/image2.png"/>` +
 				`<Relationship Id="rId5" Type="t/hyperlink" Target="https://example.com/KEEP/../web.html" TargetMode="External"/>` +
 				`<Relationship Id="rId6" Type="t/hyperlink" Target="KEEP-same-folder.docx" TargetMode="External"/>`}},
+		{"percent-encoded local targets keep their file name: escaped separators count as separators",
+			[]zipMember{
+				{name: "[Content_Types].xml", data: `<Types xmlns="` + nsTypes + `"/>`},
+				{name: "word/document.xml", data: `<w:document xmlns:w="` + nsW + `"/>`},
+				{name: "word/_rels/document.xml.rels", data: relsHead +
+					`<Relationship Id="rId1" Type="t/hyperlink" Target="file:///C:/Users/Hollis%20Quartermaine/Desktop/plan%20one.docx" TargetMode="External"/>` +
+					`<Relationship Id="rId2" Type="t/hyperlink" Target="file:///C:%5CUsers%5Chquartermaine%5CDesktop%5Cplan-two.docx" TargetMode="External"/>` +
+					`<Relationship Id="rId3" Type="t/hyperlink" Target="..%2F..%2Fhquartermaine%2FPrivate%2Fplan-three.docx" TargetMode="External"/>` +
+					`<Relationship Id="rId4" Type="t/image" Target="file:///C:%5cUsers%5cHollis%20Quartermaine%5cPictures%5cIMG_4032.JPG" TargetMode="External"/>` +
+					`<Relationship Id="rId5" Type="t/hyperlink" Target="file:///C:/Users/Hollis%20Quartermaine%2F" TargetMode="External"/>` +
+					`<Relationship Id="rId6" Type="t/hyperlink" Target="https://example.com/KEEP%2Fweb.html" TargetMode="External"/></Relationships>`},
+			},
+			nil,
+			[]string{"hquartermaine", "Hollis", "Quartermaine", "Private", "Desktop", "Users", "Pictures"},
+			map[string]string{"word/_rels/document.xml.rels": `Target="plan%20one.docx" TargetMode="External"/>` +
+				`<Relationship Id="rId2" Type="t/hyperlink" Target="plan-two.docx" TargetMode="External"/>` +
+				`<Relationship Id="rId3" Type="t/hyperlink" Target="plan-three.docx" TargetMode="External"/>` +
+				`<Relationship Id="rId4" Type="t/image" Target="IMG_4032.JPG" TargetMode="External"/>` +
+				`<Relationship Id="rId5" Type="t/hyperlink" Target="link" TargetMode="External"/>` +
+				`<Relationship Id="rId6" Type="t/hyperlink" Target="https://example.com/KEEP%2Fweb.html" TargetMode="External"/>`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +117,13 @@ func TestLocalPath(t *testing.T) {
 		`mailto:alice@example.com?subject=../x`: false,
 		`#bookmark`:                             false,
 		`plan.docx`:                             false,
+		`..%2F..%2Fhquartermaine%2Fplan.docx`:   true,
+		`..%5C..%5Chquartermaine%5Cplan.docx`:   true,
+		`C%3A%5CUsers%5Chquartermaine%5Cx.docx`: true,
+		`%5C%5Cfs01%5Chome$%5Cx.docx`:           true,
+		`https://example.com/a%2F..%2Fb`:        false,
+		`My%20plan.docx`:                        false,
+		`100%.docx`:                             false,
 	} {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %v, want %v", in, got, want)

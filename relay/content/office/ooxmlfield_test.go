@@ -32,6 +32,8 @@ func TestFieldInstructions(t *testing.T) {
 			[]string{` INCLUDEPICTURE "`, `IMG`, `_4032.JPG" \d `}},
 		{"a home folder becomes link in the run it began in", []string{` HYPERLINK "C:\\Users\\`, `hquartermaine" `},
 			[]string{` HYPERLINK "link`, `" `}},
+		{"hyperlink with escaped separators", []string{` HYPERLINK "file:///C:%5CUsers%5Chquartermaine%5CDesktop%5Cplan-HQ.docx" `},
+			[]string{` HYPERLINK "plan-HQ.docx" `}},
 		{"web and bookmark links stay", []string{` HYPERLINK "https://example.com/a/../b" \l "KEEP" `},
 			[]string{` HYPERLINK "https://example.com/a/../b" \l "KEEP" `}},
 		{"a field that names no path", []string{` AUTHOR `, ` \* MERGEFORMAT `},

@@ -397,16 +397,21 @@ func rtfBalanced(s string) bool {
 // element is the account's name.
 func TestBaseNameHomeFolder(t *testing.T) {
 	for in, want := range map[string]string{
-		`C:\Users\alice`:                      "link",
-		`file:///C:/Users/alice/`:             "link",
-		`/home/alice/`:                        "link",
-		`\\srv\Documents and Settings\alice\`: "link",
-		`C:\Users\alice\Pictures\plan.png`:    "plan.png",
-		`file:///C:/Users/alice/Documents/`:   "Documents",
-		`https://example.com/files/`:          "files",
-		`\\srv\alice$\`:                       "link",
-		`\\srv\share\plan.docx`:               "plan.docx",
-		``:                                    "link",
+		`C:\Users\alice`:                         "link",
+		`file:///C:/Users/alice/`:                "link",
+		`/home/alice/`:                           "link",
+		`\\srv\Documents and Settings\alice\`:    "link",
+		`C:\Users\alice\Pictures\plan.png`:       "plan.png",
+		`file:///C:/Users/alice/Documents/`:      "Documents",
+		`https://example.com/files/`:             "files",
+		`\\srv\alice$\`:                          "link",
+		`\\srv\share\plan.docx`:                  "plan.docx",
+		``:                                       "link",
+		`file:///C:%5CUsers%5Calice%5Cplan.docx`: "plan.docx",
+		`..%2f..%2falice%2fMy%20plan.docx`:       "My%20plan.docx",
+		`file:///C:/Users/Alice%20Smith/`:        "link",
+		`C:%5CUsers%5CAlice%20Smith%5C`:          "link",
+		`%5C%5Csrv%5Calice$`:                     "link",
 	} {
 		if got := baseName(in); got != want {
 			t.Errorf("baseName(%q) = %q, want %q", in, got, want)

@@ -28,7 +28,8 @@ const maxInstruction = 8 << 10
 
 // localTarget tells a link target that is a path on the author's disk.
 func localTarget(v string) bool {
-	return localPath(v) || strings.HasPrefix(v, "/") || strings.HasPrefix(v, "~/")
+	u := unescape(v)
+	return localPath(v) || strings.HasPrefix(u, "/") || strings.HasPrefix(u, "~/")
 }
 
 // linkName is a link target as it leaves: a local path cut to its last

@@ -75,6 +75,25 @@ func TestODFLocalLinks(t *testing.T) {
 	}
 }
 
+// Links written with escaped separators, as a URL may spell a Windows
+// path, keep their last element as plain ones do.
+func TestODFEscapedLinks(t *testing.T) {
+	in := `<text:p xmlns:text="` + nsText + `" xmlns:xlink="` + nsXLink + `"><text:a xlink:href="file:///C:%5CUsers%5Chquartermaine%5Cplan-a.odt">a</text:a><text:a xlink:href="..%2F..%2F..%2Fhome%2Fhquartermaine%2Fplan-b.odt">b</text:a><text:a xlink:href="https://example.com/KEEP%2Fc">c</text:a></text:p>`
+	got, err := edit([]byte(in), odfContentRule, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(got)
+	if strings.Contains(s, "hquartermaine") || strings.Contains(s, "Users") {
+		t.Errorf("the path survives: %s", s)
+	}
+	for _, k := range []string{`"../plan-a.odt"`, `"../plan-b.odt"`, `"https://example.com/KEEP%2Fc"`} {
+		if !strings.Contains(s, k) {
+			t.Errorf("no %s: %s", k, s)
+		}
+	}
+}
+
 // A signature line, as LibreOffice writes it (xmloff's
 // ImpExportSignatureLine): the address goes, what the picture shows stays.
 func TestODFSignatureLine(t *testing.T) {
