@@ -492,6 +492,27 @@ func TestRTFRelativeLinks(t *testing.T) {
 	}
 }
 
+// Word takes typographic quotes in a field code for straight ones; its
+// RTF writes them as \ldblquote and \rdblquote (or \uN). A path in them
+// that holds spaces is still one argument and keeps its last element.
+func TestRTFCurlyQuotedPaths(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{\rtf1{\field{\*\fldinst INCLUDEPICTURE \ldblquote C:\\Users\\Hollis Quartermaine\\Pictures\\IMG 4032.JPG\rdblquote  \\d}{\fldrslt r}}}`,
+			`{\rtf1{\field{\*\fldinst INCLUDEPICTURE \ldblquote IMG 4032.JPG\rdblquote  \\d}{\fldrslt r}}}`},
+		{`{\rtf1{\field{\*\fldinst HYPERLINK \u8220\'93file:///C:/Users/Hollis Quartermaine/Desktop/plan HQ.docx\u8221\'94}{\fldrslt r}}}`,
+			`{\rtf1{\field{\*\fldinst HYPERLINK \u8220 \'93plan HQ.docx\u8221 \'94}{\fldrslt r}}}`},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		if err := RTF(&b, strings.NewReader(tt.in)); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != tt.want {
+			t.Errorf("got  %q\nwant %q", b.String(), tt.want)
+		}
+	}
+}
+
 // TestRTFIdentity cleans testdata/identity.rtf, which LibreOffice 7.4
 // wrote from the document testdata/identity.py makes: its text is in
 // Icelandic, and every run says so (\lang1039, with \langfe2052 and

@@ -309,6 +309,10 @@ func instructionUnits(toks []rtfToken) []instUnit {
 		case t.word == "uc" && t.has:
 			uc[len(uc)-1] = int(t.param)
 			units = append(units, instUnit{raw: raw})
+		case t.word == "ldblquote":
+			units = append(units, instUnit{text: "\u201c", raw: raw})
+		case t.word == "rdblquote":
+			units = append(units, instUnit{text: "\u201d", raw: raw})
 		default:
 			units = append(units, instUnit{raw: raw})
 		}
@@ -318,7 +322,10 @@ func instructionUnits(toks []rtfToken) []instUnit {
 
 // localArguments finds the arguments of an instruction that are local
 // paths. Arguments are separated by spaces, or quoted, where \" is a
-// quote and \\ a backslash (as Word reads a field code).
+// quote and \\ a backslash (as Word reads a field code). Word takes
+// typographic quotes for straight ones, and its AutoCorrect can leave
+// them in a field code typed by hand (“C:\\Users\\alice\\plan.docx”):
+// either of “ and ” opens and closes an argument too.
 func localArguments(s string) []instSpan {
 	var spans []instSpan
 	for i := 0; i < len(s); {
@@ -327,15 +334,15 @@ func localArguments(s string) []instSpan {
 			continue
 		}
 		start, end := i, i
-		if s[i] == '"' {
-			start, end = i+1, i+1
-			for end < len(s) && s[end] != '"' {
+		if q := quoteAt(s, i); q > 0 {
+			start, end = i+q, i+q
+			for end < len(s) && quoteAt(s, end) == 0 {
 				if s[end] == '\\' && end+1 < len(s) {
 					end++
 				}
 				end++
 			}
-			i = end + 1
+			i = end + max(quoteAt(s, end), 1)
 		} else {
 			for end < len(s) && s[end] != ' ' && s[end] != '\t' {
 				end++
@@ -349,6 +356,20 @@ func localArguments(s string) []instSpan {
 		spans = append(spans, connectionPaths(s, start, end)...)
 	}
 	return spans
+}
+
+// quoteAt tells the length of the quote that starts s[i:], or 0: a
+// straight one, or a typographic double one (U+201C, U+201D).
+func quoteAt(s string, i int) int {
+	switch {
+	case i >= len(s):
+		return 0
+	case s[i] == '"':
+		return 1
+	case strings.HasPrefix(s[i:], "\u201c") || strings.HasPrefix(s[i:], "\u201d"):
+		return len("\u201c")
+	}
+	return 0
 }
 
 // pathSpan tells the argument s[start:end] cut to its last element when
@@ -365,7 +386,7 @@ func pathSpan(s string, start, end int) (instSpan, bool) {
 	sp := instSpan{start: start, end: end, keep: -1}
 	trimmed := strings.TrimRight(arg, `/\`)
 	// A name holding a quote would end the argument early once cut.
-	if !strings.Contains(name, `"`) && strings.HasSuffix(trimmed, name) {
+	if !strings.ContainsAny(name, "\"\u201c\u201d") && strings.HasSuffix(trimmed, name) {
 		sp.keep, sp.keepEnd = start+len(trimmed)-len(name), start+len(trimmed)
 	}
 	return sp, true
