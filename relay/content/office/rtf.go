@@ -235,6 +235,10 @@ func (c *rtfCleaner) group() (bool, error) {
 		return true, c.skip(1)
 	case star && dest == "revtbl":
 		return true, c.revtbl()
+	case star && dest == "protusertbl":
+		return true, c.protusertbl()
+	case star && (dest == "protstart" || dest == "protend"):
+		return true, c.protRange(dest)
 	case dest == "pict":
 		return true, c.pict(read)
 	case dest == "fldinst":
@@ -292,6 +296,101 @@ func (c *rtfCleaner) revtbl() error {
 			}
 		}
 	}
+}
+
+// Word 2003's protection exceptions (RTF 1.9.1 "Protection Exceptions"):
+// {\*\protusertbl {NAME}{NAME}...} lists the users who may edit ranges of
+// a protected document, by the name or address of their account, and a
+// range is marked {\*\protstart ID} ... {\*\protend ID}, where ID is hex:
+// the user as a little-endian 16-bit number, 1 for the table's first
+// name, 0xFFFA to 0xFFFF for the groups Current User, Editors, Owners,
+// Contributors, Administrators and Everyone; then the range's own
+// numbers. As OOXML's w:permStart w:ed becomes w:edGrp="everyone"
+// (wordRule), a range given to a user is given to Everyone, so the range
+// and the document's protection stay; the table keeps its length with
+// each name neutralised, so an ID this does not read still points into it.
+
+// protusertbl rewrites the table of users, keeping its length.
+func (c *rtfCleaner) protusertbl() error {
+	c.emit([]byte(`{\*\protusertbl `))
+	for {
+		t, err := c.next()
+		if err != nil {
+			return err
+		}
+		switch t.kind {
+		case '{':
+			if err := c.skip(1); err != nil {
+				return err
+			}
+			c.emit([]byte(`{` + neutral + `}`))
+		case '}':
+			c.emit([]byte("}"))
+			return nil
+		case 'w':
+			if t.word == "bin" {
+				if err := c.binary(t, false); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+// everyoneID is the user Everyone in a protection exception's ID.
+const everyoneID = "FFFF"
+
+// protRange rewrites a {\*\protstart ID} or {\*\protend ID} group whose
+// ID names a user of the table so that it names Everyone. Start and end
+// carry the same ID and are rewritten alike, so they still pair. An ID
+// is text: what else the group holds (groups, control words, raw bytes)
+// goes, and text that is no ID stays as it was.
+func (c *rtfCleaner) protRange(dest string) error {
+	var id strings.Builder
+	for {
+		t, err := c.next()
+		if err != nil {
+			return err
+		}
+		switch t.kind {
+		case '{':
+			if err := c.skip(2); err != nil {
+				return err
+			}
+			c.emit([]byte(`{\*\` + dest + ` ` + protID(id.String()) + `}`))
+			return nil
+		case '}':
+			c.emit([]byte(`{\*\` + dest + ` ` + protID(id.String()) + `}`))
+			return nil
+		case 'w':
+			if t.word == "bin" {
+				if err := c.binary(t, false); err != nil {
+					return err
+				}
+			}
+		case 't':
+			if id.Len() < 64 {
+				id.WriteString(strings.Join(strings.Fields(string(t.raw)), ""))
+			}
+		}
+	}
+}
+
+// protID gives Everyone the range an ID gives to a user of the table.
+func protID(id string) string {
+	if len(id) < 4 {
+		return id
+	}
+	for i := 0; i < len(id); i++ {
+		if !isHex(id[i]) {
+			return id
+		}
+	}
+	lo, hi := unhex(id[0])<<4|unhex(id[1]), unhex(id[2])<<4|unhex(id[3])
+	if user := int(hi)<<8 | int(lo); user == 0 || user >= 0xFFFA {
+		return id
+	}
+	return everyoneID + id[4:]
 }
 
 // skip consumes tokens until depth open groups have closed.

@@ -590,3 +590,34 @@ func libreOffice(t *testing.T, format string, files map[string][]byte) map[strin
 	}
 	return out
 }
+
+// TestRTFProtectionUsers: Word's table of the users who may edit ranges
+// of a protected document keeps its length with neutral names, and a
+// range given to one of them is given to Everyone (0xFFFF), start and end
+// alike; a range already given to a group stays. LibreOffice reads the
+// same text from the cleaned document as from the original.
+func TestRTFProtectionUsers(t *testing.T) {
+	in := `{\rtf1\ansi{\*\protusertbl{hollis.q@corp.example}{CORP\\hquartermaine}}\enforceprot1\readprot\protlevel3` + "\r\n" +
+		`\pard {\*\protstart 0200010000000000}Editable by one.{\*\protend 0200010000000000}\par` + "\r\n" +
+		`{\*\protstart 0100010001000000}By the other.{\*\protend 0100010001000000}\par` + "\r\n" +
+		`{\*\protstart FEFF010002000000}By administrators.{\*\protend FEFF010002000000} Locked.\par}`
+	want := `{\rtf1\ansi{\*\protusertbl {Author}{Author}}\enforceprot1\readprot\protlevel3` + "\r\n" +
+		`\pard {\*\protstart FFFF010000000000}Editable by one.{\*\protend FFFF010000000000}\par` + "\r\n" +
+		`{\*\protstart FFFF010001000000}By the other.{\*\protend FFFF010001000000}\par` + "\r\n" +
+		`{\*\protstart FEFF010002000000}By administrators.{\*\protend FEFF010002000000} Locked.\par}`
+	var b bytes.Buffer
+	if err := RTF(&b, strings.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != want {
+		t.Fatalf("got  %q\nwant %q", b.String(), want)
+	}
+	var again bytes.Buffer
+	if err := RTF(&again, bytes.NewReader(b.Bytes())); err != nil || again.String() != want {
+		t.Errorf("cleaning the cleaned RTF changes it (err %v)", err)
+	}
+	out := libreOffice(t, "txt:Text (encoded):UTF8", map[string][]byte{"orig.rtf": []byte(in), "clean.rtf": b.Bytes()})
+	if !bytes.Contains(out["clean.rtf"], []byte("Editable by one.")) || !bytes.Equal(out["orig.rtf"], out["clean.rtf"]) {
+		t.Errorf("LibreOffice reads another text from the cleaned RTF:\n%s\nthan from the original:\n%s", out["clean.rtf"], out["orig.rtf"])
+	}
+}
