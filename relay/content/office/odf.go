@@ -244,8 +244,12 @@ func odfContentRule(parents []name, e *elem) {
 // created, modified and printed, how long it was edited and how often it
 // was saved (odfMetaFields) become empty and lose the values they were
 // shown from: they are the author's working hours and time zone, as the
-// dates metaRule drops. text:date and text:time stay: unfixed, they show
-// when the reader opens the document; fixed, a date the author typed.
+// dates metaRule drops. So do text:date and text:time that are not fixed
+// (text:fixed, Part 3 §19.867): their value and text are the moment they
+// were last computed, when the author last opened or saved the document,
+// shown as they are by a reader that computes no fields (see fieldResult);
+// LibreOffice computes them anew on opening. Fixed, they are a date the
+// author chose to keep, and stay.
 func odfField(e *elem) bool {
 	if e.Space != nsText {
 		return false
@@ -264,7 +268,7 @@ func odfField(e *elem) bool {
 			return space == nsOffice && strings.HasSuffix(local, "value") && local != "value-type"
 		})
 		e.setText("")
-	case odfMetaFields[e.Local]:
+	case odfMetaFields[e.Local] || (e.Local == "date" || e.Local == "time") && !odfFixed(e):
 		// Part 3, §7.5 "Document Metadata Fields": the dates' and
 		// times' text:date-value and text:time-value, the duration's
 		// text:duration; and office:date-value and office:time-value,
@@ -280,6 +284,12 @@ func odfField(e *elem) bool {
 		}
 	}
 	return true
+}
+
+// odfFixed tells a field whose text:fixed is true.
+func odfFixed(e *elem) bool {
+	v, _ := e.attr(nsText, "fixed")
+	return v == "true"
 }
 
 // odfMetaFields are the text fields that show meta:creation-date,

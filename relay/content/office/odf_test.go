@@ -43,7 +43,7 @@ func TestODFContent(t *testing.T) {
 			`<text:p><text:user-defined style:data-style-name="N0" text:name="Department" office:value-type="string"></text:user-defined>` +
 				`<text:user-defined text:name="Budget" office:value-type="float"></text:user-defined>` +
 				`<text:printed-by>Author</text:printed-by><text:creator>Author</text:creator><text:initial-creator>Author</text:initial-creator></text:p>`},
-		{"the dates, times and editing of the document go, with their values; a fixed date or time the author typed stays",
+		{"the dates, times and editing of the document go, with their values, and so does the moment an unfixed date or time was last computed; a fixed date or time the author typed stays",
 			`<text:p><text:creation-date style:data-style-name="N37" text:date-value="2024-03-02T06:05:00">03/02/2024</text:creation-date>` +
 				`<text:creation-time style:data-style-name="N40" text:fixed="true" text:time-value="2024-03-02T06:05:00">06:05:00</text:creation-time>` +
 				`<text:modification-date text:date-value="2024-03-14">14 March 2024</text:modification-date>` +
@@ -51,7 +51,9 @@ func TestODFContent(t *testing.T) {
 				`<text:print-date office:date-value="2024-03-15">15.03.2024</text:print-date><text:print-time text:time-value="02:11:00" office:time-value="PT02H11M">02:11</text:print-time>` +
 				`<text:editing-duration style:data-style-name="N50" text:duration="PT72H01M">72:01:00</text:editing-duration><text:editing-cycles>57</text:editing-cycles>` +
 				`<text:date style:data-style-name="N37" text:date-value="2024-05-01" text:fixed="true">KEEP-05/01/2024</text:date>` +
-				`<text:time text:time-value="10:00:00" text:fixed="true">KEEP-10:00</text:time></text:p>`,
+				`<text:time text:time-value="10:00:00" text:fixed="true">KEEP-10:00</text:time>` +
+				`<text:date style:data-style-name="N37" text:date-value="2024-05-02T05:17:00">05/02/2024</text:date>` +
+				`<text:time text:time-value="2024-05-02T05:17:00" text:fixed="false">05:17</text:time></text:p>`,
 			`<text:p><text:creation-date style:data-style-name="N37"></text:creation-date>` +
 				`<text:creation-time style:data-style-name="N40" text:fixed="true"></text:creation-time>` +
 				`<text:modification-date></text:modification-date>` +
@@ -59,7 +61,9 @@ func TestODFContent(t *testing.T) {
 				`<text:print-date></text:print-date><text:print-time></text:print-time>` +
 				`<text:editing-duration style:data-style-name="N50"></text:editing-duration><text:editing-cycles></text:editing-cycles>` +
 				`<text:date style:data-style-name="N37" text:date-value="2024-05-01" text:fixed="true">KEEP-05/01/2024</text:date>` +
-				`<text:time text:time-value="10:00:00" text:fixed="true">KEEP-10:00</text:time></text:p>`},
+				`<text:time text:time-value="10:00:00" text:fixed="true">KEEP-10:00</text:time>` +
+				`<text:date style:data-style-name="N37"></text:date>` +
+				`<text:time text:fixed="false"></text:time></text:p>`},
 		{"database fields lose the database's and table's names, the column and the last value stay",
 			`<text:p><text:database-display text:table-name="hquartermaine_contacts" text:table-type="table" text:column-name="Name" text:database-name="HollisPrivateDB">Hollis</text:database-display>` +
 				`<text:database-name text:table-name="hquartermaine_contacts" text:table-type="table" text:database-name="HollisPrivateDB">HollisPrivateDB.hquartermaine_contacts</text:database-name>` +

@@ -193,7 +193,7 @@ func TestOOXMLParts(t *testing.T) {
 				"KEEP-between", `<w:t>Brief-HQ.dotm</w:t>`, `<w:t>plan.docx</w:t>`, `<w:fldSimple w:instr=" DOCPROPERTY  Department "><w:r><w:t></w:t></w:r></w:fldSimple>`,
 				`<w:t>A</w:t>`, `<w:fldSimple w:instr="USERADDRESS"><w:r><w:t></w:t></w:r>`, `<w:fldSimple w:instr="INFO LastSavedBy"><w:r><w:t>Author</w:t>`,
 				`<w:t>Author</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/>`, "KEEP-3"}},
-		{"field results that show when the document was saved, created, printed and edited go; DATE and TIME stay", "word/document.xml",
+		{"field results that show when the document was saved, created, printed, edited and last computed DATE or TIME go; locked DATE and TIME stay", "word/document.xml",
 			`<w:document ` + w + `><w:body><w:p>` +
 				`<w:fldSimple w:instr=" SAVEDATE \@ &quot;d MMMM yyyy HH:mm&quot; "><w:r><w:t>14 March 2024 23:47</w:t></w:r></w:fldSimple>` +
 				`<w:fldSimple w:instr="CREATEDATE"><w:r><w:t>3/2/2024 6:05 AM</w:t></w:r></w:fldSimple>` +
@@ -203,14 +203,18 @@ func TestOOXMLParts(t *testing.T) {
 				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> EDITTIME </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>4321</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
 				`<w:fldSimple w:instr="INFO CreateDate"><w:r><w:t>4/2/2024</w:t></w:r></w:fldSimple>` +
 				`<w:fldSimple w:instr="INFO EditTime"><w:r><w:t>8765</w:t></w:r></w:fldSimple>` +
-				`<w:fldSimple w:instr=" DATE \@ &quot;yyyy-MM-dd&quot; "><w:r><w:t>KEEP-2024-05-01</w:t></w:r></w:fldSimple>` +
-				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> TIME </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>KEEP-10:00</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
+				`<w:fldSimple w:instr=" DATE \@ &quot;yyyy-MM-dd&quot; "><w:r><w:t>2024-05-01</w:t></w:r></w:fldSimple>` +
+				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> TIME </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>06:42</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
+				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> DATE \@ "dd MMMM yyyy </w:instrText></w:r><w:r><w:instrText xml:space="preserve">HH:mm" </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>02 May</w:t></w:r><w:r><w:t xml:space="preserve"> 2024 05:17</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
+				`<w:fldSimple w:instr=" DATE " w:fldLock="1"><w:r><w:t>KEEP-2024-05-03</w:t></w:r></w:fldSimple>` +
+				`<w:r><w:fldChar w:fldCharType="begin" w:fldLock="true"/></w:r><w:r><w:instrText xml:space="preserve"> TIME </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>KEEP-10:00</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>` +
 				`</w:p></w:body></w:document>`,
-			[]string{"2024 23:47", "6:05", "02:11", "03:12", "3/17/2024", "1:30", "4321", "4/2/2024", "8765"},
+			[]string{"2024 23:47", "6:05", "02:11", "03:12", "3/17/2024", "1:30", "4321", "4/2/2024", "8765", "2024-05-01", "06:42", "02 May", "05:17"},
 			[]string{`<w:fldSimple w:instr=" SAVEDATE \@ &quot;d MMMM yyyy HH:mm&quot; "><w:r><w:t></w:t></w:r></w:fldSimple>`,
 				`<w:fldSimple w:instr="CREATEDATE"><w:r><w:t></w:t></w:r></w:fldSimple>`,
 				`<w:r><w:rPr><w:b/></w:rPr><w:t></w:t></w:r><w:r><w:t xml:space="preserve"></w:t></w:r>`,
-				"KEEP-2024-05-01", "KEEP-10:00"}},
+				`<w:fldSimple w:instr=" DATE \@ &quot;yyyy-MM-dd&quot; "><w:r><w:t></w:t></w:r></w:fldSimple>`,
+				"KEEP-2024-05-03", "KEEP-10:00"}},
 		{"a nested field between the pieces of an instruction stays in place", "word/document.xml",
 			`<w:document ` + w + `><w:body><w:p>` +
 				`<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> INCLUDEPICTURE "C:\\Users\\hquartermaine\\Pictures\\</w:instrText></w:r>` +

@@ -100,9 +100,15 @@ func cleanInstruction(pieces []string) ([]string, bool) {
 // was saved, created and printed and the minutes spent editing it
 // (SAVEDATE, CREATEDATE, PRINTDATE, EDITTIME), which docProps/core.xml
 // and app.xml lose: they tell the author's working hours and time zone.
-// DATE and TIME show when the reader opens the document, and stay. INFO
-// NAME is the older spelling of the field NAME.
-func fieldResult(instr string) func(string) string {
+// So do DATE and TIME: they show the moment they were last computed, when
+// the author last opened, saved or printed the document, and a reader that
+// does not compute fields (a mail client's preview, a phone) shows that
+// moment as it is; Word and LibreOffice compute it anew when they open the
+// document, so their reader loses nothing. A locked field (w:fldLock, RTF's
+// \fldlock) is not computed again: its date is one the author chose to
+// keep, their content, and stays. INFO NAME is the older spelling of the
+// field NAME.
+func fieldResult(instr string, locked bool) func(string) string {
 	f := strings.Fields(instr)
 	if len(f) == 0 {
 		return nil
@@ -120,6 +126,10 @@ func fieldResult(instr string) func(string) string {
 		return func(string) string { return "" }
 	case "TEMPLATE", "FILENAME":
 		return baseName
+	case "DATE", "TIME":
+		if !locked {
+			return func(string) string { return "" }
+		}
 	}
 	return nil
 }
@@ -134,6 +144,7 @@ type fieldText struct {
 // field is one field met while reading a part.
 type field struct {
 	simple  bool
+	locked  bool   // its result is not computed again (w:fldLock)
 	depth   int    // a simple field's depth, to tell when it closes
 	instr   string // a simple field's instruction
 	result  bool   // past the separator: its text is the result
@@ -222,7 +233,7 @@ func planFields(data []byte, r rule) (fieldPlan, error) {
 		case "fldChar":
 			switch t, _ := e.attr(e.Space, "fldCharType"); {
 			case t == "begin":
-				open = append(open, &field{})
+				open = append(open, &field{locked: fieldLock(e)})
 			case t == "separate" && top != nil && !top.simple:
 				top.result = true
 			case t == "end" && top != nil && !top.simple:
@@ -230,7 +241,7 @@ func planFields(data []byte, r rule) (fieldPlan, error) {
 			}
 		case "fldSimple":
 			v, _ := e.attr(e.Space, "instr")
-			open = append(open, &field{simple: true, depth: d, instr: v, result: true})
+			open = append(open, &field{simple: true, locked: fieldLock(e), depth: d, instr: v, result: true})
 		case "instrText", "delInstrText":
 			instrs = append(instrs, &fieldText{opaque: nested})
 			at[d] = instrs[len(instrs)-1]
@@ -259,6 +270,13 @@ func planFields(data []byte, r rule) (fieldPlan, error) {
 		return fieldPlan{}, err
 	}
 	return plan(append(done, open...), instrs, texts), nil
+}
+
+// fieldLock tells a field whose w:fldLock (an ST_OnOff, Part 1
+// §17.16.18) is on.
+func fieldLock(e *elem) bool {
+	v, _ := e.attr(e.Space, "fldLock")
+	return v == "true" || v == "1" || v == "on"
 }
 
 // plan cleans each field's instruction, then neutralises its result by
@@ -290,7 +308,7 @@ func plan(fields []*field, instrs, texts []*fieldText) fieldPlan {
 			}
 			instr = strings.Join(cleaned, "")
 		}
-		result := fieldResult(instr)
+		result := fieldResult(instr, f.locked)
 		if result == nil {
 			continue
 		}

@@ -2,7 +2,10 @@ package office
 
 import (
 	"bytes"
+	"os"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -80,4 +83,81 @@ func FuzzFields(f *testing.F) {
 			t.Fatalf("second pass changes it:\n%q\n%q", out, again)
 		}
 	})
+}
+
+// TestFieldDates cleans testdata/field-dates.{docx,rtf,odt}, which
+// LibreOffice 7.4 wrote from the document testdata/field-dates.py makes:
+// a date and a time that are computed when the document opens, cached as
+// LibreOffice computed them when it wrote the files (6 December 2026,
+// 19:35), and a date and a time the author fixed (24 December 1999 23:59,
+// 23:58), which LibreOffice wrote as locked DATE and TIME fields. The
+// cached moment goes, the fixed ones stay; LibreOffice still reads the
+// unfixed ones as fields that it computes anew, and the fixed ones as
+// fixed.
+func TestFieldDates(t *testing.T) {
+	cleaned := map[string][]byte{}
+	for _, name := range []string{"field-dates.docx", "field-dates.rtf", "field-dates.odt"} {
+		in, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []byte
+		switch {
+		case strings.HasSuffix(name, ".docx"):
+			out, err = OOXML(in, 0, keepAll)
+		case strings.HasSuffix(name, ".odt"):
+			out, err = ODF(in, 0, keepAll)
+		default:
+			var b bytes.Buffer
+			err = RTF(&b, bytes.NewReader(in))
+			out = b.Bytes()
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		text := func(doc []byte) string {
+			if strings.HasSuffix(name, ".rtf") {
+				return string(doc)
+			}
+			m := members(t, doc)
+			return string(m["word/document.xml"]) + string(m["content.xml"])
+		}
+		before, after := text(in), text(out)
+		for _, s := range []string{"2026", "19:35"} {
+			if !strings.Contains(before, s) {
+				t.Fatalf("%s: the original lacks %q", name, s)
+			}
+			if strings.Contains(after, s) {
+				t.Errorf("%s: %q survives", name, s)
+			}
+		}
+		for _, s := range []string{"24 December 1999 23:59", "23:58"} {
+			if !strings.Contains(after, s) {
+				t.Errorf("%s: the fixed %q is lost", name, s)
+			}
+		}
+		cleaned["clean-"+strings.TrimPrefix(name, "field-dates.")+name[strings.LastIndexByte(name, '.'):]] = out
+	}
+	odt := libreOffice(t, "odt", cleaned)
+	date := regexp.MustCompile(`<text:(date|time)\b[^>]*>`)
+	for name, doc := range odt {
+		fields := date.FindAllString(string(members(t, doc)["content.xml"]), -1)
+		var fixed int
+		for _, f := range fields {
+			if strings.Contains(f, `text:fixed="true"`) {
+				fixed++
+			}
+		}
+		if len(fields) != 4 || fixed != 2 {
+			t.Errorf("%s: LibreOffice reads %d date and time fields, %d fixed, want 4 and 2: %q", name, len(fields), fixed, fields)
+		}
+	}
+	txt := libreOffice(t, "txt:Text (encoded):UTF8", cleaned)
+	shown := regexp.MustCompile(`Today: \d\d [A-Z][a-z]+ \d{4} \d\d:\d\d KEEP-after-date\s+Now: \d\d:\d\d KEEP-after-time\s+` +
+		`Fixed: 24 December 1999 23:59 KEEP-after-fixed-date\s+Fixed time: 23:58 KEEP-after-fixed-time`)
+	for name, doc := range txt {
+		if !shown.Match(doc) {
+			t.Errorf("%s: LibreOffice shows:\n%s", name, doc)
+		}
+	}
 }

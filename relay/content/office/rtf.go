@@ -110,6 +110,7 @@ type rtfCleaner struct {
 	out     *bufio.Writer
 	pending []rtfToken
 	bare    bool // the last byte written ends a control word with no delimiter
+	locked  bool // the field last opened is locked (\field\fldlock)
 }
 
 func (c *rtfCleaner) run() error {
@@ -181,7 +182,12 @@ func (c *rtfCleaner) run() error {
 				continue
 			}
 			c.write(t)
-			if t.word == "bin" {
+			switch t.word {
+			case "field":
+				c.locked = false
+			case "fldlock":
+				c.locked = true
+			case "bin":
 				if err := c.binary(t, true); err != nil {
 					return err
 				}

@@ -138,7 +138,7 @@ func TestRTF(t *testing.T) {
 				`{\field{\*\fldinst DOCVARIABLE secret}{\fldrslt hq-var}}{\field{\*\fldinst SAVEDATE \\@ "HH:mm"}{\fldrslt 23:47}}{\field{\*\fldinst CREATEDATE}{\fldrslt 3/2/2024}}` +
 				`{\field{\*\fldinst PRINTDATE}{\fldrslt 15.03.2024}}{\field{\*\fldinst EDITTIME}{\fldrslt 4321}}{\field{\*\fldinst INFO SaveDate}{\fldrslt 16.03.2024}}` +
 				`{\field{\*\fldinst  FILENAME }{\fldrslt /home/hquartermaine}}{\field{\*\fldinst DOCPROPERTY x}{\fldrslt a\bin2 {}b}}` +
-				`{\field{\*\fldinst DATE}{\fldrslt KEEP-2024-05-01}}{\field{\*\fldinst PAGE}{\fldrslt KEEP-3}}{\field{\*\fldinst AUTHOR}{\fldrslt }}{\field{\*\fldinst AUTHOR}{\*\x y}}}`,
+				`{\field{\*\fldinst DATE}{\fldrslt 2024-05-01}}{\field{\*\fldinst {\b TIME \\@ "HH:mm"}}{\fldrslt {\b 06:42}}}{\field\fldlock{\*\fldinst DATE}{\fldrslt KEEP-2024-05-03}}{\field{\*\fldinst PAGE}{\fldrslt KEEP-3}}{\field{\*\fldinst AUTHOR}{\fldrslt }}{\field{\*\fldinst AUTHOR}{\*\x y}}}`,
 			`{\rtf1{\field{\*\fldinst  TEMPLATE }{\fldrslt QH-Letter.ott}}` +
 				`{\field{\*\fldinst {\b FILENAME \\p}}` + "\r\n" + `{\fldrslt {\b }{\i pl\u228 \'e4n.docx}}}` +
 				`{\field\fldlock{\*\fldinst  DOCPROPERTY "Department"}{\fldrslt }}` +
@@ -147,7 +147,7 @@ func TestRTF(t *testing.T) {
 				`{\field{\*\fldinst DOCVARIABLE secret}{\fldrslt }}{\field{\*\fldinst SAVEDATE \\@ "HH:mm"}{\fldrslt }}{\field{\*\fldinst CREATEDATE}{\fldrslt }}` +
 				`{\field{\*\fldinst PRINTDATE}{\fldrslt }}{\field{\*\fldinst EDITTIME}{\fldrslt }}{\field{\*\fldinst INFO SaveDate}{\fldrslt }}` +
 				`{\field{\*\fldinst  FILENAME }{\fldrslt link}}{\field{\*\fldinst DOCPROPERTY x}{\fldrslt }}` +
-				`{\field{\*\fldinst DATE}{\fldrslt KEEP-2024-05-01}}{\field{\*\fldinst PAGE}{\fldrslt KEEP-3}}{\field{\*\fldinst AUTHOR}{\fldrslt }}{\field{\*\fldinst AUTHOR}{\*\x y}}}`},
+				`{\field{\*\fldinst DATE}{\fldrslt }}{\field{\*\fldinst {\b TIME \\@ "HH:mm"}}{\fldrslt {\b }}}{\field\fldlock{\*\fldinst DATE}{\fldrslt KEEP-2024-05-03}}{\field{\*\fldinst PAGE}{\fldrslt KEEP-3}}{\field{\*\fldinst AUTHOR}{\fldrslt }}{\field{\*\fldinst AUTHOR}{\*\x y}}}`},
 		{"revision times dropped, their authors kept, words kept apart",
 			`{\rtf1\pard\prauth1\prdate-1983315712\ql x\pnrauth1\pnrdate-1983315712 y\pnrnot1\pnrxst0 z\crauth1\crdate123\b w` +
 				`\trowd\trauth1\trdate5\clinsdttm7\cldeldttm8\clmrgddttm9\cell{\*\oldsprops\dfrauth1\dfrdate3\srauth1\srdate4}\mvauth1\mvdate6 v}`,

@@ -119,7 +119,7 @@ func (c *rtfCleaner) instruction(read []rtfToken) (handled bool, err error) {
 	if spans := localArguments(text.String()); len(spans) > 0 {
 		toks = retokenize(rewrite(units, spans))
 	}
-	after, err := c.result(fieldResult(text.String()))
+	after, err := c.result(fieldResult(text.String(), c.locked))
 	if err != nil {
 		return false, err
 	}
