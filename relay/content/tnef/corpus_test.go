@@ -52,7 +52,6 @@ func TestCorpus(t *testing.T) {
 			var all strings.Builder
 			all.WriteString(dm.Text)
 			all.Write(dm.HTML)
-			all.Write(dm.RTF)
 			for _, a := range dm.Attachments {
 				all.WriteString(a.Name + "\n" + a.MediaType + "\n")
 				all.Write(a.Data)
@@ -68,7 +67,7 @@ func TestCorpus(t *testing.T) {
 					t.Errorf("%s: %q lost", e.File, k)
 				}
 			}
-			if dm.Text == "" && dm.RTF == nil {
+			if dm.Text == "" && dm.HTML == nil {
 				t.Errorf("%s: no body", e.File)
 			}
 			return nil

@@ -8,7 +8,10 @@
 // message class, conversation ids and dates, and recipient tables. Decode
 // takes out only what the recipient reads (the bodies and the attached
 // files) so that the relay can clean those and send them as ordinary MIME
-// parts; everything else in the stream is never copied out.
+// parts; everything else in the stream is never copied out. A body stored
+// only as RTF comes out as the HTML or plain text it was written in
+// ([MS-OXRTFEX] de-encapsulation), or as the text of the RTF, so that it is
+// cleaned as a body, not as a document.
 //
 // Decode refuses what it cannot take apart safely with a refusal.Error:
 // Malformed for a stream that does not parse, Unsupported for embedded

@@ -18,12 +18,13 @@ type Attachment struct {
 	Data      []byte
 }
 
-// Message is what Decode takes out of a TNEF stream.
+// Message is what Decode takes out of a TNEF stream. A stream whose only
+// body is RTF has it as Text or HTML: the text or HTML the RTF
+// encapsulates ([MS-OXRTFEX]), or the RTF's own text.
 type Message struct {
 	Text    string // plain body, UTF-8, if present
 	HTML    []byte // HTML body, if present, in Charset
 	Charset string // IANA name of HTML's character set, "" if the stream does not say
-	RTF     []byte // decompressed RTF body, if present and no Text or HTML
 	// Attachments are the attached files, in stream order.
 	Attachments []Attachment
 }
@@ -335,11 +336,22 @@ func (s *state) message(max int64) (*Message, error) {
 		}
 	}
 	if m.Text == "" && m.HTML == nil && s.rtf != nil {
+		// Only a rich-text body, as Outlook sends it: the HTML or text it
+		// encapsulates, or the text of RTF of its own (see rtfBody).
 		rtf, err := decompressRTF(s.rtf, max)
 		if err != nil {
 			return nil, err
 		}
-		m.RTF = rtf
+		body, isHTML, err := rtfBody(rtf, max)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case isHTML && body != "":
+			m.HTML, m.Charset = []byte(body), "utf-8"
+		case !isHTML:
+			m.Text = body
+		}
 	}
 	for _, a := range s.atts {
 		att, keep, err := s.attachment(a)

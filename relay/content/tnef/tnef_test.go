@@ -74,8 +74,8 @@ func TestDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Text != "Hello Bob, plans attached. Zażółć" || string(m.HTML) != "<p>Hello Bob</p>" || m.Charset != "utf-8" || m.RTF != nil {
-		t.Errorf("bodies = %q, %q, %q, %q", m.Text, m.HTML, m.Charset, m.RTF)
+	if m.Text != "Hello Bob, plans attached. Zażółć" || string(m.HTML) != "<p>Hello Bob</p>" || m.Charset != "utf-8" {
+		t.Errorf("bodies = %q, %q, %q", m.Text, m.HTML, m.Charset)
 	}
 	want := []Attachment{
 		{Name: "plan.pdf", MediaType: "application/pdf", Data: []byte(pdf)},
@@ -97,10 +97,9 @@ func TestDecodeBodies(t *testing.T) {
 		name       string
 		in         []byte
 		text, html string
-		rtf        string
 		charset    string
 	}{
-		{name: "rtf only", in: body(mprop{tag: 0x10090102, values: [][]byte{specRTF}}), rtf: specRTFText},
+		{name: "rtf only", in: body(mprop{tag: 0x10090102, values: [][]byte{specRTF}}), text: "hello world"},
 		{name: "rtf beside text is not decoded", in: body(mprop{tag: 0x1000001E, values: [][]byte{sz("Za\xbf\xf3\xb3\xe6")}}, mprop{tag: 0x10090102, values: [][]byte{{1, 2, 3}}}), text: "Zażółć"},
 		{name: "message code page wins", in: body(mprop{tag: 0x3FFD0003, values: [][]byte{u32(1252)}}, mprop{tag: 0x1000001E, values: [][]byte{sz("caf\xe9")}}), text: "café"},
 		{name: "html in windows-1252", in: body(mprop{tag: 0x3FDE0003, values: [][]byte{u32(1252)}}, mprop{tag: 0x10130102, values: [][]byte{[]byte("<b>caf\xe9</b>")}}), html: "<b>caf\xe9</b>", charset: "windows-1252"},
@@ -113,8 +112,8 @@ func TestDecodeBodies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if m.Text != tt.text || string(m.HTML) != tt.html || string(m.RTF) != tt.rtf || m.Charset != tt.charset {
-				t.Errorf("got %q %q %q %q", m.Text, m.HTML, m.RTF, m.Charset)
+			if m.Text != tt.text || string(m.HTML) != tt.html || m.Charset != tt.charset {
+				t.Errorf("got %q %q %q", m.Text, m.HTML, m.Charset)
 			}
 		})
 	}
@@ -238,7 +237,7 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		n := len(m.Text) + len(m.HTML) + len(m.RTF)
+		n := len(m.Text) + len(m.HTML)
 		for _, a := range m.Attachments {
 			n += len(a.Data)
 			if strings.ContainsAny(a.Name, `/\`) || a.MediaType == "" {
