@@ -59,7 +59,9 @@ type component struct {
 // The sender's ORGANIZER, or their ATTENDEE in a reply, becomes Leak's
 // anonymous identity; attendees and participants (RFC 9073) who are the
 // sender or work at the sender's domain are dropped, and so are the
-// sender's rooms, from LOCATION too. The sender is known by their address
+// rooms the sender booked (all but the organizer's in a reply, see rooms),
+// from LOCATION too with the building's address Google writes before
+// them. The sender is known by their address
 // or, in a CN, by one of id.Names; their names in text become id.Name.
 // Vendor properties, directory links, LANGUAGE parameters, creation
 // dates, attachments, pictures and alarm acknowledgements are dropped,

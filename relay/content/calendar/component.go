@@ -27,11 +27,11 @@ func (c *cleaner) component(comp *component, top bool, names []string) (*compone
 	cns := c.senderNames(comp, replier)
 	c.names = append(c.names, cns...)
 	names = append(slices.Clip(names), allForms(cns, minName)...)
-	rooms := c.rooms(comp, replier)
+	dropRooms, rooms := c.rooms(comp, replier)
 	out := &component{Name: comp.Name}
 	inZone := comp.Name == "VTIMEZONE" || comp.Name == "STANDARD" || comp.Name == "DAYLIGHT"
 	for i := range comp.Props {
-		if !inZone && zoneProperty(comp.Props[i].Name) {
+		if !inZone && zoneProperty(comp.Props[i].Name) || slices.Contains(dropRooms, i) {
 			continue
 		}
 		if p, keep := c.prop(comp.Props[i], i == replier, names, rooms); keep {
@@ -208,30 +208,53 @@ func cnNames(p *property) []string {
 	return names
 }
 
-// rooms returns the names (CN) of the rooms and resources of comp that
-// prop drops as being at the sender's domain. Google Calendar writes a
-// room's name into LOCATION as well, after the building's address.
-func (c *cleaner) rooms(comp *component, replier int) []string {
-	var names []string
+// rooms returns the indexes in comp of the rooms and resources (ATTENDEE
+// with CUTYPE=ROOM or RESOURCE) that go, and their names (CN). A room
+// tells where the meeting is, and a room the sender booked is their
+// employer's office: Google Workspace names it after the organisation's
+// primary domain (<domain>_<id>@resource.calendar.google.com, which need
+// not be the domain the sender writes from) or not at all
+// (c_<id>@resource.calendar.google.com), and Exchange puts it at any
+// domain the organisation owns. So every room goes unless the method is
+// a reply, whose organizer, and so its rooms, are the recipient's; then
+// only rooms at the sender's domain go.
+func (c *cleaner) rooms(comp *component, replier int) (drop []int, names []string) {
 	for i := range comp.Props {
 		p := &comp.Props[i]
-		if p.Name != "ATTENDEE" || i == replier || !c.m.propAtDomain(p) {
+		if p.Name != "ATTENDEE" || i == replier || !isRoom(p) {
 			continue
 		}
-		if t := p.param("CUTYPE"); t == nil || len(t.Values) != 1 || !strings.EqualFold(t.Values[0], "RESOURCE") && !strings.EqualFold(t.Values[0], "ROOM") {
+		if c.replying() && !c.m.propAtDomain(p) {
 			continue
 		}
+		drop = append(drop, i)
 		names = append(names, cnNames(p)...)
 	}
-	return names
+	return drop, names
 }
 
-// withoutRooms removes the names of rooms from a LOCATION value, and the
-// separators they leave at its ends.
+func isRoom(p *property) bool {
+	t := p.param("CUTYPE")
+	return t != nil && len(t.Values) == 1 && (strings.EqualFold(t.Values[0], "RESOURCE") || strings.EqualFold(t.Values[0], "ROOM"))
+}
+
+// withoutRooms removes from a LOCATION value the rooms named and what is
+// written before them, and the separators left at its ends. Google
+// Calendar writes a room into LOCATION after its building's address
+// ("Profound Technologies\, 125 Little Conestoga Rd\, …\, ICDPF PA
+// Office-2-PA Huddle Room (4)"), or splits the room's generated name
+// (building-floor-room) to put the address after the building's name
+// ("Warsaw Office\, Złota 59\, 00-120 Warszawa\, Poland-3-Kasztan (8)
+// [TV]" for the room Warsaw Office-3-Kasztan (8) [TV]): in both, the
+// room ends the text Google wrote for it, and that text is the sender's
+// workplace. What follows the last room (another client's "; "-separated
+// list, text typed after it) stays.
 func withoutRooms(v string, rooms []string) string {
+	cut := 0
 	for _, r := range rooms {
-		v = text.ReplaceFold(text.ReplaceFold(v, escapeText(r), ""), r, "")
+		cut = max(cut, roomEnd(v, r))
 	}
+	v = v[cut:]
 	for {
 		t := strings.TrimSpace(v)
 		for _, sep := range []string{"\\,", "\\;", ",", ";"} {
@@ -242,6 +265,42 @@ func withoutRooms(v string, rooms []string) string {
 		}
 		v = t
 	}
+}
+
+// minRoomTail is the shortest part of a room's name after a hyphen that
+// roomEnd looks for alone: shorter ones ("-2") are parts of any address.
+const minRoomTail = 4
+
+// roomEnd returns where the last mention of the room named r ends in the
+// TEXT value v, or 0 if v does not name it. Without the whole name, the
+// longest part of it that follows a hyphen (the floor and the room, as
+// Google writes them after an address) counts.
+func roomEnd(v, r string) int {
+	for i := 0; i < len(r); i++ {
+		if i > 0 && (r[i] != '-' || len(r)-i-1 < minRoomTail) {
+			continue
+		}
+		end := 0
+		for _, form := range []string{r[i:], escapeText(r[i:])} {
+			end = max(end, lastFoldEnd(v, form))
+		}
+		if end > 0 {
+			return end
+		}
+	}
+	return 0
+}
+
+// lastFoldEnd returns the end of the last occurrence of sub in s under
+// case folding, or 0.
+func lastFoldEnd(s, sub string) int {
+	end := 0
+	for i := 0; i < len(s); i++ {
+		if n := text.FoldPrefix(s[i:], sub); n > 0 {
+			end = i + n
+		}
+	}
+	return end
 }
 
 // prop cleans one component property and reports whether to keep it.

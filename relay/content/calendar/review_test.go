@@ -147,17 +147,53 @@ func TestReviewLeaks(t *testing.T) {
 		},
 		{
 			// Google Workspace rooms carry the domain in their local part,
-			// and LOCATION repeats the room's name.
+			// and LOCATION repeats the room's name after its building's
+			// address. In an invitation the sender organizes every room
+			// is theirs: one named after another domain (their
+			// organisation's primary one) goes too.
 			name: "Google Workspace room",
 			in: vevent("REQUEST", "ORGANIZER;CN=Alice Smith:mailto:alice@sender.example\n"+
 				"ATTENDEE;CUTYPE=RESOURCE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=ICDPF PA Office-2-PA Huddle Room (4):mailto:sender.example_3930373732373138393839@resource.calendar.google.com\n"+
 				"ATTENDEE;CUTYPE=RESOURCE;CN=Berlin-HQ-4-Raum 412 (8):mailto:eu.sender.example_3130@resource.calendar.google.com\n"+
 				"ATTENDEE;CN=Team calendar:mailto:c_1a2b3c4d5e@group.calendar.google.com\n"+
 				"ATTENDEE;CUTYPE=RESOURCE;CN=Their room:mailto:other.example_3130@resource.calendar.google.com\n"+
+				"ATTENDEE;CN=Dan:mailto:dan@guest.example\n"+
 				"LOCATION:Profound Technologies\\, 125 Little Conestoga Rd\\, Chester Springs\\, PA 19425\\, USA\\, ICDPF PA Office-2-PA Huddle Room (4)\n"),
-			want: []string{`LOCATION:Profound Technologies\, 125 Little Conestoga Rd\, Chester Springs\, PA 19425\, USA`,
-				"ATTENDEE;CUTYPE=RESOURCE;CN=\"Their room\":mailto:other.example_3130@resource.calendar.google.com"},
-			notWant: []string{"Huddle", "sender.example_", "Raum 412", "group.calendar"},
+			want:    []string{"ATTENDEE;CN=\"Dan\":mailto:dan@guest.example"},
+			notWant: []string{"Huddle", "sender.example_", "Raum 412", "group.calendar", "Profound", "Conestoga", "LOCATION", "Their room", "other.example"},
+		},
+		{
+			// Google splits a room's generated name (building-floor-room)
+			// to write the building's address after the building's name;
+			// a room of a new Workspace (c_…) names no domain.
+			name: "Google room with the building's address inside its name",
+			in: vevent("REQUEST", "ORGANIZER;CN=Alice Smith:mailto:alice@sender.example\n"+
+				"ATTENDEE;CUTYPE=RESOURCE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=Warsaw Office-3-Kasztan (8) [TV];X-NUM-GUESTS=0:mailto:c_1882f0e4a1b2c3d4e5f6a7b8@resource.calendar.google.com\n"+
+				"LOCATION:Warsaw Office\\, Złota 59\\, 00-120 Warszawa\\, Poland-3-Kasztan (8) [TV]\n"),
+			notWant: []string{"LOCATION", "Warsaw", "Złota", "Kasztan", "resource.calendar"},
+		},
+		{
+			// What another client lists after the room, or the sender
+			// typed after it, stays.
+			name: "text after the rooms stays",
+			in: vevent("REQUEST", "ORGANIZER;CN=Alice Smith:mailto:alice@sender.example\n"+
+				"ATTENDEE;CUTYPE=ROOM;CN=Meeting room Kiel 2:mailto:room.kiel2@rooms.sender-group.example\n"+
+				"ATTENDEE;CUTYPE=RESOURCE;CN=Warsaw Office-3-Kasztan (8) [TV]:mailto:c_1882f0e4@resource.calendar.google.com\n"+
+				"LOCATION:Warsaw Office\\, Złota 59\\, 00-120 Warszawa\\, Poland-3-Kasztan (8) [TV]\\, Meeting room Kiel 2\\; Café Morgenrot\n"),
+			want:    []string{"LOCATION:Café Morgenrot"},
+			notWant: []string{"Warsaw", "Kiel", "Kasztan"},
+		},
+		{
+			// In a reply the organizer is the recipient: their room and
+			// their LOCATION stay; a room at the sender's domain goes.
+			name: "reply keeps the organizer's room",
+			in: vevent("REPLY", "ORGANIZER;CN=Bob:mailto:bob@example.com\n"+
+				"ATTENDEE;PARTSTAT=ACCEPTED;CN=Alice Smith:mailto:alice@sender.example\n"+
+				"ATTENDEE;CUTYPE=RESOURCE;CN=Bob Office-1-Oak (6):mailto:c_77aa@resource.calendar.google.com\n"+
+				"ATTENDEE;CUTYPE=RESOURCE;CN=Berlin-HQ-4-Raum 412 (8):mailto:sender.example_3130@resource.calendar.google.com\n"+
+				"LOCATION:Bob Office\\, 1 Main St-1-Oak (6)\n"),
+			want:    []string{"ATTENDEE;CUTYPE=RESOURCE;CN=\"Bob Office-1-Oak (6)\":mailto:c_77aa@resource.calendar.google.com", `LOCATION:Bob Office\, 1 Main St-1-Oak (6)`},
+			notWant: []string{"Raum 412", "sender.example_"},
 		},
 		{
 			name: "a LOCATION that is only the room goes",
