@@ -296,7 +296,7 @@ func (c *cleaner) calendarProp(p property) error {
 		// picture; see prop for IMAGE and STRUCTURED-DATA.
 		return nil
 	}
-	if dropName(p.Name) || zoneProperty(p.Name) {
+	if dropName(p.Name) || zoneProperty(p.Name) || uriValued(&p) && c.m.uriAtDomain(p.Value) {
 		return nil
 	}
 	c.cleanParams(&p)

@@ -384,9 +384,29 @@ func (c *cleaner) prop(p property, replier bool, names, rooms []string) (propert
 			return p, false
 		}
 	}
+	if uriValued(&p) && c.m.uriAtDomain(p.Value) {
+		return p, false
+	}
 	c.cleanParams(&p)
 	p.Value = teams(c.m.scrub(p.Value, c.id.Address, c.textName, names))
 	return p, true
+}
+
+// uriValued reports a property whose value is a URI: by its VALUE
+// parameter, or by its name where the URI is its default type (URL and
+// TZURL, RFC 5545 sections 3.8.4.6 and 3.8.3.5; SOURCE and CONFERENCE,
+// RFC 7986 sections 5.8 and 5.11; LINK and CONCEPT, RFC 9253). Such a
+// value at the sender's domain goes (uriAtDomain); an ORGANIZER or
+// ATTENDEE there is judged by prop.
+func uriValued(p *property) bool {
+	switch p.Name {
+	case "URL", "TZURL", "SOURCE", "CONFERENCE", "LINK", "CONCEPT":
+		return true
+	case "ORGANIZER", "ATTENDEE":
+		return false
+	}
+	q := p.param("VALUE")
+	return q != nil && len(q.Values) == 1 && (strings.EqualFold(q.Values[0], "URI") || strings.EqualFold(q.Values[0], "CAL-ADDRESS"))
 }
 
 // anonymous returns Leak's identity as a calendar user: CN and mailto only,
@@ -438,7 +458,7 @@ func (c *cleaner) cleanParams(p *property) {
 				q.Values[k] = c.m.scrub(v, c.id.Address, c.id.Name, nil)
 			}
 		case q.Name == "ALTREP":
-			if c.m.scrub(strings.Join(q.Values, " "), "", "", nil) != strings.Join(q.Values, " ") {
+			if c.m.scrub(strings.Join(q.Values, " "), "", "", nil) != strings.Join(q.Values, " ") || slices.ContainsFunc(q.Values, c.m.uriAtDomain) {
 				continue
 			}
 		}

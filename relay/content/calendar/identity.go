@@ -136,6 +136,37 @@ func (m *match) orgDomain(domain string) bool {
 	return false
 }
 
+// uriAtDomain reports a URI at the sender's domain or below it, as
+// atSenderDomain finds an address there: by its host
+// (https://calendar.sender.example/freebusy/alice, Exchange's
+// https://mail.sender.example/owa/calendar/…/calendar.html), or by the
+// address of a scheme without one (mailto:, sip:, xmpp:). A free/busy or
+// calendar link at the sender's domain names their organisation as a
+// colleague's address does.
+func (m *match) uriAtDomain(v string) bool {
+	v = strings.TrimSpace(v)
+	if i := strings.Index(v, "://"); i > 0 {
+		host := v[i+3:]
+		if j := strings.IndexAny(host, "/?#\\"); j >= 0 {
+			host = host[:j]
+		}
+		if j := strings.LastIndexByte(host, '@'); j >= 0 {
+			host = host[j+1:]
+		}
+		if j := strings.LastIndexByte(host, ':'); j >= 0 && !strings.Contains(host[j:], "]") {
+			host = host[:j]
+		}
+		return m.orgDomain(strings.TrimSuffix(strings.ToLower(host), "."))
+	}
+	if _, opaque, ok := strings.Cut(v, ":"); ok {
+		if j := strings.IndexAny(opaque, ";?"); j >= 0 {
+			opaque = opaque[:j]
+		}
+		return m.atSenderDomain(calAddress(opaque))
+	}
+	return false
+}
+
 // publicProviders are the domains of the large free mail services, under
 // which an address tells no employer.
 var publicProviders = map[string]bool{

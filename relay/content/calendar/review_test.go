@@ -202,6 +202,25 @@ func TestReviewLeaks(t *testing.T) {
 			notWant: []string{"LOCATION", "Raum 412"},
 		},
 		{
+			// URL (RFC 5545 section 3.8.4.6) and any URI at the sender's
+			// domain or below it, in any component and the calendar
+			// itself, as an attendee there is found; others stay.
+			name: "URIs at the sender's domain",
+			in: strings.Replace(vevent("REQUEST", "ORGANIZER;CN=Alice Smith:mailto:alice@sender.example\n"+
+				"URL:https://mail.sender.example/owa/calendar/4f1c3b@sender.example/9a8b/calendar.html\n"+
+				"CONFERENCE;VALUE=URI;FEATURE=VIDEO:https://meet.sender.example/sales-weekly\n"+
+				"CONFERENCE;VALUE=URI;FEATURE=VIDEO:https://meet.jit.si/sales-weekly\n"+
+				"LINK;VALUE=URI;LINKREL=related:https://wiki.sender.example/x\n"+
+				"CONCEPT:https://Taxonomy.SENDER.example./sales\n"+
+				"LOCATION;ALTREP=\"https://rooms.sender.example/4\":Room 4\n"+
+				"DESCRIPTION;ALTREP=\"https://notsender.example/d\":Agenda\n"),
+				"END:VCALENDAR", "BEGIN:VFREEBUSY\nUID:fb1\nDTSTAMP:20261105T101530Z\nURL:https://calendar.eu.sender.example/freebusy/alice.ifb\nEND:VFREEBUSY\n"+
+					"END:VCALENDAR", 1),
+			want: []string{"CONFERENCE;VALUE=URI;FEATURE=VIDEO:https://meet.jit.si/sales-weekly", "LOCATION:Room 4",
+				`DESCRIPTION;ALTREP="https://notsender.example/d":Agenda`},
+			notWant: []string{".sender.example", "LINK", "CONCEPT", "ALTREP=\"https://rooms"},
+		},
+		{
 			// Personal meeting rooms hold the sender's local part in
 			// their path; they cannot be rewritten and still work.
 			name: "Webex and Zoom personal rooms",

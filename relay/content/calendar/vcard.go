@@ -162,6 +162,14 @@ func (v *cardCleaner) prop(p property, raw []byte, depth int) []byte {
 	switch {
 	case dropCardProp(p.Name):
 		return nil
+	case cardURI(&p) && v.m.uriAtDomain(cardValue(&p)):
+		// A free/busy, calendar or web link at the sender's domain
+		// (FBURL:https://calendar.sender.example/freebusy/carol) names
+		// their organisation. In another person's card (a colleague's,
+		// from the sender's directory) it is what that directory added
+		// beside the contact the sender meant to share, and goes; the
+		// card's EMAIL is that contact, and stays.
+		return nil
 	case p.Name == "PHOTO" || p.Name == "LOGO":
 		return cardImage(p, raw)
 	case cardText[p.Name]:
@@ -297,6 +305,22 @@ func dropCardProp(name string) bool {
 		return true
 	}
 	return dropName(name)
+}
+
+// cardURI reports a card property whose value is a URI: by its VALUE
+// parameter, or by its name where a URI is its usual value (RFC 6350
+// sections 6.4.3, 6.5, 6.7, 6.8 and 6.9, RFC 2739's FBURL, CALURI and
+// CALADRURI for vCard 3, RFC 6715's ORG-DIRECTORY, RFC 8605's
+// CONTACT-URI). EMAIL is the contact itself, judged by the caller.
+func cardURI(p *property) bool {
+	switch p.Name {
+	case "URL", "FBURL", "CALURI", "CALADRURI", "CAPURI", "IMPP", "KEY", "SOUND", "MEMBER", "ORG-DIRECTORY", "CONTACT-URI":
+		return true
+	case "EMAIL":
+		return false
+	}
+	q := p.param("VALUE")
+	return q != nil && len(q.Values) == 1 && strings.EqualFold(q.Values[0], "URI")
 }
 
 // ownName reports an FN or N property that gives one of names, the

@@ -279,3 +279,33 @@ func TestVCardSenderNameInText(t *testing.T) {
 		t.Errorf("output does not clean again: %d, %v", again, err)
 	}
 }
+
+// A colleague's card from the sender's directory carries free/busy,
+// calendar and web links at the sender's domain (RFC 2739, RFC 6350):
+// they go, and the contact itself stays.
+func TestVCardURLsAtSenderDomain(t *testing.T) {
+	in := crlf("BEGIN:VCARD\nVERSION:3.0\nFN:Carol White\nEMAIL;TYPE=INTERNET:carol@sender.example\n" +
+		"FBURL:https://calendar.sender.example/freebusy/carol.vfb\n" +
+		"CALURI:https://mail.sender.example/owa/calendar/4f1c@sender.example/a1b2/calendar.html\n" +
+		"CALADRURI:mailto:carol@eu.sender.example\nitem1.URL;type=pref:https://intranet.sender.example:8443/people/carol\n" +
+		"IMPP:xmpp:carol@chat.sender.example\nPHOTO;VALUE=uri:https://people.sender.example/photo/carol.jpg\n" +
+		"URL:https://www.carolwhite.example/\nKEY;VALUE=uri:https://keys.openpgp.example/vks/v1/by-email/carol\n" +
+		"TEL;TYPE=work:+48 22 555 0100\nEND:VCARD\n")
+	var out bytes.Buffer
+	kept, err := VCard(&out, strings.NewReader(in), reviewID)
+	if err != nil || kept != 1 {
+		t.Fatalf("kept %d, err %v", kept, err)
+	}
+	got := out.String()
+	for _, w := range []string{"FN:Carol White", "EMAIL;TYPE=INTERNET:carol@sender.example", "URL:https://www.carolwhite.example/",
+		"KEY;VALUE=uri:https://keys.openpgp.example/", "TEL;TYPE=work:+48 22 555 0100"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("output lacks %q:\n%s", w, got)
+		}
+	}
+	for _, w := range []string{"FBURL", "CALURI", "CALADRURI", "intranet", "IMPP", "PHOTO"} {
+		if strings.Contains(got, w) {
+			t.Errorf("output holds %q:\n%s", w, got)
+		}
+	}
+}
