@@ -18,6 +18,7 @@ func FuzzCalendar(f *testing.F) {
 	f.Add(event("PUBLISH", strings.Replace(appleZone, "BYMONTH=3;", "BYMONTH=3;COUNT=40;", 1), "DTSTART;TZID=Europe/Berlin;VALUE=DATE:20261210\nDUE;TZID=Europe/Berlin:20270101T000000\n", ""))
 	f.Add("BEGIN:VCALENDAR\nBEGIN:VEVENT\nORGANIZER;CN=\"Kowalczyk, Tomasz\":mailto:tk@gmail.example\nATTENDEE;CUTYPE=RESOURCE;CN=Room 4:mailto:kowalczyk-arch.example_31@resource.calendar.google.com\nLOCATION:Main St 1\\, Room 4\nDESCRIPTION:Tomasz Kowalczyk: https://x.zoom.us/my/tomasz <https://dialin.teams.microsoft.com/8551f4c1?id=1> <https://aka.ms/x?omkt=pl-PL&a=1>\nIMAGE;VALUE=URI:https://t.example/p.png\nBEGIN:PARTICIPANT\nCALENDAR-ADDRESS:mailto:ewa@eu.kowalczyk-arch.example\nEND:PARTICIPANT\nBEGIN:VALARM\nACKNOWLEDGED:20261209T085012Z\nEND:VALARM\nEND:VEVENT\nEND:VCALENDAR\n")
 	f.Add(event("REQUEST", strings.Replace(historyZone, "BYDAY=2SU", "BYMONTHDAY=8,9,10,11,12,13,14;BYDAY=SU", 1), "DTSTART;TZID=America/New_York:20261210T100000\nRRULE:FREQ=WEEKLY\n", ""))
+	f.Add("BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nATTENDEE;CUTYPE=RESOURCE;CN=Bld-3-Kasztan (8) [TV]:mailto:c_18@resource.calendar.google.com\nLOCATION:Bld\\, Złota 59-3-KASZTAN (8) [TV]\\; x\nURL:https://u@cal.kowalczyk-arch.example:8443/fb\nLINK;VALUE=URI:sip:t@kowalczyk-arch.example;x\nSUMMARY;ALTREP=\"http://[::1]:80/\":s\nEND:VEVENT\nEND:VCALENDAR\n")
 	id := testID
 	id.Names = []string{"Tomasz Kowalczyk", "Jörg Müller"}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -55,6 +56,7 @@ func FuzzVCard(f *testing.F) {
 	f.Add("BEGIN:VCARD\nitem1.EMAIL;type=pref:T.Kowalczyk@kowalczyk-arch.example\nAGENT:\nBEGIN:VCARD\nEND:VCARD\nEND:VCARD\n")
 	f.Add("BEGIN:VCARD\nX-A;QUOTED-PRINTABLE:a=\nb=\nc\nPHOTO:data:image/gif;base64,R0lGODlhAQABAAAAACwAAAAAAQABAAACAA==\nPHOTO;ENCODING=b:/9j/\n 2Q\nEND:VCARD\n")
 	f.Add("BEGIN:VCARD\nVERSION:2.1\nFN;CHARSET=Windows-1252:J\xf6rg M\xfcller\nEND:VCARD\nBEGIN:VCARD\nNOTE;CHARSET=UTF-8;QUOTED-PRINTABLE:J=C3=B6rg =\nM=C3=BCller=0D=0A\nTITLE;CHARSET=latin1:to J\xf6rg M\xfcller\nEND:VCARD\n")
+	f.Add("BEGIN:VCARD\nFN:Ewa\nFBURL:https://cal.kowalczyk-arch.example/fb/ewa\nCALADRURI:mailto:ewa@kowalczyk-arch.example\nitem2.URL;VALUE=uri:xmpp:ewa@eu.kowalczyk-arch.example\nEND:VCARD\n")
 	id := testID
 	id.Names = []string{"Tomasz Kowalczyk", "Jörg Müller"}
 	f.Fuzz(func(t *testing.T, in string) {

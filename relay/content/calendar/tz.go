@@ -191,7 +191,11 @@ func (s *zoneSet) prop(p *property, recurs bool) error {
 // evaluate returns the zone d defines, or nil if it cannot be evaluated.
 func (d *zoneDef) evaluate() *zone {
 	if !d.parsed {
-		d.zone, _ = parseZone(d.comp)
+		// parseZone returns an empty zone, not nil, for a VTIMEZONE
+		// without observances: it has no offset to evaluate.
+		if z, ok := parseZone(d.comp); ok {
+			d.zone = z
+		}
 		d.parsed = true
 	}
 	return d.zone
