@@ -371,7 +371,7 @@ func (c *cleaner) prop(p property, replier bool, names, rooms []string) (propert
 			return p, false
 		}
 	case "DESCRIPTION":
-		p.Value = cutSignature(p.Value, c.id.Signatures)
+		p.Value = withoutTeamsBlock(cutSignature(p.Value, c.id.Signatures))
 	case "COMMENT":
 		if c.m.containsAddr(p.Value) {
 			return p, false
@@ -477,12 +477,38 @@ func containsAnyFold(s string, subs []string) bool {
 	return false
 }
 
-// cutSignature removes the sender's stored signature from a TEXT value,
-// whose lines are separated by the escape "\n" (RFC 5545 section 3.3.11).
+// cutSignature removes the sender's stored signature from a TEXT value.
 func cutSignature(v string, sigs text.Signatures) string {
 	if sigs.Empty() || !strings.Contains(v, "\\") {
 		return v
 	}
+	lines := textLines(v)
+	kept := sigs.Cut(lines)
+	if len(kept) == len(lines) {
+		return v
+	}
+	return strings.Join(kept, "\\n")
+}
+
+// withoutTeamsBlock replaces the Teams block Outlook writes into an
+// invitation's DESCRIPTION by its join link, as the text and HTML parts'
+// cleaners do with the same block (text.TeamsBlock): its labels are in
+// the organizer's Teams language.
+func withoutTeamsBlock(v string) string {
+	if !strings.Contains(v, "__________") || !strings.Contains(strings.ToLower(v), "teams.") {
+		return v
+	}
+	lines := textLines(v)
+	kept := text.TeamsBlock(lines)
+	if len(kept) == len(lines) && slices.Equal(kept, lines) {
+		return v
+	}
+	return strings.Join(kept, "\\n")
+}
+
+// textLines splits a TEXT value at its "\n" escapes (RFC 5545 section
+// 3.3.11).
+func textLines(v string) []string {
 	var lines []string
 	start := 0
 	for i := 0; i < len(v)-1; i++ {
@@ -495,10 +521,5 @@ func cutSignature(v string, sigs text.Signatures) string {
 		}
 		i++ // an escaped character, a backslash included
 	}
-	lines = append(lines, v[start:])
-	kept := sigs.Cut(lines)
-	if len(kept) == len(lines) {
-		return v
-	}
-	return strings.Join(kept, "\\n")
+	return append(lines, v[start:])
 }

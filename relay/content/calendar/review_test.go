@@ -221,6 +221,21 @@ func TestReviewLeaks(t *testing.T) {
 			notWant: []string{".sender.example", "LINK", "CONCEPT", "ALTREP=\"https://rooms"},
 		},
 		{
+			// Outlook's Teams block in DESCRIPTION, labelled in the
+			// organizer's Teams language (German under an English
+			// invitation), becomes its join link, as in the HTML and
+			// text parts (text.TeamsBlock).
+			name: "Teams block in the organizer's language",
+			in: vevent("REQUEST", "ORGANIZER;CN=Alice Smith:mailto:alice@sender.example\n"+
+				"DESCRIPTION;LANGUAGE=en-US:Agenda below.\\n\\n"+strings.Repeat("_", 80)+"\\nMicrosoft Teams Benötigen Sie Hilfe?<https://aka.ms/JoinTeamsMeeting?omkt=de-DE>\\n"+
+				"Besprechung jetzt beitreten<https://teams.microsoft.com/l/meetup-join/19%3ameeting_NzQ5%40thread.v2/0?context=%7b%22Tid%22%3a%22a1b2%22%2c%22Oid%22%3a%22f00d%22%7d>\\n"+
+				"Besprechungs-ID: 362 814 558 203\\nKennung: Xy7Gh2\\n"+strings.Repeat("_", 32)+"\\nEinwahl per Telefon\\n+49 69 365052751\\,\\,123456789# Deutschland\\, Frankfurt am Main\\n"+
+				"Für Organisatoren: Besprechungsoptionen<https://teams.microsoft.com/meetingOptions/?organizerId=f00d&tenantId=a1b2> | Systemreferenz<https://teams.microsoft.com/l/meeting-join-help?omkt=de-DE>\\n"+
+				strings.Repeat("_", 80)+"\\n\\nThanks\n"),
+			want:    []string{`DESCRIPTION:Agenda below.\n\n` + strings.Repeat("_", 80) + `\nhttps://teams.microsoft.com/l/meetup-join/19%3ameeting_NzQ5%40thread.v2/0\n` + strings.Repeat("_", 80) + `\n\nThanks`},
+			notWant: []string{"Benötigen", "Besprechung", "Kennung", "Einwahl", "Frankfurt", "Systemreferenz", "omkt", "a1b2", "f00d"},
+		},
+		{
 			// Personal meeting rooms hold the sender's local part in
 			// their path; they cannot be rewritten and still work.
 			name: "Webex and Zoom personal rooms",

@@ -1,6 +1,7 @@
 package html
 
 import (
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -28,6 +29,49 @@ var (
 	headerTableClasses = map[string]bool{"moz-email-headers-table": true}
 )
 
+// teamsClass marks the block Microsoft Teams writes into an invitation
+// (<div class="me-email-text" lang="de-DE">): its labels are in the
+// organizer's Teams language, its links carry their tenant and directory
+// id. It becomes its join links, as the block does in the text part and
+// the calendar's DESCRIPTION (text.TeamsBlock).
+const teamsClass = "me-email-text"
+
+// teamsLinks returns the Teams join links of the anchors under n, cleaned.
+func teamsLinks(n *html.Node) []string {
+	var out []string
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type == html.ElementNode && ch.Data == "a" {
+			for _, l := range text.TeamsJoinLinks(attr(ch, "href")) {
+				if !slices.Contains(out, l) {
+					out = append(out, l)
+				}
+			}
+		}
+		for _, l := range teamsLinks(ch) {
+			if !slices.Contains(out, l) {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
+// replaceLinks replaces the content of e by links, one a line, each its
+// own text.
+func replaceLinks(e *html.Node, links []string) {
+	for ch := e.FirstChild; ch != nil; ch = e.FirstChild {
+		e.RemoveChild(ch)
+	}
+	for i, l := range links {
+		if i > 0 {
+			e.AppendChild(&html.Node{Type: html.ElementNode, Data: "br", DataAtom: atom.Br})
+		}
+		a := &html.Node{Type: html.ElementNode, Data: "a", DataAtom: atom.A, Attr: []html.Attribute{{Key: "href", Val: l}}}
+		a.AppendChild(&html.Node{Type: html.TextNode, Data: l})
+		e.AppendChild(a)
+	}
+}
+
 // marker removes or rewrites e if it is a client's generated container, and
 // reports whether it did; then e needs no further cleaning.
 func (c *cleaner) marker(e *html.Node) bool {
@@ -47,6 +91,13 @@ func (c *cleaner) marker(e *html.Node) bool {
 	}
 	for _, k := range classes {
 		k = strings.TrimPrefix(k, "x_")
+		if k == teamsClass {
+			if links := teamsLinks(e); len(links) > 0 {
+				replaceLinks(e, links)
+				e.Attr = nil
+				return true
+			}
+		}
 		if signatureClasses[k] {
 			c.signature(e)
 			e.Parent.RemoveChild(e)

@@ -56,6 +56,19 @@ func (c *cleaner) head() error {
 		return nil
 	}
 	c.sig = false
+	if n, links := c.teams(); n > 0 {
+		last := c.win[n-1]
+		c.pop(n)
+		if err := c.emit(line{prefix: l.prefix, body: l.body, eol: l.eol, depth: l.depth}); err != nil {
+			return err
+		}
+		for _, u := range links {
+			if err := c.emit(line{prefix: l.prefix, body: u, eol: l.eol, depth: l.depth}); err != nil {
+				return err
+			}
+		}
+		return c.emit(last)
+	}
 	if c.csig {
 		if l.depth == c.csigD {
 			if placeholder(l.body) || filler(l.body) && c.sigGoesOn() {
@@ -154,6 +167,23 @@ func (c *cleaner) head() error {
 	c.prev = l.body
 	c.pop(1)
 	return c.emit(l)
+}
+
+// teams reports how many lines of the window, from its oldest, are a
+// Teams block at one quote depth (teamsBlock), and the block's join links.
+func (c *cleaner) teams() (int, []string) {
+	l := c.win[0]
+	if !IsTeamsSeparator(l.body) {
+		return 0, nil
+	}
+	var lines []string
+	for _, m := range c.win {
+		if m.depth != l.depth {
+			break
+		}
+		lines = append(lines, m.body)
+	}
+	return teamsBlock(lines)
 }
 
 // listed reports whether a line holding the sender's name alone, after

@@ -31,6 +31,10 @@ import (
 // find the contact details.
 const contactLookahead = 8
 
+// teamsLookahead is how many lines a Teams block may span, its separators
+// included: its meeting, dial-in numbers in several countries, and links.
+const teamsLookahead = 40
+
 // signOffs are closing phrases that stand alone on their line, lower case,
 // without the comma or full stop after them.
 var signOffs = map[string]bool{
@@ -235,8 +239,12 @@ func (c *cleaner) contactBlock() bool {
 
 // lookahead is how many lines the window must hold before its oldest is
 // decided: more than window when a name follows a sign-off, to reach the
-// contact details under it.
+// contact details under it, and when a Teams block starts (its separator,
+// then the product's name), to reach the separator that ends it.
 func (c *cleaner) lookahead() int {
+	if len(c.win) >= 2 && IsTeamsSeparator(c.win[0].body) && strings.Contains(c.win[1].body, "Microsoft Teams") {
+		return teamsLookahead
+	}
 	if c.signedOff && len(c.win) > 0 && c.win[0].depth == 0 && nameLike(c.win[0].body) {
 		return 1 + contactLookahead
 	}

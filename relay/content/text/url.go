@@ -82,7 +82,7 @@ func CleanURL(raw string) string {
 		}
 		s = u
 	}
-	return stripTracking(s)
+	return cleanTeams(stripTracking(s))
 }
 
 func unwrap(s string) (string, bool) {
@@ -129,9 +129,15 @@ func unwrap(s string) (string, bool) {
 // recipient rather than the page.
 var tracking = set("fbclid", "gclid", "dclid", "msclkid", "mc_eid", "mc_cid", "_hsenc", "_hsmi", "mkt_tok", "igshid", "yclid", "oly_enc_id", "oly_anon_id", "vero_id")
 
-// stripTracking removes tracking parameters, editing only the query so the
-// rest of the URL keeps its exact spelling.
+// stripTracking removes tracking parameters.
 func stripTracking(s string) string {
+	return withoutParams(s, func(k string) bool { return strings.HasPrefix(k, "utm_") || tracking[k] })
+}
+
+// withoutParams removes the query parameters whose name, unescaped and
+// lower case, drop reports, editing only the query so the rest of the URL
+// keeps its exact spelling.
+func withoutParams(s string, drop func(k string) bool) string {
 	q := strings.IndexByte(s, '?')
 	if q < 0 {
 		return s
@@ -144,11 +150,8 @@ func stripTracking(s string) string {
 	kept := params[:0]
 	for _, p := range params {
 		k, _, _ := strings.Cut(p, "=")
-		if k, err := url.QueryUnescape(k); err == nil {
-			k = strings.ToLower(k)
-			if strings.HasPrefix(k, "utm_") || tracking[k] {
-				continue
-			}
+		if k, err := url.QueryUnescape(k); err == nil && drop(strings.ToLower(k)) {
+			continue
 		}
 		kept = append(kept, p)
 	}
