@@ -920,6 +920,106 @@ def cal07():
           {"5550 7788": "calendar_contact"})
 
 
+def teams_block(html):
+    """The block Teams writes into an invitation whose organizer's Teams is
+    in German, as text (html=False) or HTML, after Teams's template."""
+    join = ("https://teams.microsoft.com/l/meetup-join/19%3ameeting_OGRkYzE3ZTItNjQ4Ni00ZDlmLWI1MjAtNzRhMDI3ZGQ5OTZm"
+            "%40thread.v2/0?context=%7b%22Tid%22%3a%226c1f0e2b-88a4-4d1e-9b7a-3f5e2d1c0b9a%22%2c%22Oid%22%3a"
+            "%22d4e5f6a7-b8c9-4d0e-8f1a-2b3c4d5e6f70%22%7d")
+    options = ("https://teams.microsoft.com/meetingOptions/?organizerId=d4e5f6a7-b8c9-4d0e-8f1a-2b3c4d5e6f70"
+               "&tenantId=6c1f0e2b-88a4-4d1e-9b7a-3f5e2d1c0b9a&threadId=19_meeting_OGRkYzE3@thread.v2&messageId=0&language=de-DE")
+    dialin = "https://dialin.teams.microsoft.com/6c1f0e2b-88a4-4d1e-9b7a-3f5e2d1c0b9a?id=517304882"
+    sep = "_" * 80
+    if not html:
+        return "\n".join([
+            sep,
+            "Microsoft Teams Ben\u00f6tigen Sie Hilfe?<https://aka.ms/JoinTeamsMeeting?omkt=de-DE>",
+            "Besprechung jetzt beitreten<%s>" % join,
+            "Besprechungs-ID: 371 552 908 114",
+            "Kennung: Qd3Rm8",
+            "_" * 32,
+            "Einwahl per Telefon",
+            "+49 69 365052751,,517304882#<tel:+4969365052751,,517304882#> Deutschland, Frankfurt am Main",
+            "Lokale Nummer suchen<%s>" % dialin,
+            "Konferenz-ID: 517 304 882#",
+            "F\u00fcr Organisatoren: Besprechungsoptionen<%s> | PIN f\u00fcr Einwahl zur\u00fccksetzen"
+            "<https://dialin.teams.microsoft.com/usp/pstnconferencing>" % options,
+            "Ben\u00f6tigen Sie Hilfe?<https://aka.ms/JoinTeamsMeeting?omkt=de-DE> | Systemreferenz"
+            "<https://teams.microsoft.com/l/meeting-join-help?omkt=de-DE>",
+            sep]) + "\n"
+    amp = lambda u: u.replace("&", "&amp;")
+    line = '<div style="width:100%%;height:20px"><span style="white-space:nowrap;color:#5F5F5F;opacity:.36">%s</span></div>' % sep
+    return (line +
+            '<div class="me-email-text" lang="de-DE" style="color:#242424;font-family:\'Segoe UI\'">'
+            '<div style="margin-top:24px;margin-bottom:20px"><span style="font-size:24px;font-weight:700">Microsoft Teams</span> '
+            '<a href="https://aka.ms/JoinTeamsMeeting?omkt=de-DE" class="me-email-headline">Ben\u00f6tigen Sie Hilfe?</a></div>'
+            '<div style="margin-bottom:6px"><a class="me-email-headline" href="%s" target="_blank" rel="noreferrer noopener">'
+            'Besprechung jetzt beitreten</a></div>'
+            '<div><span class="me-email-text-secondary">Besprechungs-ID: </span><span class="me-email-text">371 552 908 114</span></div>'
+            '<div><span class="me-email-text-secondary">Kennung: </span><span class="me-email-text">Qd3Rm8</span></div>'
+            '<div><span class="me-email-text-secondary">Einwahl per Telefon</span></div>'
+            '<div><a class="me-email-link" href="tel:+4969365052751,,517304882#">+49 69 365052751,,517304882#</a>'
+            '<span> Deutschland, Frankfurt am Main</span></div>'
+            '<div><a class="me-email-link" href="%s">Lokale Nummer suchen</a></div>'
+            '<div><span class="me-email-text-secondary">F\u00fcr Organisatoren: </span><a class="me-email-link" href="%s">'
+            'Besprechungsoptionen</a></div>'
+            '<div><a class="me-email-link" href="https://aka.ms/JoinTeamsMeeting?omkt=de-DE">Ben\u00f6tigen Sie Hilfe?</a> | '
+            '<a class="me-email-link" href="https://teams.microsoft.com/l/meeting-join-help?omkt=de-DE">Systemreferenz</a></div>'
+            '</div>' % (amp(join), amp(dialin), amp(options)) + line)
+
+
+def cal12():
+    name, addr = "Mareike Tiedemann", "m.tiedemann@kruk-logistik.example"
+    block = teams_block(False)
+    desc = ("KEEP-CAL-12-agenda: route planning for Q1.\n\n" + block).replace("\\", "\\\\").replace(
+        ";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    ics = fold("""BEGIN:VCALENDAR
+METHOD:REQUEST
+PRODID:Microsoft Exchange Server 2019
+VERSION:2.0
+BEGIN:VEVENT
+ORGANIZER;CN=Mareike Tiedemann:mailto:m.tiedemann@kruk-logistik.example
+ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=Bob:mailto:to+bob=example.com@leak.example
+DESCRIPTION;LANGUAGE=en-US:%s
+UID:040000008200E00074C5B7101A82E00800000000D1A2B3C4D5E6DC0100000000000000001000000077A1B2C3D4E5F60718293A4B5C6D7E8F
+SUMMARY;LANGUAGE=en-US:Route planning
+DTSTART:20261124T130000Z
+DTEND:20261124T140000Z
+DTSTAMP:20261105T101530Z
+URL:https://mail.kruk-logistik.example/owa/calendar/4f1c3b2a@kruk-logistik.example/9a8b7c6d/calendar.html
+LOCATION;LANGUAGE=en-US:Microsoft Teams-Besprechung
+X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/19%%3ameeting_OGRkYzE3%%40thread.v2/0
+X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:m.tiedemann@kruk-logistik.example
+END:VEVENT
+END:VCALENDAR
+""" % desc)
+    text = "KEEP-CAL-12-agenda: route planning for Q1.\n\n" + block + "\nKEEP-CAL-12-body\n"
+    html = ("<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head><body>"
+            "<div>KEEP-CAL-12-agenda: route planning for Q1.</div><div><br></div>" + teams_block(True) +
+            "<div>KEEP-CAL-12-body</div></body></html>\n")
+    subject = "Route planning"
+    body = multipart("alternative", "_000_DB9PR03MB7450D1A2B3C4D5E6DB9PR03MB7450eurp_", [
+        leaf(['Content-Type: text/plain; charset="utf-8"'], text, "base64"),
+        leaf(['Content-Type: text/html; charset="utf-8"'], html, "base64"),
+        leaf(['Content-Type: text/calendar; charset="utf-8"; method=REQUEST'], ics, "base64"),
+    ])
+    write("cal12_outlook_teams_request.eml", message(outlook_headers(
+        name, addr, subject, "Thu, 5 Nov 2026 10:15:30 +0000",
+        "DB9PR03MB7450D1A2B3C4D5E6F70718293A4B5C6D@DB9PR03MB7450.eurprd03.prod.outlook.example"), body))
+    entry("cal12_outlook_teams_request.eml", "calendar/outlook",
+          "Outlook meeting request with a Teams meeting whose organizer's Teams is in German: the Teams block "
+          "in the text part, the HTML part (div.me-email-text) and DESCRIPTION, and an OWA calendar URL",
+          addr, ["Tiedemann", "kruk-logistik", "6c1f0e2b", "d4e5f6a7", "Ben\u00f6tigen", "Besprechung jetzt",
+                 "Kennung", "Systemreferenz", "Frankfurt", "omkt", "de-DE"],
+          [subject, "KEEP-CAL-12-agenda", "KEEP-CAL-12-body",
+           "https://teams.microsoft.com/l/meetup-join/19%3ameeting_OGRkYzE3ZTItNjQ4Ni00ZDlmLWI1MjAtNzRhMDI3ZGQ5OTZm%40thread.v2/0"],
+          "The Teams block is labelled in the organizer's Teams language, not the invitation's, and its links "
+          "carry the tenant (Tid), the organizer's directory id (Oid, organizerId) and language (omkt); the OWA "
+          "URL is at the sender's domain. In all three parts the block becomes its join link, without context; "
+          "the URL goes; the agenda and the body stay.",
+          {"Tiedemann": "calendar_organizer", "6c1f0e2b": "teams_tenant", "d4e5f6a7": "teams_organizer"})
+
+
 def vcf08():
     name, addr = "Wiebke Hollander-Stein", "w.hollander@hollander-stein.example"
     own = ("begin:vcard\nfn:Wiebke Hollander-Stein\nn:Hollander-Stein;Wiebke\n"
@@ -1078,7 +1178,7 @@ def tnef11():
 
 
 def main():
-    for f in (cal01, cal02, cal03, cal04, cal05, cal06, cal07, vcf08, vcf09, tnef10, tnef11):
+    for f in (cal01, cal02, cal03, cal04, cal05, cal06, cal07, vcf08, vcf09, tnef10, tnef11, cal12):
         f()
     manifest = {
         "corpus": "content-calendar",
