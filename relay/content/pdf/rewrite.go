@@ -45,6 +45,12 @@ func rewrite(ctx *model.Context) ([]byte, error) {
 			return nil, err
 		}
 	}
+	// scrub drops an entry whose value looks like a removed action: a
+	// page tree root that also has /S /JavaScript goes with the catalog's
+	// /Pages, leaving a file with no pages that no viewer opens.
+	if root, err := ctx.DereferenceDict(*ctx.Root); err != nil || root["Pages"] == nil {
+		return nil, malformed(err)
+	}
 
 	// A fresh identifier: the old one links the file to its source (14.4).
 	// crypto/rand.Read does not fail.
