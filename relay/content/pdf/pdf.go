@@ -73,14 +73,18 @@
 //
 // Not cleaned: text drawn on the pages, form field values and names, font
 // names and embedded fonts, and the visible appearance of a signature
-// field: they are what the sender chose to show.
+// field: they are what the sender chose to show. CleanText gives that
+// text too, for a caller that looks in it for what the sender did not
+// mean to show (their own address).
 package pdf
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	pdflog "github.com/pdfcpu/pdfcpu/pkg/log"
@@ -118,7 +122,31 @@ func init() {
 // Clean returns a rewritten copy of the PDF in data. max bounds the input
 // size (refusal.TooLarge past it). Any error it returns is a *refusal.Error.
 // It is safe for concurrent use.
-func Clean(data []byte, max int64) (out []byte, err error) {
+func Clean(data []byte, max int64) ([]byte, error) {
+	return CleanText(data, max, nil)
+}
+
+// CleanText is Clean that also writes to text, unless it is nil, the text
+// the output holds, for a caller that looks for something in it:
+//
+//   - every string object, one a line: text strings (PDFDocEncoding or
+//     UTF-16BE) such as link URIs, form field values, bookmarks and
+//     annotations' contents, and the strings of marked content's
+//     properties in the pages (/ActualText, /Alt);
+//   - what the pages, the form XObjects they draw and their annotations'
+//     appearances show, mapped to Unicode through each font's ToUnicode
+//     CMap or a simple font's encoding and glyph names, codes neither
+//     maps left out. Each page's text comes twice, each copy ending in a
+//     line break: joined, as shown one piece after the other, so an
+//     address drawn in pieces (a bold domain, kerned letters) is whole;
+//     then with a line break wherever the text is moved (a new line or
+//     text object, a TJ gap wider than a fifth of an em), so an address
+//     drawn right after other text with no space glyph between is too.
+//
+// Streams are read once each, within the bound on inflated data; text in
+// a stream behind a filter other than Flate, ASCIIHex and ASCII85, or past
+// the bound, is not written. Writing to text does not change the output.
+func CleanText(data []byte, max int64, text io.Writer) (out []byte, err error) {
 	if int64(len(data)) > max {
 		return nil, refusal.New(refusal.TooLarge, textTooLarge)
 	}
@@ -136,7 +164,19 @@ func Clean(data []byte, max int64) (out []byte, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return rewrite(ctx)
+	var tw *bufio.Writer
+	if text != nil {
+		tw = bufio.NewWriterSize(text, 32<<10)
+	}
+	w, err := rewrite(ctx, tw)
+	if err != nil {
+		return nil, err
+	}
+	if tw != nil {
+		pageText(ctx, w.num, tw)
+		tw.Flush()
+	}
+	return w.out.Bytes(), nil
 }
 
 // read parses data with pdfcpu and refuses encrypted documents.

@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -25,11 +26,13 @@ type writer struct {
 	pending []types.IndirectRef // old references, index = new number - 1
 	offsets []int               // byte offset of each new object
 	out     bytes.Buffer
+	text    *bufio.Writer // if not nil, receives each string written
 }
 
-// rewrite scrubs and writes the document in ctx.
-func rewrite(ctx *model.Context) ([]byte, error) {
-	w := &writer{xt: ctx.XRefTable, num: make(map[int]int)}
+// rewrite scrubs and writes the document in ctx, its strings to text if
+// that is not nil.
+func rewrite(ctx *model.Context, text *bufio.Writer) (*writer, error) {
+	w := &writer{xt: ctx.XRefTable, num: make(map[int]int), text: text}
 	w.out.Grow(int(ctx.Read.FileSize) + 1024)
 
 	version := "1.7"
@@ -65,7 +68,7 @@ func rewrite(ctx *model.Context) ([]byte, error) {
 	h := hex.EncodeToString(id)
 	w.out.WriteString("trailer\n<</Size " + strconv.Itoa(n) + "/Root 1 0 R/ID[<" + h + "><" + h + ">]>>\n")
 	w.out.WriteString("startxref\n" + strconv.Itoa(xref) + "\n%%EOF\n")
-	return w.out.Bytes(), nil
+	return w, nil
 }
 
 func pad10(n int) string {
@@ -155,8 +158,16 @@ func (w *writer) value(o types.Object, depth int) error {
 	case types.StringLiteral:
 		// pdfcpu keeps literal strings as they were escaped in the file.
 		b.WriteString("(" + string(o) + ")")
+		if w.text != nil {
+			l := lexer{b: []byte(o)}
+			writeTextString(w.text, l.literal())
+		}
 	case types.HexLiteral:
 		b.WriteString("<" + string(o) + ">")
+		if w.text != nil {
+			l := lexer{b: []byte(o)}
+			writeTextString(w.text, l.hex())
+		}
 	case types.IndirectRef:
 		if n := w.ref(o); n > 0 {
 			b.WriteString(strconv.Itoa(n) + " 0 R")

@@ -43,7 +43,7 @@ func cleanStream(xt *model.XRefTable, sd types.StreamDict) ([]byte, error) {
 	}
 	switch {
 	case last == filter.DCT || last == filter.JPX:
-		b, err := decode(sd.Raw, names[:len(names)-1], parms)
+		b, err := decode(sd.Raw, names[:len(names)-1], parms, maxInflated)
 		if err != nil {
 			return nil, err
 		}
@@ -64,7 +64,7 @@ func cleanStream(xt *model.XRefTable, sd types.StreamDict) ([]byte, error) {
 		}
 		return b, nil
 	case sd.IntEntry("N") != nil && sd.Subtype() == nil:
-		b, err := decode(sd.Raw, names, parms)
+		b, err := decode(sd.Raw, names, parms, maxInflated)
 		if err != nil {
 			return nil, err
 		}
@@ -127,8 +127,9 @@ func filters(xt *model.XRefTable, d types.Dict) ([]string, []types.Dict, error) 
 	return names, parms, nil
 }
 
-// decode applies the filters names (with parameters parms) to raw.
-func decode(raw []byte, names []string, parms []types.Dict) ([]byte, error) {
+// decode applies the filters names (with parameters parms) to raw,
+// refusing Flate data that inflates past limit bytes.
+func decode(raw []byte, names []string, parms []types.Dict, limit int64) ([]byte, error) {
 	b := raw
 	for i, n := range names {
 		if !decodable[n] {
@@ -141,11 +142,11 @@ func decode(raw []byte, names []string, parms []types.Dict) ([]byte, error) {
 			if err != nil {
 				return nil, malformed(err)
 			}
-			inflated, err := io.ReadAll(io.LimitReader(zr, maxInflated+1))
+			inflated, err := io.ReadAll(io.LimitReader(zr, limit+1))
 			if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 				return nil, malformed(err)
 			}
-			if len(inflated) > maxInflated {
+			if int64(len(inflated)) > limit {
 				return nil, malformed(errBomb)
 			}
 			if p := parms[i].IntEntry("Predictor"); p == nil || *p <= 1 {

@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bufio"
 	"encoding/hex"
 	"regexp"
 	"strings"
@@ -111,4 +112,32 @@ func scrubRichText(xt *model.XRefTable, d types.Dict) {
 	if t := apiVersion.ReplaceAllString(s, ""); t != s {
 		d["RC"] = textString(t)
 	}
+}
+
+// writeTextString writes the text string b (7.9.2.2: UTF-16BE or UTF-8
+// after a byte order mark, else PDFDocEncoding) to w, and a line break.
+func writeTextString(w *bufio.Writer, b []byte) {
+	switch {
+	case len(b) >= 2 && b[0] == 0xFE && b[1] == 0xFF:
+		w.WriteString(utf16BE(b[2:]))
+	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
+		w.Write(b[3:])
+	default:
+		for _, c := range b {
+			if c < 0x80 || c > 0xA0 {
+				w.WriteRune(rune(c))
+			} else {
+				w.WriteRune(pdfDoc[c-0x80])
+			}
+		}
+	}
+	w.WriteByte('\n')
+}
+
+// pdfDoc is PDFDocEncoding (Annex D.2) from 0x80 to 0xA0, where it is not
+// Latin-1.
+var pdfDoc = [0x21]rune{
+	'•', '†', '‡', '…', '—', '–', 'ƒ', '⁄', '‹', '›', '−', '‰', '„', '“', '”', '‘',
+	'’', '‚', '™', 'ﬁ', 'ﬂ', 'Ł', 'Œ', 'Š', 'Ÿ', 'Ž', 'ı', 'ł', 'œ', 'š', 'ž', '\uFFFD',
+	'€',
 }
