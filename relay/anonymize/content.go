@@ -525,7 +525,18 @@ func (r *rewriter) cleanBytes(kind, name string, data []byte) ([]byte, error) {
 	}
 	switch kind {
 	case kindPDF:
-		return pdf.Clean(data, max)
+		if len(r.sender.addrs) == 0 {
+			return pdf.Clean(data, max)
+		}
+		found := text.NewAddressWriter(r.sender.addrs)
+		out, err := pdf.CleanText(data, max, found)
+		if err != nil {
+			return nil, err
+		}
+		if err := refuseSenderIn(found.Found(), nil); err != nil {
+			return nil, err
+		}
+		return out, nil
 	case kindOOXML, kindODF:
 		clean := office.OOXML
 		if kind == kindODF {

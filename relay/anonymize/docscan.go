@@ -24,8 +24,12 @@ const cardAddressText = "An attached contact card contains your own email addres
 // The document cleaners remove what names the sender by where it is; the
 // sender's own address, wherever it is, is found by looking: the text
 // and HTML parts are scanned for it line by line, and an office
-// document's XML parts, and RTF, here, after cleaning. A PDF's text is
-// in compressed streams of glyph codes, which this does not read.
+// document's XML parts here, RTF, and a PDF, after cleaning. A PDF's
+// page text is in compressed streams of glyph codes: its cleaner maps
+// them to text (pdf.CleanText, which also gives the file's strings:
+// links, form values, bookmarks), and what it cannot map is not searched:
+// a composite font without a ToUnicode CMap, glyph names it does not
+// know, a stream behind LZW or RunLength.
 
 // senderInDocument reports whether the XML parts of a cleaned OOXML or
 // ODF package hold one of the sender's addresses.
