@@ -273,9 +273,20 @@ func (c *rtfCleaner) group() (bool, error) {
 // conventionally "Unknown") keeping its length, so \revauthN still points
 // into it.
 func (c *rtfCleaner) revtbl() error {
-	c.emit([]byte(`{\*\revtbl `))
-	n := 0
-	for {
+	return c.nameTable("revtbl", func(n int) string {
+		if n == 0 {
+			return "Unknown;"
+		}
+		return neutral + ";"
+	})
+}
+
+// nameTable rewrites a destination that lists names, one group each, as
+// the same number of groups holding entry(0), entry(1), …: a reference
+// by position still points into it.
+func (c *rtfCleaner) nameTable(dest string, entry func(n int) string) error {
+	c.emit([]byte(`{\*\` + dest + ` `))
+	for n := 0; ; {
 		t, err := c.next()
 		if err != nil {
 			return err
@@ -285,11 +296,7 @@ func (c *rtfCleaner) revtbl() error {
 			if err := c.skip(1); err != nil {
 				return err
 			}
-			if n == 0 {
-				c.emit([]byte(`{Unknown;}`))
-			} else {
-				c.emit([]byte(`{` + neutral + `;}`))
-			}
+			c.emit([]byte(`{` + entry(n) + `}`))
 			n++
 		case '}':
 			c.emit([]byte("}"))
@@ -318,29 +325,7 @@ func (c *rtfCleaner) revtbl() error {
 
 // protusertbl rewrites the table of users, keeping its length.
 func (c *rtfCleaner) protusertbl() error {
-	c.emit([]byte(`{\*\protusertbl `))
-	for {
-		t, err := c.next()
-		if err != nil {
-			return err
-		}
-		switch t.kind {
-		case '{':
-			if err := c.skip(1); err != nil {
-				return err
-			}
-			c.emit([]byte(`{` + neutral + `}`))
-		case '}':
-			c.emit([]byte("}"))
-			return nil
-		case 'w':
-			if t.word == "bin" {
-				if err := c.binary(t, false); err != nil {
-					return err
-				}
-			}
-		}
-	}
+	return c.nameTable("protusertbl", func(int) string { return neutral })
 }
 
 // everyoneID is the user Everyone in a protection exception's ID.
