@@ -120,6 +120,15 @@ func FuzzPackage(f *testing.F) {
 	f.Add([]byte(`<authors><author>tc={1}</author><author>Jo</author></authors><t>Jo: x</t>`))
 	f.Add([]byte(relsHead + `<Relationship Id="r" Type="t/x" Target="../a b/%41.xml" TargetMode="External"/></Relationships>`))
 	f.Add([]byte(`<personList xmlns="` + nsThreaded + `"><person id="{1}" userId="u"/></personList>`))
+	f.Add([]byte(`<worksheet xmlns="` + nsX + `"><sheetData><row r="1"><c r="A1"><f t="shared" ref="A1:A2" si="0">NOW()</f><v>1</v></c>` +
+		`<c r="B1"><f t="array" ref="B1:C2">CELL("filename")</f><v>x</v></c></row><row r="2"><c r="A2"><f t="shared" si="0"/><v>2</v></c><c r="C2"><v>3</v></c></row></sheetData></worksheet>`))
+	f.Add([]byte(`<workbook xmlns="` + nsX + `"><calcPr calcId="1" fullCalcOnLoad="0"/></workbook>`))
+	f.Add([]byte(`<p:sld xmlns:p="p" xmlns:a="` + nsA + `"><a:p><a:fld type="datetime1"><a:t>1/2/2024</a:t></a:fld><a:fld type="slidenum"><a:t>1</a:t></a:fld></a:p></p:sld>`))
+	f.Add([]byte(`<table:table xmlns:table="` + nsTable + `" xmlns:text="` + nsText + `" xmlns:office="` + nsOffice + `"><table:table-row table:number-rows-repeated="2">` +
+		`<table:table-cell table:formula="of:=TODAY()+{1;2}" table:number-matrix-columns-spanned="2" table:number-matrix-rows-spanned="2" office:value="3"><text:p>3</text:p></table:table-cell>` +
+		`<table:table-cell office:value="4"><text:p>4</text:p></table:table-cell></table:table-row></table:table>`))
+	f.Add([]byte(`<table:table-cell xmlns:table="` + nsTable + `" table:formula="of:=NOW()"/>`))
+	f.Add([]byte(`<presentation:date-time-decl xmlns:presentation="` + nsPresent + `" presentation:source="current-date">1/2/2024</presentation:date-time-decl>`))
 	f.Fuzz(func(t *testing.T, part []byte) {
 		s := string(part)
 		ooxml := makeZip(t,
@@ -131,6 +140,9 @@ func FuzzPackage(f *testing.F) {
 			zipMember{name: "xl/persons/person.xml", data: s},
 			zipMember{name: "xl/threadedComments/t.xml", data: s},
 			zipMember{name: "docProps/app.xml", data: s},
+			zipMember{name: "xl/workbook.xml", data: s},
+			zipMember{name: "xl/worksheets/sheet1.xml", data: s},
+			zipMember{name: "ppt/slides/slide1.xml", data: s},
 		)
 		odf := makeZip(t,
 			zipMember{name: "mimetype", data: "application/vnd.oasis.opendocument.text"},

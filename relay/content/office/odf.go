@@ -22,6 +22,7 @@ const (
 	nsStyle     = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
 	nsFO        = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
 	nsTable     = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+	nsPresent   = "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
 )
 
 // odfDropped are the directories and files removed from an OpenDocument
@@ -73,7 +74,7 @@ func ODF(data []byte, max int64, member Member) ([]byte, error) {
 		case base == "meta.xml":
 			r = metaRule
 		case base == "content.xml" || base == "styles.xml":
-			r, t = odfContentRule, odfContentText
+			r, t = withoutVolatileCells(odfContentRule), odfContentText
 		case base == "settings.xml":
 			r = settingsRule
 		case path.Ext(base) == ".xml" || path.Ext(base) == ".rdf":
@@ -208,6 +209,17 @@ func odfContentRule(parents []name, e *elem) {
 		}
 	}
 	if odfDatabase(e) || e.Space == nsText && odfField(e) {
+		return
+	}
+	// A presentation's header and footer date (Part 3, presentation:
+	// date-time-decl) that shows the current date is computed when the
+	// slide is shown; a text it holds is the date it was last shown at,
+	// which LibreOffice does not write but another writer may. A fixed
+	// one's text is the date the author typed.
+	if e.Space == nsPresent && e.Local == "date-time-decl" {
+		if src, _ := e.attr(nsPresent, "source"); src == "current-date" {
+			e.setText("")
+		}
 		return
 	}
 	in := false

@@ -7,7 +7,10 @@
 // neutralised to "Author" and their dates dropped (or set to 1980 where a
 // schema requires one); revision-session ids (rsids), template paths,
 // absolute save paths, printer settings, custom properties, SharePoint
-// customXml, thumbnails, macros and signatures removed; archives rebuilt
+// customXml, thumbnails, macros and signatures removed; the moment a
+// date field or a formula calling NOW, TODAY, CELL or INFO was last
+// computed, and the path and system it was computed on, emptied where
+// the reader's application computes them again; archives rebuilt
 // without times, extra fields or comments; every part it does not need to
 // change kept with the same content; each other embedded file (pictures,
 // nested documents) handed to the caller's Member. It refuses, with a

@@ -124,6 +124,36 @@ func TestOOXMLParts(t *testing.T) {
 			`<p188:cmLst xmlns:p188="` + nsP188 + `" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"><p188:cm id="{2}" authorId="{1}" created="2024-03-05T10:11:12.345"><p188:extLst><p:ext uri="{6A6F3B3C}"><p223:reactions xmlns:p223="` + nsP223 + `"><p223:reaction type="&#x1F44D;"><p223:instance time="2024-03-05T10:11:12.345" authorId="{1}"/></p223:reaction></p223:reactions></p:ext></p188:extLst><p188:txBody>KEEP-comment</p188:txBody></p188:cm></p188:cmLst>`,
 			[]string{"2024-03-05"},
 			[]string{`<p223:instance time="` + epoch + `" authorId="{1}"/>`, "KEEP-comment"}},
+		{"PowerPoint's date placeholders on a master lose the date they last showed; the slide number and a typed date stay", "ppt/slideMasters/slideMaster1.xml",
+			`<p:sldMaster xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:a="` + nsA + `"><p:cSld><p:spTree><p:sp><p:txBody><a:p>` +
+				`<a:fld id="{A1}" type="datetimeFigureOut"><a:rPr/><a:t>3/5/2024</a:t></a:fld>` +
+				`<a:fld id="{A2}" type="datetime8"><a:rPr/><a:pPr/><a:t>3/5/2024 7:41 AM</a:t></a:fld>` +
+				`<a:fld id="{A3}" type="slidenum"><a:rPr/><a:t>KEEP-‹#›</a:t></a:fld>` +
+				`<a:r><a:rPr/><a:t>KEEP-5 March 2024</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sldMaster>`,
+			[]string{"2024 7:41", "3/5/2024"},
+			[]string{`<a:fld id="{A1}" type="datetimeFigureOut"><a:rPr/><a:t></a:t></a:fld>`, `<a:fld id="{A2}" type="datetime8"><a:rPr/><a:pPr/><a:t></a:t></a:fld>`, `<a:t>KEEP-‹#›</a:t>`, `<a:t>KEEP-5 March 2024</a:t>`}},
+		{"a notes master's time field loses the time it last showed", "ppt/notesMasters/notesMaster1.xml",
+			`<p:notesMaster xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:a="` + nsA + `"><a:p><a:fld id="{B1}" type="datetime13"><a:t>7:41:09 AM</a:t></a:fld><a:r><a:t>KEEP-notes</a:t></a:r></a:p></p:notesMaster>`,
+			[]string{"7:41:09"},
+			[]string{`<a:fld id="{B1}" type="datetime13"><a:t></a:t></a:fld><a:r><a:t>KEEP-notes</a:t>`}},
+		{"cells computing the moment, the file or the system lose what they cached: shared and array formulas' other cells too", "xl/worksheets/sheet1.xml",
+			`<worksheet ` + x + `><sheetData><row r="1">` +
+				`<c r="A1" s="1"><f>NOW()</f><v>45356.3201</v></c>` +
+				`<c r="B1" t="str"><f>CELL("filename",A1)</f><v>C:\Users\hquartermaine\Documents\[budget.xlsx]Sheet1</v></c>` +
+				`<c r="C1" t="str"><f>"Due "&amp;TEXT(Today()+30,"yyyy-mm-dd")</f><v>Due 2024-04-04</v></c>` +
+				`<c r="D1" t="str"><f>INFO("directory")</f><v>C:\Users\hquartermaine\Documents\</v></c>` +
+				`<c r="E1"><f>KNOW(1)+SNOW()</f><v>KEEP-7</v></c><c r="F1" s="1"><v>KEEP-36518</v></c></row>` +
+				`<row r="2"><c r="A2"><f t="shared" ref="A2:A3" si="0">HOUR(NOW())</f><v>45356.3202</v></c>` +
+				`<c r="B2"><f t="shared" ref="B2:B3" si="1">A2+1</f><v>KEEP-8</v></c>` +
+				`<c r="C2"><f t="array" ref="C2:D3">NOW()+{0,1;2,3}</f><v>45356.3203</v></c><c r="D2"><v>45357.3203</v></c>` +
+				`<c r="E2"><f t="array" ref="E2:E3">ROW(E2:E3)</f><v>KEEP-2</v></c></row>` +
+				`<row r="3"><c r="A3"><f t="shared" si="0"/><v>45356.3204</v></c><c r="B3"><f t="shared" si="1"/><v>KEEP-9</v></c>` +
+				`<c r="C3"><v>45358.3203</v></c><c r="D3"><v>45359.3203</v></c><c r="E3"><v>KEEP-3</v></c></row>` +
+				`<row r="4"><c r="C4"><v>KEEP-4</v></c></row></sheetData></worksheet>`,
+			[]string{"45356", "45357", "45358", "45359", "hquartermaine", "2024-04-04"},
+			[]string{`<c r="A1" s="1"><f>NOW()</f></c>`, `<c r="B1" t="str"><f>CELL("filename",A1)</f></c>`, `<c r="D1" t="str"><f>INFO("directory")</f></c>`,
+				`<c r="A3"><f t="shared" si="0"/></c>`, `<c r="D2"></c>`, `<c r="C3"></c><c r="D3"></c>`,
+				"KEEP-7", "KEEP-36518", "KEEP-8", "KEEP-9", "KEEP-2", "KEEP-3", "KEEP-4"}},
 		{"protected ranges lose the editors' account SIDs", "xl/worksheets/sheet1.xml",
 			`<worksheet ` + x + ` xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData/><sheetProtection sheet="1"/><protectedRanges><protectedRange name="KEEP-range" sqref="A1:B2" securityDescriptor="O:WDG:WDD:(A;;CC;;;S-1-5-21-2127521184-1604012920-1887927527-1107)"/><protectedRange name="KEEP-range2" sqref="C1"><securityDescriptor>O:WDG:WDD:(A;;CC;;;S-1-5-21-2127521184-1604012920-1887927527-1108)</securityDescriptor></protectedRange></protectedRanges><extLst><ext uri="{FC87AEE6}"><x14:protectedRanges><x14:protectedRange name="KEEP-range3" securityDescriptor="O:WDG:WDD:(A;;CC;;;S-1-5-21-2127521184-1604012920-1887927527-1109)"><xm:sqref>D1</xm:sqref></x14:protectedRange></x14:protectedRanges></ext></extLst></worksheet>`,
 			[]string{"S-1-5-21", "securityDescriptor"},

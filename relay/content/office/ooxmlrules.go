@@ -63,6 +63,7 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 		}
 		r = wordRule
 	case key == "xl/workbook.xml":
+		recalc := p.volatileResults()
 		r = func(_ []name, e *elem) {
 			// x15ac:absPath is the folder the workbook was last saved in
 			// (MS-XLSX); xr:revisionPtr ties it to a cloud document;
@@ -76,7 +77,9 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 			// is always dropped, so nothing uses it. calcPr's calcId is
 			// the build of the engine that last calculated (§18.2.2); it
 			// is optional, and without it Excel recalculates on load
-			// rather than trust the cached values.
+			// rather than trust the cached values. fullCalcOnLoad makes
+			// it recalculate even when calculation is manual, where
+			// withoutVolatileResults dropped a cell's result.
 			// A web page the workbook is published to (webPublishObject,
 			// §18.2.30) is a path on the author's disk or server.
 			switch {
@@ -92,15 +95,21 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 				e.remove(func(space, local, _ string) bool { return space == "" && local == "codeName" })
 			case e.Local == "calcPr":
 				e.remove(func(space, local, _ string) bool { return space == "" && local == "calcId" })
+				if recalc {
+					e.put("fullCalcOnLoad", "1")
+				}
 			case e.Local == "webPublishObject":
 				publishedTo(e)
 			}
 		}
 	case strings.HasPrefix(key, "xl/worksheets/"):
-		if !containsAny(p.entries[p.parts[key]].data, sheetNeedles) {
-			break
+		data := p.entries[p.parts[key]].data
+		if containsAny(data, sheetNeedles) {
+			r = sheetRule
 		}
-		r = sheetRule
+		if volatileCall(string(data)) {
+			r, t = withoutVolatileResults(r)
+		}
 	case strings.HasPrefix(key, "xl/externallinks/"):
 		r = func(_ []name, e *elem) {
 			// A DDE link's topic (§18.14.4) is, for a workbook, its path
@@ -222,6 +231,9 @@ func (p *pkg) rulesFor(key string) (rule, textRule) {
 	}
 	if data := p.entries[p.parts[key]].data; bytes.Contains(data, []byte(nsReactions)) {
 		r = withoutReactors(r)
+	}
+	if data := p.entries[p.parts[key]].data; bytes.Contains(data, []byte("datetime")) && bytes.Contains(data, []byte(nsA)) {
+		r = withoutDateFields(r)
 	}
 	if len(ids) > 0 {
 		inner := r

@@ -50,6 +50,17 @@ func (e *elem) set(space, local, value string) {
 	}
 }
 
+// put sets the unqualified attribute local, adding it if it is absent.
+func (e *elem) put(local, value string) {
+	if _, ok := e.attr("", local); ok {
+		e.set("", local, value)
+		return
+	}
+	e.attrs = append(e.attrs, xml.Attr{Name: xml.Name{Local: local}, Value: value})
+	e.spaces = append(e.spaces, "")
+	e.changed = true
+}
+
 // remove deletes the attributes for which match is true.
 func (e *elem) remove(match func(space, local, value string) bool) {
 	j := 0
