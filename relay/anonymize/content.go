@@ -367,9 +367,9 @@ func (r *rewriter) text(h *textproto.Header, ct contentType, src io.Reader, sc s
 	isHTML := ct.typ == "text/html"
 	var err error
 	if isHTML {
-		err = html.Clean(enc, utf8Src, html.Options{Sender: r.sender.addrs, Names: r.sender.names, CID: r.cidOf, Signature: r.addSignature})
+		err = html.Clean(enc, utf8Src, html.Options{Sender: r.sender.addrs, Names: r.sender.names, CID: r.cidOf, Signature: r.addSignature, Places: r.addPlaces})
 	} else {
-		err = text.Clean(enc, utf8Src, text.Options{Sender: r.sender.addrs, Names: r.sender.names, Signatures: r.sigs})
+		err = text.Clean(enc, utf8Src, text.Options{Sender: r.sender.addrs, Names: r.sender.names, Signatures: r.sigs, Places: r.places})
 	}
 	if err != nil {
 		return err

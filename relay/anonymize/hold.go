@@ -116,3 +116,12 @@ func (r *rewriter) addSignature(lines []string) {
 		r.sigs = append(r.sigs, lines)
 	}
 }
+
+// addPlaces keeps the rooms and the location of a calendar invitation the
+// HTML cleaner removed, for the plain-text part waiting for it, which
+// shows them with nothing to tell them by.
+func (r *rewriter) addPlaces(places []string) {
+	if len(r.places) < 16 {
+		r.places = append(r.places, places...)
+	}
+}

@@ -38,6 +38,7 @@ type rewriter struct {
 
 	held      *held      // a plain-text part waiting for its HTML sibling (hold.go)
 	sigs      [][]string // the signatures the HTML cleaner removed, as lines
+	places    []string   // the rooms and location of an invitation the HTML cleaner removed
 	htmlParts int        // HTML leaves cleaned so far
 
 	readers []*bufio.Reader // from readerPool, given back by release

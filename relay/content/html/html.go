@@ -42,6 +42,11 @@ type Options struct {
 	// alternative and a calendar's description carry the same signature
 	// without the container that marks it here.
 	Signature func(lines []string)
+	// Places, if set, is given the rooms and the location of a Google
+	// Calendar invitation the cleaner removed (places.go), for the
+	// plain-text alternative, which shows them with no address to tell
+	// them by.
+	Places func(places []string)
 }
 
 // End closes the document after the caller's footer.
@@ -76,6 +81,9 @@ func Clean(w io.Writer, r io.Reader, o Options) error {
 	body := find(doc, atom.Body)
 	c := &cleaner{o: o, names: text.NameReplacer(o.Names)}
 	if body != nil {
+		if p := places(body); len(p) > 0 && o.Places != nil {
+			o.Places(p)
+		}
 		if err := c.children(body); err != nil {
 			return err
 		}

@@ -30,6 +30,8 @@ type cleaner struct {
 	csigP sigPos
 	csigD int
 
+	places []string // a calendar invitation's rooms and location (places.go)
+
 	signedOff bool   // the lines written last were a sign-off and blank lines (contactBlock)
 	forwarded bool   // a quoted or forwarded message began: its signatures are its author's
 	prev      string // the last line written, if it was the one before
@@ -56,6 +58,10 @@ func (c *cleaner) head() error {
 		return nil
 	}
 	c.sig = false
+	if len(c.places) > 0 && placeLine(l.body, c.places) {
+		c.pop(1)
+		return nil
+	}
 	if n, links := c.teams(); n > 0 {
 		last := c.win[n-1]
 		c.pop(n)

@@ -36,6 +36,12 @@ type Options struct {
 	// message's HTML part showed it (its container, which the HTML
 	// cleaner removed). Where those lines appear here, in order, they go.
 	Signatures [][]string
+	// Places holds the rooms a calendar invitation's organizer booked and
+	// the location text they were in (the building's address), as the
+	// message's HTML or calendar part found them. The lines that hold
+	// one go, and so do Google Maps search links. Empty, nothing is
+	// looked for.
+	Places []string
 }
 
 // IdentifyingText is the refusal text for a body that contains the sender's
@@ -78,6 +84,8 @@ func Clean(w io.Writer, r io.Reader, o Options) error {
 		addr:  newScanner(o.Sender),
 		names: newNames(o.Names),
 		sigs:  NewSignatures(o.Signatures),
+
+		places: o.Places,
 	}
 	for {
 		b, err := br.ReadSlice('\n')
