@@ -1020,6 +1020,128 @@ END:VCALENDAR
           {"Tiedemann": "calendar_organizer", "6c1f0e2b": "teams_tenant", "d4e5f6a7": "teams_organizer"})
 
 
+def google_guest(name, addr, note=""):
+    if not addr:
+        return ('<div style="padding-bottom:4px"><span class="primary-text notranslate">%s</span>'
+                '<span class="secondary-text"> - %s</span></div>' % (name, note))
+    return ('<div style="padding-bottom:4px"><span itemprop="attendee" itemscope '
+            'itemtype="http://schema.org/Person"><span itemprop="name" class="notranslate">'
+            '<a class="primary-text underline-on-hover" style="display:inline-block;color:#3c4043" '
+            'href="mailto:%s">%s</a></span><meta itemprop="email" content="%s"/></span>%s</div>'
+            % (addr, name, addr, '<span class="secondary-text"> - %s</span>' % note if note else ""))
+
+
+def cal13():
+    # The organizer booked a room of their Google Workspace: the room is an
+    # ATTENDEE with CUTYPE=RESOURCE at resource.calendar.google.com, named
+    # after the organisation's domain, and LOCATION is the building's
+    # address with the floor and room after it, as Google writes it. The
+    # text and HTML bodies follow Google's invitation template: a Location
+    # section (the address, a "View map" Maps search) and the room among
+    # the guests. (Google also links the organizer's address there, which
+    # Leak refuses on its own; it is left out to test the rooms.)
+    name, addr = "Zofia Kaczmarczyk", "zofia.kaczmarczyk@kaczmarczyk-legal.example"
+    room = "Warsaw-Office-3-Kasztan (8) [TV]"
+    room_addr = "kaczmarczyk-legal.example_3834373931353236@resource.calendar.google.com"
+    location = "Warsaw Office, Z\u0142ota 59, 00-120 Warszawa, Poland-3-Kasztan (8) [TV]"
+    maps = ("https://www.google.com/maps/search/Warsaw+Office,+Z%C5%82ota+59,+00-120+Warszawa,"
+            "+Poland-3-Kasztan+(8)+%5BTV%5D?hl=en")
+    eventid = "7h2k9m4p1q8r3s6t0v5w2x7y9z"
+    ics = fold("""BEGIN:VCALENDAR
+PRODID:-//Google Inc//Google Calendar 70.9054//EN
+VERSION:2.0
+CALSCALE:GREGORIAN
+METHOD:REQUEST
+BEGIN:VEVENT
+DTSTART:20261126T130000Z
+DTEND:20261126T140000Z
+DTSTAMP:20261110T091500Z
+ORGANIZER;CN=%(name)s:mailto:%(addr)s
+UID:%(eventid)s@google.com
+ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=%(name)s;X-NUM-GUESTS=0:mailto:%(addr)s
+ATTENDEE;CUTYPE=RESOURCE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=%(room)s;X-NUM-GUESTS=0:mailto:%(room_addr)s
+ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=Carla Rinaldi;X-NUM-GUESTS=0:mailto:carla@rinaldi-partners.example
+ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=to+bob=example.com@leak.example;X-NUM-GUESTS=0:mailto:to+bob=example.com@leak.example
+CREATED:20261110T091400Z
+DESCRIPTION:KEEP-CAL-13-invite-note
+LAST-MODIFIED:20261110T091459Z
+LOCATION:%(loc)s
+SEQUENCE:0
+STATUS:CONFIRMED
+SUMMARY:Contract review
+TRANSP:OPAQUE
+END:VEVENT
+END:VCALENDAR
+""" % {"name": name, "addr": addr, "eventid": eventid, "room": room, "room_addr": room_addr,
+       "loc": location.replace(",", "\\,")})
+    view = "https://calendar.google.example/calendar/event?action=VIEW&eid=%s" % eventid
+    text = ("Contract review\nThursday Nov 26, 2026 \u22c5 2pm \u2013 3pm\n"
+            "Central European Time - Warsaw\n\n"
+            "Location\n%s\t\n%s\n\n"
+            "KEEP-CAL-13-invite-text\n\n"
+            "Guests\n%s - organizer\nCarla Rinaldi\n%s\nto+bob=example.com@leak.example\n"
+            "View all guest info %s\n\n"
+            "Reply for to+bob=example.com@leak.example\n\n"
+            "Invitation from Google Calendar\n" % (location, maps, name, room, view))
+    html = ("<!doctype html><html><head><meta charset=\"UTF-8\"></head><body>"
+            "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr><td>"
+            "<span itemscope itemtype=\"http://schema.org/Event\">"
+            "<h2 class=\"primary-text\" itemprop=\"name\">Contract review</h2>"
+            "<table><tr><td><h3 class=\"secondary-text\">When</h3></td></tr>"
+            "<tr><td><span class=\"primary-text\">Thursday Nov 26, 2026 \u22c5 2pm \u2013 3pm "
+            "(Central European Time - Warsaw)</span></td></tr></table>"
+            "<table><tr><td><h3 class=\"secondary-text\">Location</h3></td></tr>"
+            "<tr><td><span class=\"primary-text notranslate\" itemprop=\"location\" itemscope "
+            "itemtype=\"http://schema.org/Place\"><span itemprop=\"name\">%(loc)s</span>"
+            "<meta itemprop=\"address\" content=\"%(loc)s\"/></span> "
+            "<a href=\"%(maps)s\" class=\"accent-text underline-on-hover\" target=\"_blank\">View map</a>"
+            "</td></tr></table>"
+            "<p>KEEP-CAL-13-invite-text</p>"
+            "<table><tr><td><h3 class=\"secondary-text\">Guests</h3></td></tr><tr><td>"
+            "%(guests)s"
+            "<a href=\"%(view)s\" class=\"accent-text underline-on-hover\">View all guest info</a>"
+            "</td></tr></table>"
+            "</span></td></tr></table>"
+            "<p>Invitation from Google Calendar</p></body></html>") % {
+        "loc": location, "maps": maps.replace("&", "&amp;"), "view": view.replace("&", "&amp;"),
+        "guests": (google_guest(name, None, "organizer") + google_guest("Carla Rinaldi", "carla@rinaldi-partners.example")
+                   + google_guest(room, room_addr) + google_guest(RCPT, RCPT))}
+    subject = "Invitation: Contract review @ Thu 26 Nov 2026 2pm - 3pm (CET) (to+bob=example.com@leak.example)"
+    alt = multipart("alternative", "00000000000071c2a505f3b9d4e1", [
+        leaf(['Content-Type: text/plain; charset="UTF-8"; format=flowed; delsp=yes'], text, "base64"),
+        leaf(['Content-Type: text/html; charset="UTF-8"'], html, "base64"),
+        leaf(['Content-Type: text/calendar; charset="UTF-8"; method=REQUEST'], ics, "base64"),
+    ])
+    body = multipart("mixed", "00000000000071c2a305f3b9d4df", [
+        alt,
+        leaf(['Content-Type: application/ics; name="invite.ics"',
+              'Content-Disposition: attachment; filename="invite.ics"'], ics.encode(), "base64"),
+    ])
+    write("cal13_gcal_room_request.eml", message([
+        "From: %s <%s>" % (name, addr),
+        "Reply-To: %s <%s>" % (name, addr),
+        "Sender: Google Calendar <calendar-notification@google.example>",
+        "To: " + RCPT,
+        "Subject: " + subject,
+        "Date: Tue, 10 Nov 2026 09:15:00 +0000",
+        "Message-ID: <calendar-3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f@google.example>",
+    ], body))
+    entry("cal13_gcal_room_request.eml", "calendar/google",
+          "Google Calendar invitation whose organizer booked a room of their Workspace: the room is a "
+          "CUTYPE=RESOURCE attendee at <domain>_<id>@resource.calendar.google.com, LOCATION is the "
+          "building's address with the floor and room after it; the text and HTML bodies follow "
+          "Google's template (Location with a 'View map' Maps search, the room among the guests)",
+          addr, ["Kaczmarczyk", "kaczmarczyk-legal.example", "Kasztan", "Z\u0142ota 59", "00-120",
+                 "3834373931353236", "resource.calendar.google.com", "Warszawa"],
+          ["Contract review", "KEEP-CAL-13-invite-text", "KEEP-CAL-13-invite-note",
+           "carla@rinaldi-partners.example", "Carla Rinaldi", "Guests"],
+          "The room the sender booked and the building's address Google writes before it are the "
+          "sender's office: they go from the calendar (the room's ATTENDEE, LOCATION) and from both "
+          "bodies (the location line and its Maps link, the room's guest entry and its resource "
+          "address); the other guests, the summary and the texts stay.",
+          {"Kasztan": "calendar_room", "Z\u0142ota 59": "calendar_location"})
+
+
 def vcf08():
     name, addr = "Wiebke Hollander-Stein", "w.hollander@hollander-stein.example"
     own = ("begin:vcard\nfn:Wiebke Hollander-Stein\nn:Hollander-Stein;Wiebke\n"
@@ -1178,7 +1300,7 @@ def tnef11():
 
 
 def main():
-    for f in (cal01, cal02, cal03, cal04, cal05, cal06, cal07, vcf08, vcf09, tnef10, tnef11, cal12):
+    for f in (cal01, cal02, cal03, cal04, cal05, cal06, cal07, vcf08, vcf09, tnef10, tnef11, cal12, cal13):
         f()
     manifest = {
         "corpus": "content-calendar",
