@@ -23,7 +23,7 @@ func FuzzClean(f *testing.F) {
 		}
 		f.Add(string(b))
 	}
-	for _, s := range []string{`<div style="display:none">x`, `<p><!--`, `<xmp>`, `<table><td>`, `<svg><style>`} {
+	for _, s := range []string{`<div style="display:none">x`, `<p><!--`, `<xmp>`, `<table><td>`, `<svg><style>`, googleInvitation} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {

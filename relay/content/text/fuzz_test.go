@@ -20,13 +20,14 @@ func FuzzClean(f *testing.F) {
 		"begin 644 a\r\nM86)C\r\n`\r\nend\r\n",
 		"https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fa.example&data=x\r\n",
 		strings.Repeat("y", 5000) + "\r\nalice@x.example",
+		googleInvitation,
 		strings.Repeat("_", 80) + "\r\nMicrosoft Teams <https://aka.ms/x?omkt=de-DE>\r\nJoin<https://teams.microsoft.com/l/meetup-join/19%3a%40thread.v2/0?context=%7b%7d&a=1>\r\n> q\r\n" + strings.Repeat("_", 80) + "\r\n",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		var b strings.Builder
-		err := Clean(&b, strings.NewReader(in), Options{Sender: []string{"alice@x.example"}})
+		err := Clean(&b, strings.NewReader(in), Options{Sender: []string{"alice@x.example"}, Places: []string{"Office-3-Kasztan"}})
 		if err != nil {
 			if _, ok := refusal.As(err); !ok {
 				t.Fatalf("Clean: %v", err)
