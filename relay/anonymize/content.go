@@ -438,6 +438,16 @@ func (r *rewriter) calendar(h *textproto.Header, ct contentType, src io.Reader, 
 	if data, err = io.ReadAll(utf8Data); err != nil {
 		return refusal.New(refusal.Malformed, "an attached calendar could not be read")
 	}
+	if r.held != nil {
+		// A text part waits (mime.go): it shows the rooms and the
+		// location too.
+		id := calendar.Identity{Address: r.anonAddress(), Sender: r.sender.addrs, Names: r.sender.names, UIDKey: r.uidKey}
+		places, err := calendar.Places(bytes.NewReader(data), id)
+		if err != nil {
+			return err
+		}
+		r.addPlaces(places)
+	}
 	outs := make([][]byte, len(r.copies))
 	sigs := text.NewSignatures(r.sigs)
 	for i := range r.copies {

@@ -16,8 +16,10 @@ import (
 // alternative holding the HTML has ended (Apple Mail splits its HTML
 // around inline pictures, the signature in the last piece), or the
 // alternative ends, the text part is cleaned with the signatures' lines
-// and written in its place, then what was recorded. The output's order is
-// the input's.
+// and written in its place, then what was recorded. If the part after the
+// HTML is a calendar, the text part waits for it too, for the rooms and
+// the location it drops (an invitation's text shows them). The output's
+// order is the input's.
 //
 // Memory: the text part, up to holdMax, as a session holds a spool record
 // of that size; the recording, up to recordFree and beyond it in steps
@@ -118,8 +120,8 @@ func (r *rewriter) addSignature(lines []string) {
 }
 
 // addPlaces keeps the rooms and the location of a calendar invitation the
-// HTML cleaner removed, for the plain-text part waiting for it, which
-// shows them with nothing to tell them by.
+// HTML cleaner or the calendar part removed, for the plain-text part
+// waiting for them, which shows them with nothing to tell them by.
 func (r *rewriter) addPlaces(places []string) {
 	if len(r.places) < 16 {
 		r.places = append(r.places, places...)

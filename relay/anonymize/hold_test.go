@@ -311,3 +311,46 @@ func TestAlternativeSmallBudget(t *testing.T) {
 		t.Errorf("text part lost: %q", v.text.String())
 	}
 }
+
+// TestAlternativeCalendarPlaces: the text part of an invitation waits for
+// the calendar after the HTML part and loses the rooms and the building's
+// address it drops, though the HTML part names the room without the
+// resource address that would tell it (as a client other than Google's
+// may). The parts keep their order, and a text part followed by no
+// calendar is written as before.
+func TestAlternativeCalendarPlaces(t *testing.T) {
+	invite := "BEGIN:VCALENDAR\nVERSION:2.0\nMETHOD:REQUEST\nBEGIN:VEVENT\nUID:1\nDTSTAMP:20261120T113012Z\nDTSTART:20261201T100000Z\n" +
+		"ORGANIZER;CN=Aoife Brennan:mailto:a.brennan@brennan-procure.example\n" +
+		"ATTENDEE;CUTYPE=RESOURCE;CN=Dublin-2-Liffey (6):mailto:c_4f1a9e@resource.calendar.google.com\n" +
+		"LOCATION:Dublin Office\\, 12 Harcourt St\\, D02 X285\\, Ireland-2-Liffey (6)\nSUMMARY:Q3 review\nEND:VEVENT\nEND:VCALENDAR\n"
+	text := "Q3 review\n\nLocation\nDublin Office, 12 Harcourt St, D02 X285, Ireland-2-Liffey (6)\n\nKEEP-text\n\nGuests\nCarla Rinaldi\nDublin-2-Liffey (6)\n"
+	html := "<p>Q3 review</p><p>KEEP-html</p>"
+	msg := outlookSigHeader + "Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain; charset=utf-8\n\n" +
+		text + "--a\nContent-Type: text/html; charset=utf-8\n\n" + html +
+		"\n--a\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\n\n" + invite + "--a--\n"
+	outs, err := rewrite(t, crlfMsg(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := decodeView(outs[0])
+	if len(v.errors) > 0 {
+		t.Fatal(v.errors)
+	}
+	var types []string
+	for _, p := range v.parts {
+		types = append(types, p.typ)
+	}
+	if want := "text/plain text/html text/calendar"; strings.Join(types, " ") != want {
+		t.Errorf("parts %v, want %s", types, want)
+	}
+	for _, s := range []string{"Liffey", "Harcourt", "D02 X285", "resource.calendar"} {
+		if v.contains(outs[0], s) {
+			t.Errorf("%q left in\n%s", s, v.text.String())
+		}
+	}
+	for _, s := range []string{"KEEP-text", "KEEP-html", "Carla Rinaldi", "Location", "Q3 review"} {
+		if !v.contains(outs[0], s) {
+			t.Errorf("%q lost\n%s", s, v.text.String())
+		}
+	}
+}

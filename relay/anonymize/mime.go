@@ -52,6 +52,11 @@ func (r *rewriter) multipart(ct contentType, body io.Reader, sc scope, emit emit
 	child := scope{depth: sc.depth + 1, forwarded: sc.forwarded, digest: ct.typ == "multipart/digest", quiet: sc.quiet}
 	outer := !sc.forwarded && !r.outerFound
 	r.outerFound = true
+	// Once the HTML part after a waiting text part has ended, the text
+	// part waits for one more part if it is a calendar: Google's
+	// invitation puts it last, and what it drops (the rooms, the
+	// building's address) the text shows too (calendar.Places).
+	late := false
 	for {
 		p, err := r.nextPart(mr, g)
 		if err == io.EOF {
@@ -60,6 +65,13 @@ func (r *rewriter) multipart(ct contentType, body io.Reader, sc scope, emit emit
 		if err != nil {
 			return err
 		}
+		cal := late && contentTypeOf(&p.Header, false).typ == "text/calendar"
+		if late && !cal {
+			if err := r.unhold(); err != nil {
+				return err
+			}
+		}
+		late = false
 		if ct.typ == "multipart/alternative" && r.holds(&p.Header) {
 			err = r.hold(p, out, child)
 		} else {
@@ -72,6 +84,10 @@ func (r *rewriter) multipart(ct contentType, body io.Reader, sc scope, emit emit
 			return err
 		}
 		if r.waitsFor(out) {
+			if !cal {
+				late = true
+				continue
+			}
 			if err := r.unhold(); err != nil {
 				return err
 			}

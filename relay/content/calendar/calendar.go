@@ -104,6 +104,7 @@ type cleaner struct {
 	stamp    string
 	out      *bufio.Writer
 	names    []string                  // the sender's names found so far, for SenderNames
+	places   []string                  // rooms dropped and the LOCATION text cut with them, for Places
 	idNames  []string                  // nameForms of id.Names
 	iana     map[string]*time.Location // Go's zones by name, nil if none
 }

@@ -28,6 +28,7 @@ func (c *cleaner) component(comp *component, top bool, names []string) (*compone
 	c.names = append(c.names, cns...)
 	names = append(slices.Clip(names), allForms(cns, minName)...)
 	dropRooms, rooms := c.rooms(comp, replier)
+	c.places = append(c.places, rooms...)
 	out := &component{Name: comp.Name}
 	inZone := comp.Name == "VTIMEZONE" || comp.Name == "STANDARD" || comp.Name == "DAYLIGHT"
 	for i := range comp.Props {
@@ -267,6 +268,20 @@ func withoutRooms(v string, rooms []string) string {
 	}
 }
 
+// cutPart returns, unescaped, what withoutRooms cut from the LOCATION
+// value old to leave kept: the building's address and the rooms.
+func cutPart(old, kept string) string {
+	cut := old
+	if kept != "" {
+		i := strings.Index(old, kept)
+		if i < 0 {
+			return ""
+		}
+		cut = old[:i]
+	}
+	return strings.Trim(unescapeText(cut), " \t,;")
+}
+
 // minRoomTail is the shortest part of a room's name after a hyphen that
 // roomEnd looks for alone: shorter ones ("-2") are parts of any address.
 const minRoomTail = 4
@@ -359,7 +374,12 @@ func (c *cleaner) prop(p property, replier bool, names, rooms []string) (propert
 		return p, false
 	case "LOCATION":
 		if len(rooms) > 0 {
-			if p.Value = withoutRooms(p.Value, rooms); p.Value == "" {
+			old := p.Value
+			p.Value = withoutRooms(old, rooms)
+			if cut := cutPart(old, p.Value); cut != "" {
+				c.places = append(c.places, cut)
+			}
+			if p.Value == "" {
 				return p, false
 			}
 		}

@@ -34,6 +34,28 @@ func SenderNames(r io.Reader, id Identity) ([]string, error) {
 	return out, nil
 }
 
+// Places returns what Calendar removes of the places the calendar object
+// names: the rooms the sender booked (their CN) and the text of LOCATION
+// cut with them (the building's address, see withoutRooms). An
+// invitation's text body shows them again, without the address or the
+// property that tells a room; the caller can remove them there too.
+func Places(r io.Reader, id Identity) ([]string, error) {
+	c, err := newCleaner(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.run(newLineReader(r), bufio.NewWriter(io.Discard)); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range c.places {
+		if p != "" && !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, p) }) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 // nameForms returns the spellings of the sender's name n that a
 // calendar's text may hold: as given, in the other order ("Smith, Alice"
 // for "Alice Smith", as Outlook writes a CN, and back), and each with the

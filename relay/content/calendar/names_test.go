@@ -27,6 +27,28 @@ END:VCALENDAR
 	}
 }
 
+// TestPlaces checks that Places gives the rooms Calendar drops and the
+// part of LOCATION cut with them, and not what LOCATION keeps after them.
+func TestPlaces(t *testing.T) {
+	in := crlf(`BEGIN:VCALENDAR
+METHOD:REQUEST
+BEGIN:VEVENT
+ORGANIZER;CN=Alice:mailto:alice@x.example
+ATTENDEE;CUTYPE=RESOURCE;CN=Warsaw Office-3-Kasztan (8) [TV]:mailto:c_1882f0e4@resource.calendar.google.com
+LOCATION:Warsaw Office\, Złota 59\, 00-120 Warszawa\, Poland-3-Kasztan (8) [TV]\; Café Morgenrot
+END:VEVENT
+END:VCALENDAR
+`)
+	got, err := Places(strings.NewReader(in), testID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Warsaw Office-3-Kasztan (8) [TV]", "Warsaw Office, Złota 59, 00-120 Warszawa, Poland-3-Kasztan (8) [TV]"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Places = %q, want %q", got, want)
+	}
+}
+
 // TestReplaceName pins what counts as the name: whole words under case
 // folding, any run of white space between them, and a TEXT value's "\n"
 // escape as the end of the word before it.
