@@ -134,10 +134,13 @@ func (d *daemon) launch() {
 	})
 }
 
-// waitReady waits until /readyz answers 200.
+// waitReady waits until /readyz answers 200. Before it serves, leakd
+// probes OpenSSL's RSA code in eight child processes (relay/sign/probe.go):
+// on a machine busy with other tests that alone has taken 20 s, so the
+// wait is generous; a relay that is ready returns at once.
 func (d *daemon) waitReady() {
 	d.t.Helper()
-	ready := testutil.Poll(20*time.Second, func() bool {
+	ready := testutil.Poll(90*time.Second, func() bool {
 		resp, err := http.Get("http://" + d.httpAddr + "/readyz")
 		if err != nil {
 			return false
