@@ -90,6 +90,7 @@ import (
 	pdflog "github.com/pdfcpu/pdfcpu/pkg/log"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"leak/relay/content/refusal"
 )
@@ -212,9 +213,14 @@ func read(data []byte) (*model.Context, error) {
 	}
 	// The root of the page tree is a Pages node (7.7.3.2); one that is
 	// something else (an action, which rewrite drops) leaves no pages.
-	// Writers that forget its Type still give it Kids.
-	if t := pages.Type(); (t == nil || *t != "Pages") && pages["Kids"] == nil {
-		return nil, malformed(errors.New("pdf: the page tree's root is no Pages node"))
+	// Writers that forget its Type still give it an array of Kids; a Kids
+	// that is no array (a reference to a missing object, which rewrite
+	// writes as null) would make the output a file this refuses.
+	kids, _ := ctx.Dereference(pages["Kids"])
+	if _, ok := kids.(types.Array); !ok {
+		if t := pages.Type(); t == nil || *t != "Pages" {
+			return nil, malformed(errors.New("pdf: the page tree's root is no Pages node"))
+		}
 	}
 	if ctx.Encrypt != nil || ctx.E != nil {
 		// pdfcpu opened it with the empty user password: an owner password
