@@ -18,20 +18,11 @@ import (
 // Kowalczyk has accepted this invitation"), which a text cleaner cannot
 // recognise on its own; the caller can rewrite them there too.
 func SenderNames(r io.Reader, id Identity) ([]string, error) {
-	c, err := newCleaner(id)
+	c, err := readAll(r, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.run(newLineReader(r), bufio.NewWriter(io.Discard)); err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, n := range c.names {
-		if !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, n) }) {
-			out = append(out, n)
-		}
-	}
-	return out, nil
+	return distinct(c.names), nil
 }
 
 // Places returns what Calendar removes of the places the calendar object
@@ -40,6 +31,16 @@ func SenderNames(r io.Reader, id Identity) ([]string, error) {
 // invitation's text body shows them again, without the address or the
 // property that tells a room; the caller can remove them there too.
 func Places(r io.Reader, id Identity) ([]string, error) {
+	c, err := readAll(r, id)
+	if err != nil {
+		return nil, err
+	}
+	return distinct(c.places), nil
+}
+
+// readAll cleans the calendar object in r for what the cleaner learns on
+// the way, the output discarded.
+func readAll(r io.Reader, id Identity) (*cleaner, error) {
 	c, err := newCleaner(id)
 	if err != nil {
 		return nil, err
@@ -47,13 +48,19 @@ func Places(r io.Reader, id Identity) ([]string, error) {
 	if err := c.run(newLineReader(r), bufio.NewWriter(io.Discard)); err != nil {
 		return nil, err
 	}
+	return c, nil
+}
+
+// distinct returns the non-empty strings of list, each once under case
+// folding, in their order.
+func distinct(list []string) []string {
 	var out []string
-	for _, p := range c.places {
-		if p != "" && !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, p) }) {
-			out = append(out, p)
+	for _, s := range list {
+		if s != "" && !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, s) }) {
+			out = append(out, s)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // nameForms returns the spellings of the sender's name n that a
