@@ -119,7 +119,13 @@ func isTeamsJoin(raw string) bool {
 // organizer alone), the path of the dial-in link (the organisation's id;
 // the host alone still lists the numbers), and the omkt of help links
 // (the organizer's language).
+//
+// CleanURL runs it on every link of every message: a link naming none of
+// these hosts is returned before it is parsed.
 func cleanTeams(s string) string {
+	if l := strings.ToLower(s); !strings.Contains(l, "teams.") && !strings.Contains(l, "microsoft.") && !strings.Contains(l, "aka.ms") {
+		return s
+	}
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" {
 		return s
